@@ -1,0 +1,7 @@
+"""An in-memory simulated broker: the offline adapter for demos and tests."""
+
+from __future__ import annotations
+
+from hydra.adapters.sim.broker import DEFAULT_INSTRUMENTS, DEFAULT_PRICES, SimulatedBroker
+
+__all__ = ["DEFAULT_INSTRUMENTS", "DEFAULT_PRICES", "SimulatedBroker"]

@@ -1,0 +1,448 @@
+"""SimulatedBroker: fills, positions, account values and injectable faults, in memory.
+
+Deterministic: order ids count up from 1, market orders fill at the reference price, limit
+orders rest until the reference price reaches them (then fill at that price), and the only
+randomness (``walk_prices``) comes from the seeded generator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import structlog
+
+from hydra.application import OrderHandle
+from hydra.domain import (
+    AccountSnapshot,
+    BrokerError,
+    BrokerNotConnectedError,
+    CapabilityAlreadyClaimedError,
+    Clock,
+    ConnectionState,
+    Fill,
+    Instrument,
+    InvalidInputError,
+    OrderEvent,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    SecurityType,
+    Side,
+    TimeInForce,
+    UnknownInstrumentError,
+    UnknownOrderError,
+    system_clock,
+)
+from hydra.domain._validate import non_negative, positive
+
+if TYPE_CHECKING:
+    from hydra.application import BrokerPort, OrderListener, Unsubscribe
+
+__all__ = ["DEFAULT_INSTRUMENTS", "DEFAULT_PRICES", "ReceivedOrder", "SimulatedBroker"]
+
+_log = structlog.get_logger("hydra.sim")
+
+DEFAULT_INSTRUMENTS: tuple[Instrument, ...] = (
+    Instrument("AAPL", SecurityType.STOCK, "SMART", "USD", "NASDAQ", 265598),
+    Instrument("MSFT", SecurityType.STOCK, "SMART", "USD", "NASDAQ", 272093),
+    Instrument("SPY", SecurityType.STOCK, "SMART", "USD", "ARCA", 756733),
+    Instrument("IBM", SecurityType.STOCK, "SMART", "USD", "NYSE", 8314),
+)
+"""The instruments a SimulatedBroker knows unless told otherwise."""
+
+DEFAULT_PRICES: Mapping[str, float] = {"AAPL": 200.0, "MSFT": 400.0, "SPY": 500.0, "IBM": 250.0}
+"""Starting reference prices for ``DEFAULT_INSTRUMENTS``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedOrder:
+    """An order as the simulated broker received it: proof of what reached the broker."""
+
+    order_id: int
+    symbol: str
+    side: Side
+    quantity: float
+    order_type: OrderType
+    limit_price: float | None
+
+
+@dataclass(slots=True)
+class _Holding:
+    quantity: float = 0.0
+    avg_cost: float = 0.0
+
+
+class _SimSubmitCapability:
+    """The simulator's submit capability; only its one claimant holds it."""
+
+    __slots__ = ("_broker",)
+
+    def __init__(self, broker: SimulatedBroker) -> None:
+        self._broker = broker
+
+    def submit_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
+        """Send the order to the simulated broker now."""
+        # The capability is the broker's own door to its private order entry.
+        return self._broker._place(contract, order)
+
+
+class SimulatedBroker:
+    """An in-memory broker behind the BrokerPort, with a submit capability claimable once.
+
+    Args:
+        instruments: the instruments it knows (``qualify_contract`` refuses others).
+        prices: starting reference price per symbol (market orders fill at it).
+        cash: starting cash in the account currency.
+        account: the account id reported in snapshots.
+        seed: seeds the generator behind ``walk_prices`` (everything else is deterministic).
+        commission: charged per fill, in the account currency.
+        clock: time source for fills.
+    """
+
+    def __init__(
+        self,
+        instruments: Iterable[Instrument] = DEFAULT_INSTRUMENTS,
+        prices: Mapping[str, float] | None = None,
+        *,
+        cash: float = 100_000.0,
+        account: str = "SIM0001",
+        seed: int = 0,
+        commission: float = 0.0,
+        clock: Clock | None = None,
+    ) -> None:
+        self._instruments: dict[str, Instrument] = {}
+        for instrument in instruments:
+            if not isinstance(instrument, Instrument):
+                raise InvalidInputError("instruments", "must hold Instrument values", instrument)
+            known = (
+                instrument
+                if instrument.is_qualified
+                else instrument.qualified(_synthetic_con_id(instrument.symbol))
+            )
+            self._instruments[known.symbol] = known
+        self._by_con_id = {i.con_id: i for i in self._instruments.values()}
+        start_prices = dict(DEFAULT_PRICES if prices is None else prices)
+        self._prices: dict[str, float] = {}
+        for symbol, price in start_prices.items():
+            if symbol in self._instruments:
+                self._prices[symbol] = positive(f"prices[{symbol}]", price)
+        self._cash = non_negative("cash", cash)
+        self._account = account
+        self._commission = non_negative("commission", commission)
+        self._clock: Clock = clock if clock is not None else system_clock
+        self._rng = random.Random(seed)  # noqa: S311  (a simulation, not cryptography)
+        self._state = ConnectionState.DISCONNECTED
+        self._holdings: dict[str, _Holding] = {}
+        self._realized = 0.0
+        self._orders: dict[int, OrderHandle] = {}
+        self._resting: dict[int, OrderHandle] = {}
+        self._listeners: list[OrderListener] = []
+        self._ids = itertools.count(1)
+        self._exec_ids = itertools.count(1)
+        self._reject_next = 0
+        self._fail_handoffs = 0
+        self._reject_reason = ""
+        self._latency = 0.0
+        self._claimed = False
+        self.received: list[ReceivedOrder] = []
+        """Every order that reached this broker, in arrival order."""
+
+    # ------------------------------------------------------------------ lifecycle
+    async def connect(self) -> None:
+        """Connect (instantly; after ``set_latency`` it takes that long)."""
+        if self._latency:
+            self._state = ConnectionState.CONNECTING
+            await asyncio.sleep(self._latency)
+        self._state = ConnectionState.CONNECTED
+        _log.info("sim.connected", account=self._account)
+
+    async def disconnect(self) -> None:
+        """Disconnect deliberately; resting orders stay at the broker."""
+        self._state = ConnectionState.DISCONNECTED
+        _log.info("sim.disconnected", account=self._account)
+
+    def is_connected(self) -> bool:
+        """True while connected."""
+        return self._state is ConnectionState.CONNECTED
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        """The simulated connection's state."""
+        return self._state
+
+    # ------------------------------------------------------------------ reads
+    async def qualify_contract(self, contract: Instrument) -> Instrument:
+        """Return the known instrument matching ``contract`` (by con_id, else symbol)."""
+        if not isinstance(contract, Instrument):
+            raise InvalidInputError("contract", "must be an Instrument", contract)
+        known = self._lookup(contract)
+        if known is None:
+            raise UnknownInstrumentError(
+                f"unknown instrument {contract.symbol!r} ({contract.sec_type.value}, "
+                f"{contract.currency}); the simulator knows {sorted(self._instruments)}"
+            )
+        return known
+
+    def get_positions(self) -> list[Position]:
+        """Non-zero positions."""
+        return [
+            Position(self._instruments[symbol], holding.quantity, holding.avg_cost)
+            for symbol, holding in self._holdings.items()
+            if holding.quantity
+        ]
+
+    def get_account_summary(self) -> AccountSnapshot:
+        """Equity (cash + marked positions), cash and realized/unrealized P&L."""
+        unrealized = 0.0
+        market_value = 0.0
+        for symbol, holding in self._holdings.items():
+            if not holding.quantity:
+                continue
+            multiplier = self._instruments[symbol].multiplier
+            price = self._prices.get(symbol, holding.avg_cost)
+            market_value += holding.quantity * price * multiplier
+            unrealized += (price - holding.avg_cost) * holding.quantity * multiplier
+        return AccountSnapshot(
+            self._account,
+            self._cash + market_value,
+            self._cash,
+            self._realized,
+            unrealized,
+        )
+
+    def open_orders(self) -> list[OrderHandle]:
+        """Orders not done yet."""
+        return [h for h in self._orders.values() if not h.is_done]
+
+    def subscribe(self, listener: OrderListener) -> Unsubscribe:
+        """Receive every order event; returns the unsubscribe function."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    # ------------------------------------------------------------------ orders
+    def claim_submit_capability(self) -> _SimSubmitCapability:
+        """Hand out the submit capability, once; a second claim raises."""
+        if self._claimed:
+            raise CapabilityAlreadyClaimedError(
+                "the submit capability of this SimulatedBroker is already claimed "
+                "(one RiskGate per broker; orders go through that gate)"
+            )
+        self._claimed = True
+        return _SimSubmitCapability(self)
+
+    async def cancel_order(self, handle: OrderHandle) -> None:
+        """Cancel a working order; unknown or done orders raise ``UnknownOrderError``."""
+        self._require_connected("cancel")
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        known = self._orders.get(handle.order_id)
+        if known is None or known.is_done:
+            raise UnknownOrderError(
+                f"order {handle.order_id} is unknown or already done; nothing to cancel"
+            )
+        self._resting.pop(handle.order_id, None)
+        self._emit(known, OrderStatus.CANCELLED, "cancelled by request")
+
+    def _place(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
+        self._require_connected("submit")
+        if self._fail_handoffs:
+            self._fail_handoffs -= 1
+            raise BrokerError("simulated hand-off failure; the order was not sent")
+        order_id = next(self._ids)
+        handle = OrderHandle(order_id, contract, order)
+        self._orders[order_id] = handle
+        self.received.append(
+            ReceivedOrder(
+                order_id,
+                contract.symbol,
+                order.side,
+                order.quantity,
+                order.order_type,
+                order.limit_price,
+            )
+        )
+        if self._latency:
+            asyncio.get_running_loop().call_later(self._latency, self._accept, handle)
+        else:
+            self._accept(handle)
+        return handle
+
+    def _accept(self, handle: OrderHandle) -> None:
+        if handle.is_done:
+            return
+        symbol = handle.instrument.symbol
+        if self._reject_next:
+            self._reject_next -= 1
+            self._emit(handle, OrderStatus.REJECTED, self._reject_reason)
+            return
+        if self._lookup(handle.instrument) is None:
+            self._emit(handle, OrderStatus.REJECTED, f"unknown instrument {symbol!r}")
+            return
+        price = self._prices.get(symbol)
+        request = handle.request
+        if request.order_type is OrderType.MARKET and price is None:
+            self._emit(handle, OrderStatus.REJECTED, f"no reference price for {symbol}")
+            return
+        self._emit(handle, OrderStatus.SUBMITTED)
+        if price is not None and _crosses(request, price):
+            self._fill(handle, price)
+        elif request.tif is TimeInForce.IOC:
+            self._emit(handle, OrderStatus.CANCELLED, "IOC order not marketable")
+        else:
+            self._resting[handle.order_id] = handle
+
+    def _fill(self, handle: OrderHandle, price: float) -> None:
+        request = handle.request
+        symbol = handle.instrument.symbol
+        multiplier = self._instruments[symbol].multiplier
+        self._book(symbol, request.signed_quantity, price, multiplier)
+        self._cash -= request.signed_quantity * price * multiplier + self._commission
+        fill = Fill(
+            handle.order_id,
+            symbol,
+            request.side,
+            request.quantity,
+            price,
+            self._now(),
+            f"SIM.{next(self._exec_ids):08d}",
+            self._commission,
+        )
+        self._resting.pop(handle.order_id, None)
+        event = OrderEvent(
+            handle.order_id, symbol, OrderStatus.FILLED, request.quantity, 0.0, price, "", fill
+        )
+        self._publish(handle, event)
+
+    def _book(self, symbol: str, signed_qty: float, price: float, multiplier: float) -> None:
+        holding = self._holdings.setdefault(symbol, _Holding())
+        old = holding.quantity
+        new = old + signed_qty
+        if old == 0.0 or (old > 0) == (signed_qty > 0):
+            holding.avg_cost = (abs(old) * holding.avg_cost + abs(signed_qty) * price) / abs(new)
+        else:
+            closed = min(abs(signed_qty), abs(old))
+            self._realized += (
+                closed * (price - holding.avg_cost) * (1 if old > 0 else -1) * (multiplier)
+            )
+            if new == 0.0:
+                holding.avg_cost = 0.0
+            elif (new > 0) != (old > 0):
+                holding.avg_cost = price  # flipped: the remainder opened at this price
+        holding.quantity = new
+
+    # ------------------------------------------------------------------ scripting
+    def set_price(self, symbol: str, price: float) -> None:
+        """Set the reference price; resting limit orders it reaches fill at it."""
+        if symbol not in self._instruments:
+            raise InvalidInputError("symbol", "is not an instrument this simulator knows", symbol)
+        self._prices[symbol] = positive("price", price)
+        for handle in list(self._resting.values()):
+            if handle.instrument.symbol == symbol and _crosses(handle.request, price):
+                self._fill(handle, price)
+
+    def price(self, symbol: str) -> float | None:
+        """The reference price of ``symbol`` (None when it has none)."""
+        return self._prices.get(symbol)
+
+    def walk_prices(self, drift: float = 0.0, volatility: float = 0.005) -> dict[str, float]:
+        """Move every price one seeded random step (relative ``drift`` plus noise)."""
+        for symbol in sorted(self._prices):
+            step = drift + self._rng.gauss(0.0, volatility)
+            self.set_price(symbol, round(max(0.01, self._prices[symbol] * (1.0 + step)), 2))
+        return dict(self._prices)
+
+    def drop_connection(self) -> None:
+        """Fault: the connection drops now (resting orders stay); ``connect()`` restores it."""
+        self._state = ConnectionState.DISCONNECTED
+        _log.warning("sim.connection_dropped", account=self._account)
+
+    def reject_next(self, count: int = 1, reason: str = "simulated rejection") -> None:
+        """Fault: reject the next ``count`` orders with ``reason``."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InvalidInputError("count", "must be a non-negative integer", count)
+        self._reject_next = count
+        self._reject_reason = reason
+
+    def fail_next_submits(self, count: int = 1) -> None:
+        """Fault: the next ``count`` submits raise ``BrokerError`` at hand-off (nothing sent)."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InvalidInputError("count", "must be a non-negative integer", count)
+        self._fail_handoffs = count
+
+    def set_latency(self, seconds: float) -> None:
+        """Fault: delay acknowledgements, fills, cancels and connects by ``seconds``."""
+        self._latency = non_negative("seconds", seconds)
+
+    # ------------------------------------------------------------------ internals
+    def _lookup(self, contract: Instrument) -> Instrument | None:
+        if contract.con_id:
+            return self._by_con_id.get(contract.con_id)
+        known = self._instruments.get(contract.symbol)
+        if known is None or known.sec_type != contract.sec_type:
+            return None
+        if known.currency != contract.currency:
+            return None
+        return known
+
+    def _require_connected(self, action: str) -> None:
+        if self._state is not ConnectionState.CONNECTED:
+            raise BrokerNotConnectedError(
+                f"cannot {action}: simulated broker is {self._state.value}; nothing was sent"
+            )
+
+    def _emit(self, handle: OrderHandle, status: OrderStatus, message: str = "") -> None:
+        remaining = handle.request.quantity - handle.filled
+        if status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+            remaining = 0.0
+        event = OrderEvent(
+            handle.order_id,
+            handle.instrument.symbol,
+            status,
+            handle.filled,
+            remaining,
+            handle.avg_fill_price,
+            message,
+        )
+        self._publish(handle, event)
+
+    def _publish(self, handle: OrderHandle, event: OrderEvent) -> None:
+        handle.apply(event)
+        for listener in tuple(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001  (a subscriber's bug must not break the broker)
+                _log.exception("sim.listener_failed", order_id=event.order_id)
+
+    def _now(self) -> datetime:
+        return self._clock()
+
+
+def _crosses(request: OrderRequest, price: float) -> bool:
+    """True when an order would trade at ``price`` (market always; limit if reached)."""
+    if request.order_type is OrderType.MARKET:
+        return True
+    assert request.limit_price is not None  # noqa: S101  (OrderRequest guarantees it)
+    if request.side is Side.BUY:
+        return price <= request.limit_price
+    return price >= request.limit_price
+
+
+def _synthetic_con_id(symbol: str) -> int:
+    """A stable made-up contract id for instruments given without one."""
+    return 900_000_000 + sum((i + 1) * ord(c) for i, c in enumerate(symbol))
+
+
+if TYPE_CHECKING:
+    _conforms: BrokerPort = SimulatedBroker()

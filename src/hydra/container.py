@@ -1,0 +1,105 @@
+"""The composition root: configuration in, a wired RiskGate over the chosen broker out.
+
+``build_container()`` reads the TOML file and ``HYDRA_*`` environment (``hydra.settings``),
+and the ``Container`` selects the adapter by ``broker.mode``: ``sim`` (the default),
+``paper`` or ``live``. Tests and embedding hosts override providers instead of patching.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import time, timedelta
+
+from dependency_injector import containers, providers
+
+from hydra.adapters.sim import SimulatedBroker
+from hydra.application import RiskGate
+from hydra.domain import (
+    BreakerConfig,
+    CircuitBreakerManager,
+    ConfigError,
+    InvalidInputError,
+    SessionSchedule,
+    system_clock,
+)
+from hydra.settings import Settings, load_settings
+
+__all__ = ["Container", "build_container"]
+
+
+def _time_of_day(text: str) -> time:
+    hour, minute = text.split(":")
+    return time(int(hour), int(minute))
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)
+
+
+def _ib_not_wired(mode: str) -> SimulatedBroker:
+    raise ConfigError("broker.mode", f"{mode!r} needs the ib_async adapter, not wired yet")
+
+
+class Container(containers.DeclarativeContainer):
+    """Providers for the clock, breakers, broker adapter and RiskGate."""
+
+    config = providers.Configuration(strict=True)
+    clock = providers.Object(system_clock)
+
+    session = providers.Factory(
+        SessionSchedule,
+        timezone=config.breakers.session_timezone,
+        reset_time=providers.Callable(_time_of_day, config.breakers.session_reset),
+    )
+    breaker_config = providers.Factory(
+        BreakerConfig,
+        daily_loss_limit=config.breakers.daily_loss_limit,
+        max_drawdown=config.breakers.max_drawdown,
+        max_position_fraction=config.breakers.max_position_fraction,
+        max_trade_loss=config.breakers.max_trade_loss,
+        trade_loss_cooldown=providers.Callable(_seconds, config.breakers.trade_loss_cooldown_s),
+        session=session,
+    )
+    breakers = providers.Singleton(CircuitBreakerManager, config=breaker_config, clock=clock)
+
+    sim_broker = providers.Singleton(
+        SimulatedBroker,
+        cash=config.sim.cash,
+        seed=config.sim.seed,
+        commission=config.sim.commission,
+        clock=clock,
+    )
+    paper_broker = providers.Singleton(_ib_not_wired, "paper")
+    live_broker = providers.Singleton(_ib_not_wired, "live")
+    broker = providers.Selector(
+        config.broker.mode, sim=sim_broker, paper=paper_broker, live=live_broker
+    )
+
+    risk_gate = providers.Singleton(RiskGate, broker=broker, breakers=breakers, clock=clock)
+
+
+def build_container(
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, object]] | None = None,
+) -> Container:
+    """Load and validate settings (file <- env <- overrides) and return a wired container.
+
+    Raises:
+        ConfigError: an unknown key or a bad value, named.
+    """
+    settings = load_settings(path, env, overrides)
+    return container_for(settings)
+
+
+def container_for(settings: Settings) -> Container:
+    """A container wired from already-loaded ``settings``."""
+    container = Container()
+    container.config.from_dict(settings.as_dict())
+    # Build the breaker config now so a bad threshold fails at start-up, not at first order.
+    try:
+        container.breaker_config()
+    except InvalidInputError as exc:
+        raise ConfigError(exc.field, f"{exc.reason} (got {exc.value!r})") from None
+    return container

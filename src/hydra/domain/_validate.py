@@ -1,0 +1,46 @@
+"""Small validators shared by the domain's value types; each raises InvalidInputError."""
+
+from __future__ import annotations
+
+import math
+
+from hydra.domain.errors import InvalidInputError
+
+__all__ = ["finite", "non_negative", "positive", "text"]
+
+
+def finite(field: str, value: object) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite real number."""
+    # bool is an int subclass; True as a price is a bug, not 1.0.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError(field, "must be a real number", value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidInputError(field, "must be finite (not NaN or infinity)", value)
+    return number
+
+
+def positive(field: str, value: object) -> float:
+    """Return ``value`` as a float, or raise unless it is finite and > 0."""
+    number = finite(field, value)
+    if number <= 0.0:
+        raise InvalidInputError(field, "must be greater than zero", value)
+    return number
+
+
+def non_negative(field: str, value: object) -> float:
+    """Return ``value`` as a float, or raise unless it is finite and >= 0."""
+    number = finite(field, value)
+    if number < 0.0:
+        raise InvalidInputError(field, "must not be negative", value)
+    return number
+
+
+def text(field: str, value: object, *, allow_empty: bool = False) -> str:
+    """Return ``value`` stripped, or raise unless it is a (non-empty) string."""
+    if not isinstance(value, str):
+        raise InvalidInputError(field, "must be a string", value)
+    stripped = value.strip()
+    if not stripped and not allow_empty:
+        raise InvalidInputError(field, "must not be empty", value)
+    return stripped

@@ -1,0 +1,401 @@
+"""Circuit breakers: the seed's four account-level risk rules, with memory.
+
+``CircuitBreakerManager.check_trade`` judges five numbers about the account and the order
+and says whether the order may go. The arguments, their units and signs:
+
+==================  ==================================================================
+argument            meaning
+==================  ==================================================================
+``daily_pnl``       P&L since the session start as a signed FRACTION of start-of-session
+                    equity: -0.05 is a 5 % loss, +0.01 a 1 % gain. Any finite number.
+``peak_equity``     highest account equity seen (account currency); finite, > 0.
+``current_equity``  account equity now (net liquidation, account currency); finite, > 0.
+``position_value``  absolute market value of the position in the instrument AFTER this
+                    order would fill (account currency); finite, >= 0.
+``trade_loss``      loss of the single trade being judged (or the last closed trade) as a
+                    non-negative FRACTION of current equity: 0.01 is a 1 % loss; 0 for none.
+==================  ==================================================================
+
+Default thresholds (``BreakerConfig``):
+
+=================  ==========================  =======  ==================================
+breaker            trips when                  default  memory once tripped
+=================  ==========================  =======  ==================================
+``daily_loss``     daily_pnl <= limit          -0.02    latched until the next session
+                                                        boundary (America/New_York 00:00)
+``drawdown``       (peak-current)/peak >= max  0.10     latched until ``reset(name, reason)``
+``position_size``  position_value/current_     0.20     none: blocks that order only
+                   equity > max
+``trade_loss``     trade_loss >= max           0.01     cooldown (15 min), then re-arms
+=================  ==========================  =======  ==================================
+
+A loss breaker trips when the loss *reaches* its limit; the size limit when it is *exceeded*.
+Invalid inputs (NaN, infinity, zero or negative equity, negative position value or trade
+loss) raise ``InvalidInputError`` naming the argument; the RiskGate turns that into a block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import NamedTuple
+
+from hydra.domain._validate import finite, non_negative, positive
+from hydra.domain.clock import Clock, SessionSchedule, system_clock
+from hydra.domain.errors import InvalidInputError
+
+__all__ = [
+    "Breach",
+    "BreakerConfig",
+    "BreakerInputs",
+    "BreakerName",
+    "BreakerState",
+    "BreakerStatus",
+    "BreakerVerdict",
+    "CircuitBreakerManager",
+    "LatchedTrip",
+    "TradeCheck",
+    "judge",
+]
+
+
+class BreakerName(StrEnum):
+    """The four circuit breakers, by their stable names."""
+
+    DAILY_LOSS = "daily_loss"
+    DRAWDOWN = "drawdown"
+    POSITION_SIZE = "position_size"
+    TRADE_LOSS = "trade_loss"
+
+
+class BreakerState(StrEnum):
+    """ACTIVE: armed and clear. TRIPPED: latched, blocking. COOLDOWN: blocking until re-armed."""
+
+    ACTIVE = "ACTIVE"
+    TRIPPED = "TRIPPED"
+    COOLDOWN = "COOLDOWN"
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerConfig:
+    """Every breaker threshold in one place; see the module docstring for the table."""
+
+    daily_loss_limit: float = -0.02
+    max_drawdown: float = 0.10
+    max_position_fraction: float = 0.20
+    max_trade_loss: float = 0.01
+    trade_loss_cooldown: timedelta = timedelta(minutes=15)
+    session: SessionSchedule = field(default_factory=SessionSchedule)
+
+    def __post_init__(self) -> None:
+        limit = finite("breakers.daily_loss_limit", self.daily_loss_limit)
+        if not -1.0 < limit < 0.0:
+            raise InvalidInputError(
+                "breakers.daily_loss_limit", "must be a loss fraction in (-1, 0)", limit
+            )
+        for name in ("max_drawdown", "max_trade_loss"):
+            value = positive(f"breakers.{name}", getattr(self, name))
+            if value >= 1.0:
+                raise InvalidInputError(f"breakers.{name}", "must be a fraction in (0, 1)", value)
+        positive("breakers.max_position_fraction", self.max_position_fraction)
+        if not isinstance(self.trade_loss_cooldown, timedelta) or self.trade_loss_cooldown < (
+            timedelta(0)
+        ):
+            raise InvalidInputError(
+                "breakers.trade_loss_cooldown",
+                "must be a non-negative duration",
+                self.trade_loss_cooldown,
+            )
+
+    def threshold(self, name: BreakerName) -> float:
+        """The threshold the named breaker compares against."""
+        return {
+            BreakerName.DAILY_LOSS: self.daily_loss_limit,
+            BreakerName.DRAWDOWN: self.max_drawdown,
+            BreakerName.POSITION_SIZE: self.max_position_fraction,
+            BreakerName.TRADE_LOSS: self.max_trade_loss,
+        }[name]
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerInputs:
+    """The five numbers ``check_trade`` judges, validated (units in the module docstring)."""
+
+    daily_pnl: float
+    peak_equity: float
+    current_equity: float
+    position_value: float
+    trade_loss: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "daily_pnl", finite("daily_pnl", self.daily_pnl))
+        object.__setattr__(self, "peak_equity", positive("peak_equity", self.peak_equity))
+        object.__setattr__(self, "current_equity", positive("current_equity", self.current_equity))
+        object.__setattr__(
+            self, "position_value", non_negative("position_value", self.position_value)
+        )
+        object.__setattr__(self, "trade_loss", non_negative("trade_loss", self.trade_loss))
+
+    @property
+    def drawdown(self) -> float:
+        """Fall from peak as a fraction of peak; 0 when equity is at or above the peak."""
+        return max(0.0, (self.peak_equity - self.current_equity) / self.peak_equity)
+
+    @property
+    def position_fraction(self) -> float:
+        """Position value as a fraction of current equity."""
+        return self.position_value / self.current_equity
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """One breaker blocking one order: what it saw, what it compared against, and why."""
+
+    breaker: BreakerName
+    value: float
+    limit: float
+    message: str
+    latched: bool = False
+
+    @property
+    def code(self) -> str:
+        """Stable reason code for audit records, e.g. ``breaker.daily_loss``."""
+        return f"breaker.{self.breaker.value}"
+
+
+class TradeCheck(NamedTuple):
+    """The seed's result: ``allowed, triggered = manager.check_trade(...)``."""
+
+    allowed: bool
+    triggered: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerVerdict:
+    """The full decision of the breakers for one order, breaches included."""
+
+    breaches: tuple[Breach, ...]
+
+    @property
+    def allowed(self) -> bool:
+        """True when no breaker blocks."""
+        return not self.breaches
+
+    @property
+    def triggered(self) -> tuple[str, ...]:
+        """Names of the breakers that block, in breaker order."""
+        return tuple(b.breaker.value for b in self.breaches)
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerStatus:
+    """One breaker's state for ``status()``: value last seen, threshold, since when."""
+
+    name: BreakerName
+    state: BreakerState
+    value: float | None
+    threshold: float
+    since: datetime | None
+    until: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class LatchedTrip:
+    """A breaker's remembered trip; enough to restore it after a restart."""
+
+    breaker: BreakerName
+    since: datetime
+    value: float
+    reason: str
+
+
+def judge(inputs: BreakerInputs, config: BreakerConfig) -> tuple[Breach, ...]:
+    """Pure rule: the breaches these inputs cause under ``config``, without memory."""
+    breaches: list[Breach] = []
+    if inputs.daily_pnl <= config.daily_loss_limit:
+        breaches.append(
+            Breach(
+                BreakerName.DAILY_LOSS,
+                inputs.daily_pnl,
+                config.daily_loss_limit,
+                f"daily P&L {inputs.daily_pnl:.4%} at or below limit {config.daily_loss_limit:.2%}",
+            )
+        )
+    drawdown = inputs.drawdown
+    if drawdown >= config.max_drawdown:
+        breaches.append(
+            Breach(
+                BreakerName.DRAWDOWN,
+                drawdown,
+                config.max_drawdown,
+                f"drawdown {drawdown:.4%} from peak at or above max {config.max_drawdown:.2%}",
+            )
+        )
+    fraction = inputs.position_fraction
+    if fraction > config.max_position_fraction:
+        breaches.append(
+            Breach(
+                BreakerName.POSITION_SIZE,
+                fraction,
+                config.max_position_fraction,
+                f"position {fraction:.4%} of equity above max {config.max_position_fraction:.2%}",
+            )
+        )
+    if inputs.trade_loss >= config.max_trade_loss:
+        breaches.append(
+            Breach(
+                BreakerName.TRADE_LOSS,
+                inputs.trade_loss,
+                config.max_trade_loss,
+                f"trade loss {inputs.trade_loss:.4%} of equity at or above max "
+                f"{config.max_trade_loss:.2%}",
+            )
+        )
+    return tuple(breaches)
+
+
+_LATCHING = (BreakerName.DAILY_LOSS, BreakerName.DRAWDOWN, BreakerName.TRADE_LOSS)
+
+
+class CircuitBreakerManager:
+    """The four breakers with memory; time comes from the injected ``clock``.
+
+    ``check_trade`` is the seed's API. ``evaluate`` returns the full verdict, ``status``
+    every breaker's state, and ``reset`` re-arms a latched breaker deliberately.
+    """
+
+    def __init__(self, config: BreakerConfig | None = None, clock: Clock | None = None) -> None:
+        self._config = config if config is not None else BreakerConfig()
+        self._clock: Clock = clock if clock is not None else system_clock
+        self._trips: dict[BreakerName, LatchedTrip] = {}
+        self._last_value: dict[BreakerName, float] = {}
+
+    @property
+    def config(self) -> BreakerConfig:
+        """The thresholds in force."""
+        return self._config
+
+    def check_trade(
+        self,
+        daily_pnl: float,
+        peak_equity: float,
+        current_equity: float,
+        position_value: float,
+        trade_loss: float,
+    ) -> TradeCheck:
+        """Judge one order: ``(allowed, triggered breaker names)``; invalid input raises."""
+        verdict = self.evaluate(daily_pnl, peak_equity, current_equity, position_value, trade_loss)
+        return TradeCheck(verdict.allowed, verdict.triggered)
+
+    def evaluate(
+        self,
+        daily_pnl: float,
+        peak_equity: float,
+        current_equity: float,
+        position_value: float,
+        trade_loss: float,
+    ) -> BreakerVerdict:
+        """Judge one order and remember trips; see the module docstring for units."""
+        inputs = BreakerInputs(daily_pnl, peak_equity, current_equity, position_value, trade_loss)
+        return self.evaluate_inputs(inputs)
+
+    def evaluate_inputs(self, inputs: BreakerInputs) -> BreakerVerdict:
+        """As ``evaluate``, for already-validated inputs."""
+        now = self._clock()
+        self._expire(now)
+        last = self._last_value
+        last[BreakerName.DAILY_LOSS] = inputs.daily_pnl
+        last[BreakerName.DRAWDOWN] = inputs.drawdown
+        last[BreakerName.POSITION_SIZE] = inputs.position_fraction
+        last[BreakerName.TRADE_LOSS] = inputs.trade_loss
+        fresh = judge(inputs, self._config)
+        if not fresh and not self._trips:
+            return _CLEAR
+        fresh_names = {b.breaker for b in fresh}
+        for breach in fresh:
+            if breach.breaker in _LATCHING and breach.breaker not in self._trips:
+                self._trips[breach.breaker] = LatchedTrip(
+                    breach.breaker, now, breach.value, breach.message
+                )
+        remembered = [
+            Breach(
+                trip.breaker,
+                trip.value,
+                self._config.threshold(trip.breaker),
+                f"{trip.breaker.value} tripped at {trip.since.isoformat()}: {trip.reason}",
+                latched=True,
+            )
+            for trip in self._trips.values()
+            if trip.breaker not in fresh_names
+        ]
+        order = list(BreakerName)
+        return BreakerVerdict(
+            tuple(sorted((*fresh, *remembered), key=lambda b: order.index(b.breaker)))
+        )
+
+    @property
+    def latched(self) -> tuple[LatchedTrip, ...]:
+        """Breakers currently tripped or cooling down (after expiring old trips)."""
+        self._expire(self._clock())
+        return tuple(self._trips.values())
+
+    def restore(self, trips: Iterable[LatchedTrip]) -> None:
+        """Re-establish trips remembered from a previous run (expired ones are dropped)."""
+        for trip in trips:
+            if trip.breaker not in _LATCHING:
+                raise InvalidInputError("trip.breaker", "does not latch", trip.breaker)
+            self._trips[trip.breaker] = trip
+        self._expire(self._clock())
+
+    def reset(self, name: BreakerName | str, reason: str) -> BreakerStatus:
+        """Deliberately re-arm a breaker; ``reason`` is required and recorded by the caller."""
+        try:
+            breaker = BreakerName(name)
+        except ValueError:
+            known = ", ".join(b.value for b in BreakerName)
+            raise InvalidInputError("name", f"must be one of {known}", name) from None
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidInputError("reason", "a reset needs a reason", reason)
+        self._trips.pop(breaker, None)
+        return self._status_of(breaker)
+
+    def status(self) -> tuple[BreakerStatus, ...]:
+        """Every breaker's state, last value seen, threshold and since/until when."""
+        self._expire(self._clock())
+        return tuple(self._status_of(name) for name in BreakerName)
+
+    def _status_of(self, name: BreakerName) -> BreakerStatus:
+        trip = self._trips.get(name)
+        threshold = self._config.threshold(name)
+        value = self._last_value.get(name)
+        if trip is None:
+            return BreakerStatus(name, BreakerState.ACTIVE, value, threshold, None, None, "")
+        if name is BreakerName.TRADE_LOSS:
+            until = trip.since + self._config.trade_loss_cooldown
+            return BreakerStatus(
+                name, BreakerState.COOLDOWN, value, threshold, trip.since, until, trip.reason
+            )
+        until_boundary = (
+            self._config.session.next_boundary(trip.since)
+            if name is BreakerName.DAILY_LOSS
+            else None
+        )
+        return BreakerStatus(
+            name, BreakerState.TRIPPED, value, threshold, trip.since, until_boundary, trip.reason
+        )
+
+    def _expire(self, now: datetime) -> None:
+        if not self._trips:
+            return
+        daily = self._trips.get(BreakerName.DAILY_LOSS)
+        if daily is not None and now >= self._config.session.next_boundary(daily.since):
+            del self._trips[BreakerName.DAILY_LOSS]
+        cooling = self._trips.get(BreakerName.TRADE_LOSS)
+        if cooling is not None and now >= cooling.since + self._config.trade_loss_cooldown:
+            del self._trips[BreakerName.TRADE_LOSS]
+
+
+_CLEAR = BreakerVerdict(())

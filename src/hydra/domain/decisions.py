@@ -1,0 +1,23 @@
+"""Why an order was blocked: reasons with stable codes, as the gate records them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Reason"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One thing that blocked an order.
+
+    ``code`` is stable for audit queries (``breaker.daily_loss``, ``connection.disconnected``,
+    ``input.invalid``, ``check.error``); ``name`` is the short name a caller sees in
+    ``triggered``; ``value`` and ``limit`` are what was compared, when there was a comparison.
+    """
+
+    code: str
+    name: str
+    message: str
+    value: float | None = None
+    limit: float | None = None

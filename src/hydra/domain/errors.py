@@ -1,0 +1,72 @@
+"""Typed errors of the execution layer: every one names what went wrong and why."""
+
+from __future__ import annotations
+
+__all__ = [
+    "BrokerError",
+    "BrokerNotConnectedError",
+    "CapabilityAlreadyClaimedError",
+    "ConfigError",
+    "HydraError",
+    "InvalidInputError",
+    "LiveTradingNotAllowedError",
+    "OrderRejectedError",
+    "PermissionDeniedError",
+    "UnknownInstrumentError",
+    "UnknownOrderError",
+]
+
+
+class HydraError(Exception):
+    """Base class of every error HYDRA raises on purpose."""
+
+
+class InvalidInputError(HydraError, ValueError):
+    """A value failed validation; ``field`` names it and ``reason`` says why."""
+
+    def __init__(self, field: str, reason: str, value: object = None) -> None:
+        self.field = field
+        self.reason = reason
+        self.value = value
+        super().__init__(f"{field}: {reason} (got {value!r})")
+
+
+class ConfigError(HydraError, ValueError):
+    """The configuration is unusable; ``key`` names the offending setting."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        self.key = key
+        self.reason = reason
+        super().__init__(f"config {key}: {reason}")
+
+
+class CapabilityAlreadyClaimedError(HydraError):
+    """The submit capability of a broker adapter was claimed a second time."""
+
+
+class PermissionDeniedError(HydraError):
+    """The connection's client role may not do this (e.g. a CLI client submitting)."""
+
+
+class LiveTradingNotAllowedError(HydraError):
+    """A live-trading port was requested without the explicit opt-in."""
+
+
+class BrokerError(HydraError):
+    """The broker failed to do what was asked; not a risk decision."""
+
+
+class BrokerNotConnectedError(BrokerError, ConnectionError):
+    """The broker connection is down (or resyncing); nothing was sent or queued."""
+
+
+class UnknownInstrumentError(BrokerError, LookupError):
+    """The broker does not know the instrument asked for."""
+
+
+class UnknownOrderError(BrokerError, LookupError):
+    """The broker does not know the order (or it is already done)."""
+
+
+class OrderRejectedError(BrokerError):
+    """The broker refused an order at hand-off."""

@@ -1,0 +1,75 @@
+"""Instruments: what can be traded, as a frozen value the broker qualifies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from hydra.domain._validate import positive, text
+from hydra.domain.errors import InvalidInputError
+
+__all__ = ["Instrument", "SecurityType"]
+
+
+class SecurityType(StrEnum):
+    """The instrument kinds HYDRA trades (IB's ``secType`` codes)."""
+
+    STOCK = "STK"
+    FUTURE = "FUT"
+    OPTION = "OPT"
+    FOREX = "CASH"
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A tradable instrument; ``con_id`` is 0 until the broker qualifies it.
+
+    ``symbol`` is the key HYDRA uses for positions and per-instrument limits.
+    ``multiplier`` turns quantity x price into money (1 for stocks).
+    """
+
+    symbol: str
+    sec_type: SecurityType = SecurityType.STOCK
+    exchange: str = "SMART"
+    currency: str = "USD"
+    primary_exchange: str = ""
+    con_id: int = 0
+    multiplier: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "symbol", text("instrument.symbol", self.symbol).upper())
+        try:
+            object.__setattr__(self, "sec_type", SecurityType(self.sec_type))
+        except ValueError:
+            known = ", ".join(t.value for t in SecurityType)
+            raise InvalidInputError(
+                "instrument.sec_type", f"must be one of {known}", self.sec_type
+            ) from None
+        object.__setattr__(self, "exchange", text("instrument.exchange", self.exchange).upper())
+        currency = text("instrument.currency", self.currency).upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise InvalidInputError(
+                "instrument.currency", "must be a 3-letter ISO code", self.currency
+            )
+        object.__setattr__(self, "currency", currency)
+        object.__setattr__(
+            self,
+            "primary_exchange",
+            text("instrument.primary_exchange", self.primary_exchange, allow_empty=True).upper(),
+        )
+        if isinstance(self.con_id, bool) or not isinstance(self.con_id, int) or self.con_id < 0:
+            raise InvalidInputError(
+                "instrument.con_id", "must be a non-negative integer", self.con_id
+            )
+        object.__setattr__(self, "multiplier", positive("instrument.multiplier", self.multiplier))
+
+    @property
+    def is_qualified(self) -> bool:
+        """True once a broker has assigned the instrument its contract id."""
+        return self.con_id > 0
+
+    def qualified(self, con_id: int, primary_exchange: str = "") -> Instrument:
+        """Return a copy carrying the broker's contract id (and primary exchange)."""
+        return replace(
+            self, con_id=con_id, primary_exchange=primary_exchange or self.primary_exchange
+        )

@@ -1,0 +1,7 @@
+"""The seed's public import path: ``from hydra.execution import BrokerGateway, RiskGate``."""
+
+from __future__ import annotations
+
+from hydra.application import BrokerView, OrderDecision, OrderHandle, RiskGate
+
+__all__ = ["BrokerView", "OrderDecision", "OrderHandle", "RiskGate"]

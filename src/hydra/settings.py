@@ -1,0 +1,232 @@
+"""Configuration: a TOML file plus ``HYDRA_*`` environment variables (env wins), validated.
+
+Every key is known in advance; an unknown key or a bad value raises ``ConfigError`` naming
+it, at start-up. Environment variables are ``HYDRA_<SECTION>_<KEY>`` in upper case, e.g.
+``HYDRA_BROKER_MODE=paper`` or ``HYDRA_BREAKERS_DAILY_LOSS_LIMIT=-0.03``; ``HYDRA_CONFIG``
+names the TOML file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.domain import ConfigError
+
+__all__ = ["CONFIG_ENV_VAR", "SCHEMA", "Settings", "load_settings"]
+
+CONFIG_ENV_VAR = "HYDRA_CONFIG"
+"""Environment variable naming the TOML config file."""
+
+LIVE_CONFIRMATION = "I understand this trades real money"
+"""The exact text ``broker.live_confirmation`` must hold before live trading is wired."""
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value.strip()
+
+
+def _any_str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("must be a string")
+    return value
+
+
+def _int(value: object) -> int:
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.lstrip("-").isdigit():
+            raise ValueError("must be an integer")
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("must be an integer")
+    return value
+
+
+def _float(value: object) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ValueError("must be a number") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("must be a number")
+    if not math.isfinite(value):
+        raise ValueError("must be finite")
+    return float(value)
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+    raise ValueError("must be true or false")
+
+
+def _choice(*options: str) -> Callable[[object], str]:
+    def parse(value: object) -> str:
+        text = _str(value).lower()
+        if text not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return text
+
+    return parse
+
+
+def _hhmm(value: object) -> str:
+    text = _str(value)
+    parts = text.split(":")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError("must be a time of day HH:MM")
+    hour, minute = int(parts[0]), int(parts[1])
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ValueError("must be a time of day HH:MM")
+    return f"{hour:02d}:{minute:02d}"
+
+
+_Parser = Callable[[object], Any]
+
+SCHEMA: Mapping[str, Mapping[str, tuple[_Parser, object, str]]] = {
+    "broker": {
+        "mode": (_choice("sim", "paper", "live"), "sim", "sim | paper | live"),
+        "host": (_str, "127.0.0.1", "gateway host"),
+        "port": (_int, 4002, "gateway port (4002 paper Gateway, 7497 paper TWS)"),
+        "client_id": (_int, 1, "1 trading, 2 diagnostic, 3 CLI"),
+        "allow_live": (_bool, False, "first half of the live opt-in"),
+        "live_confirmation": (_any_str, "", f"second half: must read {LIVE_CONFIRMATION!r}"),
+        "connect_timeout": (_float, 10.0, "seconds to wait for the gateway"),
+    },
+    "breakers": {
+        "daily_loss_limit": (_float, -0.02, "daily P&L fraction that trips"),
+        "max_drawdown": (_float, 0.10, "drawdown fraction from peak that trips"),
+        "max_position_fraction": (_float, 0.20, "position value / equity above which blocks"),
+        "max_trade_loss": (_float, 0.01, "single-trade loss fraction that trips"),
+        "trade_loss_cooldown_s": (_float, 900.0, "seconds the trade-loss breaker cools down"),
+        "session_timezone": (_str, "America/New_York", "IANA zone of the session boundary"),
+        "session_reset": (_hhmm, "00:00", "local time the trading session resets"),
+    },
+    "sim": {
+        "cash": (_float, 100_000.0, "starting cash"),
+        "seed": (_int, 0, "random seed of the simulator"),
+        "commission": (_float, 0.0, "commission per fill"),
+    },
+}
+"""Every config key: (parser, default, description), by section."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The validated configuration, as nested plain values (see ``SCHEMA``)."""
+
+    values: Mapping[str, Mapping[str, Any]]
+    source: str
+
+    def get(self, section: str, key: str) -> Any:
+        """One value, e.g. ``settings.get("broker", "mode")``."""
+        return self.values[section][key]
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """A plain nested dict (for the container's Configuration provider)."""
+        return {section: dict(keys) for section, keys in self.values.items()}
+
+    @property
+    def version(self) -> str:
+        """A short digest of the effective configuration, recorded with audit records."""
+        blob = json.dumps(self.as_dict(), sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, object]] | None = None,
+) -> Settings:
+    """Read defaults <- TOML file <- ``HYDRA_*`` env <- ``overrides`` and validate all.
+
+    ``path`` defaults to ``$HYDRA_CONFIG`` if set; no file is fine (defaults apply).
+    """
+    environ = os.environ if env is None else env
+    raw: dict[str, dict[str, object]] = {
+        section: {key: spec[1] for key, spec in keys.items()} for section, keys in SCHEMA.items()
+    }
+    sources = ["defaults"]
+    file_path = path if path is not None else environ.get(CONFIG_ENV_VAR) or None
+    if file_path is not None:
+        _merge(raw, _read_toml(Path(file_path)), origin=str(file_path))
+        sources.append(str(file_path))
+    env_values = _from_env(environ)
+    if env_values:
+        _merge(raw, env_values, origin="environment")
+        sources.append("environment")
+    if overrides:
+        _merge(raw, overrides, origin="overrides")
+        sources.append("overrides")
+    parsed: dict[str, dict[str, Any]] = {}
+    for section, keys in SCHEMA.items():
+        parsed[section] = {}
+        for key, (parser, _default, _doc) in keys.items():
+            value = raw[section][key]
+            try:
+                parsed[section][key] = parser(value)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"{section}.{key}", f"{exc} (got {value!r})") from None
+    return Settings(parsed, " <- ".join(sources))
+
+
+def _read_toml(path: Path) -> Mapping[str, object]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError("file", f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("file", f"{path} is not valid TOML: {exc}") from None
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, dict[str, object]]:
+    found: dict[str, dict[str, object]] = {}
+    for name, value in environ.items():
+        if not name.startswith("HYDRA_") or name == CONFIG_ENV_VAR:
+            continue
+        rest = name[len("HYDRA_") :].lower()
+        section = next((s for s in SCHEMA if rest.startswith(f"{s}_")), None)
+        if section is None:
+            raise ConfigError(name, f"unknown setting; sections are {', '.join(SCHEMA)}")
+        key = rest[len(section) + 1 :]
+        if key not in SCHEMA[section]:
+            raise ConfigError(name, f"unknown key; {section} has {', '.join(SCHEMA[section])}")
+        found.setdefault(section, {})[key] = value
+    return found
+
+
+def _merge(
+    into: dict[str, dict[str, object]], values: Mapping[str, object], *, origin: str
+) -> None:
+    for section, keys in values.items():
+        if section not in SCHEMA:
+            raise ConfigError(
+                str(section), f"unknown section in {origin}; known: {', '.join(SCHEMA)}"
+            )
+        if not isinstance(keys, Mapping):
+            raise ConfigError(str(section), f"must be a table in {origin}")
+        for key, value in keys.items():
+            if key not in SCHEMA[section]:
+                raise ConfigError(
+                    f"{section}.{key}",
+                    f"unknown key in {origin}; {section} has {', '.join(SCHEMA[section])}",
+                )
+            into[section][key] = value

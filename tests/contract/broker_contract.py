@@ -1,0 +1,207 @@
+"""BrokerContract: one suite every BrokerPort adapter must pass, written once.
+
+A subclass provides a ``harness`` fixture: the connected adapter plus the few scripting
+hooks a test needs to arrange the world (set a price, reject the next order, see what
+reached the broker, drop and restore the connection). The same tests then run over the
+simulator and over BrokerGateway + FakeIBGateway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import pytest
+
+from hydra.application import RiskGate
+from hydra.domain import (
+    CapabilityAlreadyClaimedError,
+    CircuitBreakerManager,
+    ConnectionState,
+    Instrument,
+    OrderEvent,
+    OrderRequest,
+    OrderStatus,
+    Side,
+    UnknownInstrumentError,
+    UnknownOrderError,
+)
+
+OK = (0.0, 1e7, 1e7, 0.0, 0.0)
+"""Breaker inputs far from every threshold."""
+
+
+class BrokerHarness(Protocol):
+    """What the contract needs from an adapter under test."""
+
+    @property
+    def broker(self) -> object:
+        """The connected adapter (BrokerPort + claim_submit_capability)."""
+        ...
+
+    def set_price(self, symbol: str, price: float) -> None:
+        """Set the reference price market orders fill at."""
+        ...
+
+    def reject_next(self, reason: str) -> None:
+        """Make the broker reject the next order with ``reason``."""
+        ...
+
+    def received(self) -> list[int]:
+        """Order ids of every order that reached the broker."""
+        ...
+
+    async def drop(self) -> None:
+        """Break the connection as a network failure would."""
+        ...
+
+    async def restore(self) -> None:
+        """Bring the connection back (the adapter reconnects)."""
+        ...
+
+
+async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait until ``predicate()`` holds; brokers report some effects asynchronously."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.005)
+
+
+class BrokerContract:
+    """The behaviour every adapter shares. Subclasses define the ``harness`` fixture."""
+
+    @pytest.fixture
+    def gate(self, harness: BrokerHarness) -> RiskGate:
+        """A RiskGate over the adapter under test."""
+        return RiskGate(harness.broker, CircuitBreakerManager())  # type: ignore[arg-type]
+
+    async def test_connected_after_connect(self, harness: BrokerHarness) -> None:
+        """A connected adapter reports it, in both forms."""
+        broker = harness.broker
+        assert broker.is_connected()  # type: ignore[attr-defined]
+        assert broker.connection_state is ConnectionState.CONNECTED  # type: ignore[attr-defined]
+
+    async def test_qualify_known_and_unknown(self, gate: RiskGate) -> None:
+        """A known symbol comes back with its contract id; an unknown one raises."""
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        assert aapl.symbol == "AAPL"
+        assert aapl.con_id == 265598
+        with pytest.raises(UnknownInstrumentError):
+            await gate.broker.qualify_contract(Instrument("NOSUCHSYM"))
+
+    async def test_market_order_fills_and_shows_in_positions_and_account(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """A market buy fills at the reference price; position and equity reflect it."""
+        harness.set_price("AAPL", 200.0)
+        before = gate.broker.get_account_summary()
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        handle = await gate.submit(aapl, OrderRequest.market(Side.BUY, 10), *OK)
+        assert handle is not None
+        assert await handle.wait(timeout=5) is OrderStatus.FILLED
+        assert handle.filled == 10
+        assert handle.avg_fill_price == 200.0
+        await eventually(lambda: bool(gate.broker.get_positions()))
+        [position] = gate.broker.get_positions()
+        assert (position.symbol, position.quantity) == ("AAPL", 10)
+        await eventually(lambda: gate.broker.get_account_summary().cash < before.cash)
+        after = gate.broker.get_account_summary()
+        assert after.cash <= before.cash - 2000.0
+
+    async def test_limit_order_rests_then_cancels(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """A limit below the market rests (SUBMITTED) until cancelled (CANCELLED)."""
+        harness.set_price("MSFT", 400.0)
+        msft = await gate.broker.qualify_contract(Instrument("MSFT"))
+        handle = await gate.submit(msft, OrderRequest.limit(Side.BUY, 5, 350.0), *OK)
+        assert handle is not None
+        await eventually(lambda: handle.status is OrderStatus.SUBMITTED)
+        assert [h.order_id for h in gate.broker.open_orders()] == [handle.order_id]
+        await gate.cancel(handle)
+        assert await handle.wait(timeout=5) is OrderStatus.CANCELLED
+        assert gate.broker.open_orders() == []
+        with pytest.raises(UnknownOrderError):
+            await gate.cancel(handle)
+
+    async def test_limit_order_fills_when_price_crosses(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """A resting sell limit fills once the price rises to it, at that price."""
+        harness.set_price("IBM", 250.0)
+        ibm = await gate.broker.qualify_contract(Instrument("IBM"))
+        handle = await gate.submit(ibm, OrderRequest.limit(Side.SELL, 2, 255.0), *OK)
+        assert handle is not None
+        await eventually(lambda: handle.status is OrderStatus.SUBMITTED)
+        harness.set_price("IBM", 256.0)
+        assert await handle.wait(timeout=5) is OrderStatus.FILLED
+        assert handle.avg_fill_price == 256.0
+        await eventually(lambda: bool(gate.broker.get_positions()))
+        assert gate.broker.get_positions()[0].quantity == -2
+
+    async def test_rejected_order_reaches_handle_with_message(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """A broker rejection ends the handle REJECTED carrying the broker's reason."""
+        harness.reject_next("insufficient margin")
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        handle = await gate.submit(aapl, OrderRequest.market(Side.BUY, 1), *OK)
+        assert handle is not None
+        assert await handle.wait(timeout=5) is OrderStatus.REJECTED
+        assert "insufficient margin" in handle.message
+
+    async def test_blocked_order_never_reaches_the_broker(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """An order the breakers block is not sent: the broker's own record proves it."""
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        before = harness.received()
+        result = await gate.submit(
+            aapl, OrderRequest.market(Side.BUY, 1), -0.05, 1e5, 95_000.0, 0.0, 0.0
+        )
+        assert result is None
+        await asyncio.sleep(0.05)
+        assert harness.received() == before
+
+    async def test_capability_is_claimable_once(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """With a gate in place, claiming the submit capability again raises."""
+        with pytest.raises(CapabilityAlreadyClaimedError):
+            harness.broker.claim_submit_capability()  # type: ignore[attr-defined]
+
+    async def test_events_reach_subscribers(self, harness: BrokerHarness, gate: RiskGate) -> None:
+        """Subscribers see the order's status changes, the fill among them."""
+        events: list[OrderEvent] = []
+        unsubscribe = harness.broker.subscribe(events.append)  # type: ignore[attr-defined]
+        harness.set_price("AAPL", 200.0)
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        handle = await gate.submit(aapl, OrderRequest.market(Side.BUY, 3), *OK)
+        assert handle is not None
+        await handle.wait(timeout=5)
+        unsubscribe()
+        mine = [e for e in events if e.order_id == handle.order_id]
+        assert mine[-1].status is OrderStatus.FILLED
+        assert any(e.fill is not None and e.fill.quantity == 3 for e in mine)
+
+    async def test_gate_blocks_while_disconnected_and_recovers(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """A dropped connection blocks orders with a connection reason; restored, they flow."""
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        await harness.drop()
+        await eventually(lambda: not gate.broker.is_connected())
+        before = harness.received()
+        assert await gate.submit(aapl, OrderRequest.market(Side.BUY, 1), *OK) is None
+        assert gate.last_decision is not None
+        assert gate.last_decision.reasons[0].code.startswith("connection.")
+        assert harness.received() == before
+        await harness.restore()
+        await eventually(gate.broker.is_connected, timeout=10)
+        handle = await gate.submit(aapl, OrderRequest.market(Side.BUY, 1), *OK)
+        assert handle is not None
+        assert await handle.wait(timeout=5) is OrderStatus.FILLED

@@ -1,0 +1,49 @@
+"""The BrokerContract suite over the SimulatedBroker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hydra.adapters.sim import SimulatedBroker
+from tests.contract.broker_contract import BrokerContract
+
+
+class SimHarness:
+    """Scripting hooks for the simulator."""
+
+    def __init__(self, broker: SimulatedBroker) -> None:
+        self.broker = broker
+
+    def set_price(self, symbol: str, price: float) -> None:
+        """Set the simulator's reference price."""
+        self.broker.set_price(symbol, price)
+
+    def reject_next(self, reason: str) -> None:
+        """Reject the next order."""
+        self.broker.reject_next(1, reason)
+
+    def received(self) -> list[int]:
+        """Ids of orders the simulator received."""
+        return [order.order_id for order in self.broker.received]
+
+    async def drop(self) -> None:
+        """Drop the simulated connection."""
+        self.broker.drop_connection()
+
+    async def restore(self) -> None:
+        """Reconnect."""
+        await self.broker.connect()
+
+
+class TestSimulatedBrokerContract(BrokerContract):
+    """SimulatedBroker honours the BrokerPort contract."""
+
+    @pytest.fixture
+    async def harness(self) -> AsyncIterator[SimHarness]:
+        """A connected simulator."""
+        broker = SimulatedBroker()
+        await broker.connect()
+        yield SimHarness(broker)
+        await broker.disconnect()

@@ -1,0 +1,118 @@
+"""The seed's RiskGate acceptance cases (``python -m pytest tests/test_risk_gate.py``)."""
+
+from __future__ import annotations
+
+from unittest.mock import AsyncMock, MagicMock
+
+import pytest
+from structlog.testing import capture_logs
+
+from hydra.adapters.sim import SimulatedBroker
+from hydra.domain import (
+    CapabilityAlreadyClaimedError,
+    ConnectionState,
+    Instrument,
+    OrderRequest,
+    Side,
+)
+from hydra.execution import RiskGate
+from hydra.risk.circuit_breakers import CircuitBreakerManager
+
+HEALTHY = {
+    "daily_pnl": 0.0,
+    "peak_equity": 100_000.0,
+    "current_equity": 100_000.0,
+    "position_value": 1_000.0,
+    "trade_loss": 0.0,
+}
+
+
+def _mock_broker() -> tuple[MagicMock, MagicMock]:
+    """A broker double whose capability records submit_order (seed delegation tests)."""
+    capability = MagicMock(name="capability")
+    broker = MagicMock(name="broker")
+    broker.claim_submit_capability.return_value = capability
+    broker.connection_state = ConnectionState.CONNECTED
+    broker.cancel_order = AsyncMock()
+    return broker, capability
+
+
+CONTRACT = Instrument("AAPL")
+ORDER = OrderRequest.market(Side.BUY, 10)
+
+
+async def test_allowed_order_delegates_to_broker_and_returns_handle() -> None:
+    """An order that passes every breaker is handed to the broker; its handle comes back."""
+    broker, capability = _mock_broker()
+    gate = RiskGate(broker, CircuitBreakerManager())
+    handle = await gate.submit(CONTRACT, ORDER, **HEALTHY)
+    capability.submit_order.assert_called_once_with(CONTRACT, ORDER)
+    assert handle is capability.submit_order.return_value
+
+
+async def test_daily_loss_blocks_and_broker_is_never_called() -> None:
+    """daily_pnl = -0.05 trips the -2 % daily-loss breaker: None, and no broker call."""
+    broker, capability = _mock_broker()
+    gate = RiskGate(broker, CircuitBreakerManager())
+    inputs = {**HEALTHY, "daily_pnl": -0.05, "current_equity": 95_000.0}
+    assert await gate.submit(CONTRACT, ORDER, **inputs) is None
+    capability.submit_order.assert_not_called()
+    assert gate.last_decision is not None
+    assert gate.last_decision.triggered == ("daily_loss",)
+
+
+async def test_several_simultaneous_triggers_are_all_logged() -> None:
+    """Every breaker that trips on one order is named in the block's log record."""
+    broker, capability = _mock_broker()
+    gate = RiskGate(broker, CircuitBreakerManager())
+    with capture_logs() as logs:
+        result = await gate.submit(
+            CONTRACT,
+            ORDER,
+            daily_pnl=-0.05,
+            peak_equity=100_000.0,
+            current_equity=80_000.0,
+            position_value=50_000.0,
+            trade_loss=0.02,
+        )
+    assert result is None
+    capability.submit_order.assert_not_called()
+    blocked = [entry for entry in logs if entry["event"] == "order.blocked"]
+    assert len(blocked) == 1
+    assert blocked[0]["log_level"] == "warning"
+    assert blocked[0]["triggered"] == ["daily_loss", "drawdown", "position_size", "trade_loss"]
+
+
+async def test_cancel_delegates_to_broker() -> None:
+    """RiskGate.cancel hands the handle to the broker's cancel_order."""
+    broker, _ = _mock_broker()
+    gate = RiskGate(broker, CircuitBreakerManager())
+    handle = MagicMock(name="handle")
+    await gate.cancel(handle)
+    broker.cancel_order.assert_awaited_once_with(handle)
+
+
+def test_broker_view_has_no_submit() -> None:
+    """gate.broker exposes reads and cancel but nothing that can place an order."""
+    gate = RiskGate(SimulatedBroker(), CircuitBreakerManager())
+    view = gate.broker
+    for name in ("submit", "submit_order", "claim_submit_capability", "place_order"):
+        assert not hasattr(view, name), name
+    public = {name for name in dir(view) if not name.startswith("_")}
+    assert public == {
+        "cancel_order",
+        "connection_state",
+        "get_account_summary",
+        "get_positions",
+        "is_connected",
+        "open_orders",
+        "qualify_contract",
+    }
+
+
+def test_second_claim_of_the_capability_raises() -> None:
+    """A second RiskGate over the same broker cannot claim its submit capability."""
+    broker = SimulatedBroker()
+    RiskGate(broker, CircuitBreakerManager())
+    with pytest.raises(CapabilityAlreadyClaimedError, match="already claimed"):
+        RiskGate(broker, CircuitBreakerManager())
