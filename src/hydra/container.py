@@ -2,7 +2,9 @@
 
 ``build_container()`` reads the TOML file and ``HYDRA_*`` environment (``hydra.settings``),
 and the ``Container`` selects the adapter by ``broker.mode``: ``sim`` (the default),
-``paper`` or ``live``. Tests and embedding hosts override providers instead of patching.
+``paper`` (BrokerGateway, live ports refused) or ``live`` (BrokerGateway with the explicit
+two-part opt-in, checked at start-up). Tests and embedding hosts override providers
+instead of patching.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import time, timedelta
 
 from dependency_injector import containers, providers
 
+from hydra.adapters.ib import LIVE_CONFIRMATION, LIVE_PORTS, BrokerGateway
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
@@ -35,10 +38,6 @@ def _time_of_day(text: str) -> time:
 
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
-
-
-def _ib_not_wired(mode: str) -> SimulatedBroker:
-    raise ConfigError("broker.mode", f"{mode!r} needs the ib_async adapter, not wired yet")
 
 
 class Container(containers.DeclarativeContainer):
@@ -70,8 +69,23 @@ class Container(containers.DeclarativeContainer):
         commission=config.sim.commission,
         clock=clock,
     )
-    paper_broker = providers.Singleton(_ib_not_wired, "paper")
-    live_broker = providers.Singleton(_ib_not_wired, "live")
+    paper_broker = providers.Singleton(
+        BrokerGateway,
+        host=config.broker.host,
+        port=config.broker.port,
+        client_id=config.broker.client_id,
+        allow_live=False,
+        connect_timeout=config.broker.connect_timeout,
+    )
+    live_broker = providers.Singleton(
+        BrokerGateway,
+        host=config.broker.host,
+        port=config.broker.port,
+        client_id=config.broker.client_id,
+        allow_live=config.broker.allow_live,
+        live_confirmation=config.broker.live_confirmation,
+        connect_timeout=config.broker.connect_timeout,
+    )
     broker = providers.Selector(
         config.broker.mode, sim=sim_broker, paper=paper_broker, live=live_broker
     )
@@ -94,7 +108,27 @@ def build_container(
 
 
 def container_for(settings: Settings) -> Container:
-    """A container wired from already-loaded ``settings``."""
+    """A container wired from already-loaded ``settings``.
+
+    Raises:
+        ConfigError: a bad threshold, or ``live`` mode without both halves of the opt-in.
+    """
+    if settings.get("broker", "mode") == "paper" and settings.get("broker", "port") in LIVE_PORTS:
+        raise ConfigError(
+            "broker.port",
+            f"{settings.get('broker', 'port')} is a live-trading port but broker.mode is "
+            "'paper'; use 4002 (Gateway) or 7497 (TWS), or opt into mode = 'live'",
+        )
+    if settings.get("broker", "mode") == "live" and not (
+        settings.get("broker", "allow_live")
+        and settings.get("broker", "live_confirmation").strip() == LIVE_CONFIRMATION
+    ):
+        raise ConfigError(
+            "broker.mode",
+            "live trading needs broker.allow_live = true AND broker.live_confirmation = "
+            f"{LIVE_CONFIRMATION!r} (or HYDRA_BROKER_ALLOW_LIVE / "
+            "HYDRA_BROKER_LIVE_CONFIRMATION); use mode = 'paper' otherwise",
+        )
     container = Container()
     container.config.from_dict(settings.as_dict())
     # Build the breaker config now so a bad threshold fails at start-up, not at first order.

@@ -25,9 +25,6 @@ __all__ = ["CONFIG_ENV_VAR", "SCHEMA", "Settings", "load_settings"]
 CONFIG_ENV_VAR = "HYDRA_CONFIG"
 """Environment variable naming the TOML config file."""
 
-LIVE_CONFIRMATION = "I understand this trades real money"
-"""The exact text ``broker.live_confirmation`` must hold before live trading is wired."""
-
 
 def _str(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
@@ -107,7 +104,7 @@ SCHEMA: Mapping[str, Mapping[str, tuple[_Parser, object, str]]] = {
         "port": (_int, 4002, "gateway port (4002 paper Gateway, 7497 paper TWS)"),
         "client_id": (_int, 1, "1 trading, 2 diagnostic, 3 CLI"),
         "allow_live": (_bool, False, "first half of the live opt-in"),
-        "live_confirmation": (_any_str, "", f"second half: must read {LIVE_CONFIRMATION!r}"),
+        "live_confirmation": (_any_str, "", "second half of the live opt-in (exact text)"),
         "connect_timeout": (_float, 10.0, "seconds to wait for the gateway"),
     },
     "breakers": {

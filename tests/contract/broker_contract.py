@@ -192,6 +192,7 @@ class BrokerContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """A dropped connection blocks orders with a connection reason; restored, they flow."""
+        harness.set_price("AAPL", 200.0)
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
         await harness.drop()
         await eventually(lambda: not gate.broker.is_connected())

@@ -1,0 +1,39 @@
+"""The ib_async adapter: BrokerGateway and the converters at its boundary."""
+
+from __future__ import annotations
+
+from hydra.adapters.ib.convert import (
+    fill_from_ib,
+    instrument_from_ib,
+    order_request_from_ib,
+    position_from_ib,
+    status_from_trade,
+    to_ib_contract,
+    to_ib_order,
+)
+from hydra.adapters.ib.gateway import (
+    LIVE_CONFIRMATION,
+    LIVE_CONFIRMATION_ENV,
+    LIVE_PORTS,
+    PAPER_PORTS,
+    BrokerGateway,
+    ClientIdInUseError,
+    IBOrderHandle,
+)
+
+__all__ = [
+    "LIVE_CONFIRMATION",
+    "LIVE_CONFIRMATION_ENV",
+    "LIVE_PORTS",
+    "PAPER_PORTS",
+    "BrokerGateway",
+    "ClientIdInUseError",
+    "IBOrderHandle",
+    "fill_from_ib",
+    "instrument_from_ib",
+    "order_request_from_ib",
+    "position_from_ib",
+    "status_from_trade",
+    "to_ib_contract",
+    "to_ib_order",
+]

@@ -1,0 +1,158 @@
+"""Converters between ib_async objects and HYDRA's domain values (the adapter's boundary).
+
+Public so users holding ib_async ``Contract``/``Order`` objects can hand them to the gate:
+``gate.submit(instrument_from_ib(contract), order_request_from_ib(order), ...)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ib_async import Contract, LimitOrder, MarketOrder, Order, Trade
+from ib_async import Fill as IBFill
+from ib_async import OrderStatus as IBStatus
+from ib_async import Position as IBPosition
+
+from hydra.domain import (
+    Fill,
+    Instrument,
+    InvalidInputError,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    SecurityType,
+    Side,
+    TimeInForce,
+)
+
+__all__ = [
+    "fill_from_ib",
+    "instrument_from_ib",
+    "order_request_from_ib",
+    "position_from_ib",
+    "status_from_trade",
+    "to_ib_contract",
+    "to_ib_order",
+]
+
+_CANCELLED_BY_REQUEST = frozenset({0, 202})
+"""Error codes that mean "cancelled as asked"; any other error on a dead order is a reject."""
+
+
+def to_ib_contract(instrument: Instrument) -> Contract:
+    """The ib_async Contract for a domain instrument (conId set once qualified)."""
+    contract = Contract(
+        secType=instrument.sec_type.value,
+        conId=instrument.con_id,
+        symbol=instrument.symbol,
+        exchange=instrument.exchange,
+        primaryExchange=instrument.primary_exchange,
+        currency=instrument.currency,
+    )
+    if instrument.sec_type is not SecurityType.STOCK and instrument.multiplier != 1.0:
+        contract.multiplier = f"{instrument.multiplier:g}"
+    return contract
+
+
+def instrument_from_ib(contract: Contract) -> Instrument:
+    """A domain instrument from an ib_async Contract.
+
+    Raises:
+        InvalidInputError: the contract lacks a symbol or has an unsupported secType.
+    """
+    multiplier = 1.0
+    raw = getattr(contract, "multiplier", "") or ""
+    if raw:
+        try:
+            multiplier = float(raw)
+        except ValueError:
+            raise InvalidInputError("contract.multiplier", "must be numeric", raw) from None
+    return Instrument(
+        symbol=contract.symbol,
+        sec_type=SecurityType(contract.secType) if contract.secType else SecurityType.STOCK,
+        exchange=contract.exchange or "SMART",
+        currency=contract.currency or "USD",
+        primary_exchange=contract.primaryExchange or "",
+        con_id=int(contract.conId or 0),
+        multiplier=multiplier,
+    )
+
+
+def to_ib_order(order: OrderRequest) -> Order:
+    """The ib_async Order for a domain order request."""
+    action = order.side.value
+    if order.order_type is OrderType.LIMIT:
+        assert order.limit_price is not None  # noqa: S101  (OrderRequest guarantees it)
+        ib_order: Order = LimitOrder(action, order.quantity, order.limit_price)
+    else:
+        ib_order = MarketOrder(action, order.quantity)
+    ib_order.tif = order.tif.value
+    return ib_order
+
+
+def order_request_from_ib(order: Order) -> OrderRequest:
+    """A domain order request from an ib_async Order (MKT or LMT).
+
+    Raises:
+        InvalidInputError: an unsupported order type or an invalid field, named.
+    """
+    order_type = order.orderType
+    limit: float | None = None
+    if order_type == OrderType.LIMIT.value:
+        price = order.lmtPrice
+        limit = float(price) if price is not None else math.nan
+    elif order_type != OrderType.MARKET.value:
+        raise InvalidInputError("order.orderType", "only MKT and LMT are supported", order_type)
+    return OrderRequest(
+        Side(order.action) if order.action in ("BUY", "SELL") else order.action,  # type: ignore[arg-type]
+        float(order.totalQuantity),
+        OrderType(order_type),
+        limit,
+        TimeInForce(order.tif) if order.tif else TimeInForce.DAY,
+    )
+
+
+def position_from_ib(position: IBPosition) -> Position:
+    """A domain position from an ib_async Position (avgCost is per contract at IB)."""
+    instrument = instrument_from_ib(position.contract)
+    return Position(
+        instrument, float(position.position), float(position.avgCost) / instrument.multiplier
+    )
+
+
+def fill_from_ib(fill: IBFill) -> Fill:
+    """A domain fill from an ib_async Fill."""
+    execution = fill.execution
+    commission = fill.commissionReport.commission if fill.commissionReport else 0.0
+    return Fill(
+        order_id=execution.orderId,
+        symbol=fill.contract.symbol,
+        side=Side.BUY if execution.side == "BOT" else Side.SELL,
+        quantity=float(execution.shares),
+        price=float(execution.price),
+        time=execution.time,
+        exec_id=execution.execId,
+        commission=max(0.0, float(commission or 0.0)),
+    )
+
+
+def status_from_trade(trade: Trade) -> tuple[OrderStatus, str]:
+    """Map an ib_async Trade's state to a domain status and the broker's message.
+
+    ib_async marks an order Cancelled both when we cancel it and when the broker rejects it
+    (error 201 etc.); the error code in the trade's log tells the two apart.
+    """
+    status = trade.orderStatus.status
+    if status == IBStatus.Filled:
+        return OrderStatus.FILLED, ""
+    if status in (IBStatus.Cancelled, IBStatus.ApiCancelled, IBStatus.Inactive):
+        error = next((e for e in reversed(trade.log) if e.errorCode), None)
+        if error is not None and error.errorCode not in _CANCELLED_BY_REQUEST:
+            return OrderStatus.REJECTED, error.message
+        if status == IBStatus.Inactive:
+            return OrderStatus.REJECTED, "order inactive at the broker"
+        return OrderStatus.CANCELLED, error.message if error else ""
+    if status in (IBStatus.PendingSubmit, IBStatus.ApiPending, ""):
+        return OrderStatus.PENDING_SUBMIT, ""
+    return OrderStatus.SUBMITTED, ""

@@ -1,0 +1,184 @@
+"""Value types and account bookkeeping shared by the fake gateway's wire layer and server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Below this magnitude a position is flat: repeated float sums of fills must not leave
+# a 1e-15 share residue that would show up as a phantom position.
+_FLAT_EPSILON = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class FakeInstrument:
+    """A contract the fake gateway can qualify and trade.
+
+    Attributes:
+        symbol: Ticker symbol; unique within one gateway.
+        con_id: IB contract id; unique within one gateway.
+        sec_type: IB security type, e.g. ``"STK"``.
+        exchange: Routing exchange reported on contracts, usually ``"SMART"``.
+        primary_exchange: Listing exchange, e.g. ``"NASDAQ"``.
+        currency: Trading currency.
+        multiplier: Contract multiplier; sent as ``""`` for stocks, as IB does.
+        min_tick: Minimum price increment reported in contract details.
+    """
+
+    symbol: str
+    con_id: int
+    sec_type: str = "STK"
+    exchange: str = "SMART"
+    primary_exchange: str = "NASDAQ"
+    currency: str = "USD"
+    multiplier: float = 1.0
+    min_tick: float = 0.01
+
+
+DEFAULT_INSTRUMENTS: tuple[FakeInstrument, ...] = (
+    FakeInstrument("AAPL", 265598),
+    FakeInstrument("MSFT", 272093),
+    FakeInstrument("SPY", 756733, primary_exchange="ARCA"),
+    FakeInstrument("IBM", 8314, primary_exchange="NYSE"),
+    FakeInstrument("AMZN", 3691937),
+    FakeInstrument("TSLA", 76792991),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    """One placeOrder message as the gateway received it, before any validation.
+
+    Attributes:
+        order_id: The client's order id.
+        client_id: The API client id of the connection that sent it.
+        symbol: Contract symbol as sent (may be unknown to the gateway).
+        action: ``"BUY"`` or ``"SELL"`` (whatever the client sent).
+        quantity: Total quantity.
+        order_type: IB order type as sent, e.g. ``"MKT"`` or ``"LMT"``.
+        limit_price: Limit price, or ``None`` when the client sent none.
+        tif: Time in force exactly as sent; ``""`` when the client left it unset.
+    """
+
+    order_id: int
+    client_id: int
+    symbol: str
+    action: str
+    quantity: float
+    order_type: str
+    limit_price: float | None
+    tif: str
+
+
+@dataclass(slots=True)
+class OrderRecord:
+    """The gateway's live view of one order (mutable: status and fills change)."""
+
+    client_id: int
+    order_id: int
+    perm_id: int
+    instrument: FakeInstrument | None
+    action: str
+    quantity: float
+    order_type: str
+    limit_price: float | None
+    tif: str
+    account: str
+    order_ref: str
+    status: str
+    filled: float = 0.0
+    avg_fill_price: float = 0.0
+    last_fill_price: float = 0.0
+    completed_time: str = ""
+    completed_status: str = ""
+
+    @property
+    def remaining(self) -> float:
+        """Quantity still to fill."""
+        return max(self.quantity - self.filled, 0.0)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the order can still fill or be cancelled."""
+        return self.status in {"PreSubmitted", "Submitted"}
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionRecord:
+    """One fill, kept so reconnecting clients can have it replayed."""
+
+    exec_id: str
+    client_id: int
+    order_id: int
+    perm_id: int
+    instrument: FakeInstrument
+    side: str
+    shares: float
+    price: float
+    time: str
+    cum_qty: float
+    avg_price: float
+    order_ref: str
+    account: str
+    commission: float
+    realized_pnl: float | None
+
+
+@dataclass(slots=True)
+class PositionBook:
+    """Positions with average cost and realized P&L, in instrument currency.
+
+    Average cost is the plain average fill price per unit; unlike the real gateway it
+    does not fold commissions in, so tests can assert it exactly.
+    """
+
+    quantities: dict[str, float]
+    avg_costs: dict[str, float]
+    realized: dict[str, float]
+
+    @classmethod
+    def empty(cls) -> PositionBook:
+        """Create a flat book."""
+        return cls({}, {}, {})
+
+    def position(self, symbol: str) -> tuple[float, float]:
+        """Return ``(quantity, avg_cost)`` for a symbol, ``(0.0, 0.0)`` when flat."""
+        return self.quantities.get(symbol, 0.0), self.avg_costs.get(symbol, 0.0)
+
+    def apply_fill(self, symbol: str, signed_qty: float, price: float, multiplier: float) -> float:
+        """Book a fill and return the P&L it realized (0.0 for an opening fill).
+
+        Args:
+            symbol: Instrument symbol.
+            signed_qty: Positive for a buy, negative for a sell.
+            price: Fill price per unit.
+            multiplier: Contract multiplier.
+
+        Returns:
+            The realized P&L of the closing part of the fill.
+        """
+        qty, avg = self.position(symbol)
+        realized = 0.0
+        new_qty = qty + signed_qty
+        if abs(new_qty) < _FLAT_EPSILON:
+            new_qty = 0.0
+        if qty == 0.0 or (qty > 0) == (signed_qty > 0):
+            new_avg = (qty * avg + signed_qty * price) / new_qty if new_qty else 0.0
+        else:
+            closed = min(abs(signed_qty), abs(qty))
+            direction = 1.0 if qty > 0 else -1.0
+            realized = (price - avg) * closed * direction * multiplier
+            if new_qty == 0.0:
+                new_avg = 0.0
+            elif (new_qty > 0) != (qty > 0):
+                # The fill flipped the position: the remainder opened at this price.
+                new_avg = price
+            else:
+                new_avg = avg
+        self.quantities[symbol] = new_qty
+        self.avg_costs[symbol] = new_avg
+        self.realized[symbol] = self.realized.get(symbol, 0.0) + realized
+        return realized
+
+    def open_symbols(self) -> list[str]:
+        """Symbols with a non-zero position, in first-traded order."""
+        return [s for s, q in self.quantities.items() if q != 0.0]

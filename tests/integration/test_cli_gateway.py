@@ -1,0 +1,113 @@
+"""`hydra status | positions | breakers | fake-gateway` as a user runs them from a shell."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from hydra.application import RiskGate
+from hydra.domain import CircuitBreakerManager, Instrument, OrderRequest, Side
+from hydra.testing import FakeIBGateway
+from tests.contract.broker_contract import OK
+from tests.integration.gateway_harness import make_gateway
+
+
+async def _hydra(*args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hydra.cli",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_status_positions_and_breakers_read_the_fake_account(
+    fake_gateway: FakeIBGateway,
+) -> None:
+    """The read commands connect as client 3 and print the fake's account and positions."""
+    fake_gateway.set_price("SPY", 500.0)
+    trader = make_gateway(fake_gateway)
+    await trader.connect()
+    gate = RiskGate(trader, CircuitBreakerManager())
+    handle = await gate.submit(
+        Instrument("SPY", con_id=756733), OrderRequest.market(Side.BUY, 4), *OK
+    )
+    assert handle is not None
+    await handle.wait(timeout=5)
+    port = str(fake_gateway.port)
+
+    code, out, err = await _hydra("status", "--port", port, "--json")
+    assert code == 0, err
+    status = json.loads(out)
+    assert status["account"] == "DU123456"
+    assert status["client_id"] == 3
+    assert status["mode"] == "paper"
+    assert status["net_liquidation"] == pytest.approx(fake_gateway.net_liquidation())
+
+    code, out, err = await _hydra("positions", "--port", port)
+    assert code == 0, err
+    assert "DU123456" in out
+    assert "SPY" in out
+
+    code, out, err = await _hydra("breakers", "--port", port)
+    assert code == 0, err
+    for name in ("daily_loss", "drawdown", "position_size", "trade_loss"):
+        assert name in out
+    assert [o.order_id for o in fake_gateway.placed] == [handle.order_id]  # reads placed nothing
+    await trader.disconnect()
+
+
+async def test_read_command_without_gateway_exits_1_with_a_clear_message() -> None:
+    """No gateway on the port: exit code 1 and a sentence, not a traceback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    code, _, err = await _hydra("status", "--port", str(free_port), "--timeout", "1")
+    assert code == 1
+    assert "cannot connect" in err
+    assert "Traceback" not in err
+
+
+def test_fake_gateway_command_serves_a_shell_session() -> None:
+    """`hydra fake-gateway --port N &` then `hydra status --port N` works from a shell."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603  (our own entry point)
+        [sys.executable, "-m", "hydra.cli", "fake-gateway", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "hydra.cli", "positions", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Positions of DU123456" in result.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

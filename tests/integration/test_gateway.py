@@ -1,0 +1,231 @@
+"""BrokerGateway with the real ib_async client against FakeIBGateway over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from ib_async import IB
+from structlog.testing import capture_logs
+
+from hydra.adapters.ib import BrokerGateway, ClientIdInUseError, IBOrderHandle
+from hydra.application import RiskGate
+from hydra.domain import (
+    BrokerNotConnectedError,
+    CircuitBreakerManager,
+    ConnectionState,
+    Instrument,
+    LiveTradingNotAllowedError,
+    OrderEvent,
+    OrderRequest,
+    OrderStatus,
+    PermissionDeniedError,
+    Side,
+)
+from hydra.testing import FakeIBGateway
+from tests.contract.broker_contract import OK, eventually
+from tests.integration.gateway_harness import make_gateway
+
+
+async def test_connect_logs_the_mode(fake_gateway: FakeIBGateway) -> None:
+    """Init and connect both log paper mode with the endpoint and client id."""
+    with capture_logs() as logs:
+        gateway = make_gateway(fake_gateway)
+        await gateway.connect()
+        await gateway.disconnect()
+    events = {entry["event"]: entry for entry in logs}
+    assert events["gateway.init"]["mode"] == "paper"
+    assert events["gateway.connected"]["mode"] == "paper"
+    assert events["gateway.connected"]["accounts"] == ["DU123456"]
+    assert events["gateway.connected"]["client_id"] == 1
+
+
+async def test_fill_shows_in_positions_and_account_like_the_gateway_says(
+    fake_gateway: FakeIBGateway,
+) -> None:
+    """After a fill through the gate, positions and equity match the fake's own books."""
+    fake_gateway.set_price("MSFT", 400.0)
+    gateway = make_gateway(fake_gateway)
+    await gateway.connect()
+    gate = RiskGate(gateway, CircuitBreakerManager())
+    msft = await gate.broker.qualify_contract(Instrument("MSFT"))
+    handle = await gate.submit(msft, OrderRequest.market(Side.BUY, 25), *OK)
+    assert handle is not None
+    assert await handle.wait(timeout=5) is OrderStatus.FILLED
+    await eventually(lambda: gate.broker.get_account_summary().cash == fake_gateway.cash)
+    account = gate.broker.get_account_summary()
+    assert account.net_liquidation == pytest.approx(fake_gateway.net_liquidation())
+    assert account.account == "DU123456"
+    assert {p.symbol: p.quantity for p in gate.broker.get_positions()} == {"MSFT": 25}
+    assert isinstance(handle, IBOrderHandle)
+    assert handle.trade.orderStatus.status == "Filled"
+    await gateway.disconnect()
+
+
+async def test_same_client_id_twice_in_one_process_is_refused_before_the_broker(
+    fake_gateway: FakeIBGateway,
+) -> None:
+    """A second gateway with the same id and endpoint fails at once, without connecting."""
+    first = make_gateway(fake_gateway)
+    await first.connect()
+    second = make_gateway(fake_gateway)
+    with pytest.raises(ClientIdInUseError, match="another BrokerGateway in this process"):
+        await second.connect()
+    assert fake_gateway.connected_client_ids() == {1}
+    await first.disconnect()
+    await second.connect()  # released by a deliberate disconnect
+    await second.disconnect()
+
+
+async def test_client_id_taken_by_another_process_gives_a_clear_error(
+    fake_gateway: FakeIBGateway,
+) -> None:
+    """When the gateway refuses the id (error 326), connect raises ClientIdInUseError."""
+    other = IB()
+    await other.connectAsync("127.0.0.1", fake_gateway.port, clientId=1, timeout=2)
+    gateway = make_gateway(fake_gateway, connect_timeout=1.0)
+    with pytest.raises(ClientIdInUseError, match="client id 1"):
+        await gateway.connect()
+    assert gateway.connection_state is ConnectionState.DISCONNECTED
+    assert other.isConnected()
+    other.disconnect()
+
+
+async def test_no_gateway_listening_is_a_clear_connection_error() -> None:
+    """Connecting to a port where nothing listens raises BrokerNotConnectedError."""
+    fake = FakeIBGateway()
+    await fake.start()
+    port = fake.port
+    await fake.stop()
+    gateway = BrokerGateway(port=port, connect_timeout=1.0)
+    with pytest.raises(BrokerNotConnectedError, match="is IB Gateway/TWS running"):
+        await gateway.connect()
+
+
+async def test_kill_reconnect_resync_keeps_tracking_and_sends_nothing_twice(
+    fake_gateway: FakeIBGateway,
+) -> None:
+    """A resting order survives a gateway restart: same handle fills later; no re-submits."""
+    fake_gateway.set_price("AAPL", 200.0)
+    gateway = make_gateway(fake_gateway)
+    await gateway.connect()
+    gate = RiskGate(gateway, CircuitBreakerManager())
+    aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+    resting = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 10, 190.0), *OK)
+    assert resting is not None
+    await eventually(lambda: resting.status is OrderStatus.SUBMITTED)
+    old_trade = resting.trade  # type: ignore[attr-defined]
+
+    with capture_logs() as logs:
+        await fake_gateway.kill()
+        await eventually(lambda: gateway.connection_state is not ConnectionState.CONNECTED)
+        assert await gate.submit(aapl, OrderRequest.market(Side.BUY, 1), *OK) is None
+        await fake_gateway.restart()
+        await eventually(gateway.is_connected, timeout=10)
+    events = [entry["event"] for entry in logs]
+    assert "gateway.connection_lost" in events
+    assert "gateway.reconnect_attempt" in events
+    assert "gateway.resynced" in events
+    assert resting.trade is not old_trade  # type: ignore[attr-defined]
+    assert [h.order_id for h in gate.broker.open_orders()] == [resting.order_id]
+
+    fake_gateway.set_price("AAPL", 189.0)
+    assert await resting.wait(timeout=5) is OrderStatus.FILLED
+    fresh = await gate.submit(aapl, OrderRequest.market(Side.BUY, 2), *OK)
+    assert fresh is not None
+    assert await fresh.wait(timeout=5) is OrderStatus.FILLED
+    assert [o.order_id for o in fake_gateway.placed] == [resting.order_id, fresh.order_id]
+    await eventually(lambda: fake_gateway.positions().get("AAPL", (0, 0))[0] == 12)
+    await gateway.disconnect()
+
+
+async def test_order_filled_while_disconnected_is_caught_up_after_resync(
+    fake_gateway: FakeIBGateway,
+) -> None:
+    """A fill that happens while the gateway is down reaches the old handle after resync."""
+    fake_gateway.set_price("IBM", 250.0)
+    gateway = make_gateway(fake_gateway)
+    await gateway.connect()
+    gate = RiskGate(gateway, CircuitBreakerManager())
+    ibm = await gate.broker.qualify_contract(Instrument("IBM"))
+    handle = await gate.submit(ibm, OrderRequest.limit(Side.SELL, 3, 260.0), *OK)
+    assert handle is not None
+    await eventually(lambda: handle.status is OrderStatus.SUBMITTED)
+    await fake_gateway.kill()
+    fake_gateway.set_price("IBM", 261.0)  # fills at the broker while we are away
+    await fake_gateway.restart()
+    assert await handle.wait(timeout=10) is OrderStatus.FILLED
+    await eventually(lambda: {p.symbol: p.quantity for p in gateway.get_positions()} == {"IBM": -3})
+    await gateway.disconnect()
+
+
+async def test_reconnect_gives_up_and_the_gate_stays_closed(fake_gateway: FakeIBGateway) -> None:
+    """With the gateway gone for good, reconnecting stops after the last attempt; orders block."""
+    gateway = make_gateway(fake_gateway, reconnect_delays=[0.01] * 3)
+    await gateway.connect()
+    gate = RiskGate(gateway, CircuitBreakerManager())
+    with capture_logs() as logs:
+        await fake_gateway.kill()
+        await eventually(lambda: any(e["event"] == "gateway.offline" for e in logs), timeout=10)
+    attempts = [e for e in logs if e["event"] == "gateway.reconnect_attempt"]
+    assert [a["attempt"] for a in attempts] == [1, 2, 3]
+    assert gateway.connection_state is ConnectionState.DISCONNECTED
+    assert (
+        await gate.submit(Instrument("AAPL", con_id=265598), OrderRequest.market("BUY", 1), *OK)
+        is None
+    )
+    assert gate.last_decision is not None
+    assert gate.last_decision.reasons[0].code == "connection.disconnected"
+    await gateway.disconnect()
+
+
+async def test_diagnostic_and_cli_clients_are_read_only_and_cannot_submit(
+    fake_gateway: FakeIBGateway,
+) -> None:
+    """Client ids 2 and 3 connect read-only, can read, and cannot back a RiskGate."""
+    fake_gateway.set_price("AAPL", 200.0)
+    for client_id in (2, 3):
+        gateway = make_gateway(fake_gateway, client_id=client_id)
+        assert gateway.readonly
+        with pytest.raises(PermissionDeniedError, match="may not submit"):
+            RiskGate(gateway, CircuitBreakerManager())
+        await gateway.connect()
+        assert gateway.get_account_summary().account == "DU123456"
+        await gateway.disconnect()
+    assert fake_gateway.placed == []
+
+
+async def test_live_account_without_opt_in_is_refused_on_connect() -> None:
+    """A gateway that manages a live (non-D) account is refused unless live was opted into."""
+    async with FakeIBGateway(account="U7654321") as fake:
+        gateway = make_gateway(fake)
+        with pytest.raises(LiveTradingNotAllowedError, match="U7654321"):
+            await gateway.connect()
+        assert not gateway.is_connected()
+        await asyncio.sleep(0.05)
+        assert fake.connected_client_ids() == set()
+
+
+async def test_rejection_carries_the_brokers_message_and_listener_bugs_are_logged(
+    fake_gateway: FakeIBGateway,
+) -> None:
+    """Error 201 ends the handle REJECTED with IB's text; a raising listener is logged."""
+    fake_gateway.set_price("AAPL", 200.0)
+    fake_gateway.reject_orders(lambda order: "short sale not allowed")
+    gateway = make_gateway(fake_gateway)
+    await gateway.connect()
+    gate = RiskGate(gateway, CircuitBreakerManager())
+
+    def broken(event: OrderEvent) -> None:
+        raise RuntimeError("subscriber bug")
+
+    gateway.subscribe(broken)
+    with capture_logs() as logs:
+        handle = await gate.submit(
+            Instrument("AAPL", con_id=265598), OrderRequest.market(Side.SELL, 5), *OK
+        )
+        assert handle is not None
+        assert await handle.wait(timeout=5) is OrderStatus.REJECTED
+    assert "short sale not allowed" in handle.message
+    assert any(e["event"] == "gateway.listener_failed" for e in logs)
+    await gateway.disconnect()
