@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from unittest.mock import AsyncMock, MagicMock
 
 import pytest
@@ -13,6 +14,7 @@ from hydra.domain import (
     ConnectionState,
     Instrument,
     OrderRequest,
+    Quote,
     Side,
 )
 from hydra.execution import RiskGate
@@ -34,6 +36,9 @@ def _mock_broker() -> tuple[MagicMock, MagicMock]:
     broker.claim_submit_capability.return_value = capability
     broker.connection_state = ConnectionState.CONNECTED
     broker.cancel_order = AsyncMock()
+    broker.get_positions.return_value = []
+    broker.open_orders.return_value = []
+    broker.reference_price.return_value = Quote(150.0, datetime.now(UTC))
     return broker, capability
 
 
@@ -107,6 +112,7 @@ def test_broker_view_has_no_submit() -> None:
         "is_connected",
         "open_orders",
         "qualify_contract",
+        "reference_price",
     }
 
 

@@ -2,7 +2,8 @@
 
 ``hydra demo`` runs a simulated session through the RiskGate (no gateway needed);
 ``hydra status | positions | breakers`` read a gateway as the CLI client (id 3, read-only);
-``hydra fake-gateway`` serves the fake IB Gateway for dry runs.
+``hydra kill`` pulls the kill switch as the trading client (id 1); ``hydra journal``
+reads the audit trail; ``hydra fake-gateway`` serves the fake IB Gateway for dry runs.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from hydra.adapters.ib import BrokerGateway
+from hydra.adapters.journal import read_journal
+from hydra.application import RiskGate, replay_journal
 from hydra.container import build_container
-from hydra.demo import MIN_ORDERS, DemoReport, run_demo
+from hydra.demo import DEFAULT_DEMO_JOURNAL, MIN_ORDERS, DemoReport, run_demo
 from hydra.domain import (
     CircuitBreakerManager,
     ClientRole,
@@ -57,13 +61,24 @@ def _print_demo(report: DemoReport) -> None:
     print(f"HYDRA demo: simulated session through the RiskGate (seed {report.seed})\n")
     print(
         render_table(
-            ["time (UTC)", "symbol", "side", "qty", "price", "outcome", "triggered", "status"],
+            [
+                "time (UTC)",
+                "symbol",
+                "side",
+                "qty",
+                "type",
+                "price",
+                "outcome",
+                "triggered",
+                "status",
+            ],
             [
                 [
                     row.time.strftime("%H:%M"),
                     row.symbol,
                     row.side,
                     row.quantity,
+                    row.order_type,
                     f"{row.price:.2f}",
                     "ALLOWED" if row.allowed else "BLOCKED",
                     row.triggered,
@@ -84,8 +99,15 @@ def _print_demo(report: DemoReport) -> None:
     print(render_table(["field", "value"], [[k, v] for k, v in data["account"].items()]))
     print("\nCircuit breakers")
     print(_breaker_table(data["breakers"]))
+    kill = data["kill_switch"]
+    if kill is not None:
+        print(
+            f"\nKill switch: trading {data['trading_state']}; cancelled orders "
+            f"{kill['cancelled'] or 'none'}; failed cancels {kill['failed'] or 'none'}"
+        )
     allowed = sum(row.allowed for row in report.rows)
     print(f"\n{allowed} allowed, {len(report.rows) - allowed} blocked.")
+    print(f"Audit journal: {report.journal}  (read it: hydra journal {report.journal})")
 
 
 def _breaker_table(rows: list[dict[str, Any]]) -> str:
@@ -96,7 +118,7 @@ def _breaker_table(rows: list[dict[str, Any]]) -> str:
 
 
 async def _demo(args: argparse.Namespace) -> int:
-    report = await run_demo(seed=args.seed, orders=args.orders)
+    report = await run_demo(seed=args.seed, orders=args.orders, journal=args.journal)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:
@@ -154,10 +176,16 @@ def _breakers_data_for(
     async def body(gateway: BrokerGateway) -> dict[str, Any]:
         container = build_container(args.config)
         breakers: CircuitBreakerManager = container.breakers()
+        journal_path = args.journal or container.config.journal.path()
+        replay = replay_journal(read_journal(journal_path).records) if journal_path else None
+        if replay is not None:
+            breakers.restore(replay.trips)
         account = gateway.get_account_summary()
         return {
             "account": account.account,
             "net_liquidation": account.net_liquidation,
+            "journal": journal_path or None,
+            "trading_state": replay.trading_state.value if replay else None,
             "breakers": [
                 {
                     "name": status.name.value,
@@ -190,10 +218,96 @@ async def _read(args: argparse.Namespace) -> int:
     else:
         data = await _with_cli_gateway(args, _breakers_data_for(args))
         text = (
-            f"Circuit breakers for {data['account']} (equity {data['net_liquidation']:,.2f})\n"
-            + _breaker_table(data["breakers"])
+            f"Circuit breakers for {data['account']} (equity {data['net_liquidation']:,.2f}; "
+            f"latched state from {data['journal'] or 'no journal'}; "
+            f"trading {data['trading_state'] or 'ACTIVE'})\n" + _breaker_table(data["breakers"])
         )
     print(json.dumps(data, indent=2) if args.json else text)
+    return 0
+
+
+async def _kill(args: argparse.Namespace) -> int:
+    """Kill switch from the shell: connect as the trading client, HALT, cancel, (flatten)."""
+    container = build_container(args.config)
+    settings = container.config
+    host = args.host or settings.broker.host()
+    port = args.port or settings.broker.port()
+    gateway = BrokerGateway(
+        host, port, ClientRole.TRADING.value, connect_timeout=args.timeout, market_data=False
+    )
+    await gateway.connect()
+    try:
+        container.broker.override(gateway)
+        if args.journal is not None:
+            container.config.journal.path.from_value(args.journal)
+        gate: RiskGate = container.risk_gate()
+        report = await gate.kill_switch(who=args.who, why=args.reason, flatten=args.flatten)
+        data = {
+            "trading_state": gate.trading_state.value,
+            "cancelled": list(report.cancelled),
+            "failed": [list(item) for item in report.failed],
+            "flattened": [h.order_id for h in report.flattened],
+        }
+    finally:
+        await gateway.disconnect()
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(
+            f"Trading {data['trading_state']}. Cancelled: {data['cancelled'] or 'none'}. "
+            f"Failed: {data['failed'] or 'none'}. Flattening orders: {data['flattened'] or 'none'}."
+        )
+    return 1 if report.failed else 0
+
+
+async def _journal(args: argparse.Namespace) -> int:
+    path = args.path or build_container(args.config).config.journal.path()
+    if not path:
+        raise ConfigError("journal.path", "no journal configured; pass a path")
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            raise InvalidInputError("--since", "must be an ISO date/time", args.since) from None
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+    contents = read_journal(path)
+    records = contents.filtered(since=since, outcome=args.outcome)
+    if contents.torn_tail is not None:
+        print(
+            f"hydra journal: {path}: last record torn (crash while writing); ignored",
+            file=sys.stderr,
+        )
+    if contents.corrupt_lines:
+        print(
+            f"hydra journal: {path}: unreadable lines {list(contents.corrupt_lines)}",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(json.dumps(records, indent=2))
+        return 0
+    print(
+        render_table(
+            ["time", "kind", "seq", "symbol", "side", "qty", "outcome", "why / event", "order"],
+            [
+                [
+                    r.get("time", ""),
+                    r.get("kind", ""),
+                    r.get("seq"),
+                    r.get("symbol"),
+                    r.get("side"),
+                    r.get("quantity"),
+                    r.get("outcome") or r.get("state") or r.get("breaker"),
+                    ",".join(r.get("triggered") or []) or r.get("why") or r.get("event", ""),
+                    r.get("order_id"),
+                ]
+                for r in records
+            ],
+        )
+        if records
+        else f"(no records in {path} match)"
+    )
     return 0
 
 
@@ -209,7 +323,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="hydra", description="HYDRA: risk-gated order execution for Interactive Brokers."
     )
     parser.add_argument(
-        "--log-level", default="warning", help="debug, info, warning or error (default warning)"
+        "--log-level", default="error", help="debug, info, warning or error (default error)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -217,6 +331,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.add_argument(
         "--orders", type=int, default=12, help=f"orders to submit (>= {MIN_ORDERS}, default 12)"
+    )
+    demo.add_argument(
+        "--journal",
+        default=DEFAULT_DEMO_JOURNAL,
+        help=f"audit journal file, recreated each run (default {DEFAULT_DEMO_JOURNAL})",
     )
     demo.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -233,6 +352,30 @@ def _parser() -> argparse.ArgumentParser:
         read.add_argument("--timeout", type=float, default=5.0, help="connect timeout, seconds")
         read.add_argument("--config", default=None, help="TOML config file (or $HYDRA_CONFIG)")
         read.add_argument("--json", action="store_true", help="machine-readable output")
+        if name == "breakers":
+            read.add_argument("--journal", default=None, help="journal to restore state from")
+
+    kill = commands.add_parser(
+        "kill", help="kill switch: HALT, cancel every open order (trading client id 1)"
+    )
+    kill.add_argument("--reason", required=True, help="why (recorded in the audit journal)")
+    kill.add_argument("--who", default="cli", help="who pulls the switch (default cli)")
+    kill.add_argument("--flatten", action="store_true", help="also close every position")
+    kill.add_argument("--host", default=None, help="gateway host (default from config)")
+    kill.add_argument("--port", type=int, default=None, help="gateway port (default 4002)")
+    kill.add_argument("--timeout", type=float, default=5.0, help="connect timeout, seconds")
+    kill.add_argument("--config", default=None, help="TOML config file (or $HYDRA_CONFIG)")
+    kill.add_argument("--journal", default=None, help="audit journal (default from config)")
+    kill.add_argument("--json", action="store_true", help="machine-readable output")
+
+    journal = commands.add_parser("journal", help="read the audit journal as a table")
+    journal.add_argument("path", nargs="?", default=None, help="journal file (default config)")
+    journal.add_argument("--since", default=None, help="only records at/after this ISO time")
+    journal.add_argument(
+        "--outcome", choices=["allowed", "blocked", "error"], default=None, help="filter"
+    )
+    journal.add_argument("--config", default=None, help="TOML config file (or $HYDRA_CONFIG)")
+    journal.add_argument("--json", action="store_true", help="machine-readable output")
 
     fake = commands.add_parser("fake-gateway", help="serve a fake IB Gateway for dry runs")
     fake.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
@@ -245,6 +388,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] =
     "status": _read,
     "positions": _read,
     "breakers": _read,
+    "kill": _kill,
+    "journal": _journal,
     "fake-gateway": _fake_gateway,
 }
 

@@ -12,23 +12,30 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import time, timedelta
+from typing import Any
 
+import structlog
 from dependency_injector import containers, providers
 
 from hydra.adapters.ib import LIVE_CONFIRMATION, LIVE_PORTS, BrokerGateway
+from hydra.adapters.journal import FsyncPolicy, JsonlJournal, read_journal
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
     BreakerConfig,
     CircuitBreakerManager,
+    Clock,
     ConfigError,
     InvalidInputError,
+    OrderLimits,
     SessionSchedule,
     system_clock,
 )
 from hydra.settings import Settings, load_settings
 
-__all__ = ["Container", "build_container"]
+__all__ = ["Container", "build_container", "container_for"]
+
+_log = structlog.get_logger("hydra.container")
 
 
 def _time_of_day(text: str) -> time:
@@ -38,6 +45,51 @@ def _time_of_day(text: str) -> time:
 
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
+
+
+def _limits(*, enabled: bool, **settings: Any) -> OrderLimits | None:
+    return OrderLimits(**settings) if enabled else None
+
+
+def _risk_gate(
+    *,
+    broker: SimulatedBroker | BrokerGateway,
+    breakers: CircuitBreakerManager,
+    limits: OrderLimits | None,
+    clock: Clock,
+    journal_path: str,
+    fsync: FsyncPolicy,
+    derive_inputs: bool,
+    history: int,
+    config_version: str,
+) -> RiskGate:
+    """Build the gate, with its journal; replay the journal first so memory survives."""
+    journal: JsonlJournal | None = None
+    previous = None
+    if journal_path:
+        previous = read_journal(journal_path)
+        journal = JsonlJournal(journal_path, fsync)
+    gate = RiskGate(
+        broker,
+        breakers,
+        limits=limits,
+        journal=journal,
+        clock=clock,
+        derive_inputs=derive_inputs,
+        history=history,
+        config_version=config_version,
+    )
+    if previous is not None:
+        if previous.torn_tail is not None or previous.corrupt_lines:
+            _log.warning(
+                "journal.damaged",
+                path=journal_path,
+                torn_tail=previous.torn_tail is not None,
+                corrupt_lines=list(previous.corrupt_lines),
+            )
+        if previous.records:
+            gate.restore(previous.records)
+    return gate
 
 
 class Container(containers.DeclarativeContainer):
@@ -90,7 +142,32 @@ class Container(containers.DeclarativeContainer):
         config.broker.mode, sim=sim_broker, paper=paper_broker, live=live_broker
     )
 
-    risk_gate = providers.Singleton(RiskGate, broker=broker, breakers=breakers, clock=clock)
+    limits = providers.Factory(
+        _limits,
+        enabled=config.limits.enabled,
+        max_quantity=config.limits.max_quantity,
+        max_notional=config.limits.max_notional,
+        price_collar=config.limits.price_collar,
+        max_price_age=providers.Callable(_seconds, config.limits.max_price_age_s),
+        max_orders=config.limits.max_orders,
+        rate_window=providers.Callable(_seconds, config.limits.rate_window_s),
+        duplicate_window=providers.Callable(_seconds, config.limits.duplicate_window_s),
+        self_cross=config.limits.self_cross,
+    )
+    config_version = providers.Object("")
+
+    risk_gate = providers.Singleton(
+        _risk_gate,
+        broker=broker,
+        breakers=breakers,
+        limits=limits,
+        clock=clock,
+        journal_path=config.journal.path,
+        fsync=config.journal.fsync,
+        derive_inputs=config.gate.derive_inputs,
+        history=config.gate.history,
+        config_version=config_version,
+    )
 
 
 def build_container(
@@ -131,9 +208,11 @@ def container_for(settings: Settings) -> Container:
         )
     container = Container()
     container.config.from_dict(settings.as_dict())
+    container.config_version.override(providers.Object(settings.version))
     # Build the breaker config now so a bad threshold fails at start-up, not at first order.
     try:
         container.breaker_config()
+        container.limits()
     except InvalidInputError as exc:
         raise ConfigError(exc.field, f"{exc.reason} (got {exc.value!r})") from None
     return container

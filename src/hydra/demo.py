@@ -1,8 +1,12 @@
 """The demo session: a simulated trading day through container -> RiskGate -> simulator.
 
-Prices drift down over the session, so positions bought early lose money until the
-daily-loss breaker trips and later orders are blocked; one oversized order is blocked by
-the position-size breaker on the way. Deterministic for a given seed.
+The gate derives its inputs from the simulated account (the container's default) and
+applies every control. The script shows: allowed orders; an oversized order blocked by
+the position-size breaker; a limit order far from the market blocked by the price collar;
+a resting order; prices drifting down until the daily-loss breaker trips and later orders
+are blocked; then the kill switch, which halts trading and cancels the resting order, and
+one last order that the HALTED state blocks. Every decision goes to the audit journal.
+Deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from hydra.adapters.sim import DEFAULT_INSTRUMENTS, SimulatedBroker
+from hydra.application import KillReport, OrderDecision, RiskGate
 from hydra.container import build_container
 from hydra.domain import (
     BreakerStatus,
@@ -23,13 +29,17 @@ from hydra.domain import (
     Side,
 )
 
-__all__ = ["MIN_ORDERS", "DemoReport", "DemoRow", "run_demo"]
+__all__ = ["DEFAULT_DEMO_JOURNAL", "MIN_ORDERS", "DemoReport", "DemoRow", "run_demo"]
 
 MIN_ORDERS = 6
 """Fewer orders cannot show a loss building up until the daily-loss breaker trips."""
 
+DEFAULT_DEMO_JOURNAL = "hydra-demo.journal.jsonl"
+"""Where the demo writes its audit journal unless told otherwise (recreated each run)."""
+
 _SESSION_OPEN = datetime(2026, 1, 5, 14, 30, tzinfo=UTC)  # 09:30 New York
 _TOTAL_DRIFT = -0.12  # price fall over the whole session, spread over its steps
+_STEP = timedelta(minutes=20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,40 +50,44 @@ class DemoRow:
     symbol: str
     side: str
     quantity: float
+    order_type: str
     price: float
     allowed: bool
     triggered: tuple[str, ...]
     order_id: int | None
     status: str
-    daily_pnl: float
 
 
 @dataclass(slots=True)
 class DemoReport:
-    """Everything the demo shows: decisions, final positions, account and breakers."""
+    """Everything the demo shows: decisions, positions, account, breakers, kill switch."""
 
     seed: int
+    journal: str
     rows: list[DemoRow] = field(default_factory=list)
     positions: list[dict[str, Any]] = field(default_factory=list)
     account: dict[str, float | str] = field(default_factory=dict)
     breakers: tuple[BreakerStatus, ...] = ()
+    kill: KillReport | None = None
+    trading_state: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The report as JSON-ready data."""
         return {
             "seed": self.seed,
+            "journal": self.journal,
             "decisions": [
                 {
                     "time": row.time.isoformat(),
                     "symbol": row.symbol,
                     "side": row.side,
                     "quantity": row.quantity,
+                    "order_type": row.order_type,
                     "price": row.price,
                     "outcome": "allowed" if row.allowed else "blocked",
                     "triggered": list(row.triggered),
                     "order_id": row.order_id,
                     "status": row.status,
-                    "daily_pnl": round(row.daily_pnl, 6),
                 }
                 for row in self.rows
             ],
@@ -90,62 +104,87 @@ class DemoReport:
                 }
                 for status in self.breakers
             ],
+            "kill_switch": None
+            if self.kill is None
+            else {
+                "cancelled": list(self.kill.cancelled),
+                "failed": [list(item) for item in self.kill.failed],
+            },
+            "trading_state": self.trading_state,
         }
 
 
-async def run_demo(seed: int = 7, orders: int = 12) -> DemoReport:
-    """Run the simulated session and return its report."""
+async def run_demo(
+    seed: int = 7, orders: int = 12, journal: str | Path = DEFAULT_DEMO_JOURNAL
+) -> DemoReport:
+    """Run the simulated session and return its report (the journal file is recreated)."""
     if isinstance(orders, bool) or not isinstance(orders, int) or orders < MIN_ORDERS:
         raise InvalidInputError("orders", f"must be an integer >= {MIN_ORDERS}", orders)
+    journal_path = _fresh_journal(journal)
     clock = ManualClock(_SESSION_OPEN)
-    container = build_container(env={}, overrides={"sim": {"seed": seed}})
+    container = build_container(
+        env={}, overrides={"sim": {"seed": seed}, "journal": {"path": str(journal_path)}}
+    )
     container.clock.override(clock)
     broker: SimulatedBroker = container.sim_broker()
-    gate = container.risk_gate()
+    gate: RiskGate = container.risk_gate()
     await broker.connect()
     rng = random.Random(seed)  # noqa: S311  (demo data)
     symbols = [instrument.symbol for instrument in DEFAULT_INSTRUMENTS]
-    start_equity = broker.get_account_summary().net_liquidation
-    peak = start_equity
     drift = _TOTAL_DRIFT / (orders - 1)
-    report = DemoReport(seed)
-    for step in range(orders):
-        clock.advance(timedelta(minutes=20))
-        if step:
-            broker.walk_prices(drift=drift, volatility=0.002)
-        symbol = rng.choice(symbols)
-        price = broker.price(symbol) or 0.0
-        equity = broker.get_account_summary().net_liquidation
-        peak = max(peak, equity)
-        held = {p.symbol: p.quantity for p in broker.get_positions()}
-        side = Side.SELL if step % 5 == 4 and held.get(symbol, 0.0) > 0 else Side.BUY
-        fraction = 0.30 if step == 2 else rng.uniform(0.06, 0.12)  # step 2 is oversized
-        if side is Side.SELL:
-            quantity = max(1.0, float(int(held[symbol] / 2)))
-        else:
-            quantity = max(1.0, float(int(fraction * equity / price)))
-        order = OrderRequest.market(side, quantity)
-        after = held.get(symbol, 0.0) + order.signed_quantity
-        daily_pnl = (equity - start_equity) / start_equity
+    report = DemoReport(seed, str(journal_path))
+
+    async def submit(symbol: str, order: OrderRequest) -> OrderDecision:
         instrument = await gate.broker.qualify_contract(Instrument(symbol))
-        decision = gate.submit_with_decision(
-            instrument, order, daily_pnl, peak, equity, abs(after) * price, 0.0
+        decision = gate.submit_with_decision(instrument, order)
+        report.rows.append(_row(clock(), broker, symbol, order, decision))
+        return decision
+
+    for step in range(orders):
+        clock.advance(_STEP)
+        broker.walk_prices(drift=drift if step else 0.0, volatility=0.002)
+        symbol, order = _order_for(step, broker, rng, symbols)
+        await submit(symbol, order)
+
+    clock.advance(_STEP)
+    report.kill = await gate.kill_switch(who="demo", why="end of the demo session")
+    await submit("IBM", OrderRequest.market(Side.BUY, 1))  # HALTED: blocked
+    _summarise(report, broker, gate)
+    await broker.disconnect()
+    return report
+
+
+def _fresh_journal(journal: str | Path) -> Path:
+    path = Path(journal)
+    path.unlink(missing_ok=True)  # a demo is a fresh session, not a restart
+    return path
+
+
+def _order_for(
+    step: int, broker: SimulatedBroker, rng: random.Random, symbols: list[str]
+) -> tuple[str, OrderRequest]:
+    """The scripted first four orders, then random buys."""
+    equity = broker.get_account_summary().net_liquidation
+    held = {p.symbol: p.quantity for p in broker.get_positions()}
+    if step == 0:
+        return "SPY", OrderRequest.market(Side.BUY, _shares(0.12 * equity, broker, "SPY"))
+    if step == 1:  # a take-profit that rests above the market (for the kill switch)
+        limit = round((broker.price("SPY") or 0.0) * 1.03, 2)
+        return "SPY", OrderRequest.limit(Side.SELL, max(1.0, held.get("SPY", 2.0) // 2), limit)
+    if step == 2:  # oversized: the position-size breaker blocks it
+        return "AAPL", OrderRequest.market(Side.BUY, _shares(0.30 * equity, broker, "AAPL"))
+    if step == 3:  # a limit far from the market: the price collar blocks it
+        return "MSFT", OrderRequest.limit(
+            Side.BUY, 5, round((broker.price("MSFT") or 0.0) * 0.85, 2)
         )
-        report.rows.append(
-            DemoRow(
-                clock(),
-                symbol,
-                side.value,
-                quantity,
-                price,
-                decision.allowed,
-                decision.triggered,
-                decision.order_id,
-                decision.handle.status.value if decision.handle else "-",
-                daily_pnl,
-            )
-        )
+    symbol = rng.choice(symbols)
+    fraction = rng.uniform(0.06, 0.12)
+    return symbol, OrderRequest.market(Side.BUY, _shares(fraction * equity, broker, symbol))
+
+
+def _summarise(report: DemoReport, broker: SimulatedBroker, gate: RiskGate) -> None:
     account = broker.get_account_summary()
+    start_equity = gate.status().session_start_equity or account.net_liquidation
     report.positions = [
         {
             "symbol": p.symbol,
@@ -164,5 +203,30 @@ async def run_demo(seed: int = 7, orders: int = 12) -> DemoReport:
         "daily_pnl": round((account.net_liquidation - start_equity) / start_equity, 6),
     }
     report.breakers = gate.breakers.status()
-    await broker.disconnect()
-    return report
+    report.trading_state = gate.trading_state.value
+
+
+def _shares(notional: float, broker: SimulatedBroker, symbol: str) -> float:
+    price = broker.price(symbol) or 1.0
+    return max(1.0, float(int(notional / price)))
+
+
+def _row(
+    now: datetime,
+    broker: SimulatedBroker,
+    symbol: str,
+    order: OrderRequest,
+    decision: OrderDecision,
+) -> DemoRow:
+    return DemoRow(
+        now,
+        symbol,
+        order.side.value,
+        order.quantity,
+        order.order_type.value,
+        order.limit_price if order.limit_price is not None else broker.price(symbol) or 0.0,
+        decision.allowed,
+        decision.triggered,
+        decision.order_id,
+        decision.handle.status.value if decision.handle else "-",
+    )

@@ -84,6 +84,15 @@ def _choice(*options: str) -> Callable[[object], str]:
     return parse
 
 
+def _fsync(value: object) -> str | int:
+    if isinstance(value, str) and value.strip().lower() in ("every", "never"):
+        return value.strip().lower()
+    number = _int(value)
+    if number < 1:
+        raise ValueError('must be "every", "never" or a positive integer N')
+    return number
+
+
 def _hhmm(value: object) -> str:
     text = _str(value)
     parts = text.split(":")
@@ -115,6 +124,25 @@ SCHEMA: Mapping[str, Mapping[str, tuple[_Parser, object, str]]] = {
         "trade_loss_cooldown_s": (_float, 900.0, "seconds the trade-loss breaker cools down"),
         "session_timezone": (_str, "America/New_York", "IANA zone of the session boundary"),
         "session_reset": (_hhmm, "00:00", "local time the trading session resets"),
+    },
+    "limits": {
+        "enabled": (_bool, True, "per-order limits on (false turns every limit off)"),
+        "max_quantity": (_float, 10_000.0, "max order quantity"),
+        "max_notional": (_float, 250_000.0, "max order notional (qty x price x multiplier)"),
+        "price_collar": (_float, 0.05, "max distance of a limit price from the reference"),
+        "max_price_age_s": (_float, 60.0, "seconds after which a reference price is stale"),
+        "max_orders": (_int, 20, "orders allowed per rate window"),
+        "rate_window_s": (_float, 1.0, "rate window, seconds"),
+        "duplicate_window_s": (_float, 2.0, "window of the duplicate-order guard, seconds"),
+        "self_cross": (_bool, True, "block orders that could trade against our own"),
+    },
+    "gate": {
+        "derive_inputs": (_bool, True, "derive breaker inputs from the broker"),
+        "history": (_int, 1000, "recent decisions kept in memory"),
+    },
+    "journal": {
+        "path": (_any_str, "hydra.journal.jsonl", "audit journal file ('' = no journal)"),
+        "fsync": (_fsync, "every", "every | never | N (fsync every N records)"),
     },
     "sim": {
         "cash": (_float, 100_000.0, "starting cash"),

@@ -118,7 +118,7 @@ class BrokerContract:
         """A limit below the market rests (SUBMITTED) until cancelled (CANCELLED)."""
         harness.set_price("MSFT", 400.0)
         msft = await gate.broker.qualify_contract(Instrument("MSFT"))
-        handle = await gate.submit(msft, OrderRequest.limit(Side.BUY, 5, 350.0), *OK)
+        handle = await gate.submit(msft, OrderRequest.limit(Side.BUY, 5, 390.0), *OK)
         assert handle is not None
         await eventually(lambda: handle.status is OrderStatus.SUBMITTED)
         assert [h.order_id for h in gate.broker.open_orders()] == [handle.order_id]
@@ -147,6 +147,7 @@ class BrokerContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """A broker rejection ends the handle REJECTED carrying the broker's reason."""
+        harness.set_price("AAPL", 200.0)
         harness.reject_next("insufficient margin")
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
         handle = await gate.submit(aapl, OrderRequest.market(Side.BUY, 1), *OK)

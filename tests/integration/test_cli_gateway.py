@@ -40,9 +40,8 @@ async def test_status_positions_and_breakers_read_the_fake_account(
     trader = make_gateway(fake_gateway)
     await trader.connect()
     gate = RiskGate(trader, CircuitBreakerManager())
-    handle = await gate.submit(
-        Instrument("SPY", con_id=756733), OrderRequest.market(Side.BUY, 4), *OK
-    )
+    spy = await gate.broker.qualify_contract(Instrument("SPY"))
+    handle = await gate.submit(spy, OrderRequest.market(Side.BUY, 4), *OK)
     assert handle is not None
     await handle.wait(timeout=5)
     port = str(fake_gateway.port)

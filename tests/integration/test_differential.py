@@ -137,13 +137,14 @@ async def _run(
 async def _compare(sequence: list[Move | Submit | Cancel]) -> None:
     sim = SimulatedBroker(prices=PRICES, commission=1.0)
     await sim.connect()
-    sim_gate = RiskGate(sim, CircuitBreakerManager())
+    # The adapters are under test here, not the per-order limits: those are off on both.
+    sim_gate = RiskGate(sim, CircuitBreakerManager(), limits=None)
     sim_handles, sim_outcomes = await _run(sequence, sim, sim_gate, None)
 
     async with FakeIBGateway(prices=PRICES) as fake:
         gateway = make_gateway(fake)
         await gateway.connect()
-        ib_gate = RiskGate(gateway, CircuitBreakerManager())
+        ib_gate = RiskGate(gateway, CircuitBreakerManager(), limits=None)
         ib_handles, ib_outcomes = await _run(sequence, gateway, ib_gate, fake)
         expected = _snapshot(sim_handles, sim)
         try:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ from ib_async.util import UNSET_DOUBLE
 
 from hydra.testing import DEFAULT_INSTRUMENTS, FakeIBGateway, PlacedOrder
 from hydra.testing import _wire as wire
-from hydra.testing._model import ExecutionRecord, OrderRecord
+from hydra.testing._model import ExecutionRecord, OrderRecord, one_tick_quote
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -24,6 +25,7 @@ CONNECT_TIMEOUT = 2.0
 WAIT = 2.0
 AAPL = DEFAULT_INSTRUMENTS[0]
 MSFT = DEFAULT_INSTRUMENTS[1]
+IBM = DEFAULT_INSTRUMENTS[3]
 
 
 class Clients:
@@ -614,3 +616,196 @@ async def test_restart_replays_orders_positions_and_fills(
     ib.cancelOrder(open_trade.order)
     await until(lambda: open_trade.orderStatus.status == "Cancelled")
     assert fake_gateway.order_status(resting.order.orderId) == "Cancelled"
+
+
+# ------------------------------------------------------------------------ market data
+
+
+def low_level_mkt_data(ib: IB, req_id: int, contract: Contract) -> None:
+    """Send reqMktData through ib_async's client only: no Ticker, and no conId needed."""
+    ib.client.reqMktData(
+        req_id,
+        contract,
+        genericTickList="",
+        snapshot=False,
+        regulatorySnapshot=False,
+        mktDataOptions=[],
+    )
+
+
+async def test_market_data_streams_bid_ask_last(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """A priced symbol's ticker gets bid/ask one tick around the price, last at the price."""
+    fake_gateway.set_price("AAPL", 190.0)
+    ib = await clients.connect(fake_gateway)
+    ticker = ib.reqMktData(await qualified(ib, "AAPL"))
+    await until(lambda: ticker.last == 190.0)
+
+    assert (ticker.bid, ticker.ask, ticker.last) == (189.99, 190.01, 190.0)
+    assert (ticker.bidSize, ticker.askSize, ticker.lastSize) == (100.0, 100.0, 100.0)
+    assert ticker.time is not None
+    assert ticker.marketPrice() == 190.0
+    assert (ticker.minTick, ticker.marketDataType) == (0.01, 1)
+    assert fake_gateway.market_data_subscriptions() == {"AAPL": 1}
+
+
+async def test_set_price_pushes_ticks_and_unpriced_symbol_waits(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """An unpriced symbol streams nothing until set_price, then every price change arrives."""
+    ib = await clients.connect(fake_gateway)
+    ticker = ib.reqMktData(Contract(conId=IBM.con_id, exchange="SMART"))
+    await barrier(ib)
+    assert fake_gateway.market_data_subscriptions() == {"IBM": 1}
+    assert math.isnan(ticker.last)
+    assert math.isnan(ticker.bid)
+    assert ticker.time is None
+
+    fake_gateway.set_price("IBM", 210.5)
+    await until(lambda: ticker.last == 210.5)
+    assert (ticker.bid, ticker.ask) == (210.49, 210.51)
+    fake_gateway.set_price("IBM", 211.0)
+    await until(lambda: ticker.last == 211.0)
+    assert (ticker.prevLast, ticker.bid, ticker.ask) == (210.5, 210.99, 211.01)
+    assert ticker.marketPrice() == 211.0
+
+
+async def test_cancel_mkt_data_stops_only_that_subscription(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """After cancelMktData set_price no longer reaches that ticker; other tickers still update."""
+    fake_gateway.set_price("AAPL", 100.0)
+    fake_gateway.set_price("MSFT", 300.0)
+    ib = await clients.connect(fake_gateway)
+    aapl = await qualified(ib, "AAPL")
+    aapl_ticker = ib.reqMktData(aapl)
+    msft_ticker = ib.reqMktData(await qualified(ib, "MSFT"))
+    await until(lambda: aapl_ticker.last == 100.0 and msft_ticker.last == 300.0)
+    assert fake_gateway.market_data_subscriptions() == {"AAPL": 1, "MSFT": 1}
+
+    assert ib.cancelMktData(aapl)
+    await barrier(ib)
+    assert fake_gateway.market_data_subscriptions() == {"MSFT": 1}
+    fake_gateway.set_price("AAPL", 101.0)
+    fake_gateway.set_price("MSFT", 301.0)
+    await until(lambda: msft_ticker.last == 301.0)
+    await barrier(ib)
+    assert aapl_ticker.last == 100.0
+
+    ib.disconnect()
+    await until(lambda: fake_gateway.market_data_subscriptions() == {})
+
+
+async def test_unknown_contract_mkt_data_gets_error_200(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """Market data for an unknown contract answers error 200 for that reqId; a cancel gets 300."""
+    ib = await clients.connect(fake_gateway)
+    errors: list[tuple[int, int, Any]] = []
+
+    def on_error(req_id: int, code: int, message: str, contract: Any) -> None:
+        errors.append((req_id, code, contract))
+
+    ib.errorEvent += on_error
+    # ib_async refuses reqMktData for a contract without conId (it keys tickers by conId).
+    nope = Stock("NOPE", "SMART", "USD", conId=999_999)
+    ticker = ib.reqMktData(nope)
+    req_id = ib.wrapper.ticker2ReqId["mktData"][ticker]
+    await until(lambda: errors)
+    assert errors == [(req_id, 200, nope)]
+    assert fake_gateway.market_data_subscriptions() == {}
+    assert math.isnan(ticker.last)
+
+    assert ib.cancelMktData(nope)
+    await until(lambda: len(errors) == 2)
+    assert errors[1][:2] == (req_id, 300)
+
+
+async def test_mkt_data_without_con_id_resolves_by_symbol(
+    fake_gateway: FakeIBGateway, clients: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A low-level reqMktData with conId 0 is resolved by symbol and decodes to three ticks."""
+    fake_gateway.set_price("MSFT", 420.0)
+    ib = await clients.connect(fake_gateway)
+    ticks: list[tuple[int, int, float, float]] = []
+    monkeypatch.setattr(ib.wrapper, "priceSizeTick", lambda *args: ticks.append(args))
+    req_id = ib.client.getReqId()
+    low_level_mkt_data(ib, req_id, Stock("MSFT", "SMART", "USD"))
+    await barrier(ib)
+    assert fake_gateway.market_data_subscriptions() == {"MSFT": 1}
+    assert ticks == [
+        (req_id, 1, 419.99, 100.0),
+        (req_id, 2, 420.01, 100.0),
+        (req_id, 4, 420.0, 100.0),
+    ]
+
+
+async def test_duplicate_ticker_id_is_refused(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """A second reqMktData with a reqId that is still streaming gets error 322."""
+    fake_gateway.set_price("AAPL", 100.0)
+    ib = await clients.connect(fake_gateway)
+    errors = record_errors(ib)
+    ticker = ib.reqMktData(await qualified(ib, "AAPL"))
+    req_id = ib.wrapper.ticker2ReqId["mktData"][ticker]
+    low_level_mkt_data(ib, req_id, Stock("MSFT", "SMART", "USD"))
+    await barrier(ib)
+    assert [(r, c) for r, c, _ in errors] == [(req_id, 322)]
+    assert fake_gateway.market_data_subscriptions() == {"AAPL": 1}
+
+
+async def test_snapshot_returns_ticks_without_subscribing(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """A reqTickers snapshot holds the quote (empty when unpriced) and leaves no subscription."""
+    fake_gateway.set_price("SPY", 560.0)
+    ib = await clients.connect(fake_gateway)
+    spy, tsla = await asyncio.wait_for(
+        ib.reqTickersAsync(await qualified(ib, "SPY"), await qualified(ib, "TSLA")), WAIT
+    )
+    assert (spy.bid, spy.ask, spy.last) == (559.99, 560.01, 560.0)
+    assert math.isnan(tsla.last)
+    assert fake_gateway.market_data_subscriptions() == {}
+
+
+async def test_kill_restart_drops_subscriptions_until_resubscribed(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """A kill drops market data subscriptions; after reconnect only a new reqMktData streams."""
+    fake_gateway.set_price("AAPL", 100.0)
+    ib = await clients.connect(fake_gateway, client_id=5)
+    contract = await qualified(ib, "AAPL")
+    old = ib.reqMktData(contract)
+    await until(lambda: old.last == 100.0)
+
+    await fake_gateway.kill()
+    await until(lambda: not ib.isConnected())
+    assert fake_gateway.market_data_subscriptions() == {}
+    await fake_gateway.restart()
+    await ib.connectAsync("127.0.0.1", fake_gateway.port, clientId=5, timeout=CONNECT_TIMEOUT)
+    fake_gateway.set_price("AAPL", 102.0)
+    await barrier(ib)
+    # ib_async does not resubscribe on reconnect: nothing streams to the old ticker.
+    assert fake_gateway.market_data_subscriptions() == {}
+    assert old.last == 100.0
+
+    new = ib.reqMktData(contract)
+    assert new is not old
+    await until(lambda: new.last == 102.0)
+    assert fake_gateway.market_data_subscriptions() == {"AAPL": 1}
+    fake_gateway.set_price("AAPL", 103.0)
+    await until(lambda: new.last == 103.0)
+    assert old.last == 100.0
+
+
+def test_market_data_message_lengths_and_quote() -> None:
+    """Market data builders emit the decoder's field counts; quotes stay on the tick grid."""
+    assert len(wire.tick_price(1, wire.TICK_BID, 1.5, 100)) == 7
+    assert len(wire.tick_req_params(1, 0.01, "9c0001", 3)) == 5
+    assert len(wire.market_data_type(1, 1)) == 4
+    assert len(wire.tick_snapshot_end(1)) == 3
+    assert one_tick_quote(190.0, 0.01) == (189.99, 190.01)
+    assert one_tick_quote(100.5, 0.25) == (100.25, 100.75)
+    assert one_tick_quote(0.005, 0.01) == (0.005, 0.015)

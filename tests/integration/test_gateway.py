@@ -221,9 +221,8 @@ async def test_rejection_carries_the_brokers_message_and_listener_bugs_are_logge
 
     gateway.subscribe(broken)
     with capture_logs() as logs:
-        handle = await gate.submit(
-            Instrument("AAPL", con_id=265598), OrderRequest.market(Side.SELL, 5), *OK
-        )
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        handle = await gate.submit(aapl, OrderRequest.market(Side.SELL, 5), *OK)
         assert handle is not None
         assert await handle.wait(timeout=5) is OrderStatus.REJECTED
     assert "short sale not allowed" in handle.message

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 
-def _hydra(*args: str) -> subprocess.CompletedProcess[str]:
+def _hydra(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603  (our own entry point, fixed arguments)
         [sys.executable, "-m", "hydra.cli", *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
@@ -19,46 +21,74 @@ def _hydra(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_demo_shows_allowed_and_blocked_orders_with_breakers() -> None:
-    """`hydra demo` exits 0 and prints allowed and blocked orders, naming the daily-loss trip."""
-    result = _hydra("demo")
+def test_demo_shows_allowed_and_blocked_orders_with_breakers(tmp_path: Path) -> None:
+    """`hydra demo` exits 0 showing allowed/blocked orders, a limit block and the kill switch."""
+    result = _hydra("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "ALLOWED" in out
-    assert "BLOCKED" in out
-    assert "daily_loss" in out
-    assert "TRIPPED" in out
-    assert "Positions" in out
-    assert "Circuit breakers" in out
+    for text in (
+        "ALLOWED",
+        "BLOCKED",
+        "daily_loss",
+        "TRIPPED",
+        "price_collar",
+        "halted",
+        "Kill switch: trading HALTED; cancelled orders [2]",
+        "Positions",
+        "Circuit breakers",
+    ):
+        assert text in out, text
+    assert (tmp_path / "hydra-demo.journal.jsonl").exists()
+
+
+def test_journal_lists_the_demos_decisions(tmp_path: Path) -> None:
+    """`hydra journal` reads back the demo's journal: every decision, filterable by outcome."""
+    journal = tmp_path / "demo.jsonl"
+    demo = _hydra("demo", "--json", "--journal", str(journal))
+    assert demo.returncode == 0, demo.stderr
+    decisions = json.loads(demo.stdout)["decisions"]
+    listed = _hydra("journal", str(journal), "--json")
+    assert listed.returncode == 0, listed.stderr
+    records = [r for r in json.loads(listed.stdout) if r["kind"] == "decision"]
+    assert [r["outcome"] for r in records] == [d["outcome"] for d in decisions]
+    blocked = _hydra("journal", str(journal), "--outcome", "blocked")
+    assert blocked.returncode == 0, blocked.stderr
+    assert "allowed" not in blocked.stdout
+    assert "price_collar" in blocked.stdout
+    kinds = {r["kind"] for r in json.loads(listed.stdout)}
+    assert {"session", "decision", "trip", "state", "kill"} <= kinds
 
 
 @pytest.mark.parametrize("seed", [1, 7, 42])
-def test_demo_json_is_deterministic_and_trips_daily_loss(seed: int) -> None:
+def test_demo_json_is_deterministic_and_trips_daily_loss(seed: int, tmp_path: Path) -> None:
     """`--json` output is identical for one seed and always trips the daily-loss breaker."""
-    first = _hydra("demo", "--json", "--seed", str(seed), "--orders", "10")
-    second = _hydra("demo", "--json", "--seed", str(seed), "--orders", "10")
+    args = ("demo", "--json", "--seed", str(seed), "--orders", "10", "--journal", "j.jsonl")
+    first = _hydra(*args, cwd=tmp_path)
+    second = _hydra(*args, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     data = json.loads(first.stdout)
     outcomes = [d["outcome"] for d in data["decisions"]]
-    assert len(outcomes) == 10
+    assert len(outcomes) == 10 + 1  # the orders, then one after the kill switch
+    assert data["decisions"][-1]["triggered"] == ["halted"]
+    assert data["trading_state"] == "HALTED"
     assert "allowed" in outcomes
     assert any("daily_loss" in d["triggered"] for d in data["decisions"])
     states = {b["name"]: b["state"] for b in data["breakers"]}
     assert states["daily_loss"] == "TRIPPED"
 
 
-def test_demo_rejects_too_few_orders_with_a_clear_error() -> None:
+def test_demo_rejects_too_few_orders_with_a_clear_error(tmp_path: Path) -> None:
     """`--orders 2` exits 2 with an error naming the option, not a traceback."""
-    result = _hydra("demo", "--orders", "2")
+    result = _hydra("demo", "--orders", "2", cwd=tmp_path)
     assert result.returncode == 2
     assert "orders" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_logs_are_json_lines_when_not_a_terminal() -> None:
+def test_logs_are_json_lines_when_not_a_terminal(tmp_path: Path) -> None:
     """Piped, the CLI logs JSON lines to stderr (one object per line)."""
-    result = _hydra("--log-level", "info", "demo", "--orders", "6")
+    result = _hydra("--log-level", "info", "demo", "--orders", "6", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]

@@ -118,7 +118,7 @@ async def test_wrong_contract_or_order_type_blocks(
 class _ExplodingBreakers(CircuitBreakerManager):
     """A breaker manager whose check fails: the gate must block, not pass."""
 
-    def evaluate(self, *args: float) -> object:  # type: ignore[override]
+    def evaluate_inputs(self, inputs: object) -> object:  # type: ignore[override]
         raise RuntimeError("breaker state store unavailable")
 
 
@@ -149,7 +149,10 @@ async def test_concurrent_submits_see_each_others_trips(
     """A trip by one of many concurrent submits blocks every later one in the same burst."""
     sim.set_latency(0.01)  # orders stay unacknowledged while the burst is judged
     inputs = [OK] * 3 + [(-0.05, 1e5, 95_000.0, 0.0, 0.0)] + [OK] * 6
-    results = await asyncio.gather(*(gate.submit(aapl, BUY10, *i) for i in inputs))
+    orders = [OrderRequest.market(Side.BUY, 1 + n) for n in range(len(inputs))]  # no duplicates
+    results = await asyncio.gather(
+        *(gate.submit(aapl, order, *i) for order, i in zip(orders, inputs, strict=True))
+    )
     assert [r is not None for r in results] == [True] * 3 + [False] * 7
     assert len(sim.received) == 3
 
@@ -158,8 +161,8 @@ async def test_decisions_are_kept_bounded_and_in_order(sim: SimulatedBroker) -> 
     """The gate keeps the last `history` decisions, numbered in submit order."""
     gate = RiskGate(sim, CircuitBreakerManager(), history=3)
     aapl = Instrument("AAPL")
-    for _ in range(5):
-        await gate.submit(aapl, BUY10, *OK)
+    for n in range(5):
+        await gate.submit(aapl, OrderRequest.market(Side.BUY, 1 + n), *OK)
     assert [d.seq for d in gate.decisions] == [3, 4, 5]
     with pytest.raises(InvalidInputError, match="history"):
         RiskGate(SimulatedBroker(), CircuitBreakerManager(), history=0)
@@ -169,9 +172,13 @@ async def test_every_attempt_is_logged_with_its_outcome(gate: RiskGate, aapl: In
     """One log record per attempt: order.allowed with the order id, order.blocked with names."""
     with capture_logs() as logs:
         await gate.submit(aapl, BUY10, *OK)
-        await gate.submit(aapl, BUY10, -0.05, 1e5, 95_000.0, 0.0, 0.0)
-    events = [(e["event"], e.get("order_id"), e.get("triggered")) for e in logs]
-    assert events == [("order.allowed", 1, None), ("order.blocked", None, ["daily_loss"])]
+        await gate.submit(aapl, OrderRequest.market(Side.BUY, 3), -0.05, 1e5, 95_000.0, 0.0, 0.0)
+    decisions = [e for e in logs if e["event"].startswith("order.")]
+    assert [(e["event"], e["order_id"], e["outcome"]) for e in decisions] == [
+        ("order.allowed", 1, "allowed"),
+        ("order.blocked", None, "blocked"),
+    ]
+    assert [r["code"] for r in decisions[1]["reasons"]] == ["breaker.daily_loss"]
 
 
 async def test_decision_times_come_from_the_injected_clock(
@@ -188,7 +195,7 @@ async def test_cancel_through_gate_cancels_resting_order(
     gate: RiskGate, sim: SimulatedBroker, aapl: Instrument
 ) -> None:
     """A resting limit order cancelled through the gate ends CANCELLED."""
-    handle = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 5, 150.0), *OK)
+    handle = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 5, 195.0), *OK)
     assert handle is not None
     assert handle.status is OrderStatus.SUBMITTED
     await gate.cancel(handle)

@@ -13,13 +13,15 @@ from hydra.domain import ConfigError
 from hydra.settings import load_settings
 
 
-def test_defaults_select_the_simulator() -> None:
+def test_defaults_select_the_simulator(tmp_path: Path) -> None:
     """With no file and no env the container wires a RiskGate over a SimulatedBroker."""
-    container = build_container(env={})
+    journal = tmp_path / "j.jsonl"
+    container = build_container(env={}, overrides={"journal": {"path": str(journal)}})
     assert container.config.broker.mode() == "sim"
     assert isinstance(container.broker(), SimulatedBroker)
     assert isinstance(container.risk_gate(), RiskGate)
     assert container.risk_gate() is container.risk_gate()
+    assert container.config.journal.path() == str(journal)
 
 
 def test_env_wins_over_the_file(tmp_path: Path) -> None:

@@ -25,7 +25,8 @@ OK = (0.0, 1e6, 1e6, 0.0, 0.0)
 async def _gate(**kwargs: object) -> tuple[SimulatedBroker, RiskGate]:
     broker = SimulatedBroker(**kwargs)  # type: ignore[arg-type]
     await broker.connect()
-    return broker, RiskGate(broker, CircuitBreakerManager())
+    # Per-order limits are the gate's business (tests/unit/test_limits.py); off here.
+    return broker, RiskGate(broker, CircuitBreakerManager(), limits=None)
 
 
 async def test_round_trip_books_realized_and_unrealized_pnl() -> None:

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from hydra.application.orders import OrderHandle
-from hydra.application.ports import BrokerPort, OrderListener, Unsubscribe
-from hydra.application.risk_gate import BrokerView, OrderDecision, RiskGate
+from hydra.application.ports import AuditJournal, BrokerPort, OrderListener, Unsubscribe
+from hydra.application.risk_gate import (
+    BrokerView,
+    GateStatus,
+    JournalReplay,
+    KillReport,
+    OrderDecision,
+    RiskGate,
+    replay_journal,
+)
 
 __all__ = [
+    "AuditJournal",
     "BrokerPort",
     "BrokerView",
+    "GateStatus",
+    "JournalReplay",
+    "KillReport",
     "OrderDecision",
     "OrderHandle",
     "OrderListener",
     "RiskGate",
     "Unsubscribe",
+    "replay_journal",
 ]

@@ -7,13 +7,20 @@ RiskGate may claim.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from hydra.application.orders import OrderHandle
-from hydra.domain import AccountSnapshot, ConnectionState, Instrument, OrderEvent, Position
+from hydra.domain import (
+    AccountSnapshot,
+    ConnectionState,
+    Instrument,
+    OrderEvent,
+    Position,
+    Quote,
+)
 
-__all__ = ["BrokerPort", "OrderListener", "Unsubscribe"]
+__all__ = ["AuditJournal", "BrokerPort", "OrderListener", "Unsubscribe"]
 
 OrderListener = Callable[[OrderEvent], None]
 """A callback for order-status and fill events."""
@@ -58,10 +65,22 @@ class BrokerPort(Protocol):
         """Handles of orders that are not done yet."""
         ...
 
+    def reference_price(self, symbol: str) -> Quote | None:
+        """The latest price the broker knows for ``symbol`` and when it was seen, if any."""
+        ...
+
     async def cancel_order(self, handle: OrderHandle) -> None:
         """Ask the broker to cancel an order; raise if it is unknown or done."""
         ...
 
     def subscribe(self, listener: OrderListener) -> Unsubscribe:
         """Receive every order event; returns a function that unsubscribes."""
+        ...
+
+
+class AuditJournal(Protocol):
+    """An append-only audit trail: one JSON-ready record per call."""
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        """Append one record durably (as the journal's fsync policy defines)."""
         ...

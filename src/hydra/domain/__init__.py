@@ -32,6 +32,7 @@ from hydra.domain.errors import (
     UnknownOrderError,
 )
 from hydra.domain.instruments import Instrument, SecurityType
+from hydra.domain.limits import OrderLimitChecker, OrderLimits, Quote, RestingOrder
 from hydra.domain.orders import (
     Fill,
     OrderEvent,
@@ -42,6 +43,7 @@ from hydra.domain.orders import (
     TimeInForce,
 )
 from hydra.domain.portfolio import AccountSnapshot, Position
+from hydra.domain.trading_state import TradingState, shrinks_position
 
 __all__ = [
     "AccountSnapshot",
@@ -68,20 +70,26 @@ __all__ = [
     "LiveTradingNotAllowedError",
     "ManualClock",
     "OrderEvent",
+    "OrderLimitChecker",
+    "OrderLimits",
     "OrderRejectedError",
     "OrderRequest",
     "OrderStatus",
     "OrderType",
     "PermissionDeniedError",
     "Position",
+    "Quote",
     "Reason",
+    "RestingOrder",
     "SecurityType",
     "SessionSchedule",
     "Side",
     "TimeInForce",
     "TradeCheck",
+    "TradingState",
     "UnknownInstrumentError",
     "UnknownOrderError",
     "judge",
+    "shrinks_position",
     "system_clock",
 ]

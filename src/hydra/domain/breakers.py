@@ -271,6 +271,7 @@ class CircuitBreakerManager:
         self._config = config if config is not None else BreakerConfig()
         self._clock: Clock = clock if clock is not None else system_clock
         self._trips: dict[BreakerName, LatchedTrip] = {}
+        self._new_trips: list[LatchedTrip] = []
         self._last_value: dict[BreakerName, float] = {}
 
     @property
@@ -317,9 +318,9 @@ class CircuitBreakerManager:
         fresh_names = {b.breaker for b in fresh}
         for breach in fresh:
             if breach.breaker in _LATCHING and breach.breaker not in self._trips:
-                self._trips[breach.breaker] = LatchedTrip(
-                    breach.breaker, now, breach.value, breach.message
-                )
+                trip = LatchedTrip(breach.breaker, now, breach.value, breach.message)
+                self._trips[breach.breaker] = trip
+                self._new_trips.append(trip)
         remembered = [
             Breach(
                 trip.breaker,
@@ -341,6 +342,11 @@ class CircuitBreakerManager:
         """Breakers currently tripped or cooling down (after expiring old trips)."""
         self._expire(self._clock())
         return tuple(self._trips.values())
+
+    def take_new_trips(self) -> list[LatchedTrip]:
+        """Trips latched since the last call (for the audit trail), oldest first."""
+        trips, self._new_trips = self._new_trips, []
+        return trips
 
     def restore(self, trips: Iterable[LatchedTrip]) -> None:
         """Re-establish trips remembered from a previous run (expired ones are dropped)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 # Below this magnitude a position is flat: repeated float sums of fills must not leave
 # a 1e-15 share residue that would show up as a phantom position.
@@ -42,6 +43,18 @@ DEFAULT_INSTRUMENTS: tuple[FakeInstrument, ...] = (
     FakeInstrument("AMZN", 3691937),
     FakeInstrument("TSLA", 76792991),
 )
+
+
+def one_tick_quote(price: float, min_tick: float) -> tuple[float, float]:
+    """Return ``(bid, ask)`` one minimum tick either side of a reference price.
+
+    Decimal arithmetic keeps the quote on the tick grid (190.0 - 0.01 is 189.99, not
+    189.98999999999998). The bid never drops to zero or below: a price within one tick of
+    zero is quoted with the bid at the price itself.
+    """
+    px, tick = Decimal(repr(float(price))), Decimal(repr(float(min_tick)))
+    bid = px - tick if px - tick > 0 else px
+    return float(bid), float(px + tick)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ HANDSHAKE_PREFIX = b"API\0"
 UNSET_DOUBLE = "1.7976931348623157E308"
 
 # Incoming (client -> gateway) message ids.
+IN_REQ_MKT_DATA = 1
+IN_CANCEL_MKT_DATA = 2
 IN_PLACE_ORDER = 3
 IN_CANCEL_ORDER = 4
 IN_REQ_OPEN_ORDERS = 5
@@ -35,6 +37,7 @@ IN_REQ_AUTO_OPEN_ORDERS = 15
 IN_REQ_ALL_OPEN_ORDERS = 16
 IN_REQ_CURRENT_TIME = 49
 IN_REQ_GLOBAL_CANCEL = 58
+IN_REQ_MARKET_DATA_TYPE = 59
 IN_REQ_POSITIONS = 61
 IN_REQ_ACCOUNT_SUMMARY = 62
 IN_CANCEL_ACCOUNT_SUMMARY = 63
@@ -43,6 +46,13 @@ IN_START_API = 71
 IN_REQ_ACCOUNT_UPDATES_MULTI = 76
 IN_CANCEL_ACCOUNT_UPDATES_MULTI = 77
 IN_REQ_COMPLETED_ORDERS = 99
+
+# Tick types of tickPrice(1); each price tick also carries the size of its side.
+TICK_BID = 1
+TICK_ASK = 2
+TICK_LAST = 4
+# marketDataType(58) value for real-time data.
+MARKET_DATA_LIVE = 1
 
 # An upper bound on one frame; a larger length prefix means the stream is garbage.
 MAX_FRAME = 16 * 1024 * 1024
@@ -192,6 +202,37 @@ def contract_details(req_id: int, inst: FakeInstrument) -> list[str]:
 def contract_details_end(req_id: int) -> list[str]:
     """contractDetailsEnd(52)."""
     return ["52", "1", str(req_id)]
+
+
+# --------------------------------------------------------------------- market data
+
+
+def tick_price(req_id: int, tick_type: int, price: float, size: float) -> list[str]:
+    """tickPrice(1): 7 fields; ib_async takes the size of the side from this message.
+
+    Unlike IB's own client library, ib_async 2.1 does not derive a separate tickSize
+    callback from it, and an extra tickSize(2) for LAST_SIZE would record the trade twice
+    in ``Ticker.ticks``, so the gateway sends sizes only here. The attribute mask is 0
+    (no canAutoExecute / pastLimit / preOpen flags); ib_async ignores it.
+    """
+    return ["1", "6", str(req_id), str(tick_type), num(price), num(size), "0"]
+
+
+def tick_req_params(
+    req_id: int, min_tick: float, bbo_exchange: str, snapshot_permissions: int
+) -> list[str]:
+    """tickReqParams(81): no version field; ib_async copies minTick and bboExchange."""
+    return ["81", str(req_id), num(min_tick), bbo_exchange, str(snapshot_permissions)]
+
+
+def market_data_type(req_id: int, data_type: int) -> list[str]:
+    """marketDataType(58): which kind of data (1 live, 2 frozen, 3 delayed...) follows."""
+    return ["58", "1", str(req_id), str(data_type)]
+
+
+def tick_snapshot_end(req_id: int) -> list[str]:
+    """tickSnapshotEnd(57): a snapshot request is complete."""
+    return ["57", "1", str(req_id)]
 
 
 # --------------------------------------------------------------------- orders

@@ -1,10 +1,11 @@
 """A fake IB Gateway: a loopback asyncio server speaking the TWS API at server version 178.
 
-The real ``ib_async.IB`` client can connect to it, qualify contracts, place, modify and
-cancel orders, receive fills, rejections, positions and account values, and reconnect after
-the gateway is killed and restarted. The gateway keeps its state (orders, executions,
-positions, cash) across kill/restart, as a real gateway keeps the account's state when the
-API socket drops. Standard library only, so it can run standalone without ib_async.
+The real ``ib_async.IB`` client can connect to it, qualify contracts, stream market data,
+place, modify and cancel orders, receive fills, rejections, positions and account values,
+and reconnect after the gateway is killed and restarted. The gateway keeps its state
+(orders, executions, positions, cash) across kill/restart, as a real gateway keeps the
+account's state when the API socket drops. Standard library only, so it can run
+standalone without ib_async.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from hydra.testing._model import (
     OrderRecord,
     PlacedOrder,
     PositionBook,
+    one_tick_quote,
 )
 
 if TYPE_CHECKING:
@@ -64,6 +66,13 @@ _FARM_STATUS = (
 # Prices for the standalone server, so market orders fill out of the box.
 _STANDALONE_PRICES = {"AAPL": 190.0, "MSFT": 420.0, "SPY": 560.0, "IBM": 210.0}
 _SUPPORTED_ORDER_TYPES = frozenset({"MKT", "LMT"})
+# Sizes quoted on every bid, ask and last tick; only need to be positive, because ib_async
+# treats a bid or ask of size 0 as "no quote" (Ticker.hasBidAsk() is then False).
+_QUOTE_SIZE = 100.0
+# What tickReqParams(81) reports: a BBO exchange code as IB sends for a US stock, and a
+# snapshot permissions bitmask (ib_async stores both on the Ticker and nothing else).
+_BBO_EXCHANGE = "9c0001"
+_SNAPSHOT_PERMISSIONS = 3
 
 
 def _ib_time() -> str:
@@ -86,13 +95,15 @@ def _opt_float_field(text: str) -> float | None:
 class _Session:
     """One API connection; order messages are routed to it by its client id."""
 
-    __slots__ = ("account_updates", "client_id", "positions", "writer")
+    __slots__ = ("account_updates", "client_id", "market_data", "positions", "writer")
 
     def __init__(self, writer: asyncio.StreamWriter) -> None:
         self.writer = writer
         self.client_id: int | None = None
         self.positions = False
         self.account_updates = False
+        # Live reqMktData subscriptions of this connection: reqId -> instrument.
+        self.market_data: dict[int, FakeInstrument] = {}
 
     @property
     def live(self) -> bool:
@@ -110,6 +121,13 @@ class FakeIBGateway:
     a limit order at the reference price as soon as it is marketable (at placement or on a
     later :meth:`set_price`). Every fill costs a flat 1.0 commission in the instrument's
     currency. All money is treated as one currency (no FX).
+
+    Market data: a reqMktData subscription to a priced symbol gets tickPrice messages for
+    BID (reference price minus one ``min_tick``), ASK (plus one ``min_tick``) and LAST
+    (the reference price), each with size 100, at once and again on every
+    :meth:`set_price`; an unpriced symbol gets no ticks until it is priced. Subscriptions
+    belong to their connection and end with it. Snapshots get the same ticks and then
+    tickSnapshotEnd; unknown contracts get error 200.
 
     Messages about an order go only to the live connection of the client id that placed
     it; position and account pushes go to every connection subscribed to them.
@@ -197,10 +215,15 @@ class FakeIBGateway:
             wire.IN_REQ_ACCOUNT_SUMMARY: self._on_req_account_summary,
             wire.IN_REQ_CURRENT_TIME: self._on_req_current_time,
             wire.IN_REQ_GLOBAL_CANCEL: self._on_req_global_cancel,
+            wire.IN_REQ_MKT_DATA: self._on_req_mkt_data,
+            wire.IN_CANCEL_MKT_DATA: self._on_cancel_mkt_data,
             # Requests with nothing to answer; listed so they are not logged as unsupported.
             wire.IN_REQ_AUTO_OPEN_ORDERS: self._on_ignored,
             wire.IN_CANCEL_ACCOUNT_SUMMARY: self._on_ignored,
             wire.IN_CANCEL_ACCOUNT_UPDATES_MULTI: self._on_ignored,
+            # Live data is always available here, and IB then streams live data whatever
+            # type was asked for, so every subscription reports marketDataType 1.
+            wire.IN_REQ_MARKET_DATA_TYPE: self._on_ignored,
         }
 
     # ------------------------------------------------------------------ lifecycle
@@ -271,17 +294,24 @@ class FakeIBGateway:
     # ------------------------------------------------------------------ test controls
 
     def set_price(self, symbol: str, price: float) -> None:
-        """Set the reference price of a symbol and fill resting limit orders it crosses.
+        """Set the reference price of a symbol, stream it, and fill limit orders it crosses.
 
-        Fills happen at the reference price (a buy limit fills when ``price <= limit``, a
-        sell limit when ``price >= limit``) and are pushed to clients before this returns
-        (written to their sockets; the client sees them on its next loop iteration).
+        Every live market data subscription to the symbol gets fresh BID/ASK/LAST ticks
+        first. Fills happen at the reference price (a buy limit fills when
+        ``price <= limit``, a sell limit when ``price >= limit``). Everything is pushed to
+        clients before this returns (written to their sockets; the client sees it on its
+        next loop iteration).
 
         Raises:
             KeyError: The symbol is not one of the gateway's instruments.
         """
         inst = self._instrument(symbol)
         self._prices[symbol] = float(price)
+        for session in list(self._sessions):
+            if session.live:
+                for req_id, subscribed in session.market_data.items():
+                    if subscribed is inst:
+                        self._send_ticks(session, req_id, inst)
         filled_any = False
         for order in list(self._orders.values()):
             if order.instrument is inst and order.order_type == "LMT" and self._try_fill(order):
@@ -352,6 +382,15 @@ class FakeIBGateway:
             total += (self._mark(symbol) - avg) * qty * self._by_symbol[symbol].multiplier
         return total
 
+    def market_data_subscriptions(self) -> dict[str, int]:
+        """Return the number of live market data subscriptions per subscribed symbol."""
+        counts: dict[str, int] = {}
+        for session in self._sessions:
+            if session.live:
+                for inst in session.market_data.values():
+                    counts[inst.symbol] = counts.get(inst.symbol, 0) + 1
+        return counts
+
     def connected_client_ids(self) -> set[int]:
         """Client ids of the connections that completed the API handshake and are open."""
         return {s.client_id for s in self._sessions if s.live and s.client_id is not None}
@@ -380,6 +419,8 @@ class FakeIBGateway:
             _logger.debug("connection of client %s ended: %r", session.client_id, exc)
         finally:
             self._sessions.discard(session)
+            # Market data subscriptions die with their socket, as on a real gateway.
+            session.market_data.clear()
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
@@ -489,6 +530,50 @@ class FakeIBGateway:
         for inst in matches:
             session.send(wire.contract_details(req_id, inst))
         session.send(wire.contract_details_end(req_id))
+
+    # ------------------------------------------------------------------ market data
+
+    def _on_req_mkt_data(self, session: _Session, fields: list[str]) -> None:
+        # [1, 11, reqId, conId, symbol, secType, lastTradeDate, strike, right, multiplier,
+        #  exchange, primaryExchange, currency, localSymbol, tradingClass, (BAG legs),
+        #  deltaNeutral flag (+3 fields when set), genericTickList, snapshot,
+        #  regulatorySnapshot, mktDataOptions]: the legs and delta-neutral blocks vary in
+        # length, so the four trailing fields are read from the end.
+        req_id = int(fields[2])
+        snapshot = "1" in (fields[-3], fields[-2])
+        if req_id in session.market_data:
+            session.send(wire.error(req_id, 322, "Duplicate ticker id"))
+            return
+        matches = self._match(_int_field(fields[3]), fields[4], fields[5], fields[12])
+        if not matches:
+            session.send(wire.error(req_id, 200, _NO_SECURITY_DEFINITION))
+            return
+        inst = matches[0]
+        session.send(wire.market_data_type(req_id, wire.MARKET_DATA_LIVE))
+        session.send(
+            wire.tick_req_params(req_id, inst.min_tick, _BBO_EXCHANGE, _SNAPSHOT_PERMISSIONS)
+        )
+        self._send_ticks(session, req_id, inst)
+        if snapshot:
+            # A real gateway waits up to 11 s for an unpriced snapshot; here the end is at once.
+            session.send(wire.tick_snapshot_end(req_id))
+        else:
+            session.market_data[req_id] = inst
+
+    def _on_cancel_mkt_data(self, session: _Session, fields: list[str]) -> None:
+        # [2, 2, reqId]
+        req_id = int(fields[2])
+        if session.market_data.pop(req_id, None) is None:
+            session.send(wire.error(req_id, 300, f"Can't find EId with tickerId:{req_id}"))
+
+    def _send_ticks(self, session: _Session, req_id: int, inst: FakeInstrument) -> None:
+        price = self._prices.get(inst.symbol)
+        if price is None:
+            return
+        bid, ask = one_tick_quote(price, inst.min_tick)
+        session.send(wire.tick_price(req_id, wire.TICK_BID, bid, _QUOTE_SIZE))
+        session.send(wire.tick_price(req_id, wire.TICK_ASK, ask, _QUOTE_SIZE))
+        session.send(wire.tick_price(req_id, wire.TICK_LAST, price, _QUOTE_SIZE))
 
     # ------------------------------------------------------------------ orders
 

@@ -9,18 +9,21 @@ and positions, rebinding existing order handles to ib_async's new Trade objects.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from datetime import UTC
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
-from ib_async import IB, Trade
+from ib_async import IB, Contract, Ticker, Trade
 from ib_async import Fill as IBFill
 
 from hydra.adapters.ib.convert import (
     fill_from_ib,
     instrument_from_ib,
+    order_request_from_ib,
     position_from_ib,
     status_from_trade,
     to_ib_contract,
@@ -43,6 +46,7 @@ from hydra.domain import (
     OrderStatus,
     PermissionDeniedError,
     Position,
+    Quote,
     UnknownInstrumentError,
     UnknownOrderError,
 )
@@ -125,6 +129,10 @@ class BrokerGateway:
         connect_timeout: seconds to wait for the gateway on each connect.
         reconnect_delays: backoff before each reconnect attempt (default 1, 2, 4 ... 30,
             ten attempts); injectable so tests run in milliseconds.
+        market_data: subscribe to streaming prices for every qualified instrument, so
+            ``reference_price`` (and the gate's price checks) have something to judge by.
+        market_data_wait: seconds ``qualify_contract`` waits for a new subscription's
+            first prices (a symbol with no market data is then judged without a price).
         ib: the ib_async ``IB`` instance to use (a new one by default).
 
     Raises:
@@ -146,6 +154,8 @@ class BrokerGateway:
         live_confirmation: str | None = None,
         connect_timeout: float = 10.0,
         reconnect_delays: Sequence[float] | None = None,
+        market_data: bool = True,
+        market_data_wait: float = 2.0,
         ib: IB | None = None,
     ) -> None:
         if not isinstance(host, str) or not host.strip():
@@ -181,6 +191,11 @@ class BrokerGateway:
         self._handles: dict[int, IBOrderHandle] = {}
         self._by_perm_id: dict[int, IBOrderHandle] = {}
         self._listeners: list[OrderListener] = []
+        self.market_data = bool(market_data)
+        self.market_data_wait = float(market_data_wait)
+        self._md_contracts: dict[str, Contract] = {}
+        self._tickers: dict[str, Ticker] = {}
+        self._fill_quotes: dict[str, Quote] = {}
         self._reconnect_task: asyncio.Task[None] | None = None
         self._resync_lock = asyncio.Lock()
         # ib_async holds bound-method handlers by weak reference; these closures are
@@ -241,6 +256,7 @@ class BrokerGateway:
             if _ACTIVE.get(endpoint) is self:
                 del _ACTIVE[endpoint]
             raise
+        self._adopt_open_trades()
         self._state = ConnectionState.CONNECTED
 
     async def _connect_once(self) -> None:
@@ -348,6 +364,10 @@ class BrokerGateway:
                 self._state = ConnectionState.DISCONNECTED
                 raise BrokerNotConnectedError(f"resync failed: {exc!r}") from exc
             rebound = self._rebind_handles()
+            self._adopt_open_trades()
+            for symbol, contract in self._md_contracts.items():
+                # ib_async drops tickers with the connection; subscribe again.
+                self._tickers[symbol] = self.ib.reqMktData(contract)
             self._state = ConnectionState.CONNECTED
             _log.info("gateway.resynced", open_orders=len(self.open_orders()), rebound=rebound)
 
@@ -374,7 +394,43 @@ class BrokerGateway:
                 f"IB has no unique contract for {contract.symbol!r} "
                 f"({contract.sec_type.value}, {contract.exchange}, {contract.currency})"
             )
+        if self.market_data and result.symbol not in self._md_contracts:
+            self._md_contracts[result.symbol] = result
+            ticker = self.ib.reqMktData(result)
+            self._tickers[result.symbol] = ticker
+            await self._first_tick(ticker)
         return instrument_from_ib(result)
+
+    async def _first_tick(self, ticker: Ticker) -> None:
+        """Wait (bounded) for a new subscription's first prices, so the gate can judge."""
+        if ticker.time is not None:
+            return
+        arrived = asyncio.Event()
+
+        def on_update(_ticker: Ticker) -> None:
+            arrived.set()
+
+        ticker.updateEvent += on_update
+        try:
+            await asyncio.wait_for(arrived.wait(), self.market_data_wait)
+        except TimeoutError:
+            _log.warning(
+                "gateway.no_market_data", symbol=ticker.contract.symbol if ticker.contract else ""
+            )
+        finally:
+            ticker.updateEvent -= on_update
+
+    def reference_price(self, symbol: str) -> Quote | None:
+        """The freshest of the streamed market price and the last fill price for ``symbol``."""
+        best = self._fill_quotes.get(symbol)
+        ticker = self._tickers.get(symbol)
+        if ticker is not None and ticker.time is not None:
+            price = ticker.marketPrice()
+            if math.isfinite(price) and price > 0:
+                stamp = ticker.time if ticker.time.tzinfo else ticker.time.replace(tzinfo=UTC)
+                if best is None or stamp >= best.time:
+                    best = Quote(float(price), stamp)
+        return best
 
     def get_positions(self) -> list[Position]:
         """Current non-zero positions, from ib_async's live position cache."""
@@ -510,6 +566,12 @@ class BrokerGateway:
             self._publish(handle, self._event(handle, trade, None))
 
     def _on_exec_details(self, trade: Trade, fill: IBFill) -> None:
+        price, stamp = float(fill.execution.price), fill.execution.time
+        if price > 0 and stamp.tzinfo is not None:
+            symbol = fill.contract.symbol
+            known = self._fill_quotes.get(symbol)
+            if known is None or stamp >= known.time:
+                self._fill_quotes[symbol] = Quote(price, stamp)
         handle = self._handle_for(trade)
         if handle is not None:
             self._publish(handle, self._event(handle, trade, fill_from_ib(fill)))
@@ -571,6 +633,36 @@ class BrokerGateway:
             self._publish(handle, self._event(handle, trade, None))
         return rebound
 
+    def _adopt_open_trades(self) -> None:
+        """Track this client's working orders from earlier sessions (e.g. for a kill switch)."""
+        for trade in self.ib.openTrades():
+            order = trade.order
+            if order.clientId != self.client_id or not order.orderId:
+                continue
+            if order.orderId in self._handles:
+                continue
+            try:
+                handle = IBOrderHandle(
+                    order.orderId,
+                    instrument_from_ib(trade.contract),
+                    order_request_from_ib(order),
+                    trade,
+                )
+            except InvalidInputError as exc:
+                _log.warning(
+                    "gateway.open_order_not_adopted", order_id=order.orderId, error=str(exc)
+                )
+                continue
+            self._handles[handle.order_id] = handle
+            if order.permId:
+                self._by_perm_id[order.permId] = handle
+            self._publish(handle, self._event(handle, trade, None))
+            _log.info(
+                "gateway.open_order_adopted",
+                order_id=handle.order_id,
+                symbol=handle.instrument.symbol,
+            )
+
     def _require_connected(self, action: str) -> None:
         state = self.connection_state
         if state is not ConnectionState.CONNECTED:
@@ -585,3 +677,9 @@ _ACCOUNT_TAGS = frozenset({"NetLiquidation", "TotalCashValue", "RealizedPnL", "U
 def _live_opt_in(allow_live: bool, confirmation: str | None) -> bool:
     text = confirmation if confirmation is not None else os.environ.get(LIVE_CONFIRMATION_ENV, "")
     return bool(allow_live) and text.strip() == LIVE_CONFIRMATION
+
+
+if TYPE_CHECKING:
+    from hydra.application import BrokerPort
+
+    _conforms: BrokerPort = BrokerGateway()

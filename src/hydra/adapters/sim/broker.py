@@ -33,6 +33,7 @@ from hydra.domain import (
     OrderStatus,
     OrderType,
     Position,
+    Quote,
     SecurityType,
     Side,
     TimeInForce,
@@ -129,14 +130,16 @@ class SimulatedBroker:
             self._instruments[known.symbol] = known
         self._by_con_id = {i.con_id: i for i in self._instruments.values()}
         start_prices = dict(DEFAULT_PRICES if prices is None else prices)
+        self._clock: Clock = clock if clock is not None else system_clock
         self._prices: dict[str, float] = {}
+        self._price_times: dict[str, datetime] = {}
         for symbol, price in start_prices.items():
             if symbol in self._instruments:
                 self._prices[symbol] = positive(f"prices[{symbol}]", price)
+                self._price_times[symbol] = self._clock()
         self._cash = non_negative("cash", cash)
         self._account = account
         self._commission = non_negative("commission", commission)
-        self._clock: Clock = clock if clock is not None else system_clock
         self._rng = random.Random(seed)  # noqa: S311  (a simulation, not cryptography)
         self._state = ConnectionState.DISCONNECTED
         self._holdings: dict[str, _Holding] = {}
@@ -348,6 +351,7 @@ class SimulatedBroker:
         if symbol not in self._instruments:
             raise InvalidInputError("symbol", "is not an instrument this simulator knows", symbol)
         self._prices[symbol] = positive("price", price)
+        self._price_times[symbol] = self._clock()
         for handle in list(self._resting.values()):
             if handle.instrument.symbol == symbol and _crosses(handle.request, price):
                 self._fill(handle, price)
@@ -355,6 +359,13 @@ class SimulatedBroker:
     def price(self, symbol: str) -> float | None:
         """The reference price of ``symbol`` (None when it has none)."""
         return self._prices.get(symbol)
+
+    def reference_price(self, symbol: str) -> Quote | None:
+        """The reference price of ``symbol`` and when it was set (None when it has none)."""
+        price = self._prices.get(symbol)
+        if price is None:
+            return None
+        return Quote(price, self._price_times[symbol])
 
     def walk_prices(self, drift: float = 0.0, volatility: float = 0.005) -> dict[str, float]:
         """Move every price one seeded random step (relative ``drift`` plus noise)."""

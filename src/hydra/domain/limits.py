@@ -1,0 +1,270 @@
+"""Per-order limits: size, notional, price collar, stale prices, rate, duplicates, self-cross.
+
+Each limit has a documented default, blocks only the order that breaches it, and is
+reported by a stable reason code:
+
+=====================  ==========================================  ==========  ===========
+limit                  blocks an order when                         default     code
+=====================  ==========================================  ==========  ===========
+``max_quantity``       quantity > max                               10,000      limit.max_quantity
+``max_notional``       quantity x price x multiplier > max          250,000     limit.max_notional
+                       (market orders: the reference price)
+``price_collar``       limit price more than this fraction away     0.05        limit.price_collar
+                       from the reference price
+``max_price_age``      the reference price is older than this       60 s        price.stale
+                       (no reference price at all:                              price.missing)
+``max_orders`` /       more than ``max_orders`` orders sent in any  20 per 1 s  limit.rate
+``rate_window``        rolling ``rate_window``
+``duplicate_window``   same instrument, side, quantity and price    2 s         limit.duplicate
+                       as an order sent within the window (unless
+                       ``intentional_duplicate``)
+``self_cross``         the order could trade against one of our     on          limit.self_cross
+                       own resting orders in the instrument
+=====================  ==========================================  ==========  ===========
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from hydra.domain._validate import positive
+from hydra.domain.decisions import Reason
+from hydra.domain.errors import InvalidInputError
+from hydra.domain.instruments import Instrument
+from hydra.domain.orders import OrderRequest, OrderType, Side
+
+__all__ = ["OrderLimitChecker", "OrderLimits", "Quote", "RestingOrder"]
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A reference price and when it was observed."""
+
+    price: float
+    time: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "price", positive("quote.price", self.price))
+        if not isinstance(self.time, datetime) or self.time.tzinfo is None:
+            raise InvalidInputError("quote.time", "must be a timezone-aware datetime", self.time)
+
+
+@dataclass(frozen=True, slots=True)
+class RestingOrder:
+    """One of our working orders, as the self-cross guard sees it."""
+
+    side: Side
+    limit_price: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLimits:
+    """Per-order limit settings; see the module docstring for the table of defaults."""
+
+    max_quantity: float = 10_000.0
+    max_notional: float = 250_000.0
+    price_collar: float = 0.05
+    max_price_age: timedelta = timedelta(seconds=60)
+    max_orders: int = 20
+    rate_window: timedelta = timedelta(seconds=1)
+    duplicate_window: timedelta = timedelta(seconds=2)
+    self_cross: bool = True
+
+    def __post_init__(self) -> None:
+        positive("limits.max_quantity", self.max_quantity)
+        positive("limits.max_notional", self.max_notional)
+        collar = positive("limits.price_collar", self.price_collar)
+        if collar >= 1.0:
+            raise InvalidInputError("limits.price_collar", "must be a fraction in (0, 1)", collar)
+        for name in ("max_price_age", "rate_window"):
+            value = getattr(self, name)
+            if not isinstance(value, timedelta) or value <= timedelta(0):
+                raise InvalidInputError(f"limits.{name}", "must be a positive duration", value)
+        if not isinstance(self.duplicate_window, timedelta) or self.duplicate_window < timedelta(0):
+            raise InvalidInputError(
+                "limits.duplicate_window", "must be a non-negative duration", self.duplicate_window
+            )
+        if isinstance(self.max_orders, bool) or not isinstance(self.max_orders, int):
+            raise InvalidInputError("limits.max_orders", "must be an integer", self.max_orders)
+        if self.max_orders < 1:
+            raise InvalidInputError("limits.max_orders", "must be at least 1", self.max_orders)
+        if not isinstance(self.self_cross, bool):
+            raise InvalidInputError("limits.self_cross", "must be a bool", self.self_cross)
+
+
+class OrderLimitChecker:
+    """Applies ``OrderLimits`` to one order at a time, remembering recent sends.
+
+    Memory is bounded: the throttle keeps at most ``max_orders`` send times and the
+    duplicate guard only the orders sent within ``duplicate_window``.
+    """
+
+    __slots__ = ("_limits", "_recent", "_sent_times")
+
+    def __init__(self, limits: OrderLimits) -> None:
+        self._limits = limits
+        self._sent_times: deque[datetime] = deque(maxlen=limits.max_orders)
+        self._recent: deque[tuple[datetime, tuple[str, Side, float, float | None]]] = deque()
+
+    @property
+    def limits(self) -> OrderLimits:
+        """The settings in force."""
+        return self._limits
+
+    def check(
+        self,
+        instrument: Instrument,
+        order: OrderRequest,
+        quote: Quote | None,
+        now: datetime,
+        resting: Iterable[RestingOrder] = (),
+    ) -> list[Reason]:
+        """Every limit this order breaches (empty: within limits)."""
+        limits = self._limits
+        reasons: list[Reason] = []
+        if order.quantity > limits.max_quantity:
+            reasons.append(
+                Reason(
+                    "limit.max_quantity",
+                    "max_quantity",
+                    f"quantity {order.quantity:g} above max {limits.max_quantity:g}",
+                    order.quantity,
+                    limits.max_quantity,
+                )
+            )
+        reference = self._reference(instrument, quote, now, reasons)
+        self._price_checks(instrument, order, reference, reasons)
+        self._flow_checks(instrument, order, now, reasons)
+        if limits.self_cross and any(_crosses(order, other) for other in resting):
+            reasons.append(
+                Reason(
+                    "limit.self_cross",
+                    "self_cross",
+                    f"{order.side.value} {instrument.symbol} could trade against our own "
+                    "resting order (wash trade)",
+                )
+            )
+        return reasons
+
+    def _reference(
+        self, instrument: Instrument, quote: Quote | None, now: datetime, reasons: list[Reason]
+    ) -> float | None:
+        """The usable reference price, or None after recording why there is none."""
+        if quote is None:
+            reasons.append(
+                Reason(
+                    "price.missing", "price_missing", f"no reference price for {instrument.symbol}"
+                )
+            )
+            return None
+        age = (now - quote.time).total_seconds()
+        max_age = self._limits.max_price_age.total_seconds()
+        if age > max_age:
+            reasons.append(
+                Reason(
+                    "price.stale",
+                    "price_stale",
+                    f"reference price for {instrument.symbol} is {age:.1f}s old (max {max_age:g}s)",
+                    age,
+                    max_age,
+                )
+            )
+            return None
+        return quote.price
+
+    def _price_checks(
+        self,
+        instrument: Instrument,
+        order: OrderRequest,
+        reference: float | None,
+        reasons: list[Reason],
+    ) -> None:
+        """Price collar (limit orders) and max notional (market orders at the reference)."""
+        limits = self._limits
+        notional_price = order.limit_price if order.order_type is OrderType.LIMIT else reference
+        if order.limit_price is not None and reference is not None:
+            distance = abs(order.limit_price - reference) / reference
+            if distance > limits.price_collar:
+                reasons.append(
+                    Reason(
+                        "limit.price_collar",
+                        "price_collar",
+                        f"limit {order.limit_price:g} is {distance:.2%} from reference "
+                        f"{reference:g} (max {limits.price_collar:.2%})",
+                        distance,
+                        limits.price_collar,
+                    )
+                )
+        if notional_price is not None:
+            notional = order.quantity * notional_price * instrument.multiplier
+            if notional > limits.max_notional:
+                reasons.append(
+                    Reason(
+                        "limit.max_notional",
+                        "max_notional",
+                        f"notional {notional:,.2f} above max {limits.max_notional:,.2f}",
+                        notional,
+                        limits.max_notional,
+                    )
+                )
+
+    def _flow_checks(
+        self, instrument: Instrument, order: OrderRequest, now: datetime, reasons: list[Reason]
+    ) -> None:
+        """Order-rate throttle and duplicate guard."""
+        limits = self._limits
+        times = self._sent_times
+        if len(times) == limits.max_orders and times[0] > now - limits.rate_window:
+            reasons.append(
+                Reason(
+                    "limit.rate",
+                    "rate",
+                    f"{limits.max_orders} orders already sent in the last "
+                    f"{limits.rate_window.total_seconds():g}s",
+                    float(limits.max_orders + 1),
+                    float(limits.max_orders),
+                )
+            )
+        if order.intentional_duplicate:
+            return
+        key = (instrument.symbol, order.side, order.quantity, order.limit_price)
+        self._forget(now)
+        if any(recent == key for _, recent in self._recent):
+            reasons.append(
+                Reason(
+                    "limit.duplicate",
+                    "duplicate",
+                    f"same {order.side.value} {order.quantity:g} {instrument.symbol} "
+                    f"@ {order.limit_price or 'MKT'} sent within "
+                    f"{limits.duplicate_window.total_seconds():g}s "
+                    "(mark intentional_duplicate=True if meant)",
+                )
+            )
+
+    def record_sent(self, instrument: Instrument, order: OrderRequest, now: datetime) -> None:
+        """Remember an order that was sent (for the throttle and the duplicate guard)."""
+        self._sent_times.append(now)
+        self._recent.append(
+            (now, (instrument.symbol, order.side, order.quantity, order.limit_price))
+        )
+        self._forget(now)
+
+    def _forget(self, now: datetime) -> None:
+        horizon = now - self._limits.duplicate_window
+        recent = self._recent
+        while recent and recent[0][0] < horizon:
+            recent.popleft()
+
+
+def _crosses(order: OrderRequest, other: RestingOrder) -> bool:
+    """Could ``order`` trade against our resting ``other``? Market prices cross anything."""
+    if order.side is other.side:
+        return False
+    if order.limit_price is None or other.limit_price is None:
+        return True
+    if order.side is Side.BUY:
+        return order.limit_price >= other.limit_price
+    return order.limit_price <= other.limit_price
