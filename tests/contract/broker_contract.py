@@ -22,9 +22,11 @@ from hydra.domain import (
     ConnectionState,
     Instrument,
     OrderEvent,
+    OrderLimits,
     OrderRequest,
     OrderStatus,
     Side,
+    TradingState,
     UnknownInstrumentError,
     UnknownOrderError,
 )
@@ -207,3 +209,48 @@ class BrokerContract:
         handle = await gate.submit(aapl, OrderRequest.market(Side.BUY, 1), *OK)
         assert handle is not None
         assert await handle.wait(timeout=5) is OrderStatus.FILLED
+
+    async def test_kill_switch_halts_and_cancels_every_open_order(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """The kill switch halts the gate and cancels every working order at the broker."""
+        harness.set_price("MSFT", 400.0)
+        msft = await gate.broker.qualify_contract(Instrument("MSFT"))
+        handles = [
+            await gate.submit(msft, OrderRequest.limit(Side.BUY, qty, price), *OK)
+            for qty, price in ((5, 390.0), (3, 391.0))
+        ]
+        assert all(h is not None for h in handles)
+        await eventually(lambda: len(gate.broker.open_orders()) == 2)
+        report = await gate.kill_switch(who="contract", why="kill switch over every adapter")
+        assert gate.trading_state is TradingState.HALTED
+        assert sorted(report.cancelled) == sorted(h.order_id for h in handles if h)
+        for handle in handles:
+            assert handle is not None
+            assert await handle.wait(timeout=5) is OrderStatus.CANCELLED
+        before = harness.received()
+        assert await gate.submit(msft, OrderRequest.market(Side.BUY, 1), *OK) is None
+        assert harness.received() == before
+
+    async def test_per_order_limits_block_before_the_broker(self, harness: BrokerHarness) -> None:
+        """Quantity, notional and collar limits block at the gate on every adapter."""
+        gate = RiskGate(
+            harness.broker,  # type: ignore[arg-type]
+            CircuitBreakerManager(),
+            limits=OrderLimits(max_quantity=100, max_notional=10_000.0, price_collar=0.05),
+        )
+        harness.set_price("AAPL", 200.0)
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        await eventually(lambda: gate.broker.reference_price("AAPL") is not None)
+        before = harness.received()
+        cases = {
+            "max_quantity": OrderRequest.limit(Side.BUY, 101, 200.0),
+            "max_notional": OrderRequest.market(Side.BUY, 60),
+            "price_collar": OrderRequest.limit(Side.BUY, 1, 180.0),
+        }
+        for name, order in cases.items():
+            decision = gate.submit_with_decision(aapl, order, *OK)
+            assert name in decision.triggered, (name, decision.reasons)
+        assert harness.received() == before
+        within = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 10, 199.0), *OK)
+        assert within is not None

@@ -8,13 +8,14 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from hydra.application import RiskGate
-from hydra.domain import CircuitBreakerManager, Instrument, OrderRequest, Side
+from hydra.domain import CircuitBreakerManager, Instrument, OrderRequest, OrderStatus, Side
 from hydra.testing import FakeIBGateway
-from tests.contract.broker_contract import OK
+from tests.contract.broker_contract import OK, eventually
 from tests.integration.gateway_harness import make_gateway
 
 
@@ -110,3 +111,41 @@ def test_fake_gateway_command_serves_a_shell_session() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+async def test_kill_command_cancels_the_trading_clients_open_orders(
+    fake_gateway: FakeIBGateway, tmp_path: Path
+) -> None:
+    """`hydra kill` connects as client 1, adopts its open orders, cancels them, audits it."""
+    fake_gateway.set_price("AAPL", 200.0)
+    trader = make_gateway(fake_gateway)
+    await trader.connect()
+    gate = RiskGate(trader, CircuitBreakerManager())
+    aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+    resting = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 5, 195.0), *OK)
+    assert resting is not None
+    await eventually(lambda: resting.status is OrderStatus.SUBMITTED)
+    await trader.disconnect()  # the trading process is gone; its order still works at IB
+    assert fake_gateway.order_status(resting.order_id) == "Submitted"
+
+    journal = tmp_path / "kill.jsonl"
+    code, out, err = await _hydra(
+        "kill",
+        "--port",
+        str(fake_gateway.port),
+        "--reason",
+        "algo misbehaving",
+        "--journal",
+        str(journal),
+        "--json",
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["trading_state"] == "HALTED"
+    assert report["cancelled"] == [resting.order_id]
+    assert fake_gateway.order_status(resting.order_id) == "Cancelled"
+    code, out, err = await _hydra("journal", str(journal), "--json")
+    assert code == 0, err
+    kinds = [r["kind"] for r in json.loads(out)]
+    assert "kill" in kinds
+    assert "state" in kinds

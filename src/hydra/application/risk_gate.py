@@ -701,7 +701,25 @@ class RiskGate:
         else:
             _log.info(event, **fields)
         if self._journal is not None:
-            self._journal.append(record)
+            try:
+                self._journal.append(record)
+            except Exception as exc:  # noqa: BLE001  (fail closed below, never lose it silently)
+                self._journal_failed(record, exc)
+
+    def _journal_failed(self, record: Mapping[str, Any], exc: Exception) -> None:
+        """No audit trail, no trading: HALT (the record itself still went to the log)."""
+        _log.critical(
+            "journal.write_failed", error=f"{type(exc).__name__}: {exc}", record=dict(record)
+        )
+        if self._state is not TradingState.HALTED:
+            previous, self._state = self._state, TradingState.HALTED
+            _log.critical(
+                "gate.state_changed",
+                previous=previous.value,
+                state=TradingState.HALTED.value,
+                who="risk gate",
+                why="audit journal cannot be written; trading halted until it is fixed",
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,8 +48,15 @@ class JsonlJournal:
             os.write(self._fd, b"\n")
 
     def append(self, record: Mapping[str, Any]) -> None:
-        """Write one record as one line; fsync as the policy says."""
-        os.write(self._fd, (_ENCODER.encode(record) + "\n").encode())
+        """Write one record as one line; fsync as the policy says.
+
+        Returns only once the whole line is written; a short write is finished, and a
+        write that cannot be finished (disk full, file too large) raises ``OSError``.
+        """
+        data = (_ENCODER.encode(record) + "\n").encode()
+        written = os.write(self._fd, data)
+        while written < len(data):
+            written += os.write(self._fd, data[written:])
         policy = self.fsync
         if policy == "never":
             return
@@ -95,8 +102,8 @@ class JournalContents:
             if outcome is not None and record.get("outcome") != outcome:
                 continue
             if since is not None:
-                stamp = record.get("time")
-                if not isinstance(stamp, str) or datetime.fromisoformat(stamp) < since:
+                stamp = _record_time(record.get("time"))
+                if stamp is None or stamp < since:
                     continue
             selected.append(record)
         return selected
@@ -131,6 +138,17 @@ def read_journal(path: str | os.PathLike[str]) -> JournalContents:
         else:
             records.append(parsed)  # complete record, only its newline was lost
     return JournalContents(records, torn, tuple(corrupt))
+
+
+def _record_time(value: object) -> datetime | None:
+    """A record's time as an aware datetime (naive means UTC); None if unusable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:

@@ -1,0 +1,363 @@
+"""The JSON-lines audit journal: round trip, fsync policy, torn and corrupt lines, crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hydra.adapters.journal import FsyncPolicy, JsonlJournal, read_journal
+from hydra.domain import InvalidInputError
+
+T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+
+
+def write_lines(path: Path, *lines: bytes) -> None:
+    """Write raw bytes to ``path``: each line as given, joined by nothing."""
+    path.write_bytes(b"".join(lines))
+
+
+def line(record: dict[str, Any]) -> bytes:
+    """One complete journal line for ``record``."""
+    return json.dumps(record).encode() + b"\n"
+
+
+# ---------------------------------------------------------------- round trip and policy
+
+
+def test_append_then_read_round_trips_in_order(tmp_path: Path) -> None:
+    """Records read back equal to what was appended, in append order."""
+    path = tmp_path / "audit.jsonl"
+    records: list[dict[str, Any]] = [
+        {"seq": n, "kind": "decision", "outcome": "blocked" if n % 2 else "allowed"}
+        for n in range(5)
+    ]
+    records.append({"seq": 5, "nested": {"a": [1, 2.5, None, True]}, "text": 'Zürich ✓ "q"\n'})
+    with JsonlJournal(path) as journal:
+        for record in records:
+            journal.append(record)
+    contents = read_journal(path)
+    assert contents.records == records
+    assert contents.torn_tail is None
+    assert contents.corrupt_lines == ()
+
+
+def test_each_record_is_exactly_one_line(tmp_path: Path) -> None:
+    """A record whose strings hold newlines still occupies exactly one line of the file."""
+    path = tmp_path / "audit.jsonl"
+    with JsonlJournal(path) as journal:
+        journal.append({"why": "line one\nline two"})
+        journal.append({"why": "x"})
+    assert path.read_bytes().count(b"\n") == 2
+
+
+def test_datetimes_are_written_as_strings(tmp_path: Path) -> None:
+    """Non-JSON values such as datetimes are written via str() and read back as strings."""
+    path = tmp_path / "audit.jsonl"
+    with JsonlJournal(path) as journal:
+        journal.append({"time": T0, "age": timedelta(seconds=90)})
+    (record,) = read_journal(path).records
+    assert record == {"time": str(T0), "age": "0:01:30"}
+    assert datetime.fromisoformat(record["time"]) == T0
+
+
+def test_reopening_appends_after_existing_records(tmp_path: Path) -> None:
+    """A second journal on the same file appends: earlier records stay, nothing is inserted."""
+    path = tmp_path / "audit.jsonl"
+    with JsonlJournal(path) as journal:
+        journal.append({"seq": 0})
+    with JsonlJournal(path) as journal:
+        journal.append({"seq": 1})
+    assert path.read_bytes() == b'{"seq":0}\n{"seq":1}\n'
+
+
+def test_journal_creates_missing_directories(tmp_path: Path) -> None:
+    """The journal's parent directories are created on open."""
+    path = tmp_path / "a" / "b" / "audit.jsonl"
+    with JsonlJournal(path) as journal:
+        journal.append({"seq": 0})
+    assert read_journal(path).records == [{"seq": 0}]
+
+
+@pytest.mark.parametrize("policy", ["every", "never", 1, 3])
+def test_fsync_policies_are_accepted(tmp_path: Path, policy: FsyncPolicy) -> None:
+    """'every', 'never' and a positive N are accepted; every record is readable under each."""
+    path = tmp_path / "audit.jsonl"
+    journal = JsonlJournal(path, fsync=policy)
+    assert journal.fsync == policy
+    for n in range(7):
+        journal.append({"seq": n})
+    # Readable before close: every append reaches the file at once, whatever the policy.
+    assert [r["seq"] for r in read_journal(path).records] == list(range(7))
+    journal.close()
+    assert [r["seq"] for r in read_journal(path).records] == list(range(7))
+
+
+@pytest.mark.parametrize("policy", ["always", "Every", "", 0, -1, 1.5, True, False, None])
+def test_bad_fsync_policy_is_rejected_naming_fsync(tmp_path: Path, policy: object) -> None:
+    """Anything but 'every', 'never' or an int >= 1 raises InvalidInputError for 'fsync'."""
+    with pytest.raises(InvalidInputError) as caught:
+        JsonlJournal(tmp_path / "audit.jsonl", fsync=policy)  # type: ignore[arg-type]
+    assert caught.value.field == "fsync"
+
+
+def test_append_after_close_fails(tmp_path: Path) -> None:
+    """A closed journal refuses further appends instead of silently dropping them."""
+    path = tmp_path / "audit.jsonl"
+    journal = JsonlJournal(path)
+    journal.close()
+    journal.close()  # closing twice is harmless
+    with pytest.raises(OSError):  # noqa: PT011  (EBADF; no narrower type exists)
+        journal.append({"seq": 0})
+    assert read_journal(path).records == []
+
+
+# ---------------------------------------------------------------- tolerant reader
+
+
+def test_missing_file_reads_as_empty(tmp_path: Path) -> None:
+    """Reading a journal that does not exist gives no records and creates no file."""
+    path = tmp_path / "nope.jsonl"
+    contents = read_journal(path)
+    assert contents.records == []
+    assert contents.torn_tail is None
+    assert contents.corrupt_lines == ()
+    assert not path.exists()
+
+
+def test_torn_last_line_is_reported_and_good_records_read(tmp_path: Path) -> None:
+    """A partial last line (crash mid-write) is torn_tail; the records before it read fine."""
+    path = tmp_path / "audit.jsonl"
+    write_lines(path, line({"seq": 0}), line({"seq": 1}), b'{"seq":2,"kind":"deci')
+    contents = read_journal(path)
+    assert contents.records == [{"seq": 0}, {"seq": 1}]
+    assert contents.torn_tail == '{"seq":2,"kind":"deci'
+    assert contents.corrupt_lines == ()
+
+
+def test_complete_last_record_without_newline_is_kept(tmp_path: Path) -> None:
+    """A last record that is whole JSON but lost only its newline is a record, not torn."""
+    path = tmp_path / "audit.jsonl"
+    write_lines(path, line({"seq": 0}), b'{"seq":1}')
+    contents = read_journal(path)
+    assert contents.records == [{"seq": 0}, {"seq": 1}]
+    assert contents.torn_tail is None
+
+
+def test_torn_multibyte_character_is_reported_not_raised(tmp_path: Path) -> None:
+    """A tail cut inside a UTF-8 character is still reported as torn, without an error."""
+    path = tmp_path / "audit.jsonl"
+    cut = '{"city":"Zürich'.encode()[:-5]  # ends in the middle of "ü"
+    write_lines(path, line({"seq": 0}), cut)
+    contents = read_journal(path)
+    assert contents.records == [{"seq": 0}]
+    assert contents.torn_tail is not None
+    assert contents.torn_tail.startswith('{"city":"Z')
+
+
+def test_reopening_a_torn_journal_closes_the_torn_line(tmp_path: Path) -> None:
+    """After a crash the next journal starts a fresh line: its record reads, the torn is corrupt."""
+    path = tmp_path / "audit.jsonl"
+    write_lines(path, line({"seq": 0}), b'{"seq":1,"ki')
+    with JsonlJournal(path) as journal:
+        journal.append({"seq": 2})
+    contents = read_journal(path)
+    assert contents.records == [{"seq": 0}, {"seq": 2}]
+    assert contents.torn_tail is None
+    assert contents.corrupt_lines == (2,)
+
+
+def test_corrupt_middle_lines_are_reported_by_line_number(tmp_path: Path) -> None:
+    """Garbage, non-object JSON and bad UTF-8 lines are listed by 1-based number; others read."""
+    path = tmp_path / "audit.jsonl"
+    write_lines(
+        path,
+        line({"seq": 0}),  # 1
+        b"\n",  # 2: blank, skipped but counted
+        b"not json at all\n",  # 3
+        line({"seq": 1}),  # 4
+        b"[1, 2, 3]\n",  # 5: JSON, but not a record
+        b'{"seq": "\xff\xfe"}\n',  # 6: invalid UTF-8
+        line({"seq": 2}),  # 7
+    )
+    contents = read_journal(path)
+    assert contents.records == [{"seq": 0}, {"seq": 1}, {"seq": 2}]
+    assert contents.corrupt_lines == (3, 5, 6)
+    assert contents.torn_tail is None
+
+
+# ---------------------------------------------------------------- filtered
+
+
+def _timeline() -> list[dict[str, Any]]:
+    return [
+        {"seq": 0, "time": T0.isoformat(), "outcome": "allowed"},
+        {"seq": 1, "time": (T0 + timedelta(minutes=1)).isoformat(), "outcome": "blocked"},
+        {"seq": 2, "time": (T0 + timedelta(minutes=2)).isoformat(), "outcome": "allowed"},
+        {"seq": 3, "kind": "state"},  # no time, no outcome
+        {"seq": 4, "time": str(T0 + timedelta(minutes=3)), "outcome": "blocked"},
+    ]
+
+
+def _seqs(records: list[dict[str, Any]]) -> list[int]:
+    return [record["seq"] for record in records]
+
+
+@pytest.fixture
+def timeline(tmp_path: Path) -> Path:
+    """A journal of five records at T0 + 0..3 minutes, one of them without a time."""
+    path = tmp_path / "audit.jsonl"
+    with JsonlJournal(path, fsync="never") as journal:
+        for record in _timeline():
+            journal.append(record)
+    return path
+
+
+def test_filtered_without_criteria_returns_everything(timeline: Path) -> None:
+    """No since and no outcome: every record, in order."""
+    assert _seqs(read_journal(timeline).filtered()) == [0, 1, 2, 3, 4]
+
+
+def test_filtered_since_is_inclusive_and_skips_untimed_records(timeline: Path) -> None:
+    """Since keeps records at or after the instant and drops records that carry no time."""
+    contents = read_journal(timeline)
+    assert _seqs(contents.filtered(since=T0 + timedelta(minutes=1))) == [1, 2, 4]
+    assert _seqs(contents.filtered(since=T0 + timedelta(seconds=61))) == [2, 4]
+    assert _seqs(contents.filtered(since=T0 - timedelta(days=1))) == [0, 1, 2, 4]
+
+
+def test_filtered_since_compares_instants_across_time_zones(timeline: Path) -> None:
+    """Since is an instant: 10:01 in New York (UTC-5) is 15:01 UTC."""
+    new_york = datetime.fromisoformat("2026-01-05T10:01:00-05:00")
+    assert _seqs(read_journal(timeline).filtered(since=new_york)) == [1, 2, 4]
+
+
+def test_filtered_by_outcome(timeline: Path) -> None:
+    """Outcome keeps only records with exactly that outcome."""
+    contents = read_journal(timeline)
+    assert _seqs(contents.filtered(outcome="blocked")) == [1, 4]
+    assert _seqs(contents.filtered(outcome="allowed")) == [0, 2]
+    assert contents.filtered(outcome="BLOCKED") == []
+
+
+def test_filtered_by_since_and_outcome_together(timeline: Path) -> None:
+    """Both criteria must hold."""
+    contents = read_journal(timeline)
+    assert _seqs(contents.filtered(since=T0 + timedelta(seconds=30), outcome="allowed")) == [2]
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [12345, None, "not a time", "2026-01-05T14:00:00"],
+    ids=["number", "null", "garbage-string", "naive-string"],
+)
+def test_filtered_since_skips_records_with_unusable_times(tmp_path: Path, stamp: object) -> None:
+    """A record with an unusable time (not a string, not ISO, naive) never makes since raise."""
+    path = tmp_path / "audit.jsonl"
+    with JsonlJournal(path) as journal:
+        journal.append({"seq": 0, "time": T0.isoformat()})
+        journal.append({"seq": 1, "time": stamp})
+    assert _seqs(read_journal(path).filtered(since=T0)) == [0]
+
+
+# ---------------------------------------------------------------- crashes
+
+
+WRITER = """
+import sys
+from hydra.adapters.journal import JsonlJournal
+
+journal = JsonlJournal(sys.argv[1], fsync="never")
+seq = 0
+while True:
+    journal.append({"seq": seq, "kind": "decision", "pad": "x" * 300})
+    seq += 1
+    if seq == 100:
+        print("ready", flush=True)
+"""
+
+
+def _kill_writer_mid_stream(path: Path) -> None:
+    """Start the writer, wait until 100 records are in, then SIGKILL it while it writes on."""
+    process = subprocess.Popen(  # noqa: S603  (our interpreter, fixed script)
+        [sys.executable, "-c", WRITER, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "ready\n"
+        os.kill(process.pid, signal.SIGKILL)
+        assert process.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_sigkilled_writer_loses_nothing_but_the_record_in_flight(tmp_path: Path) -> None:
+    """SIGKILL mid-stream: >= 100 records numbered from 0, at most a torn tail, no corrupt line."""
+    for attempt in range(3):
+        path = tmp_path / f"crash-{attempt}.jsonl"
+        _kill_writer_mid_stream(path)
+        contents = read_journal(path)
+        seqs = [record["seq"] for record in contents.records]
+        assert len(seqs) >= 100
+        assert seqs == list(range(len(seqs)))
+        assert contents.corrupt_lines == ()
+        if contents.torn_tail is not None:
+            assert contents.torn_tail.startswith(f'{{"seq":{len(seqs)},')
+        # The next process picks up cleanly after the crash.
+        with JsonlJournal(path) as journal:
+            journal.append({"seq": "restart"})
+        after = read_journal(path)
+        assert after.records[-1] == {"seq": "restart"}
+        assert after.records[:-1] == contents.records
+        assert after.torn_tail is None
+
+
+SHORT_WRITER = """
+import resource, signal, sys
+from hydra.adapters.journal import FsyncPolicy, JsonlJournal, read_journal
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+journal = JsonlJournal(sys.argv[1], fsync="never")
+acknowledged = 0
+try:
+    for seq in range(100):
+        journal.append({"seq": seq, "pad": "x" * 37})
+        acknowledged += 1
+except OSError:
+    pass
+print(acknowledged)
+"""
+
+
+def test_append_that_returns_has_written_the_whole_record(tmp_path: Path) -> None:
+    """When the file cannot take a whole record, append raises rather than leave it torn."""
+    path = tmp_path / "full.jsonl"
+    # A 1,000-byte file-size limit makes the kernel accept only part of one record's write.
+    result = subprocess.run(  # noqa: S603  (our interpreter, fixed script)
+        [sys.executable, "-c", SHORT_WRITER, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    acknowledged = int(result.stdout)
+    contents = read_journal(path)
+    assert acknowledged > 0
+    assert len(contents.records) == acknowledged, (
+        f"{acknowledged} appends returned normally but only {len(contents.records)} records "
+        f"are readable; torn tail {contents.torn_tail!r}"
+    )
