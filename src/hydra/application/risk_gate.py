@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import structlog
 
@@ -64,11 +64,14 @@ __all__ = [
 _log = structlog.get_logger("hydra.gate")
 
 _INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
+_NO_INPUTS = (None, None, None, None, None)
 
 
-@dataclass(frozen=True, slots=True)
-class OrderDecision:
-    """The gate's decision on one submit attempt: outcome, every reason, the order id."""
+class OrderDecision(NamedTuple):
+    """The gate's decision on one submit attempt: outcome, every reason, the order id.
+
+    Immutable (a NamedTuple: built once per order, so it is also the cheapest to build).
+    """
 
     seq: int
     time: datetime
@@ -82,7 +85,7 @@ class OrderDecision:
     order_id: int | None = None
     inputs: BreakerInputs | None = None
     trading_state: TradingState = TradingState.ACTIVE
-    handle: OrderHandle | None = field(default=None, compare=False, repr=False)
+    handle: OrderHandle | None = None
 
     @property
     def triggered(self) -> tuple[str, ...]:
@@ -216,6 +219,7 @@ class RiskGate:
         self._prices: dict[str, Quote] = {}
         self._session_start: datetime | None = None
         self._session_equity: float | None = None
+        self._session_end: datetime | None = None
         self._peak: float | None = None
         self._last_realized: float | None = None
         self._trade_loss = 0.0
@@ -561,7 +565,12 @@ class RiskGate:
         """Inputs from the broker: equity, daily P&L since session start, peak, exposure."""
         account = self._broker.get_account_summary()
         equity = account.net_liquidation
-        session_start = self._breakers.config.session.session_start(now)
+        if self._session_end is None or not (self._session_start or now) <= now < self._session_end:
+            schedule = self._breakers.config.session
+            session_start = schedule.session_start(now)
+            self._session_end = schedule.next_boundary(now)
+        else:
+            session_start = self._session_start  # type: ignore[assignment]
         if self._session_start != session_start or self._session_equity is None:
             self._session_start, self._session_equity = session_start, equity
             self._audit(
@@ -626,21 +635,52 @@ class RiskGate:
         kind: str = "decision",
         who: str = "",
     ) -> None:
-        fields = _order_fields(decision.seq, decision.time, contract, decision, caller)
-        fields.update(
-            outcome=decision.outcome,
-            triggered=list(decision.triggered),
-            reasons=[_reason_fields(r) for r in decision.reasons],
-            order_id=decision.order_id,
-            inputs=_inputs_fields(decision.inputs),
-            trading_state=decision.trading_state.value,
-        )
-        if who:
-            fields["who"] = who
+        """One audit record: a compact structlog event, the full record in the journal."""
+        triggered = list(decision.triggered)
         if decision.allowed:
-            self._write(kind, "order.allowed", fields, warn=False)
+            _log.info(
+                "order.allowed",
+                seq=decision.seq,
+                symbol=decision.symbol,
+                side=decision.side,
+                quantity=decision.quantity,
+                order_id=decision.order_id,
+            )
         else:
-            self._write(kind, "order.blocked", fields, warn=True)
+            _log.warning(
+                "order.blocked",
+                seq=decision.seq,
+                symbol=decision.symbol,
+                side=decision.side,
+                quantity=decision.quantity,
+                triggered=triggered,
+                reasons=[r.message for r in decision.reasons],
+            )
+        if self._journal is None:
+            return
+        record = {
+            "kind": kind,
+            "event": "order.allowed" if decision.allowed else "order.blocked",
+            "config_version": self._config_version,
+            "seq": decision.seq,
+            "time": decision.time.isoformat(),
+            "symbol": decision.symbol,
+            "con_id": contract.con_id if isinstance(contract, Instrument) else None,
+            "side": decision.side,
+            "quantity": decision.quantity,
+            "order_type": decision.order_type,
+            "limit_price": decision.limit_price,
+            "caller_inputs": _caller_fields(caller),
+            "outcome": decision.outcome,
+            "triggered": triggered,
+            "reasons": [_reason_fields(r) for r in decision.reasons],
+            "order_id": decision.order_id,
+            "inputs": _inputs_fields(decision.inputs),
+            "trading_state": decision.trading_state,
+        }
+        if who:
+            record["who"] = who
+        self._append(record)
 
     def _record_error(
         self,
@@ -693,7 +733,6 @@ class RiskGate:
         warn: bool,
         error: bool = False,
     ) -> None:
-        record = {"kind": kind, "event": event, "config_version": self._config_version, **fields}
         if error:
             _log.error(event, **fields)
         elif warn:
@@ -701,10 +740,17 @@ class RiskGate:
         else:
             _log.info(event, **fields)
         if self._journal is not None:
-            try:
-                self._journal.append(record)
-            except Exception as exc:  # noqa: BLE001  (fail closed below, never lose it silently)
-                self._journal_failed(record, exc)
+            self._append(
+                {"kind": kind, "event": event, "config_version": self._config_version, **fields}
+            )
+
+    def _append(self, record: dict[str, Any]) -> None:
+        """Append to the journal; a journal that cannot be written halts trading."""
+        assert self._journal is not None  # noqa: S101  (callers check)
+        try:
+            self._journal.append(record)
+        except Exception as exc:  # noqa: BLE001  (fail closed below, never lose it silently)
+            self._journal_failed(record, exc)
 
     def _journal_failed(self, record: Mapping[str, Any], exc: Exception) -> None:
         """No audit trail, no trading: HALT (the record itself still went to the log)."""
@@ -771,6 +817,8 @@ def _position_of(positions: Iterable[Position], symbol: str) -> float:
 
 
 def _caller_inputs(caller: tuple[float | None, ...], *, required: bool) -> BreakerInputs | None:
+    if not required and caller == _NO_INPUTS:
+        return None
     missing = [name for name, value in zip(_INPUT_NAMES, caller, strict=True) if value is None]
     if not missing:
         return BreakerInputs(*caller)  # type: ignore[arg-type]
@@ -782,26 +830,6 @@ def _caller_inputs(caller: tuple[float | None, ...], *, required: bool) -> Break
         if required
         else "pass all five breaker inputs or none",
     )
-
-
-def _order_fields(
-    seq: int,
-    now: datetime,
-    contract: object,
-    decision: OrderDecision,
-    caller: tuple[float | None, ...],
-) -> dict[str, Any]:
-    return {
-        "seq": seq,
-        "time": now.isoformat(),
-        "symbol": decision.symbol,
-        "con_id": contract.con_id if isinstance(contract, Instrument) else None,
-        "side": decision.side.value if decision.side else None,
-        "quantity": decision.quantity,
-        "order_type": decision.order_type.value if decision.order_type else None,
-        "limit_price": decision.limit_price,
-        "caller_inputs": _caller_fields(caller),
-    }
 
 
 def _caller_fields(caller: tuple[float | None, ...]) -> dict[str, float | str | None] | None:

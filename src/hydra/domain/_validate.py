@@ -9,8 +9,14 @@ from hydra.domain.errors import InvalidInputError
 __all__ = ["finite", "non_negative", "positive", "text"]
 
 
+_isfinite = math.isfinite
+
+
 def finite(field: str, value: object) -> float:
     """Return ``value`` as a float, or raise if it is not a finite real number."""
+    # Fast path for the common case; validation runs several times per order.
+    if type(value) is float and _isfinite(value):
+        return value
     # bool is an int subclass; True as a price is a bug, not 1.0.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInputError(field, "must be a real number", value)
@@ -22,6 +28,8 @@ def finite(field: str, value: object) -> float:
 
 def positive(field: str, value: object) -> float:
     """Return ``value`` as a float, or raise unless it is finite and > 0."""
+    if type(value) is float and value > 0.0 and _isfinite(value):
+        return value
     number = finite(field, value)
     if number <= 0.0:
         raise InvalidInputError(field, "must be greater than zero", value)
@@ -30,6 +38,8 @@ def positive(field: str, value: object) -> float:
 
 def non_negative(field: str, value: object) -> float:
     """Return ``value`` as a float, or raise unless it is finite and >= 0."""
+    if type(value) is float and value >= 0.0 and _isfinite(value):
+        return value
     number = finite(field, value)
     if number < 0.0:
         raise InvalidInputError(field, "must not be negative", value)
@@ -40,6 +50,8 @@ def text(field: str, value: object, *, allow_empty: bool = False) -> str:
     """Return ``value`` stripped, or raise unless it is a (non-empty) string."""
     if not isinstance(value, str):
         raise InvalidInputError(field, "must be a string", value)
+    if value and not value[0].isspace() and not value[-1].isspace():
+        return value  # nothing to strip: keep the very same object
     stripped = value.strip()
     if not stripped and not allow_empty:
         raise InvalidInputError(field, "must not be empty", value)

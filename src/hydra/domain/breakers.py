@@ -119,6 +119,15 @@ class BreakerConfig:
         }[name]
 
 
+_INPUT_CHECKS = (
+    ("daily_pnl", finite),
+    ("peak_equity", positive),
+    ("current_equity", positive),
+    ("position_value", non_negative),
+    ("trade_loss", non_negative),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class BreakerInputs:
     """The five numbers ``check_trade`` judges, validated (units in the module docstring)."""

@@ -38,6 +38,8 @@ from hydra.domain.orders import OrderRequest, OrderType, Side
 
 __all__ = ["OrderLimitChecker", "OrderLimits", "Quote", "RestingOrder"]
 
+_Key = tuple[str, Side, float, float | None]
+
 
 @dataclass(frozen=True, slots=True)
 class Quote:
@@ -47,7 +49,9 @@ class Quote:
     time: datetime
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "price", positive("quote.price", self.price))
+        price = positive("quote.price", self.price)
+        if price is not self.price:
+            object.__setattr__(self, "price", price)
         if not isinstance(self.time, datetime) or self.time.tzinfo is None:
             raise InvalidInputError("quote.time", "must be a timezone-aware datetime", self.time)
 
@@ -102,12 +106,15 @@ class OrderLimitChecker:
     duplicate guard only the orders sent within ``duplicate_window``.
     """
 
-    __slots__ = ("_limits", "_recent", "_sent_times")
+    __slots__ = ("_limits", "_recent", "_recent_keys", "_sent_times")
 
     def __init__(self, limits: OrderLimits) -> None:
         self._limits = limits
         self._sent_times: deque[datetime] = deque(maxlen=limits.max_orders)
-        self._recent: deque[tuple[datetime, tuple[str, Side, float, float | None]]] = deque()
+        # Sends within the duplicate window, oldest first, plus a count per order key so
+        # the duplicate check is one dict lookup however many orders are in the window.
+        self._recent: deque[tuple[datetime, _Key]] = deque()
+        self._recent_keys: dict[_Key, int] = {}
 
     @property
     def limits(self) -> OrderLimits:
@@ -232,7 +239,7 @@ class OrderLimitChecker:
             return
         key = (instrument.symbol, order.side, order.quantity, order.limit_price)
         self._forget(now)
-        if any(recent == key for _, recent in self._recent):
+        if key in self._recent_keys:
             reasons.append(
                 Reason(
                     "limit.duplicate",
@@ -247,16 +254,22 @@ class OrderLimitChecker:
     def record_sent(self, instrument: Instrument, order: OrderRequest, now: datetime) -> None:
         """Remember an order that was sent (for the throttle and the duplicate guard)."""
         self._sent_times.append(now)
-        self._recent.append(
-            (now, (instrument.symbol, order.side, order.quantity, order.limit_price))
-        )
+        key = (instrument.symbol, order.side, order.quantity, order.limit_price)
+        self._recent.append((now, key))
+        self._recent_keys[key] = self._recent_keys.get(key, 0) + 1
         self._forget(now)
 
     def _forget(self, now: datetime) -> None:
         horizon = now - self._limits.duplicate_window
         recent = self._recent
+        keys = self._recent_keys
         while recent and recent[0][0] < horizon:
-            recent.popleft()
+            _, key = recent.popleft()
+            left = keys[key] - 1
+            if left:
+                keys[key] = left
+            else:
+                del keys[key]
 
 
 def _crosses(order: OrderRequest, other: RestingOrder) -> bool:

@@ -52,6 +52,8 @@ _E = TypeVar("_E", bound=Enum)
 
 
 def _enum(field: str, enum: type[_E], value: object) -> _E:
+    if value.__class__ is enum:  # already a member: the common case, and the fast one
+        return value
     try:
         return enum(value)
     except ValueError:
@@ -75,10 +77,16 @@ class OrderRequest:
     intentional_duplicate: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "side", _enum("order.side", Side, self.side))
-        object.__setattr__(self, "quantity", positive("order.quantity", self.quantity))
+        setattr_ = object.__setattr__
+        side = _enum("order.side", Side, self.side)
+        if side is not self.side:
+            setattr_(self, "side", side)
+        quantity = positive("order.quantity", self.quantity)
+        if quantity is not self.quantity:
+            setattr_(self, "quantity", quantity)
         order_type = _enum("order.order_type", OrderType, self.order_type)
-        object.__setattr__(self, "order_type", order_type)
+        if order_type is not self.order_type:
+            setattr_(self, "order_type", order_type)
         if order_type is OrderType.LIMIT:
             if self.limit_price is None:
                 raise InvalidInputError("order.limit_price", "a LIMIT order needs a limit price")
@@ -87,8 +95,10 @@ class OrderRequest:
             raise InvalidInputError(
                 "order.limit_price", "a MARKET order takes no limit price", self.limit_price
             )
-        object.__setattr__(self, "tif", _enum("order.tif", TimeInForce, self.tif))
-        if not isinstance(self.intentional_duplicate, bool):
+        tif = _enum("order.tif", TimeInForce, self.tif)
+        if tif is not self.tif:
+            setattr_(self, "tif", tif)
+        if self.intentional_duplicate.__class__ is not bool:
             raise InvalidInputError(
                 "order.intentional_duplicate", "must be a bool", self.intentional_duplicate
             )
@@ -96,14 +106,12 @@ class OrderRequest:
     @classmethod
     def market(cls, side: Side | str, quantity: float) -> OrderRequest:
         """A day market order."""
-        return cls(Side(side) if isinstance(side, str) else side, quantity)
+        return cls(side, quantity)  # type: ignore[arg-type]
 
     @classmethod
     def limit(cls, side: Side | str, quantity: float, limit_price: float) -> OrderRequest:
         """A day limit order."""
-        return cls(
-            Side(side) if isinstance(side, str) else side, quantity, OrderType.LIMIT, limit_price
-        )
+        return cls(side, quantity, OrderType.LIMIT, limit_price)  # type: ignore[arg-type]
 
     @property
     def signed_quantity(self) -> float:

@@ -19,13 +19,32 @@ class Position:
     avg_cost: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "quantity", finite("position.quantity", self.quantity))
-        object.__setattr__(self, "avg_cost", non_negative("position.avg_cost", self.avg_cost))
+        quantity = finite("position.quantity", self.quantity)
+        if quantity is not self.quantity:
+            object.__setattr__(self, "quantity", quantity)
+        avg_cost = non_negative("position.avg_cost", self.avg_cost)
+        if avg_cost is not self.avg_cost:
+            object.__setattr__(self, "avg_cost", avg_cost)
 
     @property
     def symbol(self) -> str:
         """The instrument's symbol, the key positions are held under."""
         return self.instrument.symbol
+
+
+def _currency(field: str, value: object) -> str:
+    code = text(field, value)
+    return code if code.isupper() else code.upper()
+
+
+_ACCOUNT_CHECKS = (
+    ("account", text),
+    ("net_liquidation", positive),
+    ("cash", finite),
+    ("realized_pnl", finite),
+    ("unrealized_pnl", finite),
+    ("currency", _currency),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +59,8 @@ class AccountSnapshot:
     currency: str = "USD"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "account", text("account.account", self.account))
-        object.__setattr__(
-            self, "net_liquidation", positive("account.net_liquidation", self.net_liquidation)
-        )
-        object.__setattr__(self, "cash", finite("account.cash", self.cash))
-        object.__setattr__(self, "realized_pnl", finite("account.realized_pnl", self.realized_pnl))
-        object.__setattr__(
-            self, "unrealized_pnl", finite("account.unrealized_pnl", self.unrealized_pnl)
-        )
-        object.__setattr__(self, "currency", text("account.currency", self.currency).upper())
+        for name, check in _ACCOUNT_CHECKS:
+            value = getattr(self, name)
+            checked = check(f"account.{name}", value)
+            if checked is not value:
+                object.__setattr__(self, name, checked)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,7 +105,8 @@ class SimulatedBroker:
         account: the account id reported in snapshots.
         seed: seeds the generator behind ``walk_prices`` (everything else is deterministic).
         commission: charged per fill, in the account currency.
-        clock: time source for fills.
+        clock: time source for fills and price times.
+        history: how many received orders ``received`` remembers (memory stays bounded).
     """
 
     def __init__(
@@ -117,6 +119,7 @@ class SimulatedBroker:
         seed: int = 0,
         commission: float = 0.0,
         clock: Clock | None = None,
+        history: int = 100_000,
     ) -> None:
         self._instruments: dict[str, Instrument] = {}
         for instrument in instruments:
@@ -144,7 +147,8 @@ class SimulatedBroker:
         self._state = ConnectionState.DISCONNECTED
         self._holdings: dict[str, _Holding] = {}
         self._realized = 0.0
-        self._orders: dict[int, OrderHandle] = {}
+        # Only working orders are kept: memory stays flat however many orders pass.
+        self._open: dict[int, OrderHandle] = {}
         self._resting: dict[int, OrderHandle] = {}
         self._listeners: list[OrderListener] = []
         self._ids = itertools.count(1)
@@ -154,8 +158,9 @@ class SimulatedBroker:
         self._reject_reason = ""
         self._latency = 0.0
         self._claimed = False
-        self.received: list[ReceivedOrder] = []
-        """Every order that reached this broker, in arrival order."""
+        if isinstance(history, bool) or not isinstance(history, int) or history < 1:
+            raise InvalidInputError("history", "must be a positive integer", history)
+        self._received: deque[ReceivedOrder] = deque(maxlen=history)
 
     # ------------------------------------------------------------------ lifecycle
     async def connect(self) -> None:
@@ -222,7 +227,12 @@ class SimulatedBroker:
 
     def open_orders(self) -> list[OrderHandle]:
         """Orders not done yet."""
-        return [h for h in self._orders.values() if not h.is_done]
+        return list(self._open.values())
+
+    @property
+    def received(self) -> list[ReceivedOrder]:
+        """The most recent orders that reached this broker (up to ``history``), oldest first."""
+        return list(self._received)
 
     def subscribe(self, listener: OrderListener) -> Unsubscribe:
         """Receive every order event; returns the unsubscribe function."""
@@ -250,8 +260,8 @@ class SimulatedBroker:
         self._require_connected("cancel")
         if self._latency:
             await asyncio.sleep(self._latency)
-        known = self._orders.get(handle.order_id)
-        if known is None or known.is_done:
+        known = self._open.get(handle.order_id)
+        if known is None:
             raise UnknownOrderError(
                 f"order {handle.order_id} is unknown or already done; nothing to cancel"
             )
@@ -265,8 +275,8 @@ class SimulatedBroker:
             raise BrokerError("simulated hand-off failure; the order was not sent")
         order_id = next(self._ids)
         handle = OrderHandle(order_id, contract, order)
-        self._orders[order_id] = handle
-        self.received.append(
+        self._open[order_id] = handle
+        self._received.append(
             ReceivedOrder(
                 order_id,
                 contract.symbol,
@@ -430,6 +440,8 @@ class SimulatedBroker:
 
     def _publish(self, handle: OrderHandle, event: OrderEvent) -> None:
         handle.apply(event)
+        if handle.is_done:
+            self._open.pop(handle.order_id, None)
         for listener in tuple(self._listeners):
             try:
                 listener(event)
