@@ -233,7 +233,13 @@ async def _kill(args: argparse.Namespace) -> int:
     host = args.host or settings.broker.host()
     port = args.port or settings.broker.port()
     gateway = BrokerGateway(
-        host, port, ClientRole.TRADING.value, connect_timeout=args.timeout, market_data=False
+        host,
+        port,
+        ClientRole.TRADING.value,
+        allow_live=settings.broker.allow_live(),
+        live_confirmation=settings.broker.live_confirmation() or None,
+        connect_timeout=args.timeout,
+        market_data=False,
     )
     await gateway.connect()
     try:

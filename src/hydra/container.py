@@ -29,6 +29,7 @@ from hydra.domain import (
     InvalidInputError,
     OrderLimits,
     SessionSchedule,
+    TradingState,
     system_clock,
 )
 from hydra.settings import Settings, load_settings
@@ -69,26 +70,41 @@ def _risk_gate(
     if journal_path:
         previous = read_journal(journal_path)
         journal = JsonlJournal(journal_path, fsync)
-    gate = RiskGate(
-        broker,
-        breakers,
-        limits=limits,
-        journal=journal,
-        clock=clock,
-        derive_inputs=derive_inputs,
-        history=history,
-        config_version=config_version,
-    )
-    if previous is not None:
-        if previous.torn_tail is not None or previous.corrupt_lines:
-            _log.warning(
-                "journal.damaged",
-                path=journal_path,
-                torn_tail=previous.torn_tail is not None,
-                corrupt_lines=list(previous.corrupt_lines),
-            )
-        if previous.records:
+    try:
+        gate = RiskGate(
+            broker,
+            breakers,
+            limits=limits,
+            journal=journal,
+            clock=clock,
+            derive_inputs=derive_inputs,
+            history=history,
+            config_version=config_version,
+        )
+        if previous is not None and previous.records:
             gate.restore(previous.records)
+    except InvalidInputError as exc:
+        if journal is not None:
+            journal.close()
+        raise ConfigError(
+            "journal.path" if exc.field.startswith("journal") else exc.field,
+            f"{exc.field}: {exc.reason}",
+        ) from None
+    except BaseException:
+        if journal is not None:
+            journal.close()
+        raise
+    if previous is not None and (previous.torn_tail is not None or previous.corrupt_lines):
+        # A damaged journal may have lost a state change or a trip: fail closed.
+        gate.set_trading_state(
+            TradingState.HALTED,
+            who="risk gate",
+            why=(
+                f"journal {journal_path} is damaged (torn last record: "
+                f"{previous.torn_tail is not None}, unreadable lines: "
+                f"{list(previous.corrupt_lines)}); review it, then resume deliberately"
+            ),
+        )
     return gate
 
 

@@ -241,7 +241,7 @@ class BrokerContract:
         )
         harness.set_price("AAPL", 200.0)
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price("AAPL") is not None)
+        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
         before = harness.received()
         cases = {
             "max_quantity": OrderRequest.limit(Side.BUY, 101, 200.0),

@@ -74,7 +74,7 @@ def test_order_request_coerces_ib_codes_and_builds_limits() -> None:
     ("kwargs", "field"),
     [
         ({"symbol": ""}, "instrument.symbol"),
-        ({"symbol": "AAPL", "sec_type": "BOND"}, "instrument.sec_type"),
+        ({"symbol": "AAPL", "sec_type": "XYZ"}, "instrument.sec_type"),
         ({"symbol": "AAPL", "currency": "DOLLARS"}, "instrument.currency"),
         ({"symbol": "AAPL", "con_id": -1}, "instrument.con_id"),
         ({"symbol": "AAPL", "multiplier": 0}, "instrument.multiplier"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hydra.application.orders import OrderHandle
 from hydra.application.ports import AuditJournal, BrokerPort, OrderListener, Unsubscribe
 from hydra.application.risk_gate import (
+    BreakersView,
     BrokerView,
     GateStatus,
     JournalReplay,
@@ -16,6 +17,7 @@ from hydra.application.risk_gate import (
 
 __all__ = [
     "AuditJournal",
+    "BreakersView",
     "BrokerPort",
     "BrokerView",
     "GateStatus",

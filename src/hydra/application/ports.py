@@ -65,8 +65,8 @@ class BrokerPort(Protocol):
         """Handles of orders that are not done yet."""
         ...
 
-    def reference_price(self, symbol: str) -> Quote | None:
-        """The latest price the broker knows for ``symbol`` and when it was seen, if any."""
+    def reference_price(self, instrument: Instrument) -> Quote | None:
+        """The latest price the broker knows for ``instrument`` and when it was seen."""
         ...
 
     async def cancel_order(self, handle: OrderHandle) -> None:

@@ -11,6 +11,8 @@ kill produces exactly one audit record, logged with structlog and appended to th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -24,6 +26,7 @@ from hydra.application.orders import OrderHandle
 from hydra.application.ports import AuditJournal
 from hydra.domain import (
     AccountSnapshot,
+    BreakerConfig,
     BreakerInputs,
     BreakerName,
     BreakerStatus,
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
     from hydra.application.capability import SubmitCapability, SubmittingBroker
 
 __all__ = [
+    "BreakersView",
     "BrokerView",
     "GateStatus",
     "JournalReplay",
@@ -65,6 +69,7 @@ _log = structlog.get_logger("hydra.gate")
 
 _INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
 _NO_INPUTS = (None, None, None, None, None)
+_CLOCK_SKEW_S = 1.0
 
 
 class OrderDecision(NamedTuple):
@@ -100,11 +105,15 @@ class OrderDecision(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class KillReport:
-    """What the kill switch did: orders cancelled, cancels that failed, flattening orders."""
+    """What the kill switch did: cancels sent, cancels that failed, flattening orders.
+
+    ``not_flattened`` names positions left open and why (e.g. an order still working).
+    """
 
     cancelled: tuple[int, ...]
     failed: tuple[tuple[int, str], ...]
     flattened: tuple[OrderHandle, ...] = ()
+    not_flattened: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +128,29 @@ class GateStatus:
     session_start: datetime | None
     session_start_equity: float | None
     peak_equity: float | None
+
+
+class BreakersView:
+    """Read-only view of the gate's circuit breakers: state, trips and thresholds."""
+
+    __slots__ = ("__breakers",)
+
+    def __init__(self, breakers: CircuitBreakerManager) -> None:
+        self.__breakers = breakers
+
+    def status(self) -> tuple[BreakerStatus, ...]:
+        """Every breaker's state, last value, threshold and since/until."""
+        return self.__breakers.status()
+
+    @property
+    def latched(self) -> tuple[LatchedTrip, ...]:
+        """Breakers tripped or cooling down."""
+        return self.__breakers.latched
+
+    @property
+    def config(self) -> BreakerConfig:
+        """The thresholds in force."""
+        return self.__breakers.config
 
 
 class BrokerView:
@@ -157,9 +189,9 @@ class BrokerView:
         """Orders not done yet."""
         return self.__broker.open_orders()
 
-    def reference_price(self, symbol: str) -> Quote | None:
-        """The broker's latest price for ``symbol``, if it has one."""
-        return self.__broker.reference_price(symbol)
+    def reference_price(self, instrument: Instrument) -> Quote | None:
+        """The broker's latest price for ``instrument``, if it has one."""
+        return self.__broker.reference_price(instrument)
 
     async def cancel_order(self, handle: OrderHandle) -> None:
         """Cancel an order at the broker."""
@@ -208,6 +240,7 @@ class RiskGate:
         self._broker = broker
         self._view = BrokerView(broker)
         self._breakers = breakers
+        self._breakers_view = BreakersView(breakers)
         self._limits = OrderLimitChecker(limits) if limits is not None else None
         self._journal = journal
         self._clock: Clock = clock if clock is not None else system_clock
@@ -216,13 +249,12 @@ class RiskGate:
         self._config_version = config_version
         self._seq = 0
         self._state = TradingState.ACTIVE
-        self._prices: dict[str, Quote] = {}
+        self._prices: dict[tuple[object, ...], Quote] = {}
         self._session_start: datetime | None = None
         self._session_equity: float | None = None
         self._session_end: datetime | None = None
         self._peak: float | None = None
         self._last_realized: float | None = None
-        self._trade_loss = 0.0
 
     # ------------------------------------------------------------------ views
     @property
@@ -231,9 +263,9 @@ class RiskGate:
         return self._view
 
     @property
-    def breakers(self) -> CircuitBreakerManager:
-        """The circuit breakers this gate applies."""
-        return self._breakers
+    def breakers(self) -> BreakersView:
+        """Read-only view of the breakers (reset them through ``reset_breaker``, audited)."""
+        return self._breakers_view
 
     @property
     def trading_state(self) -> TradingState:
@@ -264,17 +296,32 @@ class RiskGate:
         )
 
     # ------------------------------------------------------------------ prices
-    def update_price(self, symbol: str, price: float, at: datetime | None = None) -> None:
-        """Feed a reference price (e.g. from the host's market data) for the limits."""
-        quote = Quote(price, at if at is not None else self._clock())
-        current = self._prices.get(symbol)
-        if current is None or quote.time >= current.time:
-            self._prices[symbol] = quote
+    def update_price(
+        self, instrument: Instrument | str, price: float, at: datetime | None = None
+    ) -> None:
+        """Feed a reference price (e.g. from the host's market data) for the checks.
 
-    def _quote(self, symbol: str) -> Quote | None:
+        ``instrument`` is an Instrument, or a stock symbol. A time in the future is refused.
+        """
+        target = instrument if isinstance(instrument, Instrument) else Instrument(instrument)
+        now = self._clock()
+        stamp = at if at is not None else now
+        quote = Quote(price, stamp)
+        if (stamp - now).total_seconds() > _CLOCK_SKEW_S:
+            raise InvalidInputError("at", "a price cannot be dated in the future", stamp)
+        current = self._prices.get(target.key)
+        if current is None or quote.time >= current.time:
+            self._prices[target.key] = quote
+
+    def _quote(self, contract: Instrument) -> Quote | None:
         """The freshest of the fed price and the broker's own reference price."""
-        fed = self._prices.get(symbol)
-        broker = self._broker.reference_price(symbol)
+        prices = self._prices
+        fed = prices.get(contract.key) if prices else None
+        if fed is None and prices and contract.con_id:
+            fed = prices.get(
+                (contract.symbol, contract.sec_type, contract.currency, contract.multiplier)
+            )
+        broker = self._broker.reference_price(contract)
         if not isinstance(broker, Quote):
             return fed
         if fed is None or broker.time >= fed.time:
@@ -337,6 +384,8 @@ class RiskGate:
         try:
             handle = self._capability.submit_order(contract, valid_order)
         except Exception as exc:
+            failure = Reason("broker.error", "broker_error", f"{type(exc).__name__}: {exc}")
+            self._decision(seq, now, symbol, valid_order, (failure,), inputs, None)
             self._record_error(seq, now, contract, valid_order, inputs, caller, exc)
             if isinstance(exc, BrokerError):
                 raise
@@ -379,24 +428,47 @@ class RiskGate:
         self._audit("reset", "breaker.reset", breaker=status.name.value, who=who, why=why)
         return status
 
-    async def kill_switch(self, *, who: str, why: str, flatten: bool = False) -> KillReport:
+    async def kill_switch(
+        self, *, who: str, why: str, flatten: bool = False, cancel_wait: float = 5.0
+    ) -> KillReport:
         """HALT, then cancel every open order; optionally flatten every position.
 
-        HALTED is set before anything else, so from this call on no order passes. The
-        flattening orders go through this gate's own capability and are audited.
+        HALTED is set before anything else, so from this call on no order passes. With
+        ``flatten``, the gate waits (up to ``cancel_wait`` seconds) for the cancels to be
+        confirmed, then closes each position through its own capability; an instrument
+        that still has a working order is not flattened (the order might fill and the
+        close would then overshoot) and is reported instead. The kill is always audited.
         """
         self.set_trading_state(TradingState.HALTED, who=who, why=f"kill switch: {why}")
         cancelled: list[int] = []
         failed: list[tuple[int, str]] = []
-        for handle in list(self._broker.open_orders()):
+        pending: list[OrderHandle] = []
+        try:
+            working = list(self._broker.open_orders())
+        except Exception as exc:  # noqa: BLE001  (reported: the kill must still finish)
+            failed.append((0, f"cannot list open orders: {type(exc).__name__}: {exc}"))
+            working = []
+        for handle in working:
             try:
                 await self._broker.cancel_order(handle)
             except Exception as exc:  # noqa: BLE001  (reported, not raised: cancel the rest)
                 failed.append((handle.order_id, f"{type(exc).__name__}: {exc}"))
             else:
                 cancelled.append(handle.order_id)
-        flattened = self._flatten(who) if flatten else []
-        report = KillReport(tuple(cancelled), tuple(failed), tuple(flattened))
+                pending.append(handle)
+        flattened: list[OrderHandle] = []
+        skipped: list[tuple[str, str]] = []
+        if flatten:
+            if pending:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        asyncio.gather(*(h.wait() for h in pending)), cancel_wait
+                    )
+            try:
+                flattened, skipped = self._flatten(who)
+            except Exception as exc:  # noqa: BLE001  (reported; the kill record still follows)
+                skipped.append(("*", f"flatten failed: {type(exc).__name__}: {exc}"))
+        report = KillReport(tuple(cancelled), tuple(failed), tuple(flattened), tuple(skipped))
         self._audit(
             "kill",
             "gate.kill_switch",
@@ -405,16 +477,22 @@ class RiskGate:
             cancelled=list(report.cancelled),
             failed=[list(item) for item in report.failed],
             flattened=[h.order_id for h in report.flattened],
+            not_flattened=[list(item) for item in report.not_flattened],
         )
         return report
 
-    def _flatten(self, who: str) -> list[OrderHandle]:
-        """Market orders closing every position, through the capability, each audited."""
+    def _flatten(self, who: str) -> tuple[list[OrderHandle], list[tuple[str, str]]]:
+        """Market orders closing every position with no working order, each audited."""
         if self._broker.connection_state is not ConnectionState.CONNECTED:
-            return []
+            return [], [("*", "broker not connected: nothing flattened")]
         handles: list[OrderHandle] = []
+        skipped: list[tuple[str, str]] = []
+        working = list(self._broker.open_orders())
         for position in self._broker.get_positions():
             if not position.quantity:
+                continue
+            if any(h.instrument.same_as(position.instrument) for h in working):
+                skipped.append((position.symbol, "an order is still working; not flattened"))
                 continue
             side = Side.SELL if position.quantity > 0 else Side.BUY
             order = OrderRequest(side, abs(position.quantity), intentional_duplicate=True)
@@ -424,11 +502,12 @@ class RiskGate:
                 handle = self._capability.submit_order(position.instrument, order)
             except Exception as exc:  # noqa: BLE001  (recorded; flatten the others)
                 self._record_error(self._seq, now, position.instrument, order, None, (), exc)
+                skipped.append((position.symbol, f"{type(exc).__name__}: {exc}"))
                 continue
             decision = self._decision(self._seq, now, position.symbol, order, (), None, handle)
             self._record_decision(decision, position.instrument, (), kind="flatten", who=who)
             handles.append(handle)
-        return handles
+        return handles, skipped
 
     # ------------------------------------------------------------------ restore
     def restore(self, records: Iterable[Mapping[str, Any]]) -> JournalReplay:
@@ -481,9 +560,9 @@ class RiskGate:
         inputs: BreakerInputs | None = None
         try:
             symbol = contract.symbol
-            quote = self._quote(symbol)
-            open_orders = [h for h in self._broker.open_orders() if h.instrument.symbol == symbol]
-            position = _position_of(self._broker.get_positions(), symbol)
+            quote = self._quote(contract)
+            open_orders = [h for h in self._broker.open_orders() if h.instrument.same_as(contract)]
+            position = _position_of(self._broker.get_positions(), contract)
             committed = sum(
                 h.remaining * h.request.side.sign
                 for h in open_orders
@@ -506,9 +585,13 @@ class RiskGate:
             )
             if inputs is not None:
                 verdict = self._breakers.evaluate_inputs(inputs)
+                shrinks = shrinks_position(position, committed, order.signed_quantity)
                 reasons.extend(
                     Reason(b.code, b.breaker.value, b.message, b.value, b.limit)
                     for b in verdict.breaches
+                    # An oversized position must be reducible: the size limit only
+                    # blocks orders that would not shrink it.
+                    if not (shrinks and b.breaker is BreakerName.POSITION_SIZE)
                 )
             if self._limits is not None:
                 resting = [
@@ -573,13 +656,15 @@ class RiskGate:
             session_start = self._session_start  # type: ignore[assignment]
         if self._session_start != session_start or self._session_equity is None:
             self._session_start, self._session_equity = session_start, equity
+            self._last_realized = None  # brokers reset realized P&L per session
             self._audit(
                 "session", "gate.session_start", start=session_start.isoformat(), equity=equity
             )
         self._peak = equity if self._peak is None else max(self._peak, equity)
-        if self._last_realized is not None and account.realized_pnl != self._last_realized:
-            loss = self._last_realized - account.realized_pnl
-            self._trade_loss = max(0.0, loss) / equity
+        # The last closed trade's loss is judged once: the breaker's cooldown remembers it.
+        trade_loss = 0.0
+        if self._last_realized is not None and account.realized_pnl < self._last_realized:
+            trade_loss = (self._last_realized - account.realized_pnl) / equity
         self._last_realized = account.realized_pnl
         price = order.limit_price if order.limit_price is not None else None
         if quote is not None:
@@ -594,7 +679,7 @@ class RiskGate:
             self._peak,
             equity,
             exposure,
-            self._trade_loss,
+            trade_loss,
         )
 
     # ------------------------------------------------------------------ audit
@@ -784,36 +869,45 @@ def replay_journal(records: Iterable[Mapping[str, Any]]) -> JournalReplay:
     Trips not followed by a reset stay latched (the breakers drop expired ones when
     restored); the last state change gives the trading state; the peak is the highest
     peak equity any decision recorded.
+
+    Raises:
+        InvalidInputError: a record that should carry gate memory is malformed (the
+            field names the record by its position, counting from 1).
     """
     trips: dict[BreakerName, LatchedTrip] = {}
     state = TradingState.ACTIVE
     peak: float | None = None
     session: tuple[datetime, float] | None = None
-    for record in records:
+    for number, record in enumerate(records, start=1):
         kind = record.get("kind")
-        if kind == "trip":
-            name = BreakerName(record["breaker"])
-            trips[name] = LatchedTrip(
-                name,
-                datetime.fromisoformat(record["since"]),
-                float(record["value"]),
-                str(record["reason"]),
-            )
-        elif kind == "reset":
-            trips.pop(BreakerName(record["breaker"]), None)
-        elif kind == "state":
-            state = TradingState(record["state"])
-        elif kind == "session":
-            session = (datetime.fromisoformat(record["start"]), float(record["equity"]))
-        elif kind == "decision":
-            recorded = (record.get("inputs") or {}).get("peak_equity")
-            if isinstance(recorded, int | float) and not isinstance(recorded, bool):
-                peak = float(recorded) if peak is None else max(peak, float(recorded))
+        try:
+            if kind == "trip":
+                name = BreakerName(record["breaker"])
+                trips[name] = LatchedTrip(
+                    name,
+                    datetime.fromisoformat(record["since"]),
+                    float(record["value"]),
+                    str(record["reason"]),
+                )
+            elif kind == "reset":
+                trips.pop(BreakerName(record["breaker"]), None)
+            elif kind == "state":
+                state = TradingState(record["state"])
+            elif kind == "session":
+                session = (datetime.fromisoformat(record["start"]), float(record["equity"]))
+            elif kind == "decision":
+                recorded = (record.get("inputs") or {}).get("peak_equity")
+                if isinstance(recorded, int | float) and not isinstance(recorded, bool):
+                    peak = float(recorded) if peak is None else max(peak, float(recorded))
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise InvalidInputError(
+                f"journal record {number}", f"malformed {kind!r} record: {exc!r}"
+            ) from None
     return JournalReplay(tuple(trips.values()), state, session, peak)
 
 
-def _position_of(positions: Iterable[Position], symbol: str) -> float:
-    return sum(p.quantity for p in positions if p.symbol == symbol)
+def _position_of(positions: Iterable[Position], instrument: Instrument) -> float:
+    return sum(p.quantity for p in positions if p.instrument.same_as(instrument))
 
 
 def _caller_inputs(caller: tuple[float | None, ...], *, required: bool) -> BreakerInputs | None:

@@ -66,7 +66,9 @@ class SessionSchedule:
         zone = ZoneInfo(self.timezone)
         local = now.astimezone(zone)
         start = datetime.combine(local.date(), self.reset_time, zone)
-        if start > local:
+        # Compare in UTC: two aware datetimes in the same zone compare by wall time,
+        # which is wrong in the repeated hour when DST ends.
+        if start.astimezone(UTC) > now.astimezone(UTC):
             start = datetime.combine(local.date() - timedelta(days=1), self.reset_time, zone)
         return start
 
@@ -75,4 +77,7 @@ class SessionSchedule:
         zone = ZoneInfo(self.timezone)
         start = self.session_start(now)
         # Combine on the next calendar date so a DST change keeps the local reset time.
-        return datetime.combine(start.date() + timedelta(days=1), self.reset_time, zone)
+        boundary = datetime.combine(start.date() + timedelta(days=1), self.reset_time, zone)
+        if boundary.astimezone(UTC) <= now.astimezone(UTC):
+            boundary = datetime.combine(start.date() + timedelta(days=2), self.reset_time, zone)
+        return boundary

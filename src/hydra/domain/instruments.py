@@ -17,7 +17,15 @@ class SecurityType(StrEnum):
     STOCK = "STK"
     FUTURE = "FUT"
     OPTION = "OPT"
+    FUTURE_OPTION = "FOP"
     FOREX = "CASH"
+    INDEX = "IND"
+    CFD = "CFD"
+    BOND = "BOND"
+    WARRANT = "WAR"
+    FUND = "FUND"
+    COMMODITY = "CMDTY"
+    CRYPTO = "CRYPTO"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,28 @@ class Instrument:
                 "instrument.con_id", "must be a non-negative integer", self.con_id
             )
         object.__setattr__(self, "multiplier", positive("instrument.multiplier", self.multiplier))
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What identifies the instrument for positions, exposure and prices.
+
+        The broker's contract id once qualified; before that symbol, type, currency and
+        multiplier, so a stock and an option on it are never mistaken for each other.
+        """
+        if self.con_id:
+            return (self.con_id,)
+        return (self.symbol, self.sec_type, self.currency, self.multiplier)
+
+    def same_as(self, other: Instrument) -> bool:
+        """True when both name the same instrument (by contract id when both have one)."""
+        if self.con_id and other.con_id:
+            return self.con_id == other.con_id
+        return (
+            self.symbol == other.symbol
+            and self.sec_type is other.sec_type
+            and self.currency == other.currency
+            and self.multiplier == other.multiplier
+        )
 
     @property
     def is_qualified(self) -> bool:

@@ -38,7 +38,9 @@ from hydra.domain.orders import OrderRequest, OrderType, Side
 
 __all__ = ["OrderLimitChecker", "OrderLimits", "Quote", "RestingOrder"]
 
-_Key = tuple[str, Side, float, float | None]
+_Key = tuple[tuple[object, ...], Side, float, float | None]
+_CLOCK_SKEW = 1.0
+"""Seconds a quote may be dated ahead of the gate's clock before it counts as invalid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,17 @@ class OrderLimitChecker:
             return None
         age = (now - quote.time).total_seconds()
         max_age = self._limits.max_price_age.total_seconds()
+        if age < -_CLOCK_SKEW:
+            reasons.append(
+                Reason(
+                    "price.future",
+                    "price_future",
+                    f"reference price for {instrument.symbol} is dated {-age:.1f}s in the future",
+                    age,
+                    -_CLOCK_SKEW,
+                )
+            )
+            return None
         if age > max_age:
             reasons.append(
                 Reason(
@@ -237,7 +250,7 @@ class OrderLimitChecker:
             )
         if order.intentional_duplicate:
             return
-        key = (instrument.symbol, order.side, order.quantity, order.limit_price)
+        key = (instrument.key, order.side, order.quantity, order.limit_price)
         self._forget(now)
         if key in self._recent_keys:
             reasons.append(
@@ -254,7 +267,7 @@ class OrderLimitChecker:
     def record_sent(self, instrument: Instrument, order: OrderRequest, now: datetime) -> None:
         """Remember an order that was sent (for the throttle and the duplicate guard)."""
         self._sent_times.append(now)
-        key = (instrument.symbol, order.side, order.quantity, order.limit_price)
+        key = (instrument.key, order.side, order.quantity, order.limit_price)
         self._recent.append((now, key))
         self._recent_keys[key] = self._recent_keys.get(key, 0) + 1
         self._forget(now)

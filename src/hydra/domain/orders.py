@@ -46,6 +46,9 @@ class TimeInForce(StrEnum):
     DAY = "DAY"
     GTC = "GTC"
     IOC = "IOC"
+    GTD = "GTD"
+    OPG = "OPG"
+    FOK = "FOK"
 
 
 _E = TypeVar("_E", bound=Enum)

@@ -70,7 +70,8 @@ def instrument_from_ib(contract: Contract) -> Instrument:
             raise InvalidInputError("contract.multiplier", "must be numeric", raw) from None
     return Instrument(
         symbol=contract.symbol,
-        sec_type=SecurityType(contract.secType) if contract.secType else SecurityType.STOCK,
+        # A plain string on purpose: Instrument validates it and names the bad field.
+        sec_type=contract.secType or SecurityType.STOCK,  # type: ignore[arg-type]
         exchange=contract.exchange or "SMART",
         currency=contract.currency or "USD",
         primary_exchange=contract.primaryExchange or "",
@@ -104,12 +105,13 @@ def order_request_from_ib(order: Order) -> OrderRequest:
         limit = float(price) if price is not None else math.nan
     elif order_type != OrderType.MARKET.value:
         raise InvalidInputError("order.orderType", "only MKT and LMT are supported", order_type)
+    # Plain strings on purpose: OrderRequest validates them and names the bad field.
     return OrderRequest(
-        Side(order.action) if order.action in ("BUY", "SELL") else order.action,  # type: ignore[arg-type]
+        order.action,  # type: ignore[arg-type]
         float(order.totalQuantity),
-        OrderType(order_type),
+        order_type,  # type: ignore[arg-type]
         limit,
-        TimeInForce(order.tif) if order.tif else TimeInForce.DAY,
+        order.tif or TimeInForce.DAY,  # type: ignore[arg-type]
     )
 
 

@@ -12,6 +12,7 @@ import asyncio
 import math
 import os
 import weakref
+from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -190,12 +191,16 @@ class BrokerGateway:
         self._claimed = False
         self._handles: dict[int, IBOrderHandle] = {}
         self._by_perm_id: dict[int, IBOrderHandle] = {}
+        self._retired: deque[IBOrderHandle] = deque()
+        self._retired_ids: set[int] = set()
+        # Converted contracts, reused: building an ib_async Contract per order is costly.
+        self._ib_contracts: dict[Instrument, Contract] = {}
         self._listeners: list[OrderListener] = []
         self.market_data = bool(market_data)
         self.market_data_wait = float(market_data_wait)
-        self._md_contracts: dict[str, Contract] = {}
-        self._tickers: dict[str, Ticker] = {}
-        self._fill_quotes: dict[str, Quote] = {}
+        self._md_contracts: dict[int, Contract] = {}
+        self._tickers: dict[int, Ticker] = {}
+        self._fill_quotes: dict[int, Quote] = {}
         self._reconnect_task: asyncio.Task[None] | None = None
         self._resync_lock = asyncio.Lock()
         # ib_async holds bound-method handlers by weak reference; these closures are
@@ -337,13 +342,19 @@ class BrokerGateway:
                 return
             try:
                 await self._connect_once()
+                await self.resync_state()
             except LiveTradingNotAllowedError:
                 self._state = ConnectionState.DISCONNECTED
                 raise
-            except (BrokerError, ConnectionError, OSError) as exc:
+            except (BrokerError, ConnectionError, OSError, TimeoutError) as exc:
                 _log.warning("gateway.reconnect_failed", attempt=attempt, error=str(exc))
+                self._state = ConnectionState.RECONNECTING
+                if self.ib.isConnected():
+                    # Connected but not resynchronised: start the next attempt clean.
+                    self._deliberate = True
+                    self.ib.disconnect()
+                    self._deliberate = False
                 continue
-            await self.resync_state()
             _log.info("gateway.reconnected", attempt=attempt)
             return
         self._state = ConnectionState.DISCONNECTED
@@ -365,9 +376,9 @@ class BrokerGateway:
                 raise BrokerNotConnectedError(f"resync failed: {exc!r}") from exc
             rebound = self._rebind_handles()
             self._adopt_open_trades()
-            for symbol, contract in self._md_contracts.items():
+            for con_id, contract in self._md_contracts.items():
                 # ib_async drops tickers with the connection; subscribe again.
-                self._tickers[symbol] = self.ib.reqMktData(contract)
+                self._tickers[con_id] = self.ib.reqMktData(contract)
             self._state = ConnectionState.CONNECTED
             _log.info("gateway.resynced", open_orders=len(self.open_orders()), rebound=rebound)
 
@@ -394,10 +405,10 @@ class BrokerGateway:
                 f"IB has no unique contract for {contract.symbol!r} "
                 f"({contract.sec_type.value}, {contract.exchange}, {contract.currency})"
             )
-        if self.market_data and result.symbol not in self._md_contracts:
-            self._md_contracts[result.symbol] = result
+        if self.market_data and result.conId not in self._md_contracts:
+            self._md_contracts[result.conId] = result
             ticker = self.ib.reqMktData(result)
-            self._tickers[result.symbol] = ticker
+            self._tickers[result.conId] = ticker
             await self._first_tick(ticker)
         return instrument_from_ib(result)
 
@@ -420,10 +431,15 @@ class BrokerGateway:
         finally:
             ticker.updateEvent -= on_update
 
-    def reference_price(self, symbol: str) -> Quote | None:
-        """The freshest of the streamed market price and the last fill price for ``symbol``."""
-        best = self._fill_quotes.get(symbol)
-        ticker = self._tickers.get(symbol)
+    def reference_price(self, instrument: Instrument) -> Quote | None:
+        """The freshest of the streamed market price and the last fill price.
+
+        Known only for qualified instruments (by contract id): an unqualified one has none.
+        """
+        if not instrument.con_id:
+            return None
+        best = self._fill_quotes.get(instrument.con_id)
+        ticker = self._tickers.get(instrument.con_id)
         if ticker is not None and ticker.time is not None:
             price = ticker.marketPrice()
             if math.isfinite(price) and price > 0:
@@ -439,30 +455,42 @@ class BrokerGateway:
     def get_account_summary(self) -> AccountSnapshot:
         """Equity, cash and P&L from the account updates IB streams to this client.
 
+        Values are in the account's base currency: the ``BASE`` row when IB sends one
+        (multi-currency accounts), else the row in the NetLiquidation currency.
+
         Raises:
             BrokerError: the account values have not arrived (not connected or syncing).
         """
-        values: dict[str, float] = {}
-        account = ""
-        currency = "USD"
+        rows: dict[tuple[str, str], tuple[str, str]] = {}
         for value in self.ib.accountValues():
-            if value.tag in _ACCOUNT_TAGS and value.currency not in ("", "BASE"):
-                try:
-                    values[value.tag] = float(value.value)
-                except ValueError:
-                    continue
-                account, currency = value.account, value.currency
-        if "NetLiquidation" not in values:
+            if value.tag in _ACCOUNT_TAGS:
+                rows[(value.tag, value.currency)] = (value.value, value.account)
+        net = next(
+            ((cur, val) for (tag, cur), val in rows.items() if tag == "NetLiquidation"), None
+        )
+        if net is None:
             raise BrokerError(
                 "IB account values are not available (not connected, or not synchronised)"
             )
+        currency, (_, account) = net
+
+        def number(tag: str) -> float:
+            raw = rows.get((tag, "BASE")) or rows.get((tag, currency))
+            if raw is None:
+                return 0.0
+            try:
+                return float(raw[0])
+            except ValueError:
+                raise BrokerError(f"IB sent a non-numeric {tag}: {raw[0]!r}") from None
+
+        base = currency if currency not in ("", "BASE") else "USD"
         return AccountSnapshot(
             account,
-            values["NetLiquidation"],
-            values.get("TotalCashValue", 0.0),
-            values.get("RealizedPnL", 0.0),
-            values.get("UnrealizedPnL", 0.0),
-            currency,
+            number("NetLiquidation"),
+            number("TotalCashValue"),
+            number("RealizedPnL"),
+            number("UnrealizedPnL"),
+            base,
         )
 
     def open_orders(self) -> list[OrderHandle]:
@@ -513,8 +541,13 @@ class BrokerGateway:
 
     def _place(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         self._require_connected("submit")
+        ib_contract = self._ib_contracts.get(contract)
+        if ib_contract is None:
+            if len(self._ib_contracts) >= _CONTRACT_CACHE_SIZE:
+                self._ib_contracts.clear()
+            ib_contract = self._ib_contracts[contract] = to_ib_contract(contract)
         try:
-            trade = self.ib.placeOrder(to_ib_contract(contract), to_ib_order(order))
+            trade = self.ib.placeOrder(ib_contract, to_ib_order(order))
         except ConnectionError as exc:
             raise BrokerNotConnectedError(f"placeOrder failed: {exc}; nothing queued") from exc
         handle = IBOrderHandle(trade.order.orderId, contract, order, trade)
@@ -567,11 +600,11 @@ class BrokerGateway:
 
     def _on_exec_details(self, trade: Trade, fill: IBFill) -> None:
         price, stamp = float(fill.execution.price), fill.execution.time
-        if price > 0 and stamp.tzinfo is not None:
-            symbol = fill.contract.symbol
-            known = self._fill_quotes.get(symbol)
+        con_id = fill.contract.conId
+        if price > 0 and stamp.tzinfo is not None and con_id:
+            known = self._fill_quotes.get(con_id)
             if known is None or stamp >= known.time:
-                self._fill_quotes[symbol] = Quote(price, stamp)
+                self._fill_quotes[con_id] = Quote(price, stamp)
         handle = self._handle_for(trade)
         if handle is not None:
             self._publish(handle, self._event(handle, trade, fill_from_ib(fill)))
@@ -587,8 +620,11 @@ class BrokerGateway:
     async def _auto_reconnect(self) -> None:
         try:
             await self.reconnect()
-        except (ConnectionError, BrokerError) as exc:
-            _log.error("gateway.offline", error=str(exc))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001  (a background task: log, never lose it)
+            self._state = ConnectionState.DISCONNECTED
+            _log.error("gateway.offline", error=f"{type(exc).__name__}: {exc}")
 
     def _event(self, handle: IBOrderHandle, trade: Trade, fill: Fill | None) -> OrderEvent:
         status, message = status_from_trade(trade)
@@ -609,11 +645,31 @@ class BrokerGateway:
 
     def _publish(self, handle: OrderHandle, event: OrderEvent) -> None:
         handle.apply(event)
+        if handle.is_done and isinstance(handle, IBOrderHandle):
+            self._retire(handle)
         for listener in tuple(self._listeners):
             try:
                 listener(event)
             except Exception:  # noqa: BLE001  (a subscriber's bug must not break the gateway)
                 _log.exception("gateway.listener_failed", order_id=event.order_id)
+
+    def _retire(self, handle: IBOrderHandle) -> None:
+        """Forget done orders beyond the most recent few, so memory stays flat.
+
+        The recent ones stay known, so a fill IB reports after the final status still
+        reaches its handle.
+        """
+        if handle.order_id in self._retired_ids:
+            return
+        self._retired_ids.add(handle.order_id)
+        self._retired.append(handle)
+        if len(self._retired) > _RETAINED_DONE:
+            old = self._retired.popleft()
+            self._retired_ids.discard(old.order_id)
+            self._handles.pop(old.order_id, None)
+            perm_id = old.trade.order.permId or old.trade.orderStatus.permId
+            if perm_id:
+                self._by_perm_id.pop(perm_id, None)
 
     def _rebind_handles(self) -> int:
         """Point every handle at ib_async's current Trade and catch up on missed events."""
@@ -648,9 +704,11 @@ class BrokerGateway:
                     order_request_from_ib(order),
                     trade,
                 )
-            except InvalidInputError as exc:
+            except Exception as exc:  # noqa: BLE001  (one odd order must not break connect)
                 _log.warning(
-                    "gateway.open_order_not_adopted", order_id=order.orderId, error=str(exc)
+                    "gateway.open_order_not_adopted",
+                    order_id=order.orderId,
+                    error=f"{type(exc).__name__}: {exc}",
                 )
                 continue
             self._handles[handle.order_id] = handle
@@ -671,6 +729,8 @@ class BrokerGateway:
             )
 
 
+_CONTRACT_CACHE_SIZE = 10_000
+_RETAINED_DONE = 1_000
 _ACCOUNT_TAGS = frozenset({"NetLiquidation", "TotalCashValue", "RealizedPnL", "UnrealizedPnL"})
 
 

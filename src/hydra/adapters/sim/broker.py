@@ -370,12 +370,15 @@ class SimulatedBroker:
         """The reference price of ``symbol`` (None when it has none)."""
         return self._prices.get(symbol)
 
-    def reference_price(self, symbol: str) -> Quote | None:
-        """The reference price of ``symbol`` and when it was set (None when it has none)."""
-        price = self._prices.get(symbol)
+    def reference_price(self, instrument: Instrument) -> Quote | None:
+        """The reference price of ``instrument`` and when it was set (None if it has none)."""
+        known = self._lookup(instrument)
+        if known is None:
+            return None
+        price = self._prices.get(known.symbol)
         if price is None:
             return None
-        return Quote(price, self._price_times[symbol])
+        return Quote(price, self._price_times[known.symbol])
 
     def walk_prices(self, drift: float = 0.0, volatility: float = 0.005) -> dict[str, float]:
         """Move every price one seeded random step (relative ``drift`` plus noise)."""

@@ -1,0 +1,49 @@
+"""The benchmark suite runs end to end (a smoke run: no timing is asserted here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = {
+    "baseline",
+    "gate_pass",
+    "gate_pass_fsync100",
+    "gate_block_breaker",
+    "gate_block_limit",
+    "gate_halted",
+    "gate_pass_quiet",
+    "structlog_line",
+    "journal_append",
+    "no_gate",
+    "ib_raw_round_trip",
+    "ib_gate_round_trip",
+    "memory_rss_growth_mb",
+}
+
+
+def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
+    """`python -m benchmarks.run --smoke` exits 0 and writes JSON with every row measured."""
+    out = tmp_path / "bench.json"
+    result = subprocess.run(  # noqa: S603  (our own benchmark module)
+        [sys.executable, "-m", "benchmarks.run", "--smoke", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(out.read_text())
+    rows = {row["name"]: row for row in report["rows"]}
+    assert set(rows) == ROWS
+    assert report["mode"] == "smoke"
+    for name, row in rows.items():
+        if name != "memory_rss_growth_mb":
+            assert row["median_us"] > 0, name
+            assert row["samples"] > 0, name
+    assert rows["gate_pass"]["ratio"] > 0
+    assert "gate_pass" in result.stdout
