@@ -186,16 +186,7 @@ def _breakers_data_for(
             "net_liquidation": account.net_liquidation,
             "journal": journal_path or None,
             "trading_state": replay.trading_state.value if replay else None,
-            "breakers": [
-                {
-                    "name": status.name.value,
-                    "state": status.state.value,
-                    "value": status.value,
-                    "threshold": status.threshold,
-                    "since": status.since.isoformat() if status.since else None,
-                }
-                for status in breakers.status()
-            ],
+            "breakers": [status.as_json() for status in breakers.status()],
         }
 
     return body

@@ -93,17 +93,7 @@ class DemoReport:
             ],
             "positions": self.positions,
             "account": self.account,
-            "breakers": [
-                {
-                    "name": status.name.value,
-                    "state": status.state.value,
-                    "value": status.value,
-                    "threshold": status.threshold,
-                    "since": status.since.isoformat() if status.since else None,
-                    "until": status.until.isoformat() if status.until else None,
-                }
-                for status in self.breakers
-            ],
+            "breakers": [status.as_json() for status in self.breakers],
             "kill_switch": None
             if self.kill is None
             else {

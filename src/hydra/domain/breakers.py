@@ -210,6 +210,18 @@ class BreakerStatus:
     until: datetime | None
     reason: str
 
+    def as_json(self) -> dict[str, object]:
+        """JSON-ready fields, for reports and the CLI."""
+        return {
+            "name": self.name.value,
+            "state": self.state.value,
+            "value": self.value,
+            "threshold": self.threshold,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "reason": self.reason,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class LatchedTrip:
