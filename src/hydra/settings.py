@@ -84,6 +84,41 @@ def _choice(*options: str) -> Callable[[object], str]:
     return parse
 
 
+def _positive_int(value: object) -> int:
+    number = _int(value)
+    if number < 1:
+        raise ValueError("must be a positive integer")
+    return number
+
+
+def _positive_float(value: object) -> float:
+    number = _float(value)
+    if number <= 0:
+        raise ValueError("must be greater than zero")
+    return number
+
+
+def _non_negative(value: object) -> float:
+    number = _float(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
+def _client_id(value: object) -> int:
+    number = _int(value)
+    if number not in (1, 2, 3):
+        raise ValueError("must be 1 (trading), 2 (diagnostic) or 3 (CLI)")
+    return number
+
+
+def _port(value: object) -> int:
+    number = _int(value)
+    if not 0 < number < 65536:
+        raise ValueError("must be a TCP port number")
+    return number
+
+
 def _fsync(value: object) -> str | int:
     if isinstance(value, str) and value.strip().lower() in ("every", "never"):
         return value.strip().lower()
@@ -110,11 +145,11 @@ SCHEMA: Mapping[str, Mapping[str, tuple[_Parser, object, str]]] = {
     "broker": {
         "mode": (_choice("sim", "paper", "live"), "sim", "sim | paper | live"),
         "host": (_str, "127.0.0.1", "gateway host"),
-        "port": (_int, 4002, "gateway port (4002 paper Gateway, 7497 paper TWS)"),
-        "client_id": (_int, 1, "1 trading, 2 diagnostic, 3 CLI"),
+        "port": (_port, 4002, "gateway port (4002 paper Gateway, 7497 paper TWS)"),
+        "client_id": (_client_id, 1, "1 trading, 2 diagnostic, 3 CLI"),
         "allow_live": (_bool, False, "first half of the live opt-in"),
         "live_confirmation": (_any_str, "", "second half of the live opt-in (exact text)"),
-        "connect_timeout": (_float, 10.0, "seconds to wait for the gateway"),
+        "connect_timeout": (_positive_float, 10.0, "seconds to wait for the gateway"),
     },
     "breakers": {
         "daily_loss_limit": (_float, -0.02, "daily P&L fraction that trips"),
@@ -131,23 +166,23 @@ SCHEMA: Mapping[str, Mapping[str, tuple[_Parser, object, str]]] = {
         "max_notional": (_float, 250_000.0, "max order notional (qty x price x multiplier)"),
         "price_collar": (_float, 0.05, "max distance of a limit price from the reference"),
         "max_price_age_s": (_float, 60.0, "seconds after which a reference price is stale"),
-        "max_orders": (_int, 20, "orders allowed per rate window"),
+        "max_orders": (_positive_int, 20, "orders allowed per rate window"),
         "rate_window_s": (_float, 1.0, "rate window, seconds"),
         "duplicate_window_s": (_float, 2.0, "window of the duplicate-order guard, seconds"),
         "self_cross": (_bool, True, "block orders that could trade against our own"),
     },
     "gate": {
         "derive_inputs": (_bool, True, "derive breaker inputs from the broker"),
-        "history": (_int, 1000, "recent decisions kept in memory"),
+        "history": (_positive_int, 1000, "recent decisions kept in memory"),
     },
     "journal": {
         "path": (_any_str, "hydra.journal.jsonl", "audit journal file ('' = no journal)"),
         "fsync": (_fsync, "every", "every | never | N (fsync every N records)"),
     },
     "sim": {
-        "cash": (_float, 100_000.0, "starting cash"),
+        "cash": (_non_negative, 100_000.0, "starting cash"),
         "seed": (_int, 0, "random seed of the simulator"),
-        "commission": (_float, 0.0, "commission per fill"),
+        "commission": (_non_negative, 0.0, "commission per fill"),
     },
 }
 """Every config key: (parser, default, description), by section."""
