@@ -12,14 +12,14 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import read_journal
 from hydra.application import RiskGate, replay_journal
-from hydra.container import build_container
+from hydra.container import Container, build_container
 from hydra.demo import DEFAULT_DEMO_JOURNAL, MIN_ORDERS, DemoReport, run_demo
 from hydra.domain import (
     CircuitBreakerManager,
@@ -127,22 +127,37 @@ async def _demo(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- gateway reads
-async def _with_cli_gateway(
-    args: argparse.Namespace, body: Callable[[BrokerGateway], Awaitable[dict[str, Any]]]
-) -> dict[str, Any]:
+def _gateway_for(
+    container: Container, args: argparse.Namespace, role: ClientRole, **options: Any
+) -> BrokerGateway:
+    """A gateway for ``role`` at --host/--port (default: the config), with its live opt-in."""
+    broker = container.config.broker
+    return BrokerGateway(
+        args.host or broker.host(),
+        args.port or broker.port(),
+        role.value,
+        allow_live=broker.allow_live(),
+        live_confirmation=broker.live_confirmation() or None,
+        connect_timeout=args.timeout,
+        **options,
+    )
+
+
+_ReadBody = Callable[[BrokerGateway, Container, argparse.Namespace], dict[str, Any]]
+
+
+async def _with_cli_gateway(args: argparse.Namespace, body: _ReadBody) -> dict[str, Any]:
     """Connect as the CLI client (id 3, read-only), run ``body``, always disconnect."""
-    settings = build_container(args.config).config
-    host = args.host or settings.broker.host()
-    port = args.port or settings.broker.port()
-    gateway = BrokerGateway(host, port, ClientRole.CLI.value, connect_timeout=args.timeout)
+    container = build_container(args.config)
+    gateway = _gateway_for(container, args, ClientRole.CLI)
     await gateway.connect()
     try:
-        return await body(gateway)
+        return body(gateway, container, args)
     finally:
         await gateway.disconnect()
 
 
-async def _status_data(gateway: BrokerGateway) -> dict[str, Any]:
+def _status_data(gateway: BrokerGateway, _c: Container, _a: argparse.Namespace) -> dict[str, Any]:
     account = gateway.get_account_summary()
     return {
         "host": gateway.host,
@@ -160,7 +175,9 @@ async def _status_data(gateway: BrokerGateway) -> dict[str, Any]:
     }
 
 
-async def _positions_data(gateway: BrokerGateway) -> dict[str, Any]:
+def _positions_data(
+    gateway: BrokerGateway, _c: Container, _a: argparse.Namespace
+) -> dict[str, Any]:
     return {
         "account": gateway.get_account_summary().account,
         "positions": [
@@ -170,26 +187,22 @@ async def _positions_data(gateway: BrokerGateway) -> dict[str, Any]:
     }
 
 
-def _breakers_data_for(
-    args: argparse.Namespace,
-) -> Callable[[BrokerGateway], Awaitable[dict[str, Any]]]:
-    async def body(gateway: BrokerGateway) -> dict[str, Any]:
-        container = build_container(args.config)
-        breakers: CircuitBreakerManager = container.breakers()
-        journal_path = args.journal or container.config.journal.path()
-        replay = replay_journal(read_journal(journal_path).records) if journal_path else None
-        if replay is not None:
-            breakers.restore(replay.trips)
-        account = gateway.get_account_summary()
-        return {
-            "account": account.account,
-            "net_liquidation": account.net_liquidation,
-            "journal": journal_path or None,
-            "trading_state": replay.trading_state.value if replay else None,
-            "breakers": [status.as_json() for status in breakers.status()],
-        }
-
-    return body
+def _breakers_data(
+    gateway: BrokerGateway, container: Container, args: argparse.Namespace
+) -> dict[str, Any]:
+    breakers: CircuitBreakerManager = container.breakers()
+    journal_path = args.journal or container.config.journal.path()
+    replay = replay_journal(read_journal(journal_path).records) if journal_path else None
+    if replay is not None:
+        breakers.restore(replay.trips)
+    account = gateway.get_account_summary()
+    return {
+        "account": account.account,
+        "net_liquidation": account.net_liquidation,
+        "journal": journal_path or None,
+        "trading_state": replay.trading_state.value if replay else None,
+        "breakers": [status.as_json() for status in breakers.status()],
+    }
 
 
 async def _read(args: argparse.Namespace) -> int:
@@ -207,7 +220,7 @@ async def _read(args: argparse.Namespace) -> int:
             else "(no positions)"
         )
     else:
-        data = await _with_cli_gateway(args, _breakers_data_for(args))
+        data = await _with_cli_gateway(args, _breakers_data)
         text = (
             f"Circuit breakers for {data['account']} (equity {data['net_liquidation']:,.2f}; "
             f"latched state from {data['journal'] or 'no journal'}; "
@@ -220,18 +233,7 @@ async def _read(args: argparse.Namespace) -> int:
 async def _kill(args: argparse.Namespace) -> int:
     """Kill switch from the shell: connect as the trading client, HALT, cancel, (flatten)."""
     container = build_container(args.config)
-    settings = container.config
-    host = args.host or settings.broker.host()
-    port = args.port or settings.broker.port()
-    gateway = BrokerGateway(
-        host,
-        port,
-        ClientRole.TRADING.value,
-        allow_live=settings.broker.allow_live(),
-        live_confirmation=settings.broker.live_confirmation() or None,
-        connect_timeout=args.timeout,
-        market_data=False,
-    )
+    gateway = _gateway_for(container, args, ClientRole.TRADING, market_data=False)
     await gateway.connect()
     try:
         container.broker.override(gateway)
@@ -244,6 +246,7 @@ async def _kill(args: argparse.Namespace) -> int:
             "cancelled": list(report.cancelled),
             "failed": [list(item) for item in report.failed],
             "flattened": [h.order_id for h in report.flattened],
+            "not_flattened": [list(item) for item in report.not_flattened],
         }
     finally:
         await gateway.disconnect()
@@ -253,6 +256,7 @@ async def _kill(args: argparse.Namespace) -> int:
         print(
             f"Trading {data['trading_state']}. Cancelled: {data['cancelled'] or 'none'}. "
             f"Failed: {data['failed'] or 'none'}. Flattening orders: {data['flattened'] or 'none'}."
+            f" Not flattened: {data['not_flattened'] or 'none'}."
         )
     return 1 if report.failed else 0
 

@@ -384,9 +384,10 @@ class RiskGate:
         try:
             handle = self._capability.submit_order(contract, valid_order)
         except Exception as exc:
-            failure = Reason("broker.error", "broker_error", f"{type(exc).__name__}: {exc}")
-            self._decision(seq, now, symbol, valid_order, (failure,), inputs, None)
-            self._record_error(seq, now, contract, valid_order, inputs, caller, exc)
+            error = f"{type(exc).__name__}: {exc}"
+            failure = Reason("broker.error", "broker_error", error)
+            decision = self._decision(seq, now, symbol, valid_order, (failure,), inputs, None)
+            self._record_decision(decision, contract, caller, error=error)
             if isinstance(exc, BrokerError):
                 raise
             raise BrokerError(f"broker failed to take the order: {exc!r}") from exc
@@ -501,8 +502,15 @@ class RiskGate:
             try:
                 handle = self._capability.submit_order(position.instrument, order)
             except Exception as exc:  # noqa: BLE001  (recorded; flatten the others)
-                self._record_error(self._seq, now, position.instrument, order, None, (), exc)
-                skipped.append((position.symbol, f"{type(exc).__name__}: {exc}"))
+                error = f"{type(exc).__name__}: {exc}"
+                failure = Reason("broker.error", "broker_error", error)
+                decision = self._decision(
+                    self._seq, now, position.symbol, order, (failure,), None, None
+                )
+                self._record_decision(
+                    decision, position.instrument, (), kind="flatten", who=who, error=error
+                )
+                skipped.append((position.symbol, error))
                 continue
             decision = self._decision(self._seq, now, position.symbol, order, (), None, handle)
             self._record_decision(decision, position.instrument, (), kind="flatten", who=who)
@@ -568,9 +576,8 @@ class RiskGate:
                 for h in open_orders
                 if h.request.side is order.side
             )
-            if self._state is TradingState.REDUCING and not shrinks_position(
-                position, committed, order.signed_quantity
-            ):
+            shrinks = shrinks_position(position, committed, order.signed_quantity)
+            if self._state is TradingState.REDUCING and not shrinks:
                 reasons.append(
                     Reason(
                         "state.reducing",
@@ -585,7 +592,6 @@ class RiskGate:
             )
             if inputs is not None:
                 verdict = self._breakers.evaluate_inputs(inputs)
-                shrinks = shrinks_position(position, committed, order.signed_quantity)
                 reasons.extend(
                     Reason(b.code, b.breaker.value, b.message, b.value, b.limit)
                     for b in verdict.breaches
@@ -648,12 +654,11 @@ class RiskGate:
         """Inputs from the broker: equity, daily P&L since session start, peak, exposure."""
         account = self._broker.get_account_summary()
         equity = account.net_liquidation
-        if self._session_end is None or not (self._session_start or now) <= now < self._session_end:
+        session_start, session_end = self._session_start, self._session_end
+        if session_start is None or session_end is None or not session_start <= now < session_end:
             schedule = self._breakers.config.session
             session_start = schedule.session_start(now)
             self._session_end = schedule.next_boundary(now)
-        else:
-            session_start = self._session_start  # type: ignore[assignment]
         if self._session_start != session_start or self._session_equity is None:
             self._session_start, self._session_equity = session_start, equity
             self._last_realized = None  # brokers reset realized P&L per session
@@ -666,7 +671,7 @@ class RiskGate:
         if self._last_realized is not None and account.realized_pnl < self._last_realized:
             trade_loss = (self._last_realized - account.realized_pnl) / equity
         self._last_realized = account.realized_pnl
-        price = order.limit_price if order.limit_price is not None else None
+        price = order.limit_price
         if quote is not None:
             price = quote.price if price is None else max(price, quote.price)
         if price is None:
@@ -719,12 +724,20 @@ class RiskGate:
         *,
         kind: str = "decision",
         who: str = "",
+        error: str = "",
     ) -> None:
-        """One audit record: a compact structlog event, the full record in the journal."""
+        """One audit record: a compact structlog event, the full record in the journal.
+
+        ``error`` marks an allowed order the broker failed to take (outcome ``error``).
+        """
         triggered = list(decision.triggered)
-        if decision.allowed:
+        if error:
+            event = "order.broker_error"
+            _log.error(event, seq=decision.seq, symbol=decision.symbol, error=error)
+        elif decision.allowed:
+            event = "order.allowed"
             _log.info(
-                "order.allowed",
+                event,
                 seq=decision.seq,
                 symbol=decision.symbol,
                 side=decision.side,
@@ -732,8 +745,9 @@ class RiskGate:
                 order_id=decision.order_id,
             )
         else:
+            event = "order.blocked"
             _log.warning(
-                "order.blocked",
+                event,
                 seq=decision.seq,
                 symbol=decision.symbol,
                 side=decision.side,
@@ -745,7 +759,7 @@ class RiskGate:
             return
         record = {
             "kind": kind,
-            "event": "order.allowed" if decision.allowed else "order.blocked",
+            "event": event,
             "config_version": self._config_version,
             "seq": decision.seq,
             "time": decision.time.isoformat(),
@@ -756,7 +770,7 @@ class RiskGate:
             "order_type": decision.order_type,
             "limit_price": decision.limit_price,
             "caller_inputs": _caller_fields(caller),
-            "outcome": decision.outcome,
+            "outcome": "error" if error else decision.outcome,
             "triggered": triggered,
             "reasons": [_reason_fields(r) for r in decision.reasons],
             "order_id": decision.order_id,
@@ -765,34 +779,9 @@ class RiskGate:
         }
         if who:
             record["who"] = who
+        if error:
+            record["error"] = error
         self._append(record)
-
-    def _record_error(
-        self,
-        seq: int,
-        now: datetime,
-        contract: Instrument,
-        order: OrderRequest,
-        inputs: BreakerInputs | None,
-        caller: tuple[float | None, ...],
-        exc: Exception,
-    ) -> None:
-        fields: dict[str, Any] = {
-            "seq": seq,
-            "time": now.isoformat(),
-            "symbol": contract.symbol,
-            "con_id": contract.con_id,
-            "side": order.side.value,
-            "quantity": order.quantity,
-            "order_type": order.order_type.value,
-            "limit_price": order.limit_price,
-            "outcome": "error",
-            "error": f"{type(exc).__name__}: {exc}",
-            "inputs": _inputs_fields(inputs),
-            "caller_inputs": _caller_fields(caller),
-            "trading_state": self._state.value,
-        }
-        self._write("decision", "order.broker_error", fields, warn=True, error=True)
 
     def _audit_trips(self) -> None:
         for trip in self._breakers.take_new_trips():
@@ -816,11 +805,8 @@ class RiskGate:
         fields: dict[str, Any],
         *,
         warn: bool,
-        error: bool = False,
     ) -> None:
-        if error:
-            _log.error(event, **fields)
-        elif warn:
+        if warn:
             _log.warning(event, **fields)
         else:
             _log.info(event, **fields)

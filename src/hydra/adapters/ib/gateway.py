@@ -191,6 +191,9 @@ class BrokerGateway:
         self._claimed = False
         self._handles: dict[int, IBOrderHandle] = {}
         self._by_perm_id: dict[int, IBOrderHandle] = {}
+        # Working orders only: open_orders() runs on every decision, so it must not walk
+        # the recently finished handles kept for late fills.
+        self._open: dict[int, IBOrderHandle] = {}
         self._retired: deque[IBOrderHandle] = deque()
         self._retired_ids: set[int] = set()
         # Converted contracts, reused: building an ib_async Contract per order is costly.
@@ -495,7 +498,7 @@ class BrokerGateway:
 
     def open_orders(self) -> list[OrderHandle]:
         """Handles of this client's orders that are not done."""
-        return [h for h in self._handles.values() if not h.is_done]
+        return list(self._open.values())
 
     def subscribe(self, listener: OrderListener) -> Unsubscribe:
         """Receive every order event of this client's orders."""
@@ -552,6 +555,7 @@ class BrokerGateway:
             raise BrokerNotConnectedError(f"placeOrder failed: {exc}; nothing queued") from exc
         handle = IBOrderHandle(trade.order.orderId, contract, order, trade)
         self._handles[handle.order_id] = handle
+        self._open[handle.order_id] = handle
         return handle
 
     # ------------------------------------------------------------------ events
@@ -646,6 +650,7 @@ class BrokerGateway:
     def _publish(self, handle: OrderHandle, event: OrderEvent) -> None:
         handle.apply(event)
         if handle.is_done and isinstance(handle, IBOrderHandle):
+            self._open.pop(handle.order_id, None)
             self._retire(handle)
         for listener in tuple(self._listeners):
             try:
@@ -712,6 +717,7 @@ class BrokerGateway:
                 )
                 continue
             self._handles[handle.order_id] = handle
+            self._open[handle.order_id] = handle
             if order.permId:
                 self._by_perm_id[order.permId] = handle
             self._publish(handle, self._event(handle, trade, None))

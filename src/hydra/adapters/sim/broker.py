@@ -328,7 +328,7 @@ class SimulatedBroker:
             request.side,
             request.quantity,
             price,
-            self._now(),
+            self._clock(),
             f"SIM.{next(self._exec_ids):08d}",
             self._commission,
         )
@@ -450,9 +450,6 @@ class SimulatedBroker:
                 listener(event)
             except Exception:  # noqa: BLE001  (a subscriber's bug must not break the broker)
                 _log.exception("sim.listener_failed", order_id=event.order_id)
-
-    def _now(self) -> datetime:
-        return self._clock()
 
 
 def _crosses(request: OrderRequest, price: float) -> bool:
