@@ -335,8 +335,9 @@ async def round_trip_rows(count: int) -> list[Row]:  # noqa: PLR0915  (one scena
         raw.client.MaxRequests = 0
         await raw.connectAsync("127.0.0.1", fake.port, clientId=7, timeout=5)
         [contract] = await raw.qualifyContractsAsync(Stock("AAPL", "SMART", "USD"))
-        gateway = BrokerGateway(port=fake.port, connect_timeout=5)
-        gateway.ib.client.MaxRequests = 0
+        gateway_ib = IB()
+        gateway_ib.client.MaxRequests = 0
+        gateway = BrokerGateway(port=fake.port, connect_timeout=5, ib=gateway_ib)
         await gateway.connect()
         gate = RiskGate(gateway, CircuitBreakerManager(), limits=BENCH_LIMITS, derive_inputs=True)
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))

@@ -82,10 +82,11 @@ async def test_submit_delegates_to_place_order() -> None:
     with patch("hydra.adapters.ib.gateway.IB", return_value=ib):
         gateway = BrokerGateway()
     await gateway.connect()
+    place_order = ib.placeOrder  # the claim takes this door away from the raw client
     capability = gateway.claim_submit_capability()
     handle = capability.submit_order(Instrument("AAPL"), OrderRequest.limit(Side.BUY, 10, 150.0))
-    ib.placeOrder.assert_called_once()
-    contract, order = ib.placeOrder.call_args.args
+    place_order.assert_called_once()
+    contract, order = place_order.call_args.args
     assert (contract.symbol, order.action, order.totalQuantity, order.lmtPrice) == (
         "AAPL",
         "BUY",

@@ -10,8 +10,10 @@ from structlog.testing import capture_logs
 
 from hydra.adapters.sim import SimulatedBroker
 from hydra.domain import (
+    AccountSnapshot,
     CapabilityAlreadyClaimedError,
     ConnectionState,
+    ContractSpec,
     Instrument,
     OrderRequest,
     Quote,
@@ -29,6 +31,10 @@ HEALTHY = {
 }
 
 
+CONTRACT = Instrument("AAPL", con_id=265598)
+ORDER = OrderRequest.market(Side.BUY, 10)
+
+
 def _mock_broker() -> tuple[MagicMock, MagicMock]:
     """A broker double whose capability records submit_order (seed delegation tests)."""
     capability = MagicMock(name="capability")
@@ -36,14 +42,12 @@ def _mock_broker() -> tuple[MagicMock, MagicMock]:
     broker.claim_submit_capability.return_value = capability
     broker.connection_state = ConnectionState.CONNECTED
     broker.cancel_order = AsyncMock()
-    broker.get_positions.return_value = []
+    broker.positions.return_value = []
+    broker.account.return_value = AccountSnapshot("DU123456", 100_000.0, 100_000.0)
+    broker.contract_spec.return_value = ContractSpec.of(CONTRACT)
     broker.open_orders.return_value = []
     broker.reference_price.return_value = Quote(150.0, datetime.now(UTC))
     return broker, capability
-
-
-CONTRACT = Instrument("AAPL")
-ORDER = OrderRequest.market(Side.BUY, 10)
 
 
 async def test_allowed_order_delegates_to_broker_and_returns_handle() -> None:
@@ -105,12 +109,15 @@ def test_broker_view_has_no_submit() -> None:
         assert not hasattr(view, name), name
     public = {name for name in dir(view) if not name.startswith("_")}
     assert public == {
+        "account",
         "cancel_order",
         "connection_state",
+        "contract_spec",
         "get_account_summary",
         "get_positions",
         "is_connected",
         "open_orders",
+        "positions",
         "qualify_contract",
         "reference_price",
     }

@@ -158,7 +158,7 @@ async def _with_cli_gateway(args: argparse.Namespace, body: _ReadBody) -> dict[s
 
 
 def _status_data(gateway: BrokerGateway, _c: Container, _a: argparse.Namespace) -> dict[str, Any]:
-    account = gateway.get_account_summary()
+    account = gateway.account()
     return {
         "host": gateway.host,
         "port": gateway.port,
@@ -171,7 +171,7 @@ def _status_data(gateway: BrokerGateway, _c: Container, _a: argparse.Namespace) 
         "cash": account.cash,
         "realized_pnl": account.realized_pnl,
         "unrealized_pnl": account.unrealized_pnl,
-        "positions": len(gateway.get_positions()),
+        "positions": len(gateway.positions()),
     }
 
 
@@ -179,10 +179,10 @@ def _positions_data(
     gateway: BrokerGateway, _c: Container, _a: argparse.Namespace
 ) -> dict[str, Any]:
     return {
-        "account": gateway.get_account_summary().account,
+        "account": gateway.account().account,
         "positions": [
             {"symbol": p.symbol, "quantity": p.quantity, "avg_cost": p.avg_cost}
-            for p in gateway.get_positions()
+            for p in gateway.positions()
         ],
     }
 
@@ -195,7 +195,7 @@ def _breakers_data(
     replay = replay_journal(read_journal(journal_path).records) if journal_path else None
     if replay is not None:
         breakers.restore(replay.trips)
-    account = gateway.get_account_summary()
+    account = gateway.account()
     return {
         "account": account.account,
         "net_liquidation": account.net_liquidation,

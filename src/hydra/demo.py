@@ -26,6 +26,7 @@ from hydra.domain import (
     InvalidInputError,
     ManualClock,
     OrderRequest,
+    SecurityType,
     Side,
 )
 
@@ -120,7 +121,7 @@ async def run_demo(
     gate: RiskGate = container.risk_gate()
     await broker.connect()
     rng = random.Random(seed)  # noqa: S311  (demo data)
-    symbols = [instrument.symbol for instrument in DEFAULT_INSTRUMENTS]
+    symbols = [i.symbol for i in DEFAULT_INSTRUMENTS if i.sec_type is SecurityType.STOCK]
     drift = _TOTAL_DRIFT / (orders - 1)
     report = DemoReport(seed, str(journal_path))
 
@@ -154,8 +155,8 @@ def _order_for(
     step: int, broker: SimulatedBroker, rng: random.Random, symbols: list[str]
 ) -> tuple[str, OrderRequest]:
     """The scripted first four orders, then random buys."""
-    equity = broker.get_account_summary().net_liquidation
-    held = {p.symbol: p.quantity for p in broker.get_positions()}
+    equity = broker.account().net_liquidation
+    held = {p.symbol: p.quantity for p in broker.positions()}
     if step == 0:
         return "SPY", OrderRequest.market(Side.BUY, _shares(0.12 * equity, broker, "SPY"))
     if step == 1:  # a take-profit that rests above the market (for the kill switch)
@@ -173,7 +174,7 @@ def _order_for(
 
 
 def _summarise(report: DemoReport, broker: SimulatedBroker, gate: RiskGate) -> None:
-    account = broker.get_account_summary()
+    account = broker.account()
     start_equity = gate.status().session_start_equity or account.net_liquidation
     report.positions = [
         {
@@ -182,7 +183,7 @@ def _summarise(report: DemoReport, broker: SimulatedBroker, gate: RiskGate) -> N
             "avg_cost": round(p.avg_cost, 4),
             "price": broker.price(p.symbol),
         }
-        for p in broker.get_positions()
+        for p in broker.positions()
     ]
     report.account = {
         "account": account.account,

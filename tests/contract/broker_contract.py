@@ -31,8 +31,8 @@ from hydra.domain import (
     UnknownOrderError,
 )
 
-OK = (0.0, 1e7, 1e7, 0.0, 0.0)
-"""Breaker inputs far from every threshold."""
+OK: tuple[float, ...] = ()
+"""No caller inputs: the gate derives them from the broker."""
 
 
 class BrokerHarness(Protocol):
@@ -100,18 +100,18 @@ class BrokerContract:
     ) -> None:
         """A market buy fills at the reference price; position and equity reflect it."""
         harness.set_price("AAPL", 200.0)
-        before = gate.broker.get_account_summary()
+        before = gate.broker.account()
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
         handle = await gate.submit(aapl, OrderRequest.market(Side.BUY, 10), *OK)
         assert handle is not None
         assert await handle.wait(timeout=5) is OrderStatus.FILLED
         assert handle.filled == 10
         assert handle.avg_fill_price == 200.0
-        await eventually(lambda: bool(gate.broker.get_positions()))
-        [position] = gate.broker.get_positions()
+        await eventually(lambda: bool(gate.broker.positions()))
+        [position] = gate.broker.positions()
         assert (position.symbol, position.quantity) == ("AAPL", 10)
-        await eventually(lambda: gate.broker.get_account_summary().cash < before.cash)
-        after = gate.broker.get_account_summary()
+        await eventually(lambda: gate.broker.account().cash < before.cash)
+        after = gate.broker.account()
         assert after.cash <= before.cash - 2000.0
 
     async def test_limit_order_rests_then_cancels(
@@ -142,8 +142,8 @@ class BrokerContract:
         harness.set_price("IBM", 256.0)
         assert await handle.wait(timeout=5) is OrderStatus.FILLED
         assert handle.avg_fill_price == 256.0
-        await eventually(lambda: bool(gate.broker.get_positions()))
-        assert gate.broker.get_positions()[0].quantity == -2
+        await eventually(lambda: bool(gate.broker.positions()))
+        assert gate.broker.positions()[0].quantity == -2
 
     async def test_rejected_order_reaches_handle_with_message(
         self, harness: BrokerHarness, gate: RiskGate

@@ -87,7 +87,7 @@ def _snapshot(
     ]
     positions = {
         p.symbol: (p.quantity, round(p.avg_cost, 6))
-        for p in broker.get_positions()  # type: ignore[attr-defined]
+        for p in broker.positions()  # type: ignore[attr-defined]
     }
     return orders, positions
 
@@ -152,7 +152,7 @@ async def _compare(sequence: list[Move | Submit | Cancel]) -> None:
         except AssertionError:
             assert _snapshot(ib_handles, gateway) == expected  # shows the difference
         assert ib_outcomes == sim_outcomes
-        assert gateway.get_account_summary().cash == sim.get_account_summary().cash
+        assert gateway.account().cash == sim.account().cash
         await gateway.disconnect()
 
 

@@ -52,11 +52,11 @@ async def test_fill_shows_in_positions_and_account_like_the_gateway_says(
     handle = await gate.submit(msft, OrderRequest.market(Side.BUY, 25), *OK)
     assert handle is not None
     assert await handle.wait(timeout=5) is OrderStatus.FILLED
-    await eventually(lambda: gate.broker.get_account_summary().cash == fake_gateway.cash)
-    account = gate.broker.get_account_summary()
+    await eventually(lambda: gate.broker.account().cash == fake_gateway.cash)
+    account = gate.broker.account()
     assert account.net_liquidation == pytest.approx(fake_gateway.net_liquidation())
     assert account.account == "DU123456"
-    assert {p.symbol: p.quantity for p in gate.broker.get_positions()} == {"MSFT": 25}
+    assert {p.symbol: p.quantity for p in gate.broker.positions()} == {"MSFT": 25}
     assert isinstance(handle, IBOrderHandle)
     assert handle.trade.orderStatus.status == "Filled"
     await gateway.disconnect()
@@ -155,7 +155,7 @@ async def test_order_filled_while_disconnected_is_caught_up_after_resync(
     fake_gateway.set_price("IBM", 261.0)  # fills at the broker while we are away
     await fake_gateway.restart()
     assert await handle.wait(timeout=10) is OrderStatus.FILLED
-    await eventually(lambda: {p.symbol: p.quantity for p in gateway.get_positions()} == {"IBM": -3})
+    await eventually(lambda: {p.symbol: p.quantity for p in gateway.positions()} == {"IBM": -3})
     await gateway.disconnect()
 
 
@@ -190,7 +190,7 @@ async def test_diagnostic_and_cli_clients_are_read_only_and_cannot_submit(
         with pytest.raises(PermissionDeniedError, match="may not submit"):
             RiskGate(gateway, CircuitBreakerManager())
         await gateway.connect()
-        assert gateway.get_account_summary().account == "DU123456"
+        assert gateway.account().account == "DU123456"
         await gateway.disconnect()
     assert fake_gateway.placed == []
 

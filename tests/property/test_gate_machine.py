@@ -169,7 +169,7 @@ class GateMachine(RuleBasedStateMachine):
         assert len(decisions) == self.attempts
 
     def _exposure(self, symbol: str, side: Side) -> float:
-        position = sum(p.quantity for p in self.broker.get_positions() if p.symbol == symbol)
+        position = sum(p.quantity for p in self.broker.positions() if p.symbol == symbol)
         pending = sum(
             h.remaining * h.request.side.sign
             for h in self.broker.open_orders()

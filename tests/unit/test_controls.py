@@ -95,7 +95,7 @@ async def test_reducing_admits_only_orders_that_shrink_the_position() -> None:
     assert grow.triggered == ("reducing",)
     shrink = gate.submit_with_decision(AAPL, OrderRequest.market(Side.SELL, 4), *OK)
     assert shrink.allowed
-    assert broker.get_positions()[0].quantity == 6
+    assert broker.positions()[0].quantity == 6
 
 
 async def test_reducing_counts_orders_in_flight() -> None:
@@ -136,8 +136,9 @@ async def test_kill_switch_reports_cancels_that_fail() -> None:
     broker.drop_connection()
     report = await gate.kill_switch(who="ops", why="gateway unstable")
     assert report.cancelled == ()
-    assert [order_id for order_id, _ in report.failed] == [handle.order_id]
-    assert "BrokerNotConnectedError" in report.failed[0][1]
+    assert [order_id for order_id, _ in report.failed] == [0, handle.order_id]
+    assert "global cancel failed" in report.failed[0][1]
+    assert "BrokerNotConnectedError" in report.failed[1][1]
     assert gate.trading_state is TradingState.HALTED
 
 
@@ -149,7 +150,7 @@ async def test_kill_switch_can_flatten_through_the_gates_own_capability() -> Non
     report = await gate.kill_switch(who="ops", why="flatten all", flatten=True)
     assert len(report.flattened) == 2
     assert all(h.status is OrderStatus.FILLED for h in report.flattened)
-    assert broker.get_positions() == []
+    assert broker.positions() == []
     assert len(journal.of_kind("flatten")) == 2
 
 
@@ -260,24 +261,28 @@ class _FullDiskJournal(MemoryJournal):
 
 
 async def test_an_audit_trail_that_cannot_be_written_halts_trading() -> None:
-    """When the journal fails, the gate HALTS: no further order without an audit trail."""
+    """A decision that cannot be journaled is not sent (write-ahead), and the gate HALTS."""
     clock = ManualClock(NY_MORNING)
     broker = SimulatedBroker(clock=clock)
     await broker.connect()
-    gate = RiskGate(broker, CircuitBreakerManager(), journal=_FullDiskJournal(1), clock=clock)
+    journal = _FullDiskJournal(3)  # room for the session start and the first order
+    gate = RiskGate(broker, CircuitBreakerManager(), journal=journal, clock=clock)
     first = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
     assert first.allowed
     assert gate.trading_state is TradingState.ACTIVE
     second = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 2), *OK)
-    assert second.allowed  # sent before the journal failed on its record
+    assert not second.allowed
+    assert second.triggered == ("journal_failed",)
     assert gate.trading_state is TradingState.HALTED
     third = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 3), *OK)
     assert third.triggered == ("halted",)
-    assert len(broker.received) == 2
+    assert len(broker.received) == 1
+    events = [r["event"] for r in journal.records]
+    assert events == ["gate.session_start", "order.allowed", "order.sent"]
 
 
 async def test_exactly_one_audit_record_per_submit_attempt() -> None:
-    """Allowed, blocked and failed hand-offs each leave exactly one decision record."""
+    """One decision record per attempt (ahead of any hand-off), one outcome per send."""
     broker, gate, _, journal = await _setup()
     gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
     gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 2), 0.0, 1e5, 1e5, 9e4, 0.0)
@@ -285,8 +290,12 @@ async def test_exactly_one_audit_record_per_submit_attempt() -> None:
     with pytest.raises(Exception, match="hand-off"):
         gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 3), *OK)
     outcomes = [r["outcome"] for r in journal.of_kind("decision")]
-    assert outcomes == ["allowed", "blocked", "error"]
+    assert outcomes == ["allowed", "blocked", "allowed"]
     assert [r["seq"] for r in journal.of_kind("decision")] == [1, 2, 3]
+    sent = [(r["seq"], r["event"]) for r in journal.of_kind("order")]
+    assert sent == [(1, "order.sent"), (3, "order.broker_error")]
+    kinds = [r["kind"] for r in journal.records if r["kind"] in ("decision", "order")]
+    assert kinds == ["decision", "order", "decision", "decision", "order"]
 
 
 async def test_daily_loss_resets_at_the_session_boundary_with_a_new_start_equity() -> None:

@@ -34,7 +34,7 @@ async def test_allowed_order_reaches_broker_and_fills(
     assert handle is not None
     assert await handle.wait(timeout=1) is OrderStatus.FILLED
     assert [o.order_id for o in sim.received] == [handle.order_id]
-    assert gate.broker.get_positions()[0].quantity == 10
+    assert gate.broker.positions()[0].quantity == 10
 
 
 async def test_blocked_order_never_reaches_broker_and_decision_names_reasons(
@@ -139,7 +139,8 @@ async def test_broker_failure_raises_typed_error_not_a_block(
     with capture_logs() as logs, pytest.raises(BrokerError, match="hand-off failure"):
         await gate.submit(aapl, BUY10, *OK)
     assert sim.received == []
-    assert [e["event"] for e in logs] == ["order.broker_error"]
+    events = [e["event"] for e in logs if e["event"].startswith("order.")]
+    assert events == ["order.allowed", "order.broker_error"]  # decision written ahead
     assert await gate.submit(aapl, BUY10, *OK) is not None
 
 
@@ -176,11 +177,12 @@ async def test_every_attempt_is_logged_with_its_outcome(gate: RiskGate, aapl: In
     decisions = [e for e in logs if e["event"].startswith("order.")]
     assert [(e["event"], e["seq"]) for e in decisions] == [
         ("order.allowed", 1),
+        ("order.sent", 1),
         ("order.blocked", 2),
     ]
-    assert decisions[0]["order_id"] == 1
-    assert decisions[1]["triggered"] == ["daily_loss"]
-    assert "daily P&L" in decisions[1]["reasons"][0]
+    assert decisions[1]["order_id"] == 1
+    assert decisions[2]["triggered"] == ["daily_loss"]
+    assert "daily P&L" in decisions[2]["reasons"][0]
 
 
 async def test_decision_times_come_from_the_injected_clock(

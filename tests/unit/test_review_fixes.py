@@ -29,10 +29,11 @@ from hydra.domain import (
     SessionSchedule,
     Side,
     TradingState,
+    shrinks_position,
 )
 from tests.memory_journal import MemoryJournal
 
-OK = (0.0, 1e6, 1e6, 0.0, 0.0)
+OK: tuple[float, ...] = ()  # no caller inputs: the gate derives them
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 STOCK = Instrument("AAPL", con_id=265598)
 OPTION = Instrument("AAPL", SecurityType.OPTION, con_id=500_000_001, multiplier=100.0)
@@ -46,13 +47,20 @@ async def _sim(*instruments: Instrument) -> tuple[SimulatedBroker, ManualClock]:
 
 
 async def test_reducing_tells_a_stock_from_an_option_on_it() -> None:
-    """Long the stock, REDUCING: selling options on it opens a new short and is blocked."""
-    broker, clock = await _sim(STOCK)  # the gate judges the option before any broker sees it
+    """Long the stock: the option on it (same symbol, other contract id) is still flat.
+
+    The ledger keys exposure by contract id, so selling the option would open a new
+    short, which REDUCING refuses; an option the broker never qualified is refused too.
+    """
+    broker, clock = await _sim(STOCK)
     gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock, limits=None)
     assert gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 50), *OK).allowed
+    assert gate.exposure(STOCK).position == 50
+    assert gate.exposure(OPTION).position == 0
+    assert not shrinks_position(gate.exposure(OPTION).position, 0.0, -5.0)
     gate.set_trading_state(TradingState.REDUCING, who="ops", why="de-risk")
     option_sale = gate.submit_with_decision(OPTION, OrderRequest.market(Side.SELL, 5), *OK)
-    assert option_sale.triggered == ("reducing",)
+    assert option_sale.triggered == ("unqualified",)
     assert gate.submit_with_decision(STOCK, OrderRequest.market(Side.SELL, 5), *OK).allowed
 
 
@@ -104,7 +112,7 @@ async def test_kill_switch_does_not_flatten_under_a_working_order() -> None:
     [kill] = journal.of_kind("kill")
     assert kill["not_flattened"]
     await broker.connect()
-    assert [p.quantity for p in broker.get_positions()] == [10]
+    assert [p.quantity for p in broker.positions()] == [10]
 
 
 async def test_kill_switch_flattens_after_the_cancels_are_confirmed() -> None:
@@ -117,7 +125,7 @@ async def test_kill_switch_flattens_after_the_cancels_are_confirmed() -> None:
     assert resting.handle is not None
     assert resting.handle.status is OrderStatus.CANCELLED
     assert len(report.flattened) == 1
-    assert broker.get_positions() == []
+    assert broker.positions() == []
 
 
 async def test_broker_failure_is_kept_as_the_last_decision() -> None:

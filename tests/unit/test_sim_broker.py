@@ -19,7 +19,7 @@ from hydra.domain import (
     UnknownInstrumentError,
 )
 
-OK = (0.0, 1e6, 1e6, 0.0, 0.0)
+OK: tuple[float, ...] = ()  # no caller inputs: the gate derives them
 
 
 async def _gate(**kwargs: object) -> tuple[SimulatedBroker, RiskGate]:
@@ -36,12 +36,12 @@ async def test_round_trip_books_realized_and_unrealized_pnl() -> None:
     await gate.submit(aapl, OrderRequest.market(Side.BUY, 10), *OK)
     broker.set_price("AAPL", 210.0)
     await gate.submit(aapl, OrderRequest.market(Side.SELL, 4), *OK)
-    account = broker.get_account_summary()
+    account = broker.account()
     assert account.realized_pnl == pytest.approx(40.0)
     assert account.unrealized_pnl == pytest.approx(60.0)
     assert account.cash == pytest.approx(10_000.0 - 2_000.0 + 840.0)
     assert account.net_liquidation == pytest.approx(account.cash + 6 * 210.0)
-    [position] = broker.get_positions()
+    [position] = broker.positions()
     assert (position.quantity, position.avg_cost) == (6, 200.0)
 
 
@@ -52,9 +52,9 @@ async def test_flip_opens_the_remainder_at_the_fill_price() -> None:
     await gate.submit(aapl, OrderRequest.market(Side.BUY, 5), *OK)
     broker.set_price("AAPL", 190.0)
     await gate.submit(aapl, OrderRequest.market(Side.SELL, 8), *OK)
-    [position] = broker.get_positions()
+    [position] = broker.positions()
     assert (position.quantity, position.avg_cost) == (-3, 190.0)
-    assert broker.get_account_summary().realized_pnl == pytest.approx(-50.0)
+    assert broker.account().realized_pnl == pytest.approx(-50.0)
 
 
 async def test_limit_rests_until_price_reaches_it_then_fills_at_that_price() -> None:
@@ -121,10 +121,15 @@ async def test_dropped_connection_refuses_orders_until_reconnected() -> None:
 
 async def test_unknown_instrument_and_missing_price() -> None:
     """Qualify refuses unknown symbols; a market order with no price is rejected clearly."""
-    broker, gate = await _gate(prices={"AAPL": 200.0})
+    broker = SimulatedBroker(prices={"AAPL": 200.0})
+    await broker.connect()
+    # Trusting the caller's inputs: a derived position value needs a price and would block.
+    gate = RiskGate(broker, CircuitBreakerManager(), limits=None, derive_inputs=False)
     with pytest.raises(UnknownInstrumentError, match="ZZZZ"):
         await broker.qualify_contract(Instrument("ZZZZ"))
-    handle = await gate.submit(Instrument("MSFT"), OrderRequest.market(Side.BUY, 1), *OK)
+    handle = await gate.submit(
+        Instrument("MSFT"), OrderRequest.market(Side.BUY, 1), 0.0, 1e6, 1e6, 0.0, 0.0
+    )
     assert handle is not None
     assert handle.status is OrderStatus.REJECTED
     assert "no reference price" in handle.message

@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
+from hydra.application.audit import AuditListener
+from hydra.application.decisions import GateStatus, KillReport, OrderDecision
+from hydra.application.exposure import ExposureLedger, LedgerEntry
 from hydra.application.orders import OrderHandle
-from hydra.application.ports import AuditJournal, BrokerPort, OrderListener, Unsubscribe
-from hydra.application.risk_gate import (
-    BreakersView,
-    BrokerView,
-    GateStatus,
-    JournalReplay,
-    KillReport,
-    OrderDecision,
-    RiskGate,
-    replay_journal,
+from hydra.application.ports import (
+    AuditJournal,
+    BrokerObserver,
+    BrokerPort,
+    OrderListener,
+    Unsubscribe,
 )
+from hydra.application.prices import PriceRefusedError
+from hydra.application.replay import JournalReplay, replay_journal
+from hydra.application.risk_gate import RiskGate
+from hydra.application.views import BreakersView, BrokerView
 
 __all__ = [
     "AuditJournal",
+    "AuditListener",
     "BreakersView",
+    "BrokerObserver",
     "BrokerPort",
     "BrokerView",
+    "ExposureLedger",
     "GateStatus",
     "JournalReplay",
     "KillReport",
+    "LedgerEntry",
     "OrderDecision",
     "OrderHandle",
     "OrderListener",
+    "PriceRefusedError",
     "RiskGate",
     "Unsubscribe",
     "replay_journal",

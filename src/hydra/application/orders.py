@@ -15,7 +15,8 @@ class OrderHandle:
     """One order at the broker: status, fills and message, updated by its adapter.
 
     ``await handle`` (or ``await handle.wait()``) returns once the order is done (filled,
-    cancelled or rejected). Adapters feed it ``OrderEvent``s through ``apply``.
+    cancelled or rejected). Adapters feed it ``OrderEvent``s through ``apply``. ``foreign``
+    marks an order the broker reports that this gate did not send (another client, TWS).
     """
 
     __slots__ = (
@@ -23,6 +24,7 @@ class OrderHandle:
         "avg_fill_price",
         "filled",
         "fills",
+        "foreign",
         "instrument",
         "message",
         "order_id",
@@ -31,8 +33,11 @@ class OrderHandle:
         "status",
     )
 
-    def __init__(self, order_id: int, instrument: Instrument, request: OrderRequest) -> None:
+    def __init__(
+        self, order_id: int, instrument: Instrument, request: OrderRequest, *, foreign: bool = False
+    ) -> None:
         self.order_id = order_id
+        self.foreign = foreign
         self.instrument = instrument
         self.request = request
         self.status = OrderStatus.PENDING_SUBMIT

@@ -14,19 +14,32 @@ from hydra.application.orders import OrderHandle
 from hydra.domain import (
     AccountSnapshot,
     ConnectionState,
+    ContractSpec,
     Instrument,
     OrderEvent,
     Position,
     Quote,
 )
 
-__all__ = ["AuditJournal", "BrokerPort", "OrderListener", "Unsubscribe"]
+__all__ = ["AuditJournal", "BrokerObserver", "BrokerPort", "OrderListener", "Unsubscribe"]
 
 OrderListener = Callable[[OrderEvent], None]
 """A callback for order-status and fill events."""
 
 Unsubscribe = Callable[[], None]
 """Call it to stop receiving events."""
+
+
+class BrokerObserver(Protocol):
+    """Follows what the broker reports: every order (own or foreign) and every position."""
+
+    def on_order(self, handle: OrderHandle) -> None:
+        """Called after each change of an order the broker reports, with its handle."""
+        ...
+
+    def on_position(self, position: Position) -> None:
+        """Called with each position message from the broker (it may lag the fills)."""
+        ...
 
 
 class BrokerPort(Protocol):
@@ -53,16 +66,28 @@ class BrokerPort(Protocol):
         """Return the instrument with the broker's contract id; raise if unknown."""
         ...
 
-    def get_positions(self) -> list[Position]:
-        """Current non-zero positions."""
+    def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
+        """The broker's economics for a contract it has qualified (None: not qualified)."""
         ...
 
-    def get_account_summary(self) -> AccountSnapshot:
-        """Current equity, cash and P&L."""
+    async def get_positions(self) -> list[Position]:
+        """Current non-zero positions (the seed's async read)."""
+        ...
+
+    async def get_account_summary(self) -> AccountSnapshot:
+        """Current equity, cash and P&L (the seed's async read)."""
+        ...
+
+    def positions(self) -> list[Position]:
+        """Non-zero positions as the broker last reported them (a synchronous snapshot)."""
+        ...
+
+    def account(self) -> AccountSnapshot:
+        """Account values as last reported (a synchronous snapshot)."""
         ...
 
     def open_orders(self) -> list[OrderHandle]:
-        """Handles of orders that are not done yet."""
+        """Handles of orders that are not done yet, foreign ones (``handle.foreign``) too."""
         ...
 
     def reference_price(self, instrument: Instrument) -> Quote | None:
@@ -73,8 +98,16 @@ class BrokerPort(Protocol):
         """Ask the broker to cancel an order; raise if it is unknown or done."""
         ...
 
+    async def cancel_all(self) -> None:
+        """Cancel every working order of the account, whoever placed it (global cancel)."""
+        ...
+
     def subscribe(self, listener: OrderListener) -> Unsubscribe:
         """Receive every order event; returns a function that unsubscribes."""
+        ...
+
+    def observe(self, observer: BrokerObserver) -> Unsubscribe:
+        """Follow every order handle change and position message; returns the unsubscribe."""
         ...
 
 

@@ -1,12 +1,14 @@
 """The RiskGate: the only holder of the submit capability; every order passes its checks.
 
-An order goes: validate -> trading state (HALTED first) -> connection -> REDUCING rule ->
-circuit breakers -> per-order limits -> hand-off to the capability. Everything from the
-first check to the hand-off runs without yielding to the event loop, so concurrent submits
-are judged one after another, each seeing the trips and the exposure reserved by the ones
-before it. Any exception inside a check blocks the order (fail closed). A blocked order
-returns ``None``; its decision names every reason. Every attempt, state change, reset and
-kill produces exactly one audit record, logged with structlog and appended to the journal.
+An order goes: validate -> trading state (HALTED first) -> connection -> the broker's
+contract economics -> REDUCING rule -> circuit breakers -> per-order limits -> the
+write-ahead decision record -> hand-off to the capability -> the outcome record. From the
+first check to the hand-off nothing yields to the event loop, so concurrent submits are
+judged one after another, each seeing the trips and the exposure reserved by the ones
+before it. Exposure comes from the ledger (position plus working orders, kept from the
+broker's own order events). Any exception inside a check blocks the order (fail closed).
+A blocked order returns ``None``; its decision names every reason. Every record goes
+through one audit trail (structlog, journal, listeners).
 """
 
 from __future__ import annotations
@@ -14,19 +16,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from hydra.application.audit import AuditListener, AuditTrail
+from hydra.application.decisions import GateStatus, KillReport, OrderDecision
+from hydra.application.exposure import ExposureLedger, LedgerEntry
 from hydra.application.orders import OrderHandle
-from hydra.application.ports import AuditJournal
+from hydra.application.ports import AuditJournal, Unsubscribe
+from hydra.application.prices import PriceRefusedError, ReferencePrices
+from hydra.application.replay import JournalReplay, replay_journal
+from hydra.application.session import SessionTracker
+from hydra.application.views import BreakersView, BrokerView
 from hydra.domain import (
-    AccountSnapshot,
-    BreakerConfig,
     BreakerInputs,
     BreakerName,
     BreakerStatus,
@@ -34,19 +41,19 @@ from hydra.domain import (
     CircuitBreakerManager,
     Clock,
     ConnectionState,
+    ContractSpec,
     Instrument,
     InvalidInputError,
-    LatchedTrip,
     OrderLimitChecker,
     OrderLimits,
     OrderRequest,
-    OrderType,
+    PermissionDeniedError,
     Position,
     Quote,
     Reason,
-    RestingOrder,
     Side,
     TradingState,
+    Unique,
     shrinks_position,
     system_clock,
 )
@@ -54,167 +61,38 @@ from hydra.domain import (
 if TYPE_CHECKING:
     from hydra.application.capability import SubmitCapability, SubmittingBroker
 
-__all__ = [
-    "BreakersView",
-    "BrokerView",
-    "GateStatus",
-    "JournalReplay",
-    "KillReport",
-    "OrderDecision",
-    "RiskGate",
-    "replay_journal",
-]
+__all__ = ["RiskGate"]
 
 _log = structlog.get_logger("hydra.gate")
 
 _INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
 _NO_INPUTS = (None, None, None, None, None)
-_CLOCK_SKEW_S = 1.0
+_JOURNAL_FAILED = Reason(
+    "journal.write_failed",
+    "journal_failed",
+    "the decision could not be journaled before the hand-off; the order was not sent",
+)
 
 
-class OrderDecision(NamedTuple):
-    """The gate's decision on one submit attempt: outcome, every reason, the order id.
-
-    Immutable (a NamedTuple: built once per order, so it is also the cheapest to build).
-    """
-
-    seq: int
-    time: datetime
-    symbol: str
-    side: Side | None
-    quantity: float | None
-    order_type: OrderType | None
-    limit_price: float | None
-    allowed: bool
-    reasons: tuple[Reason, ...] = ()
-    order_id: int | None = None
-    inputs: BreakerInputs | None = None
-    trading_state: TradingState = TradingState.ACTIVE
-    handle: OrderHandle | None = None
-
-    @property
-    def triggered(self) -> tuple[str, ...]:
-        """Names of everything that blocked the order (empty when allowed)."""
-        return tuple(reason.name for reason in self.reasons)
-
-    @property
-    def outcome(self) -> str:
-        """``"allowed"`` or ``"blocked"``."""
-        return "allowed" if self.allowed else "blocked"
-
-
-@dataclass(frozen=True, slots=True)
-class KillReport:
-    """What the kill switch did: cancels sent, cancels that failed, flattening orders.
-
-    ``not_flattened`` names positions left open and why (e.g. an order still working).
-    """
-
-    cancelled: tuple[int, ...]
-    failed: tuple[tuple[int, str], ...]
-    flattened: tuple[OrderHandle, ...] = ()
-    not_flattened: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class GateStatus:
-    """The gate at a glance: trading state, connection, breakers and limits."""
-
-    trading_state: TradingState
-    connection: ConnectionState
-    breakers: tuple[BreakerStatus, ...]
-    limits: OrderLimits | None
-    derive_inputs: bool
-    session_start: datetime | None
-    session_start_equity: float | None
-    peak_equity: float | None
-
-
-class BreakersView:
-    """Read-only view of the gate's circuit breakers: state, trips and thresholds."""
-
-    __slots__ = ("__breakers",)
-
-    def __init__(self, breakers: CircuitBreakerManager) -> None:
-        self.__breakers = breakers
-
-    def status(self) -> tuple[BreakerStatus, ...]:
-        """Every breaker's state, last value, threshold and since/until."""
-        return self.__breakers.status()
-
-    @property
-    def latched(self) -> tuple[LatchedTrip, ...]:
-        """Breakers tripped or cooling down."""
-        return self.__breakers.latched
-
-    @property
-    def config(self) -> BreakerConfig:
-        """The thresholds in force."""
-        return self.__breakers.config
-
-
-class BrokerView:
-    """Read-only view of the gate's broker: reads, qualify, cancel, connection state.
-
-    It has no attribute that submits; the broker behind it is not exposed.
-    """
-
-    __slots__ = ("__broker",)
-
-    def __init__(self, broker: SubmittingBroker) -> None:
-        self.__broker = broker
-
-    def is_connected(self) -> bool:
-        """True when the broker connection is up and synchronised."""
-        return self.__broker.is_connected()
-
-    @property
-    def connection_state(self) -> ConnectionState:
-        """The broker connection's state."""
-        return self.__broker.connection_state
-
-    async def qualify_contract(self, contract: Instrument) -> Instrument:
-        """Qualify an instrument at the broker."""
-        return await self.__broker.qualify_contract(contract)
-
-    def get_positions(self) -> list[Position]:
-        """Current positions."""
-        return self.__broker.get_positions()
-
-    def get_account_summary(self) -> AccountSnapshot:
-        """Current account values."""
-        return self.__broker.get_account_summary()
-
-    def open_orders(self) -> list[OrderHandle]:
-        """Orders not done yet."""
-        return self.__broker.open_orders()
-
-    def reference_price(self, instrument: Instrument) -> Quote | None:
-        """The broker's latest price for ``instrument``, if it has one."""
-        return self.__broker.reference_price(instrument)
-
-    async def cancel_order(self, handle: OrderHandle) -> None:
-        """Cancel an order at the broker."""
-        await self.__broker.cancel_order(handle)
-
-
-class RiskGate:
+class RiskGate(Unique):
     """The risk gate: claims the broker's submit capability and judges every order.
 
     Args:
         broker: an adapter offering ``claim_submit_capability`` (claimed here, once).
-        breakers: the circuit breakers every order passes.
+        breakers: the circuit breakers every order passes; the gate owns their re-arming
+            from now on (``reset_breaker``), so the manager refuses a direct reset.
         limits: per-order limits (``OrderLimits()`` defaults); ``None`` turns them off.
         journal: the audit journal every record is appended to (None: structlog only).
         clock: time source for decisions (defaults to the system clock, UTC).
-        derive_inputs: derive the breakers' inputs from the broker (account, positions,
-            orders in flight, session start, peak) instead of trusting the caller alone;
-            caller values, when given, still count and the stricter of the two wins.
+        derive_inputs: derive the breakers' inputs from the broker (account, the exposure
+            ledger, session start, peak); caller values, when given, still count and the
+            stricter of the two wins. On by default; ``False`` trusts the caller alone.
         history: how many recent decisions ``decisions`` keeps (memory stays bounded).
         config_version: recorded with every audit record.
 
     Raises:
-        CapabilityAlreadyClaimedError: the broker's capability is already held elsewhere.
+        CapabilityAlreadyClaimedError: the broker's capability, or the breakers, already
+            belong to another gate.
         PermissionDeniedError: the broker connection may not submit (e.g. a CLI client).
     """
 
@@ -226,7 +104,7 @@ class RiskGate:
         limits: OrderLimits | None = OrderLimits(),  # noqa: B008  (frozen, immutable default)
         journal: AuditJournal | None = None,
         clock: Clock | None = None,
-        derive_inputs: bool = False,
+        derive_inputs: bool = True,
         history: int = 1000,
         config_version: str = "",
     ) -> None:
@@ -236,25 +114,31 @@ class RiskGate:
             raise InvalidInputError("limits", "must be OrderLimits or None", limits)
         if isinstance(history, bool) or not isinstance(history, int) or history < 1:
             raise InvalidInputError("history", "must be a positive integer", history)
+        if breakers.owned:
+            breakers.claim_control()  # raises: those breakers belong to another gate
         self._capability: SubmitCapability = broker.claim_submit_capability()
+        self._control = breakers.claim_control()
         self._broker = broker
         self._view = BrokerView(broker)
         self._breakers = breakers
         self._breakers_view = BreakersView(breakers)
         self._limits = OrderLimitChecker(limits) if limits is not None else None
-        self._journal = journal
         self._clock: Clock = clock if clock is not None else system_clock
         self._derive = bool(derive_inputs)
         self._decisions: deque[OrderDecision] = deque(maxlen=history)
-        self._config_version = config_version
         self._seq = 0
         self._state = TradingState.ACTIVE
-        self._prices: dict[tuple[object, ...], Quote] = {}
-        self._session_start: datetime | None = None
-        self._session_equity: float | None = None
-        self._session_end: datetime | None = None
-        self._peak: float | None = None
-        self._last_realized: float | None = None
+        self._audit = AuditTrail(journal, config_version, self._journal_failed)
+        self._prices = ReferencePrices(
+            broker, self._clock, limits.price_collar if limits is not None else None
+        )
+        self._session = SessionTracker(breakers.config.session, self._session_started)
+        self._ledger = ExposureLedger(
+            on_mismatch=self._ledger_mismatch,
+            on_reconciled=self._ledger_reconciled,
+            on_foreign=self._foreign_order,
+        )
+        self._unobserve = broker.observe(self._ledger)
 
     # ------------------------------------------------------------------ views
     @property
@@ -282,6 +166,15 @@ class RiskGate:
         """Recent decisions, oldest first (bounded by ``history``)."""
         return tuple(self._decisions)
 
+    def exposure(self, instrument: Instrument) -> LedgerEntry:
+        """The ledger's view of one instrument: position, working buys and sells (a copy)."""
+        spec = self._broker.contract_spec(instrument)
+        key = (spec.con_id,) if spec is not None else instrument.key
+        entry = self._ledger.entry(key)
+        return LedgerEntry(
+            entry.position, entry.buying, entry.selling, entry.broker, entry.mismatch, entry.orders
+        )
+
     def status(self) -> GateStatus:
         """Trading state, connection, every breaker's state and the limits in force."""
         return GateStatus(
@@ -290,10 +183,18 @@ class RiskGate:
             self._breakers.status(),
             self._limits.limits if self._limits else None,
             self._derive,
-            self._session_start,
-            self._session_equity,
-            self._peak,
+            self._session.start,
+            self._session.start_equity,
+            self._session.peak,
         )
+
+    def subscribe(self, listener: AuditListener) -> Unsubscribe:
+        """Receive every audit record the gate makes (decisions, states, trips, kills).
+
+        The listener gets the same dict the journal gets; one that raises is logged and
+        never blocks trading. Returns the function that unsubscribes.
+        """
+        return self._audit.subscribe(listener)
 
     # ------------------------------------------------------------------ prices
     def update_price(
@@ -301,32 +202,34 @@ class RiskGate:
     ) -> None:
         """Feed a reference price (e.g. from the host's market data) for the checks.
 
-        ``instrument`` is an Instrument, or a stock symbol. A time in the future is refused.
+        ``instrument`` is an Instrument, or a stock symbol. A price dated in the future,
+        or one further from the broker's own reference than the price collar, is refused
+        (the refusal is audited): a fed price never switches the price checks off.
+
+        Raises:
+            InvalidInputError: a bad price or time.
+            PriceRefusedError: the price deviates from the broker's reference.
         """
         target = instrument if isinstance(instrument, Instrument) else Instrument(instrument)
-        now = self._clock()
-        stamp = at if at is not None else now
-        quote = Quote(price, stamp)
-        if (stamp - now).total_seconds() > _CLOCK_SKEW_S:
-            raise InvalidInputError("at", "a price cannot be dated in the future", stamp)
-        current = self._prices.get(target.key)
-        if current is None or quote.time >= current.time:
-            self._prices[target.key] = quote
-
-    def _quote(self, contract: Instrument) -> Quote | None:
-        """The freshest of the fed price and the broker's own reference price."""
-        prices = self._prices
-        fed = prices.get(contract.key) if prices else None
-        if fed is None and prices and contract.con_id:
-            fed = prices.get(
-                (contract.symbol, contract.sec_type, contract.currency, contract.multiplier)
+        spec = self._broker.contract_spec(target)
+        if spec is not None and not target.con_id:
+            target = target.qualified(spec.con_id)
+        try:
+            self._prices.feed(target, price, at)
+        except PriceRefusedError as exc:
+            self._audit.record(
+                "price",
+                "price.refused",
+                {
+                    "time": self._clock().isoformat(),
+                    "symbol": target.symbol,
+                    "con_id": target.con_id,
+                    "price": _json_number(price),
+                    "reason": exc.reason,
+                },
+                level="warning",
             )
-        broker = self._broker.reference_price(contract)
-        if not isinstance(broker, Quote):
-            return fed
-        if fed is None or broker.time >= fed.time:
-            return broker
-        return fed
+            raise
 
     # ------------------------------------------------------------------ orders
     async def submit(
@@ -342,8 +245,8 @@ class RiskGate:
         """Judge an order and send it if allowed: the handle, or ``None`` when blocked.
 
         The five numbers are the breakers' inputs (units in ``hydra.domain.breakers``).
-        They are required unless the gate derives them (``derive_inputs=True``); when
-        both are present the stricter value counts.
+        The gate derives them from the broker by default; when the caller gives them too,
+        the stricter value counts. With ``derive_inputs=False`` they are required.
 
         Raises:
             BrokerError: the order was allowed but the broker failed to take it.
@@ -367,39 +270,27 @@ class RiskGate:
 
         Synchronous on purpose: nothing yields between the checks and the hand-off.
         """
+        started = time.perf_counter()
         self._seq += 1
         seq = self._seq
         now = self._clock()
         caller = (daily_pnl, peak_equity, current_equity, position_value, trade_loss)
-        reasons, inputs = self._judge(contract, order, caller, now)
+        reasons, inputs, target = self._judge(contract, order, caller, now)
         self._audit_trips()
-        symbol = contract.symbol if isinstance(contract, Instrument) else repr(contract)
-        valid_order = order if isinstance(order, OrderRequest) else None
-        if reasons:
-            decision = self._decision(seq, now, symbol, valid_order, reasons, inputs, None)
-            self._record_decision(decision, contract, caller)
+        decision = self._conclude(seq, now, target, order, reasons, inputs, caller, started)
+        if not decision.allowed:
             return decision
-        assert isinstance(contract, Instrument)  # noqa: S101  (_judge proved it)
-        assert valid_order is not None  # noqa: S101
-        try:
-            handle = self._capability.submit_order(contract, valid_order)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            failure = Reason("broker.error", "broker_error", error)
-            decision = self._decision(seq, now, symbol, valid_order, (failure,), inputs, None)
-            self._record_decision(decision, contract, caller, error=error)
-            if isinstance(exc, BrokerError):
-                raise
-            raise BrokerError(f"broker failed to take the order: {exc!r}") from exc
-        if self._limits is not None:
-            self._limits.record_sent(contract, valid_order, now)
-        decision = self._decision(seq, now, symbol, valid_order, (), inputs, handle)
-        self._record_decision(decision, contract, caller)
-        return decision
+        assert isinstance(target, Instrument)  # noqa: S101  (_judge proved it)
+        assert isinstance(order, OrderRequest)  # noqa: S101
+        return self._send(decision, target, order)
 
     async def cancel(self, handle: OrderHandle) -> None:
         """Cancel an order through the broker port."""
-        _log.info("order.cancel", order_id=handle.order_id, symbol=handle.instrument.symbol)
+        self._audit.record(
+            "cancel",
+            "order.cancel",
+            {"order_id": handle.order_id, "symbol": handle.instrument.symbol},
+        )
         await self._broker.cancel_order(handle)
 
     # ------------------------------------------------------------------ controls
@@ -413,7 +304,7 @@ class RiskGate:
         _require_text("who", who)
         _require_text("why", why)
         previous, self._state = self._state, new
-        self._audit(
+        self._record(
             "state",
             "gate.state_changed",
             previous=previous.value,
@@ -425,41 +316,46 @@ class RiskGate:
     def reset_breaker(self, name: BreakerName | str, *, who: str, why: str) -> BreakerStatus:
         """Re-arm a latched breaker deliberately; audited with who and why."""
         _require_text("who", who)
-        status = self._breakers.reset(name, why)
-        self._audit("reset", "breaker.reset", breaker=status.name.value, who=who, why=why)
+        status = self._control.reset(name, why)
+        self._record("reset", "breaker.reset", breaker=status.name.value, who=who, why=why)
         return status
 
     async def kill_switch(
         self, *, who: str, why: str, flatten: bool = False, cancel_wait: float = 5.0
     ) -> KillReport:
-        """HALT, then cancel every open order; optionally flatten every position.
+        """HALT, then cancel every working order with the broker's global cancel.
 
-        HALTED is set before anything else, so from this call on no order passes. With
-        ``flatten``, the gate waits (up to ``cancel_wait`` seconds) for the cancels to be
-        confirmed, then closes each position through its own capability; an instrument
-        that still has a working order is not flattened (the order might fill and the
-        close would then overshoot) and is reported instead. The kill is always audited.
+        HALTED is set before anything else, so from this call on no order passes. The
+        global cancel covers orders this gate did not send too (other clients, TWS).
+        With ``flatten``, the gate waits (up to ``cancel_wait`` seconds) for the cancels
+        to be confirmed, then closes each position through its one exit, as an audited
+        exemption; an instrument with an order still working, or whose ledger and broker
+        views disagree, is not flattened and is reported instead. Always audited.
         """
         self.set_trading_state(TradingState.HALTED, who=who, why=f"kill switch: {why}")
-        cancelled: list[int] = []
         failed: list[tuple[int, str]] = []
-        pending: list[OrderHandle] = []
         try:
             working = list(self._broker.open_orders())
         except Exception as exc:  # noqa: BLE001  (reported: the kill must still finish)
             failed.append((0, f"cannot list open orders: {type(exc).__name__}: {exc}"))
             working = []
-        for handle in working:
-            try:
-                await self._broker.cancel_order(handle)
-            except Exception as exc:  # noqa: BLE001  (reported, not raised: cancel the rest)
-                failed.append((handle.order_id, f"{type(exc).__name__}: {exc}"))
-            else:
-                cancelled.append(handle.order_id)
-                pending.append(handle)
+        cancelled = [h.order_id for h in working]
+        try:
+            await self._broker.cancel_all()
+        except Exception as exc:  # noqa: BLE001  (fall back to one cancel per order)
+            failed.append((0, f"global cancel failed: {type(exc).__name__}: {exc}"))
+            cancelled = []
+            for handle in working:
+                try:
+                    await self._broker.cancel_order(handle)
+                except Exception as one:  # noqa: BLE001  (reported; cancel the rest)
+                    failed.append((handle.order_id, f"{type(one).__name__}: {one}"))
+                else:
+                    cancelled.append(handle.order_id)
         flattened: list[OrderHandle] = []
         skipped: list[tuple[str, str]] = []
         if flatten:
+            pending = [h for h in working if not h.is_done]
             if pending:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
@@ -470,7 +366,7 @@ class RiskGate:
             except Exception as exc:  # noqa: BLE001  (reported; the kill record still follows)
                 skipped.append(("*", f"flatten failed: {type(exc).__name__}: {exc}"))
         report = KillReport(tuple(cancelled), tuple(failed), tuple(flattened), tuple(skipped))
-        self._audit(
+        self._record(
             "kill",
             "gate.kill_switch",
             who=who,
@@ -483,38 +379,54 @@ class RiskGate:
         return report
 
     def _flatten(self, who: str) -> tuple[list[OrderHandle], list[tuple[str, str]]]:
-        """Market orders closing every position with no working order, each audited."""
+        """Market orders closing every position with nothing working, each audited."""
         if self._broker.connection_state is not ConnectionState.CONNECTED:
             return [], [("*", "broker not connected: nothing flattened")]
         handles: list[OrderHandle] = []
         skipped: list[tuple[str, str]] = []
-        working = list(self._broker.open_orders())
-        for position in self._broker.get_positions():
-            if not position.quantity:
-                continue
-            if any(h.instrument.same_as(position.instrument) for h in working):
+        if not self._ledger.seeded:
+            self._ledger.seed(self._broker.positions(), self._broker.open_orders())
+        for position in self._broker.positions():
+            instrument = position.instrument
+            entry = self._ledger.entry(instrument.key)
+            if entry.orders:
                 skipped.append((position.symbol, "an order is still working; not flattened"))
                 continue
-            side = Side.SELL if position.quantity > 0 else Side.BUY
-            order = OrderRequest(side, abs(position.quantity), intentional_duplicate=True)
-            self._seq += 1
-            now = self._clock()
-            try:
-                handle = self._capability.submit_order(position.instrument, order)
-            except Exception as exc:  # noqa: BLE001  (recorded; flatten the others)
-                error = f"{type(exc).__name__}: {exc}"
-                failure = Reason("broker.error", "broker_error", error)
-                decision = self._decision(
-                    self._seq, now, position.symbol, order, (failure,), None, None
+            if entry.mismatch or entry.position != position.quantity:
+                skipped.append(
+                    (
+                        position.symbol,
+                        f"ledger ({entry.position:g}) and broker ({position.quantity:g}) "
+                        "disagree; not flattened",
+                    )
                 )
-                self._record_decision(
-                    decision, position.instrument, (), kind="flatten", who=who, error=error
-                )
-                skipped.append((position.symbol, error))
                 continue
-            decision = self._decision(self._seq, now, position.symbol, order, (), None, handle)
-            self._record_decision(decision, position.instrument, (), kind="flatten", who=who)
-            handles.append(handle)
+            if not entry.position:
+                continue
+            side = Side.SELL if entry.position > 0 else Side.BUY
+            order = OrderRequest(side, abs(entry.position), intentional_duplicate=True)
+            self._seq += 1
+            decision = self._conclude(
+                self._seq,
+                self._clock(),
+                instrument,
+                order,
+                (),
+                None,
+                (),
+                time.perf_counter(),
+                exemption=f"kill switch flatten by {who}",
+            )
+            if not decision.allowed:
+                skipped.append((position.symbol, decision.reasons[0].message))
+                continue
+            try:
+                decision = self._send(decision, instrument, order)
+            except BrokerError as exc:
+                skipped.append((position.symbol, str(exc)))
+                continue
+            assert decision.handle is not None  # noqa: S101  (_send sets it)
+            handles.append(decision.handle)
         return handles, skipped
 
     # ------------------------------------------------------------------ restore
@@ -523,74 +435,76 @@ class RiskGate:
 
         A gate rebuilt from the same config and journal comes back still tripped (until
         the session boundary or a deliberate reset) and in the same trading state.
+
+        Raises:
+            PermissionDeniedError: the gate has already judged an order (restore first).
         """
+        if self._seq:
+            raise PermissionDeniedError(
+                "restore is allowed only before the first decision: it would rewrite the "
+                "memory of a gate that is already trading"
+            )
         replay = replay_journal(records)
-        self._breakers.restore(replay.trips)
+        self._control.restore(replay.trips)
         self._state = replay.trading_state
-        self._peak = replay.peak_equity
-        if replay.session is not None and replay.session[0] == (
-            self._breakers.config.session.session_start(self._clock())
-        ):
-            self._session_start, self._session_equity = replay.session
-        self._audit(
+        self._session.restore(replay.session, replay.peak_equity, self._clock())
+        self._record(
             "restore",
             "gate.restored",
             state=self._state.value,
             latched=[t.breaker.value for t in self._breakers.latched],
-            peak_equity=self._peak,
+            peak_equity=self._session.peak,
         )
         return replay
 
     # ------------------------------------------------------------------ judging
     def _judge(
         self, contract: object, order: object, caller: tuple[float | None, ...], now: datetime
-    ) -> tuple[tuple[Reason, ...], BreakerInputs | None]:
-        """Every reason to block (empty means allowed). Never raises: errors block."""
+    ) -> tuple[tuple[Reason, ...], BreakerInputs | None, object]:
+        """Every reason to block (empty: allowed), the inputs, and the instrument to send.
+
+        Never raises: a check that raises blocks the order.
+        """
         if not isinstance(contract, Instrument):
-            return (_invalid_type("contract", contract, "instrument_from_ib"),), None
+            return (_invalid_type("contract", contract, "instrument_from_ib"),), None, contract
         if not isinstance(order, OrderRequest):
-            return (_invalid_type("order", order, "order_request_from_ib"),), None
+            return (_invalid_type("order", order, "order_request_from_ib"),), None, contract
         if self._state is TradingState.HALTED:
-            return (Reason("state.halted", "halted", "trading is HALTED: no order passes"),), None
+            return (_HALTED,), None, contract
         try:
             connection = self._broker.connection_state
         except Exception as exc:  # noqa: BLE001  (a state we cannot read is a block)
-            return (_check_error("connection", exc),), None
+            return (_check_error("connection", exc),), None, contract
         if connection is not ConnectionState.CONNECTED:
-            return (
-                Reason(
-                    f"connection.{connection.value}",
-                    f"connection_{connection.value}",
-                    f"broker connection is {connection.value}; orders are blocked until connected",
-                ),
-            ), None
+            return (_disconnected(connection),), None, contract
         reasons: list[Reason] = []
         inputs: BreakerInputs | None = None
+        target = contract
         try:
-            symbol = contract.symbol
-            quote = self._quote(contract)
-            open_orders = [h for h in self._broker.open_orders() if h.instrument.same_as(contract)]
-            position = _position_of(self._broker.get_positions(), contract)
-            committed = sum(
-                h.remaining * h.request.side.sign
-                for h in open_orders
-                if h.request.side is order.side
-            )
-            shrinks = shrinks_position(position, committed, order.signed_quantity)
-            if self._state is TradingState.REDUCING and not shrinks:
-                reasons.append(
-                    Reason(
-                        "state.reducing",
-                        "reducing",
-                        f"trading is REDUCING: {order.side.value} {order.quantity:g} {symbol} "
-                        f"does not shrink the position {position:g} "
-                        f"(with {committed:g} in flight)",
-                    )
-                )
+            ledger = self._ledger
+            if not ledger.seeded:
+                ledger.seed(self._broker.positions(), self._broker.open_orders())
+            spec = self._broker.contract_spec(contract)
+            refusal = _economics(contract, spec, order)
+            if refusal is not None:
+                return (refusal,), None, contract
+            assert spec is not None  # noqa: S101  (_economics refuses a missing spec)
+            if not contract.con_id:
+                target = contract.qualified(spec.con_id)
+            quote = self._prices.quote(target)
+            entry = ledger.entry(target.key)
+            views = entry.views()
+            committed = entry.committed(order.side)
+            signed = order.signed_quantity
+            if self._state is TradingState.REDUCING and not all(
+                shrinks_position(view, committed, signed) for view in views
+            ):
+                reasons.append(_not_reducing(order, target, views, committed))
             inputs = self._inputs(
-                caller, contract, order, position + committed, quote, now, reasons
+                caller, order, views, committed, spec.multiplier, quote, now, reasons
             )
             if inputs is not None:
+                shrinks = all(shrinks_position(view, committed, signed) for view in views)
                 verdict = self._breakers.evaluate_inputs(inputs)
                 reasons.extend(
                     Reason(b.code, b.breaker.value, b.message, b.value, b.limit)
@@ -600,22 +514,19 @@ class RiskGate:
                     if not (shrinks and b.breaker is BreakerName.POSITION_SIZE)
                 )
             if self._limits is not None:
-                resting = [
-                    RestingOrder(h.request.side, h.request.limit_price)
-                    for h in open_orders
-                    if h.request.side is not order.side
-                ]
-                reasons.extend(self._limits.check(contract, order, quote, now, resting))
+                resting = ledger.resting(target.key, order.side)
+                reasons.extend(self._limits.check(target, order, quote, now, resting))
         except Exception as exc:  # noqa: BLE001  (fail closed: a check that raises blocks)
             reasons.append(_check_error("risk", exc))
-        return tuple(reasons), inputs
+        return tuple(reasons), inputs, target
 
     def _inputs(
         self,
         caller: tuple[float | None, ...],
-        contract: Instrument,
         order: OrderRequest,
-        exposure_before: float,
+        views: tuple[float, ...],
+        committed: float,
+        multiplier: float,
         quote: Quote | None,
         now: datetime,
         reasons: list[Reason],
@@ -628,10 +539,25 @@ class RiskGate:
             return None
         if not self._derive:
             return given
+        price = order.limit_price
+        if quote is not None:
+            price = quote.price if price is None else max(price, quote.price)
+        if price is None:
+            reasons.append(
+                Reason(
+                    "input.unavailable",
+                    "unavailable_position_value",
+                    "position_value: no price to value the position (no reference price and "
+                    "no limit price)",
+                )
+            )
+            return None
+        after = max(abs(view + committed + order.signed_quantity) for view in views)
         try:
-            derived = self._derive_inputs(contract, order, exposure_before, quote, now)
-        except InvalidInputError as exc:
-            reasons.append(Reason("input.unavailable", f"unavailable_{exc.field}", str(exc)))
+            derived = self._session.inputs(self._broker.account(), after * price * multiplier, now)
+        except (InvalidInputError, BrokerError) as exc:
+            field = exc.field if isinstance(exc, InvalidInputError) else "account"
+            reasons.append(Reason("input.unavailable", f"unavailable_{field}", str(exc)))
             return None
         if given is None:
             return derived
@@ -643,149 +569,130 @@ class RiskGate:
             max(given.trade_loss, derived.trade_loss),
         )
 
-    def _derive_inputs(
-        self,
-        contract: Instrument,
-        order: OrderRequest,
-        exposure_before: float,
-        quote: Quote | None,
-        now: datetime,
-    ) -> BreakerInputs:
-        """Inputs from the broker: equity, daily P&L since session start, peak, exposure."""
-        account = self._broker.get_account_summary()
-        equity = account.net_liquidation
-        session_start, session_end = self._session_start, self._session_end
-        if session_start is None or session_end is None or not session_start <= now < session_end:
-            schedule = self._breakers.config.session
-            session_start = schedule.session_start(now)
-            self._session_end = schedule.next_boundary(now)
-        if self._session_start != session_start or self._session_equity is None:
-            self._session_start, self._session_equity = session_start, equity
-            self._last_realized = None  # brokers reset realized P&L per session
-            self._audit(
-                "session", "gate.session_start", start=session_start.isoformat(), equity=equity
-            )
-        self._peak = equity if self._peak is None else max(self._peak, equity)
-        # The last closed trade's loss is judged once: the breaker's cooldown remembers it.
-        trade_loss = 0.0
-        if self._last_realized is not None and account.realized_pnl < self._last_realized:
-            trade_loss = (self._last_realized - account.realized_pnl) / equity
-        self._last_realized = account.realized_pnl
-        price = order.limit_price
-        if quote is not None:
-            price = quote.price if price is None else max(price, quote.price)
-        if price is None:
-            raise InvalidInputError(
-                "position_value", f"no price to value the {contract.symbol} position"
-            )
-        exposure = abs(exposure_before + order.signed_quantity) * price * contract.multiplier
-        return BreakerInputs(
-            (equity - self._session_equity) / self._session_equity,
-            self._peak,
-            equity,
-            exposure,
-            trade_loss,
-        )
-
-    # ------------------------------------------------------------------ audit
-    def _decision(
+    # ------------------------------------------------------------------ one way in, one out
+    def _conclude(
         self,
         seq: int,
         now: datetime,
-        symbol: str,
-        order: OrderRequest | None,
+        contract: object,
+        order: object,
         reasons: tuple[Reason, ...],
         inputs: BreakerInputs | None,
-        handle: OrderHandle | None,
+        caller: tuple[float | None, ...],
+        started: float,
+        *,
+        exemption: str = "",
     ) -> OrderDecision:
+        """Build the decision, journal it and remember it: the one way a decision ends.
+
+        An allowed decision is journaled BEFORE the hand-off (write-ahead); if that write
+        fails the order is blocked, not sent.
+        """
+        valid = order if isinstance(order, OrderRequest) else None
+        symbol = contract.symbol if isinstance(contract, Instrument) else repr(contract)
+        allowed = not reasons
+        event = "order.allowed" if allowed else "order.blocked"
+        triggered = [reason.name for reason in reasons]
+        record: dict[str, Any] = {
+            "seq": seq,
+            "time": now.isoformat(),
+            "symbol": symbol,
+            "con_id": contract.con_id if isinstance(contract, Instrument) else None,
+            "side": valid.side if valid else None,
+            "quantity": valid.quantity if valid else None,
+            "order_type": valid.order_type if valid else None,
+            "limit_price": valid.limit_price if valid else None,
+            "caller_inputs": _caller_fields(caller),
+            "outcome": "allowed" if allowed else "blocked",
+            "triggered": triggered,
+            "reasons": [_reason_fields(r) for r in reasons],
+            "inputs": _inputs_fields(inputs),
+            "trading_state": self._state,
+            "latency_s": time.perf_counter() - started,
+        }
+        if exemption:
+            record["exemption"] = exemption
+        log_fields: dict[str, Any] = {
+            "seq": seq,
+            "symbol": symbol,
+            "side": record["side"],
+            "quantity": record["quantity"],
+        }
+        if not allowed:
+            log_fields["triggered"] = triggered
+            log_fields["reasons"] = [r.message for r in reasons]
+        written = self._audit.record(
+            "flatten" if exemption else "decision",
+            event,
+            record,
+            level="info" if allowed else "warning",
+            log_fields=log_fields,
+        )
+        if allowed and not written:
+            reasons, allowed = (_JOURNAL_FAILED,), False
         decision = OrderDecision(
-            seq=seq,
-            time=now,
-            symbol=symbol,
-            side=order.side if order else None,
-            quantity=order.quantity if order else None,
-            order_type=order.order_type if order else None,
-            limit_price=order.limit_price if order else None,
-            allowed=handle is not None,
-            reasons=reasons,
-            order_id=handle.order_id if handle else None,
-            inputs=inputs,
-            trading_state=self._state,
-            handle=handle,
+            seq,
+            now,
+            symbol,
+            valid.side if valid else None,
+            valid.quantity if valid else None,
+            valid.order_type if valid else None,
+            valid.limit_price if valid else None,
+            allowed,
+            reasons,
+            None,
+            inputs,
+            self._state,
+            None,
         )
         self._decisions.append(decision)
         return decision
 
-    def _record_decision(
-        self,
-        decision: OrderDecision,
-        contract: object,
-        caller: tuple[float | None, ...],
-        *,
-        kind: str = "decision",
-        who: str = "",
-        error: str = "",
-    ) -> None:
-        """One audit record: a compact structlog event, the full record in the journal.
+    def _send(
+        self, decision: OrderDecision, contract: Instrument, order: OrderRequest
+    ) -> OrderDecision:
+        """The one exit: hand the order to the capability, then record the outcome."""
+        try:
+            handle = self._capability.submit_order(contract, order)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            self._audit.record(
+                "order",
+                "order.broker_error",
+                {
+                    "seq": decision.seq,
+                    "symbol": decision.symbol,
+                    "outcome": "error",
+                    "error": error,
+                },
+                level="error",
+            )
+            failure = Reason("broker.error", "broker_error", error)
+            self._decisions[-1] = decision._replace(allowed=False, reasons=(failure,))
+            if isinstance(exc, BrokerError):
+                raise
+            raise BrokerError(f"broker failed to take the order: {exc!r}") from exc
+        self._ledger.on_order(handle)
+        if self._limits is not None:
+            self._limits.record_sent(contract, order, decision.time)
+        self._audit.record(
+            "order",
+            "order.sent",
+            {"seq": decision.seq, "symbol": decision.symbol, "order_id": handle.order_id},
+        )
+        decision = decision._replace(order_id=handle.order_id, handle=handle)
+        self._decisions[-1] = decision
+        return decision
 
-        ``error`` marks an allowed order the broker failed to take (outcome ``error``).
-        """
-        triggered = list(decision.triggered)
-        if error:
-            event = "order.broker_error"
-            _log.error(event, seq=decision.seq, symbol=decision.symbol, error=error)
-        elif decision.allowed:
-            event = "order.allowed"
-            _log.info(
-                event,
-                seq=decision.seq,
-                symbol=decision.symbol,
-                side=decision.side,
-                quantity=decision.quantity,
-                order_id=decision.order_id,
-            )
-        else:
-            event = "order.blocked"
-            _log.warning(
-                event,
-                seq=decision.seq,
-                symbol=decision.symbol,
-                side=decision.side,
-                quantity=decision.quantity,
-                triggered=triggered,
-                reasons=[r.message for r in decision.reasons],
-            )
-        if self._journal is None:
-            return
-        record = {
-            "kind": kind,
-            "event": event,
-            "config_version": self._config_version,
-            "seq": decision.seq,
-            "time": decision.time.isoformat(),
-            "symbol": decision.symbol,
-            "con_id": contract.con_id if isinstance(contract, Instrument) else None,
-            "side": decision.side,
-            "quantity": decision.quantity,
-            "order_type": decision.order_type,
-            "limit_price": decision.limit_price,
-            "caller_inputs": _caller_fields(caller),
-            "outcome": "error" if error else decision.outcome,
-            "triggered": triggered,
-            "reasons": [_reason_fields(r) for r in decision.reasons],
-            "order_id": decision.order_id,
-            "inputs": _inputs_fields(decision.inputs),
-            "trading_state": decision.trading_state,
-        }
-        if who:
-            record["who"] = who
-        if error:
-            record["error"] = error
-        self._append(record)
+    # ------------------------------------------------------------------ audit
+    def _record(self, kind: str, event: str, **fields: Any) -> None:
+        fields.setdefault("time", self._clock().isoformat())
+        level = "warning" if kind in ("trip", "kill", "state", "alert", "ledger") else "info"
+        self._audit.record(kind, event, fields, level=level)
 
     def _audit_trips(self) -> None:
         for trip in self._breakers.take_new_trips():
-            self._audit(
+            self._record(
                 "trip",
                 "breaker.tripped",
                 breaker=trip.breaker.value,
@@ -794,34 +701,41 @@ class RiskGate:
                 reason=trip.reason,
             )
 
-    def _audit(self, kind: str, event: str, **fields: Any) -> None:
-        fields.setdefault("time", self._clock().isoformat())
-        self._write(kind, event, fields, warn=kind in ("trip", "kill", "state"))
+    def _session_started(self, start: datetime, equity: float) -> None:
+        self._record("session", "gate.session_start", start=start.isoformat(), equity=equity)
 
-    def _write(
-        self,
-        kind: str,
-        event: str,
-        fields: dict[str, Any],
-        *,
-        warn: bool,
-    ) -> None:
-        if warn:
-            _log.warning(event, **fields)
-        else:
-            _log.info(event, **fields)
-        if self._journal is not None:
-            self._append(
-                {"kind": kind, "event": event, "config_version": self._config_version, **fields}
-            )
+    def _foreign_order(self, handle: OrderHandle) -> None:
+        self._record(
+            "alert",
+            "order.foreign",
+            order_id=handle.order_id,
+            symbol=handle.instrument.symbol,
+            con_id=handle.instrument.con_id,
+            side=handle.request.side,
+            quantity=handle.request.quantity,
+            why="an order this gate did not send (another client, TWS or a manual order); "
+            "it counts as exposure and the kill switch cancels it",
+        )
 
-    def _append(self, record: dict[str, Any]) -> None:
-        """Append to the journal; a journal that cannot be written halts trading."""
-        assert self._journal is not None  # noqa: S101  (callers check)
-        try:
-            self._journal.append(record)
-        except Exception as exc:  # noqa: BLE001  (fail closed below, never lose it silently)
-            self._journal_failed(record, exc)
+    def _ledger_mismatch(self, position: Position, ledger: float) -> None:
+        self._record(
+            "ledger",
+            "ledger.mismatch",
+            symbol=position.symbol,
+            con_id=position.instrument.con_id,
+            broker=position.quantity,
+            ledger=ledger,
+            why="the broker's position differs from the ledger; the stricter view counts",
+        )
+
+    def _ledger_reconciled(self, position: Position) -> None:
+        self._record(
+            "ledger",
+            "ledger.reconciled",
+            symbol=position.symbol,
+            con_id=position.instrument.con_id,
+            position=position.quantity,
+        )
 
     def _journal_failed(self, record: Mapping[str, Any], exc: Exception) -> None:
         """No audit trail, no trading: HALT (the record itself still went to the log)."""
@@ -839,61 +753,50 @@ class RiskGate:
             )
 
 
-@dataclass(frozen=True, slots=True)
-class JournalReplay:
-    """What a journal says the gate's memory was: trips, trading state, session, peak."""
-
-    trips: tuple[LatchedTrip, ...]
-    trading_state: TradingState
-    session: tuple[datetime, float] | None
-    peak_equity: float | None
+_HALTED = Reason("state.halted", "halted", "trading is HALTED: no order passes")
 
 
-def replay_journal(records: Iterable[Mapping[str, Any]]) -> JournalReplay:
-    """Fold audit records into the gate memory they imply (later records win).
-
-    Trips not followed by a reset stay latched (the breakers drop expired ones when
-    restored); the last state change gives the trading state; the peak is the highest
-    peak equity any decision recorded.
-
-    Raises:
-        InvalidInputError: a record that should carry gate memory is malformed (the
-            field names the record by its position, counting from 1).
-    """
-    trips: dict[BreakerName, LatchedTrip] = {}
-    state = TradingState.ACTIVE
-    peak: float | None = None
-    session: tuple[datetime, float] | None = None
-    for number, record in enumerate(records, start=1):
-        kind = record.get("kind")
-        try:
-            if kind == "trip":
-                name = BreakerName(record["breaker"])
-                trips[name] = LatchedTrip(
-                    name,
-                    datetime.fromisoformat(record["since"]),
-                    float(record["value"]),
-                    str(record["reason"]),
-                )
-            elif kind == "reset":
-                trips.pop(BreakerName(record["breaker"]), None)
-            elif kind == "state":
-                state = TradingState(record["state"])
-            elif kind == "session":
-                session = (datetime.fromisoformat(record["start"]), float(record["equity"]))
-            elif kind == "decision":
-                recorded = (record.get("inputs") or {}).get("peak_equity")
-                if isinstance(recorded, int | float) and not isinstance(recorded, bool):
-                    peak = float(recorded) if peak is None else max(peak, float(recorded))
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise InvalidInputError(
-                f"journal record {number}", f"malformed {kind!r} record: {exc!r}"
-            ) from None
-    return JournalReplay(tuple(trips.values()), state, session, peak)
+def _disconnected(connection: ConnectionState) -> Reason:
+    return Reason(
+        f"connection.{connection.value}",
+        f"connection_{connection.value}",
+        f"broker connection is {connection.value}; orders are blocked until connected",
+    )
 
 
-def _position_of(positions: Iterable[Position], instrument: Instrument) -> float:
-    return sum(p.quantity for p in positions if p.instrument.same_as(instrument))
+def _economics(
+    contract: Instrument, spec: ContractSpec | None, order: OrderRequest
+) -> Reason | None:
+    """Why the broker's economics refuse the order: unqualified, disagreeing, off-size."""
+    if spec is None:
+        return Reason(
+            "instrument.unqualified",
+            "unqualified",
+            f"{contract.symbol} ({contract.sec_type.value}, {contract.currency}) is not a "
+            "contract the broker has qualified; qualify it first "
+            "(await gate.broker.qualify_contract(...))",
+        )
+    wrong = spec.mismatch(contract)
+    if wrong:
+        return Reason(
+            "instrument.economics",
+            "economics_mismatch",
+            f"{contract.symbol} disagrees with the broker's contract: {wrong}; the broker's "
+            "economics count (use the instrument qualify_contract returns)",
+        )
+    return spec.size_reason(order.quantity)
+
+
+def _not_reducing(
+    order: OrderRequest, target: Instrument, views: tuple[float, ...], committed: float
+) -> Reason:
+    shown = " / ".join(f"{view:g}" for view in views)
+    return Reason(
+        "state.reducing",
+        "reducing",
+        f"trading is REDUCING: {order.side.value} {order.quantity:g} {target.symbol} "
+        f"does not shrink the position {shown} (with {committed:g} in flight)",
+    )
 
 
 def _caller_inputs(caller: tuple[float | None, ...], *, required: bool) -> BreakerInputs | None:

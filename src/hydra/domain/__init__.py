@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from hydra.domain._unique import Unique
 from hydra.domain.breakers import (
     Breach,
     BreakerConfig,
+    BreakerControl,
     BreakerInputs,
     BreakerName,
     BreakerState,
@@ -26,12 +28,13 @@ from hydra.domain.errors import (
     HydraError,
     InvalidInputError,
     LiveTradingNotAllowedError,
+    NotCopyableError,
     OrderRejectedError,
     PermissionDeniedError,
     UnknownInstrumentError,
     UnknownOrderError,
 )
-from hydra.domain.instruments import Instrument, SecurityType
+from hydra.domain.instruments import ContractSpec, Instrument, SecurityType
 from hydra.domain.limits import OrderLimitChecker, OrderLimits, Quote, RestingOrder
 from hydra.domain.orders import (
     Fill,
@@ -49,6 +52,7 @@ __all__ = [
     "AccountSnapshot",
     "Breach",
     "BreakerConfig",
+    "BreakerControl",
     "BreakerInputs",
     "BreakerName",
     "BreakerState",
@@ -62,6 +66,7 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConnectionState",
+    "ContractSpec",
     "Fill",
     "HydraError",
     "Instrument",
@@ -69,6 +74,7 @@ __all__ = [
     "LatchedTrip",
     "LiveTradingNotAllowedError",
     "ManualClock",
+    "NotCopyableError",
     "OrderEvent",
     "OrderLimitChecker",
     "OrderLimits",
@@ -87,6 +93,7 @@ __all__ = [
     "TimeInForce",
     "TradeCheck",
     "TradingState",
+    "Unique",
     "UnknownInstrumentError",
     "UnknownOrderError",
     "judge",

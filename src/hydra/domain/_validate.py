@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 from hydra.domain.errors import InvalidInputError
 
@@ -17,10 +18,14 @@ def finite(field: str, value: object) -> float:
     # Fast path for the common case; validation runs several times per order.
     if type(value) is float and _isfinite(value):
         return value
-    # bool is an int subclass; True as a price is a bug, not 1.0.
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # bool is an int subclass; True as a price is a bug, not 1.0. Any other real number
+    # (numpy and pandas scalars, Fraction) is accepted; numpy's bool_ is not a Real.
+    if isinstance(value, bool) or not isinstance(value, Real):
         raise InvalidInputError(field, "must be a real number", value)
-    number = float(value)
+    try:
+        number = float(value)
+    except (OverflowError, ValueError, TypeError):
+        raise InvalidInputError(field, "must be a finite real number (too large)", value) from None
     if not math.isfinite(number):
         raise InvalidInputError(field, "must be finite (not NaN or infinity)", value)
     return number

@@ -42,13 +42,19 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+from hydra.domain._unique import Unique
 from hydra.domain._validate import finite, non_negative, positive
 from hydra.domain.clock import Clock, SessionSchedule, system_clock
-from hydra.domain.errors import InvalidInputError
+from hydra.domain.errors import (
+    CapabilityAlreadyClaimedError,
+    InvalidInputError,
+    PermissionDeniedError,
+)
 
 __all__ = [
     "Breach",
     "BreakerConfig",
+    "BreakerControl",
     "BreakerInputs",
     "BreakerName",
     "BreakerState",
@@ -281,7 +287,7 @@ def judge(inputs: BreakerInputs, config: BreakerConfig) -> tuple[Breach, ...]:
 _LATCHING = (BreakerName.DAILY_LOSS, BreakerName.DRAWDOWN, BreakerName.TRADE_LOSS)
 
 
-class CircuitBreakerManager:
+class CircuitBreakerManager(Unique):
     """The four breakers with memory; time comes from the injected ``clock``.
 
     ``check_trade`` is the seed's API. ``evaluate`` returns the full verdict, ``status``
@@ -294,6 +300,28 @@ class CircuitBreakerManager:
         self._trips: dict[BreakerName, LatchedTrip] = {}
         self._new_trips: list[LatchedTrip] = []
         self._last_value: dict[BreakerName, float] = {}
+        self._owned = False
+
+    @property
+    def owned(self) -> bool:
+        """True once a RiskGate owns these breakers (re-arming then goes through the gate)."""
+        return self._owned
+
+    def claim_control(self) -> BreakerControl:
+        """Hand the re-arming controls (reset, restore) to one owner, once.
+
+        From then on ``reset`` and ``restore`` on the manager refuse: re-arming a breaker
+        is a risk decision, and its owner (the RiskGate) audits who did it and why.
+
+        Raises:
+            CapabilityAlreadyClaimedError: another owner claimed them before.
+        """
+        if self._owned:
+            raise CapabilityAlreadyClaimedError(
+                "these circuit breakers already belong to a RiskGate (one gate per manager)"
+            )
+        self._owned = True
+        return BreakerControl(self)
 
     @property
     def config(self) -> BreakerConfig:
@@ -370,7 +398,15 @@ class CircuitBreakerManager:
         return trips
 
     def restore(self, trips: Iterable[LatchedTrip]) -> None:
-        """Re-establish trips remembered from a previous run (expired ones are dropped)."""
+        """Re-establish trips remembered from a previous run (expired ones are dropped).
+
+        Raises:
+            PermissionDeniedError: a RiskGate owns these breakers (use ``gate.restore``).
+        """
+        self._refuse_when_owned("restore", "gate.restore(records) before the first order")
+        self._restore(trips)
+
+    def _restore(self, trips: Iterable[LatchedTrip]) -> None:
         for trip in trips:
             if trip.breaker not in _LATCHING:
                 raise InvalidInputError("trip.breaker", "does not latch", trip.breaker)
@@ -378,7 +414,22 @@ class CircuitBreakerManager:
         self._expire(self._clock())
 
     def reset(self, name: BreakerName | str, reason: str) -> BreakerStatus:
-        """Deliberately re-arm a breaker; ``reason`` is required and recorded by the caller."""
+        """Deliberately re-arm a breaker; ``reason`` is required and recorded by the caller.
+
+        Raises:
+            PermissionDeniedError: a RiskGate owns these breakers (use ``gate.reset_breaker``).
+        """
+        self._refuse_when_owned("reset", "gate.reset_breaker(name, who=..., why=...)")
+        return self._reset(name, reason)
+
+    def _refuse_when_owned(self, action: str, instead: str) -> None:
+        if self._owned:
+            raise PermissionDeniedError(
+                f"cannot {action} breakers a RiskGate owns: the gate audits who and why; "
+                f"use {instead}"
+            )
+
+    def _reset(self, name: BreakerName | str, reason: str) -> BreakerStatus:
         try:
             breaker = BreakerName(name)
         except ValueError:
@@ -426,3 +477,20 @@ class CircuitBreakerManager:
 
 
 _CLEAR = BreakerVerdict(())
+
+
+class BreakerControl(Unique):
+    """The owner's handle on a manager's re-arming controls (see ``claim_control``)."""
+
+    __slots__ = ("__manager",)
+
+    def __init__(self, manager: CircuitBreakerManager) -> None:
+        self.__manager = manager
+
+    def reset(self, name: BreakerName | str, reason: str) -> BreakerStatus:
+        """Re-arm a breaker (the owner audits it)."""
+        return self.__manager._reset(name, reason)
+
+    def restore(self, trips: Iterable[LatchedTrip]) -> None:
+        """Re-establish remembered trips (the owner audits it)."""
+        self.__manager._restore(trips)

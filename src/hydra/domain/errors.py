@@ -10,6 +10,7 @@ __all__ = [
     "HydraError",
     "InvalidInputError",
     "LiveTradingNotAllowedError",
+    "NotCopyableError",
     "OrderRejectedError",
     "PermissionDeniedError",
     "UnknownInstrumentError",
@@ -46,6 +47,20 @@ class CapabilityAlreadyClaimedError(HydraError):
 
 class PermissionDeniedError(HydraError):
     """The connection's client role may not do this (e.g. a CLI client submitting)."""
+
+
+class NotCopyableError(HydraError, TypeError):
+    """A gate, its breakers, an adapter or a capability was copied or pickled.
+
+    Each must exist once: a copy would share the broker but keep its own trading state.
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(
+            f"a {what} cannot be copied or pickled: it must exist once (a copy would keep "
+            "its own trading state while sharing the broker); pass the object itself"
+        )
 
 
 class LiveTradingNotAllowedError(HydraError):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from hydra.domain._validate import positive, text
+from hydra.domain._validate import non_negative, positive, text
+from hydra.domain.decisions import Reason
 from hydra.domain.errors import InvalidInputError
 
-__all__ = ["Instrument", "SecurityType"]
+__all__ = ["ContractSpec", "Instrument", "SecurityType"]
 
 
 class SecurityType(StrEnum):
@@ -103,3 +104,86 @@ class Instrument:
         return replace(
             self, con_id=con_id, primary_exchange=primary_exchange or self.primary_exchange
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSpec:
+    """A contract's economics as the BROKER states them: the only numbers the gate values by.
+
+    ``multiplier`` turns quantity x price into money; an order's quantity must be a whole
+    multiple of ``size_increment`` and at least ``min_size``.
+    """
+
+    con_id: int
+    symbol: str
+    sec_type: SecurityType
+    currency: str
+    multiplier: float = 1.0
+    size_increment: float = 1.0
+    min_size: float = 0.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.con_id, bool) or not isinstance(self.con_id, int) or self.con_id <= 0:
+            raise InvalidInputError("spec.con_id", "must be a positive integer", self.con_id)
+        object.__setattr__(self, "symbol", text("spec.symbol", self.symbol).upper())
+        try:
+            object.__setattr__(self, "sec_type", SecurityType(self.sec_type))
+        except ValueError:
+            raise InvalidInputError(
+                "spec.sec_type", "unknown security type", self.sec_type
+            ) from None
+        object.__setattr__(self, "currency", text("spec.currency", self.currency).upper())
+        object.__setattr__(self, "multiplier", positive("spec.multiplier", self.multiplier))
+        object.__setattr__(
+            self, "size_increment", positive("spec.size_increment", self.size_increment)
+        )
+        object.__setattr__(self, "min_size", non_negative("spec.min_size", self.min_size))
+
+    @classmethod
+    def of(cls, instrument: Instrument, size_increment: float = 1.0) -> ContractSpec:
+        """The spec a broker derives from its own qualified instrument."""
+        return cls(
+            instrument.con_id,
+            instrument.symbol,
+            instrument.sec_type,
+            instrument.currency,
+            instrument.multiplier,
+            size_increment,
+        )
+
+    def mismatch(self, instrument: Instrument) -> str:
+        """Why ``instrument`` disagrees with these economics ("" when it agrees)."""
+        if instrument.con_id and instrument.con_id != self.con_id:
+            return f"contract id {instrument.con_id} is not the broker's {self.con_id}"
+        wrong = [
+            f"{name} {mine!r} (broker: {theirs!r})"
+            for name, mine, theirs in (
+                ("sec_type", instrument.sec_type.value, self.sec_type.value),
+                ("currency", instrument.currency, self.currency),
+                ("multiplier", instrument.multiplier, self.multiplier),
+            )
+            if mine != theirs
+        ]
+        return ", ".join(wrong)
+
+    def size_reason(self, quantity: float) -> Reason | None:
+        """A block when ``quantity`` is below the minimum or off the size increment."""
+        if quantity < self.min_size:
+            return Reason(
+                "instrument.size",
+                "size_increment",
+                f"quantity {quantity:g} {self.symbol} is below the minimum size {self.min_size:g}",
+                quantity,
+                self.min_size,
+            )
+        steps = quantity / self.size_increment
+        if abs(steps - round(steps)) > 1e-9 * max(1.0, steps) or round(steps) < 1:
+            return Reason(
+                "instrument.size",
+                "size_increment",
+                f"quantity {quantity:g} {self.symbol} is not a whole multiple of the size "
+                f"increment {self.size_increment:g}",
+                quantity,
+                self.size_increment,
+            )
+        return None

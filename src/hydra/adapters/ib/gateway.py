@@ -4,6 +4,11 @@ Runs inside the host application's own asyncio loop (no ``util.startLoop``, no
 nest_asyncio, nothing blocking). Live trading needs an explicit two-part opt-in. The
 connection reconnects by itself with exponential backoff and resynchronises open orders
 and positions, rebinding existing order handles to ib_async's new Trade objects.
+
+The raw ib_async client is private: once the submit capability is claimed, placing an
+order through it is refused, so the RiskGate stays the only way out. Orders other clients
+place (another client id, TWS) are followed as ``foreign`` handles, keyed by their
+negated permId, so they count as exposure and the global cancel reaches them.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import structlog
 from ib_async import IB, Contract, Ticker, Trade
 from ib_async import Fill as IBFill
+from ib_async import Position as IBPosition
 
 from hydra.adapters.ib.convert import (
     fill_from_ib,
@@ -30,7 +36,13 @@ from hydra.adapters.ib.convert import (
     to_ib_contract,
     to_ib_order,
 )
-from hydra.application import OrderHandle, OrderListener, Unsubscribe
+from hydra.application import (
+    BrokerObserver,
+    OrderHandle,
+    OrderListener,
+    Unsubscribe,
+)
+from hydra.application.subscribers import attach
 from hydra.domain import (
     AccountSnapshot,
     BrokerError,
@@ -38,6 +50,7 @@ from hydra.domain import (
     CapabilityAlreadyClaimedError,
     ClientRole,
     ConnectionState,
+    ContractSpec,
     Fill,
     Instrument,
     InvalidInputError,
@@ -48,6 +61,7 @@ from hydra.domain import (
     PermissionDeniedError,
     Position,
     Quote,
+    Unique,
     UnknownInstrumentError,
     UnknownOrderError,
 )
@@ -91,13 +105,19 @@ class IBOrderHandle(OrderHandle):
     __slots__ = ("trade",)
 
     def __init__(
-        self, order_id: int, instrument: Instrument, request: OrderRequest, trade: Trade
+        self,
+        order_id: int,
+        instrument: Instrument,
+        request: OrderRequest,
+        trade: Trade,
+        *,
+        foreign: bool = False,
     ) -> None:
-        super().__init__(order_id, instrument, request)
+        super().__init__(order_id, instrument, request, foreign=foreign)
         self.trade = trade
 
 
-class _IBSubmitCapability:
+class _IBSubmitCapability(Unique):
     """The gateway's submit capability; only its one claimant holds it."""
 
     __slots__ = ("_gateway",)
@@ -115,7 +135,7 @@ _Endpoint = tuple[str, int, int]
 _ACTIVE: weakref.WeakValueDictionary[_Endpoint, BrokerGateway] = weakref.WeakValueDictionary()
 
 
-class BrokerGateway:
+class BrokerGateway(Unique):
     """The ib_async adapter: BrokerPort plus a submit capability claimable once.
 
     Args:
@@ -185,10 +205,11 @@ class BrokerGateway:
                 "reconnect_delays", "must be a non-empty list of non-negative seconds", delays
             )
         self.reconnect_delays = delays
-        self.ib = ib if ib is not None else IB()
+        self._ib = ib if ib is not None else IB()
         self._state = ConnectionState.DISCONNECTED
         self._deliberate = False
         self._claimed = False
+        self._place_order: Callable[[Contract, Any], Trade] = self._ib.placeOrder
         self._handles: dict[int, IBOrderHandle] = {}
         self._by_perm_id: dict[int, IBOrderHandle] = {}
         # Working orders only: open_orders() runs on every decision, so it must not walk
@@ -199,6 +220,10 @@ class BrokerGateway:
         # Converted contracts, reused: building an ib_async Contract per order is costly.
         self._ib_contracts: dict[Instrument, Contract] = {}
         self._listeners: list[OrderListener] = []
+        self._observers: list[BrokerObserver] = []
+        # The broker's economics per qualified contract, and how to find them by name.
+        self._specs: dict[int, ContractSpec] = {}
+        self._spec_names: dict[tuple[str, str, str], int] = {}
         self.market_data = bool(market_data)
         self.market_data_wait = float(market_data_wait)
         self._md_contracts: dict[int, Contract] = {}
@@ -209,9 +234,11 @@ class BrokerGateway:
         # ib_async holds bound-method handlers by weak reference; these closures are
         # referenced here, so they live exactly as long as the gateway.
         self._handlers: list[tuple[Any, Callable[..., None]]] = [
-            (self.ib.orderStatusEvent, self._guard("orderStatus", self._on_order_status)),
-            (self.ib.execDetailsEvent, self._guard("execDetails", self._on_exec_details)),
-            (self.ib.disconnectedEvent, self._guard("disconnected", self._on_disconnected)),
+            (self._ib.orderStatusEvent, self._guard("orderStatus", self._on_order_status)),
+            (self._ib.execDetailsEvent, self._guard("execDetails", self._on_exec_details)),
+            (self._ib.disconnectedEvent, self._guard("disconnected", self._on_disconnected)),
+            (self._ib.openOrderEvent, self._guard("openOrder", self._on_open_order)),
+            (self._ib.positionEvent, self._guard("position", self._on_position)),
         ]
         self._bound = False
         _log.info(
@@ -244,7 +271,7 @@ class BrokerGateway:
             BrokerNotConnectedError: the gateway could not be reached in time.
             LiveTradingNotAllowedError: the gateway manages a live account without opt-in.
         """
-        if self._state is ConnectionState.CONNECTED and self.ib.isConnected():
+        if self._state is ConnectionState.CONNECTED and self._ib.isConnected():
             return
         endpoint = (self.host, self.port, self.client_id)
         holder = _ACTIVE.get(endpoint)
@@ -277,7 +304,7 @@ class BrokerGateway:
             readonly=self.readonly,
         )
         try:
-            await self.ib.connectAsync(
+            await self._ib.connectAsync(
                 self.host,
                 self.port,
                 clientId=self.client_id,
@@ -285,23 +312,23 @@ class BrokerGateway:
                 readonly=self.readonly,
             )
         except TimeoutError as exc:
-            self.ib.disconnect()
+            self._ib.disconnect()
             raise ClientIdInUseError(
                 f"no answer from {self.host}:{self.port} within {self.connect_timeout:g}s as "
                 f"client id {self.client_id}: the id may be in use by another client, or the "
                 "gateway is not ready"
             ) from exc
         except (OSError, ConnectionError) as exc:
-            self.ib.disconnect()
+            self._ib.disconnect()
             raise BrokerNotConnectedError(
                 f"cannot connect to IB at {self.host}:{self.port} ({exc}); is IB Gateway/TWS "
                 "running with the API enabled?"
             ) from exc
-        accounts = list(self.ib.managedAccounts())
+        accounts = list(self._ib.managedAccounts())
         live_accounts = [a for a in accounts if not a.upper().startswith("D")]
         if live_accounts and not self._live_opt_in:
             self._deliberate = True
-            self.ib.disconnect()
+            self._ib.disconnect()
             raise LiveTradingNotAllowedError(
                 f"the gateway at {self.host}:{self.port} manages live account(s) "
                 f"{live_accounts}; live trading needs allow_live=True and "
@@ -322,7 +349,7 @@ class BrokerGateway:
         task, self._reconnect_task = self._reconnect_task, None
         if task is not None and task is not asyncio.current_task():
             task.cancel()
-        self.ib.disconnect()
+        self._ib.disconnect()
         self._state = ConnectionState.DISCONNECTED
         endpoint = (self.host, self.port, self.client_id)
         if _ACTIVE.get(endpoint) is self:
@@ -352,10 +379,10 @@ class BrokerGateway:
             except (BrokerError, ConnectionError, OSError, TimeoutError) as exc:
                 _log.warning("gateway.reconnect_failed", attempt=attempt, error=str(exc))
                 self._state = ConnectionState.RECONNECTING
-                if self.ib.isConnected():
+                if self._ib.isConnected():
                     # Connected but not resynchronised: start the next attempt clean.
                     self._deliberate = True
-                    self.ib.disconnect()
+                    self._ib.disconnect()
                     self._deliberate = False
                 continue
             _log.info("gateway.reconnected", attempt=attempt)
@@ -372,8 +399,8 @@ class BrokerGateway:
             self._state = ConnectionState.RESYNCING
             try:
                 # ib_async keys these futures by a fixed name: concurrent calls collide.
-                await asyncio.wait_for(self.ib.reqOpenOrdersAsync(), self.connect_timeout)
-                await asyncio.wait_for(self.ib.reqPositionsAsync(), self.connect_timeout)
+                await asyncio.wait_for(self._ib.reqOpenOrdersAsync(), self.connect_timeout)
+                await asyncio.wait_for(self._ib.reqPositionsAsync(), self.connect_timeout)
             except (TimeoutError, ConnectionError) as exc:
                 self._state = ConnectionState.DISCONNECTED
                 raise BrokerNotConnectedError(f"resync failed: {exc!r}") from exc
@@ -381,18 +408,18 @@ class BrokerGateway:
             self._adopt_open_trades()
             for con_id, contract in self._md_contracts.items():
                 # ib_async drops tickers with the connection; subscribe again.
-                self._tickers[con_id] = self.ib.reqMktData(contract)
+                self._tickers[con_id] = self._ib.reqMktData(contract)
             self._state = ConnectionState.CONNECTED
             _log.info("gateway.resynced", open_orders=len(self.open_orders()), rebound=rebound)
 
     def is_connected(self) -> bool:
         """True when connected and synchronised."""
-        return self._state is ConnectionState.CONNECTED and self.ib.isConnected()
+        return self._state is ConnectionState.CONNECTED and self._ib.isConnected()
 
     @property
     def connection_state(self) -> ConnectionState:
         """The connection's state; RECONNECTING and RESYNCING block orders at the gate."""
-        if self._state is ConnectionState.CONNECTED and not self.ib.isConnected():
+        if self._state is ConnectionState.CONNECTED and not self._ib.isConnected():
             return ConnectionState.DISCONNECTED
         return self._state
 
@@ -402,18 +429,32 @@ class BrokerGateway:
         if not isinstance(contract, Instrument):
             raise InvalidInputError("contract", "must be an Instrument", contract)
         self._require_connected("qualify")
-        [result] = await self.ib.qualifyContractsAsync(to_ib_contract(contract))
-        if result is None or isinstance(result, list):
+        details = await self._ib.reqContractDetailsAsync(to_ib_contract(contract))
+        if len(details) != 1 or details[0].contract is None:
             raise UnknownInstrumentError(
                 f"IB has no unique contract for {contract.symbol!r} "
-                f"({contract.sec_type.value}, {contract.exchange}, {contract.currency})"
+                f"({contract.sec_type.value}, {contract.exchange}, {contract.currency}): "
+                f"{len(details)} matches"
             )
+        result = details[0].contract
+        qualified = instrument_from_ib(result)
+        step = float(details[0].sizeIncrement or 0.0)
+        spec = ContractSpec.of(qualified, step if math.isfinite(step) and step > 0 else 1.0)
+        self._specs[spec.con_id] = spec
+        self._spec_names[(spec.symbol, spec.sec_type.value, spec.currency)] = spec.con_id
         if self.market_data and result.conId not in self._md_contracts:
             self._md_contracts[result.conId] = result
-            ticker = self.ib.reqMktData(result)
+            ticker = self._ib.reqMktData(result)
             self._tickers[result.conId] = ticker
             await self._first_tick(ticker)
-        return instrument_from_ib(result)
+        return qualified
+
+    def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
+        """IB's economics for a contract qualified through this gateway (None: not qualified)."""
+        con_id = instrument.con_id or self._spec_names.get(
+            (instrument.symbol, instrument.sec_type.value, instrument.currency), 0
+        )
+        return self._specs.get(con_id)
 
     async def _first_tick(self, ticker: Ticker) -> None:
         """Wait (bounded) for a new subscription's first prices, so the gate can judge."""
@@ -451,11 +492,19 @@ class BrokerGateway:
                     best = Quote(float(price), stamp)
         return best
 
-    def get_positions(self) -> list[Position]:
-        """Current non-zero positions, from ib_async's live position cache."""
-        return [position_from_ib(p) for p in self.ib.positions() if p.position]
+    async def get_positions(self) -> list[Position]:
+        """Current non-zero positions (the seed's async read)."""
+        return self.positions()
 
-    def get_account_summary(self) -> AccountSnapshot:
+    async def get_account_summary(self) -> AccountSnapshot:
+        """Equity, cash and P&L (the seed's async read); see ``account``."""
+        return self.account()
+
+    def positions(self) -> list[Position]:
+        """Non-zero positions from ib_async's position cache (IB's position messages)."""
+        return [position_from_ib(p) for p in self._ib.positions() if p.position]
+
+    def account(self) -> AccountSnapshot:
         """Equity, cash and P&L from the account updates IB streams to this client.
 
         Values are in the account's base currency: the ``BASE`` row when IB sends one
@@ -465,7 +514,7 @@ class BrokerGateway:
             BrokerError: the account values have not arrived (not connected or syncing).
         """
         rows: dict[tuple[str, str], tuple[str, str]] = {}
-        for value in self.ib.accountValues():
+        for value in self._ib.accountValues():
             if value.tag in _ACCOUNT_TAGS:
                 rows[(value.tag, value.currency)] = (value.value, value.account)
         net = next(
@@ -497,18 +546,16 @@ class BrokerGateway:
         )
 
     def open_orders(self) -> list[OrderHandle]:
-        """Handles of this client's orders that are not done."""
+        """Handles of the working orders IB reports: this client's and foreign ones."""
         return list(self._open.values())
 
     def subscribe(self, listener: OrderListener) -> Unsubscribe:
-        """Receive every order event of this client's orders."""
-        self._listeners.append(listener)
+        """Receive every order event of the orders this gateway follows."""
+        return attach(self._listeners, listener)
 
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+    def observe(self, observer: BrokerObserver) -> Unsubscribe:
+        """Follow every order handle change and IB position message."""
+        return attach(self._observers, observer)
 
     # ------------------------------------------------------------------ orders
     def claim_submit_capability(self) -> _IBSubmitCapability:
@@ -530,6 +577,9 @@ class BrokerGateway:
                 "(one RiskGate per gateway; orders go through that gate)"
             )
         self._claimed = True
+        # From now on the raw client refuses orders: the capability keeps the real door.
+        self._place_order = self._ib.placeOrder
+        self._ib.placeOrder = _refuse_raw_order  # type: ignore[method-assign,assignment]
         return _IBSubmitCapability(self)
 
     async def cancel_order(self, handle: OrderHandle) -> None:
@@ -540,7 +590,13 @@ class BrokerGateway:
             raise UnknownOrderError(
                 f"order {handle.order_id} is unknown to this gateway or already done"
             )
-        self.ib.cancelOrder(known.trade.order)
+        self._ib.cancelOrder(known.trade.order)
+
+    async def cancel_all(self) -> None:
+        """IB's global cancel: every working order of the account, whoever placed it."""
+        self._require_connected("cancel all orders")
+        self._ib.reqGlobalCancel()  # type: ignore[no-untyped-call]
+        _log.warning("gateway.global_cancel", host=self.host, port=self.port)
 
     def _place(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         self._require_connected("submit")
@@ -550,7 +606,7 @@ class BrokerGateway:
                 self._ib_contracts.clear()
             ib_contract = self._ib_contracts[contract] = to_ib_contract(contract)
         try:
-            trade = self.ib.placeOrder(ib_contract, to_ib_order(order))
+            trade = self._place_order(ib_contract, to_ib_order(order))
         except ConnectionError as exc:
             raise BrokerNotConnectedError(f"placeOrder failed: {exc}; nothing queued") from exc
         handle = IBOrderHandle(trade.order.orderId, contract, order, trade)
@@ -584,7 +640,7 @@ class BrokerGateway:
         """
         order = trade.order
         handle = None
-        if order.orderId and order.clientId in (0, self.client_id):
+        if order.orderId > 0 and order.clientId == self.client_id:
             handle = self._handles.get(order.orderId)
         perm_id = order.permId or trade.orderStatus.permId
         if handle is None and perm_id:
@@ -596,6 +652,18 @@ class BrokerGateway:
         if handle.trade is not trade:
             handle.trade = trade  # ib_async rebuilt the Trade (reconnect): follow it
         return handle
+
+    def _on_open_order(self, trade: Trade) -> None:
+        if self._handle_for(trade) is None and trade.orderStatus.status not in _IB_DONE:
+            self._adopt(trade)
+
+    def _on_position(self, position: IBPosition) -> None:
+        update = position_from_ib(position)
+        for observer in tuple(self._observers):
+            try:
+                observer.on_position(update)
+            except Exception:  # noqa: BLE001  (a subscriber's bug must not break the gateway)
+                _log.exception("gateway.observer_failed", symbol=update.symbol)
 
     def _on_order_status(self, trade: Trade) -> None:
         handle = self._handle_for(trade)
@@ -652,6 +720,11 @@ class BrokerGateway:
         if handle.is_done and isinstance(handle, IBOrderHandle):
             self._open.pop(handle.order_id, None)
             self._retire(handle)
+        for observer in tuple(self._observers):
+            try:
+                observer.on_order(handle)
+            except Exception:  # noqa: BLE001  (a subscriber's bug must not break the gateway)
+                _log.exception("gateway.observer_failed", order_id=event.order_id)
         for listener in tuple(self._listeners):
             try:
                 listener(event)
@@ -679,7 +752,7 @@ class BrokerGateway:
     def _rebind_handles(self) -> int:
         """Point every handle at ib_async's current Trade and catch up on missed events."""
         rebound = 0
-        for trade in self.ib.trades():
+        for trade in self._ib.trades():
             handle = self._handles.get(trade.order.orderId) if trade.order.orderId else None
             before = handle.trade if handle is not None else None
             handle = self._handle_for(trade)
@@ -695,37 +768,51 @@ class BrokerGateway:
         return rebound
 
     def _adopt_open_trades(self) -> None:
-        """Track this client's working orders from earlier sessions (e.g. for a kill switch)."""
-        for trade in self.ib.openTrades():
-            order = trade.order
-            if order.clientId != self.client_id or not order.orderId:
-                continue
-            if order.orderId in self._handles:
-                continue
-            try:
-                handle = IBOrderHandle(
-                    order.orderId,
-                    instrument_from_ib(trade.contract),
-                    order_request_from_ib(order),
-                    trade,
-                )
-            except Exception as exc:  # noqa: BLE001  (one odd order must not break connect)
-                _log.warning(
-                    "gateway.open_order_not_adopted",
-                    order_id=order.orderId,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-                continue
-            self._handles[handle.order_id] = handle
-            self._open[handle.order_id] = handle
-            if order.permId:
-                self._by_perm_id[order.permId] = handle
-            self._publish(handle, self._event(handle, trade, None))
-            _log.info(
-                "gateway.open_order_adopted",
-                order_id=handle.order_id,
-                symbol=handle.instrument.symbol,
+        """Follow working orders no handle tracks yet (earlier sessions, other clients, TWS).
+
+        So they count as exposure, and a kill switch cancels them.
+        """
+        for trade in self._ib.openTrades():
+            if self._handle_for(trade) is None:
+                self._adopt(trade)
+
+    def _adopt(self, trade: Trade) -> None:
+        order = trade.order
+        perm_id = order.permId or trade.orderStatus.permId
+        own = order.clientId == self.client_id and order.orderId > 0
+        if not own and not perm_id:
+            return  # not identifiable yet; IB sends the permId with the next message
+        order_id = order.orderId if own else -perm_id
+        if order_id in self._handles:
+            return
+        try:
+            handle = IBOrderHandle(
+                order_id,
+                instrument_from_ib(trade.contract),
+                order_request_from_ib(order),
+                trade,
+                foreign=not own,
             )
+        except Exception as exc:  # noqa: BLE001  (one odd order must not break connect)
+            _log.warning(
+                "gateway.open_order_not_adopted",
+                order_id=order.orderId,
+                perm_id=perm_id,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            return
+        self._handles[order_id] = handle
+        self._open[order_id] = handle
+        if perm_id:
+            self._by_perm_id[perm_id] = handle
+        _log.info(
+            "gateway.open_order_adopted",
+            order_id=order_id,
+            client_id=order.clientId,
+            foreign=not own,
+            symbol=handle.instrument.symbol,
+        )
+        self._publish(handle, self._event(handle, trade, None))
 
     def _require_connected(self, action: str) -> None:
         state = self.connection_state
@@ -738,6 +825,16 @@ class BrokerGateway:
 _CONTRACT_CACHE_SIZE = 10_000
 _RETAINED_DONE = 1_000
 _ACCOUNT_TAGS = frozenset({"NetLiquidation", "TotalCashValue", "RealizedPnL", "UnrealizedPnL"})
+
+
+_IB_DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
+
+
+def _refuse_raw_order(*_args: object, **_kwargs: object) -> None:
+    raise PermissionDeniedError(
+        "orders through the raw ib_async client are refused: this gateway's submit "
+        "capability belongs to a RiskGate, and every order goes through it"
+    )
 
 
 def _live_opt_in(allow_live: bool, confirmation: str | None) -> bool:

@@ -2,7 +2,9 @@
 
 Deterministic: order ids count up from 1, market orders fill at the reference price, limit
 orders rest until the reference price reaches them (then fill at that price), and the only
-randomness (``walk_prices``) comes from the seeded generator.
+randomness (``walk_prices``) comes from the seeded generator. Like IB, it reports a fill
+and the position change separately: ``hold_position_reports`` keeps the position messages
+back (``positions()`` then lags the fills) until ``release_position_reports``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from hydra.application import OrderHandle
+from hydra.application.subscribers import attach
 from hydra.domain import (
     AccountSnapshot,
     BrokerError,
@@ -26,6 +29,7 @@ from hydra.domain import (
     CapabilityAlreadyClaimedError,
     Clock,
     ConnectionState,
+    ContractSpec,
     Fill,
     Instrument,
     InvalidInputError,
@@ -38,6 +42,7 @@ from hydra.domain import (
     SecurityType,
     Side,
     TimeInForce,
+    Unique,
     UnknownInstrumentError,
     UnknownOrderError,
     system_clock,
@@ -45,7 +50,7 @@ from hydra.domain import (
 from hydra.domain._validate import non_negative, positive
 
 if TYPE_CHECKING:
-    from hydra.application import BrokerPort, OrderListener, Unsubscribe
+    from hydra.application import BrokerObserver, BrokerPort, OrderListener, Unsubscribe
 
 __all__ = ["DEFAULT_INSTRUMENTS", "DEFAULT_PRICES", "ReceivedOrder", "SimulatedBroker"]
 
@@ -56,10 +61,17 @@ DEFAULT_INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("MSFT", SecurityType.STOCK, "SMART", "USD", "NASDAQ", 272093),
     Instrument("SPY", SecurityType.STOCK, "SMART", "USD", "ARCA", 756733),
     Instrument("IBM", SecurityType.STOCK, "SMART", "USD", "NYSE", 8314),
+    Instrument("ES", SecurityType.FUTURE, "CME", "USD", "", 495512563, 50.0),
 )
-"""The instruments a SimulatedBroker knows unless told otherwise."""
+"""The instruments a SimulatedBroker knows unless told otherwise (ES: multiplier 50)."""
 
-DEFAULT_PRICES: Mapping[str, float] = {"AAPL": 200.0, "MSFT": 400.0, "SPY": 500.0, "IBM": 250.0}
+DEFAULT_PRICES: Mapping[str, float] = {
+    "AAPL": 200.0,
+    "MSFT": 400.0,
+    "SPY": 500.0,
+    "IBM": 250.0,
+    "ES": 5000.0,
+}
 """Starting reference prices for ``DEFAULT_INSTRUMENTS``."""
 
 
@@ -81,7 +93,7 @@ class _Holding:
     avg_cost: float = 0.0
 
 
-class _SimSubmitCapability:
+class _SimSubmitCapability(Unique):
     """The simulator's submit capability; only its one claimant holds it."""
 
     __slots__ = ("_broker",)
@@ -95,7 +107,7 @@ class _SimSubmitCapability:
         return self._broker._place(contract, order)
 
 
-class SimulatedBroker:
+class SimulatedBroker(Unique):
     """An in-memory broker behind the BrokerPort, with a submit capability claimable once.
 
     Args:
@@ -107,6 +119,7 @@ class SimulatedBroker:
         commission: charged per fill, in the account currency.
         clock: time source for fills and price times.
         history: how many received orders ``received`` remembers (memory stays bounded).
+        size_increments: per symbol, the quantity step orders must respect (default 1).
     """
 
     def __init__(
@@ -120,6 +133,7 @@ class SimulatedBroker:
         commission: float = 0.0,
         clock: Clock | None = None,
         history: int = 100_000,
+        size_increments: Mapping[str, float] | None = None,
     ) -> None:
         self._instruments: dict[str, Instrument] = {}
         for instrument in instruments:
@@ -132,6 +146,17 @@ class SimulatedBroker:
             )
             self._instruments[known.symbol] = known
         self._by_con_id = {i.con_id: i for i in self._instruments.values()}
+        steps = dict(size_increments or {})
+        self._specs = {
+            i.con_id: ContractSpec.of(
+                i, positive(f"size_increments[{i.symbol}]", steps.pop(i.symbol, 1.0))
+            )
+            for i in self._instruments.values()
+        }
+        if steps:
+            raise InvalidInputError(
+                "size_increments", "names symbols the simulator does not know", sorted(steps)
+            )
         start_prices = dict(DEFAULT_PRICES if prices is None else prices)
         self._clock: Clock = clock if clock is not None else system_clock
         self._prices: dict[str, float] = {}
@@ -151,6 +176,10 @@ class SimulatedBroker:
         self._open: dict[int, OrderHandle] = {}
         self._resting: dict[int, OrderHandle] = {}
         self._listeners: list[OrderListener] = []
+        self._observers: list[BrokerObserver] = []
+        # Positions as reported to clients: they follow the fills unless reports are held.
+        self._reported: dict[str, float] = {}
+        self._held_reports: deque[str] | None = None
         self._ids = itertools.count(1)
         self._exec_ids = itertools.count(1)
         self._reject_next = 0
@@ -198,15 +227,32 @@ class SimulatedBroker:
             )
         return known
 
-    def get_positions(self) -> list[Position]:
-        """Non-zero positions."""
+    def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
+        """The simulator's own economics for ``instrument`` (None when it does not know it)."""
+        known = self._lookup(instrument)
+        return None if known is None else self._specs[known.con_id]
+
+    async def get_positions(self) -> list[Position]:
+        """Non-zero positions, as reported (the seed's async read)."""
+        return self.positions()
+
+    async def get_account_summary(self) -> AccountSnapshot:
+        """Account values (the seed's async read)."""
+        return self.account()
+
+    def positions(self) -> list[Position]:
+        """Non-zero positions as last reported (lagging the fills while reports are held)."""
         return [
-            Position(self._instruments[symbol], holding.quantity, holding.avg_cost)
-            for symbol, holding in self._holdings.items()
-            if holding.quantity
+            Position(self._instruments[symbol], quantity, self._avg_cost(symbol))
+            for symbol, quantity in self._reported.items()
+            if quantity
         ]
 
-    def get_account_summary(self) -> AccountSnapshot:
+    def _avg_cost(self, symbol: str) -> float:
+        holding = self._holdings.get(symbol)
+        return holding.avg_cost if holding is not None else 0.0
+
+    def account(self) -> AccountSnapshot:
         """Equity (cash + marked positions), cash and realized/unrealized P&L."""
         unrealized = 0.0
         market_value = 0.0
@@ -236,13 +282,11 @@ class SimulatedBroker:
 
     def subscribe(self, listener: OrderListener) -> Unsubscribe:
         """Receive every order event; returns the unsubscribe function."""
-        self._listeners.append(listener)
+        return attach(self._listeners, listener)
 
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+    def observe(self, observer: BrokerObserver) -> Unsubscribe:
+        """Follow every order handle change and position report; returns the unsubscribe."""
+        return attach(self._observers, observer)
 
     # ------------------------------------------------------------------ orders
     def claim_submit_capability(self) -> _SimSubmitCapability:
@@ -268,13 +312,24 @@ class SimulatedBroker:
         self._resting.pop(handle.order_id, None)
         self._emit(known, OrderStatus.CANCELLED, "cancelled by request")
 
-    def _place(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
+    async def cancel_all(self) -> None:
+        """Global cancel: every working order of the account, foreign ones too."""
+        self._require_connected("cancel")
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        for handle in list(self._open.values()):
+            self._resting.pop(handle.order_id, None)
+            self._emit(handle, OrderStatus.CANCELLED, "cancelled by global cancel")
+
+    def _place(
+        self, contract: Instrument, order: OrderRequest, *, foreign: bool = False
+    ) -> OrderHandle:
         self._require_connected("submit")
-        if self._fail_handoffs:
+        if self._fail_handoffs and not foreign:
             self._fail_handoffs -= 1
             raise BrokerError("simulated hand-off failure; the order was not sent")
         order_id = next(self._ids)
-        handle = OrderHandle(order_id, contract, order)
+        handle = OrderHandle(order_id, contract, order, foreign=foreign)
         self._open[order_id] = handle
         self._received.append(
             ReceivedOrder(
@@ -337,6 +392,23 @@ class SimulatedBroker:
             handle.order_id, symbol, OrderStatus.FILLED, request.quantity, 0.0, price, "", fill
         )
         self._publish(handle, event)
+        self._report_position(symbol)
+
+    def _report_position(self, symbol: str) -> None:
+        """IB's separate position message: now, or queued while reports are held."""
+        if self._held_reports is not None:
+            self._held_reports.append(symbol)
+            return
+        self._deliver_position(symbol, self._holdings[symbol].quantity)
+
+    def _deliver_position(self, symbol: str, quantity: float) -> None:
+        self._reported[symbol] = quantity
+        position = Position(self._instruments[symbol], quantity, self._avg_cost(symbol))
+        for observer in tuple(self._observers):
+            try:
+                observer.on_position(position)
+            except Exception:  # noqa: BLE001  (a subscriber's bug must not break the broker)
+                _log.exception("sim.observer_failed", symbol=symbol)
 
     def _book(self, symbol: str, signed_qty: float, price: float, multiplier: float) -> None:
         holding = self._holdings.setdefault(symbol, _Holding())
@@ -386,6 +458,46 @@ class SimulatedBroker:
             step = drift + self._rng.gauss(0.0, volatility)
             self.set_price(symbol, round(max(0.01, self._prices[symbol] * (1.0 + step)), 2))
         return dict(self._prices)
+
+    def hold_position_reports(self) -> None:
+        """Fault: keep position messages back after fills (``positions()`` lags them)."""
+        if self._held_reports is None:
+            self._held_reports = deque()
+
+    def release_position_reports(self, count: int | None = None) -> int:
+        """Deliver the oldest ``count`` held position messages (all by default).
+
+        Each message reports the position as it is at delivery. Returns how many were
+        delivered; once none is left held and ``count`` is None, reports flow again.
+        """
+        queue = self._held_reports
+        if queue is None:
+            return 0
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 0
+        ):
+            raise InvalidInputError("count", "must be a non-negative integer or None", count)
+        delivered = 0
+        while queue and (count is None or delivered < count):
+            symbol = queue.popleft()
+            self._deliver_position(symbol, self._holdings[symbol].quantity)
+            delivered += 1
+        if count is None:
+            self._held_reports = None
+        return delivered
+
+    def inject_foreign_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
+        """Fault: an order placed at the broker by someone else (another client, TWS).
+
+        It is not sent through any gate; it rests or fills like any other order, and
+        clients see it as ``foreign``.
+        """
+        if not isinstance(contract, Instrument) or not isinstance(order, OrderRequest):
+            raise InvalidInputError("order", "needs an Instrument and an OrderRequest", order)
+        known = self._lookup(contract)
+        if known is None:
+            raise UnknownInstrumentError(f"unknown instrument {contract.symbol!r}")
+        return self._place(known, order, foreign=True)
 
     def drop_connection(self) -> None:
         """Fault: the connection drops now (resting orders stay); ``connect()`` restores it."""
@@ -445,6 +557,11 @@ class SimulatedBroker:
         handle.apply(event)
         if handle.is_done:
             self._open.pop(handle.order_id, None)
+        for observer in tuple(self._observers):
+            try:
+                observer.on_order(handle)
+            except Exception:  # noqa: BLE001  (a subscriber's bug must not break the broker)
+                _log.exception("sim.observer_failed", order_id=event.order_id)
         for listener in tuple(self._listeners):
             try:
                 listener(event)

@@ -1,0 +1,87 @@
+"""The audit trail: the one path every record of the gate takes (log, journal, listeners).
+
+A record is a flat JSON-ready dict: ``kind`` (decision, order, state, reset, kill, trip,
+session, restore, alert, ledger, price), ``event`` (the structlog event name) and its
+fields. It is logged with structlog, appended to the journal and handed to listeners
+(e.g. a control server's event stream). A journal that cannot be written is reported to
+the owner, which halts trading: no audit trail, no trading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import structlog
+
+from hydra.application.ports import AuditJournal, Unsubscribe
+from hydra.application.subscribers import attach
+
+__all__ = ["AuditListener", "AuditTrail"]
+
+AuditListener = Callable[[Mapping[str, Any]], None]
+"""Receives every audit record, as appended to the journal."""
+
+_log = structlog.get_logger("hydra.gate")
+
+
+class AuditTrail:
+    """Writes audit records: one structlog event each, the journal, then the listeners.
+
+    Args:
+        journal: where records are appended (None: structlog and listeners only).
+        config_version: stamped on every record.
+        on_failure: called with the record and the error when the journal write fails.
+    """
+
+    __slots__ = ("_config_version", "_journal", "_listeners", "_on_failure")
+
+    def __init__(
+        self,
+        journal: AuditJournal | None,
+        config_version: str,
+        on_failure: Callable[[Mapping[str, Any], Exception], None],
+    ) -> None:
+        self._journal = journal
+        self._config_version = config_version
+        self._on_failure = on_failure
+        self._listeners: list[AuditListener] = []
+
+    @property
+    def has_journal(self) -> bool:
+        """True when records go to a journal (not only to the log)."""
+        return self._journal is not None
+
+    def subscribe(self, listener: AuditListener) -> Unsubscribe:
+        """Receive every record from now on; returns the unsubscribe function."""
+        return attach(self._listeners, listener)
+
+    def record(
+        self,
+        kind: str,
+        event: str,
+        fields: dict[str, Any],
+        *,
+        level: str = "info",
+        log_fields: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Log, journal and publish one record; False when the journal write failed.
+
+        ``log_fields`` keeps the structlog event compact (the journal gets everything).
+        """
+        getattr(_log, level)(event, **(fields if log_fields is None else log_fields))
+        record = {"kind": kind, "event": event, "config_version": self._config_version}
+        record.update(fields)
+        written = True
+        if self._journal is not None:
+            try:
+                self._journal.append(record)
+            except Exception as exc:  # noqa: BLE001  (reported to the owner, which halts)
+                written = False
+                self._on_failure(record, exc)
+        for listener in tuple(self._listeners):
+            try:
+                listener(record)
+            except Exception:  # noqa: BLE001  (a listener's bug never blocks trading)
+                _log.exception("audit.listener_failed", event=event)
+        return written

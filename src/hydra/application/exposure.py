@@ -1,0 +1,236 @@
+"""The exposure ledger: per contract, the position plus the orders still working.
+
+Kept incrementally from the adapter's own order events, so the gate never rebuilds
+exposure from every open order and position on each decision. A fill moves its quantity
+from "working" to "position" the moment the fill or the Filled status is seen; IB's
+separate position message arrives later and only reconciles. While the broker's last
+position message and the ledger disagree, both views count and every check takes the
+stricter one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from hydra.application.orders import OrderHandle
+from hydra.domain import OrderType, Position, RestingOrder, Side
+
+__all__ = ["ExposureLedger", "LedgerEntry"]
+
+Key = tuple[object, ...]
+MismatchListener = Callable[[Position, float], None]
+"""Called with the broker's position and the ledger's quantity when they start to differ."""
+ReconciledListener = Callable[[Position], None]
+"""Called with the broker's position when a mismatch is resolved."""
+ForeignListener = Callable[[OrderHandle], None]
+"""Called once with each order the broker reports that this gate did not send."""
+
+
+@dataclass(slots=True)
+class LedgerEntry:
+    """One contract's exposure: ``position`` (ledger view), working buys and sells.
+
+    ``broker`` is the last position the broker reported (None before any message);
+    ``mismatch`` is True while it differs from ``position``; ``orders`` counts the
+    working orders.
+    """
+
+    position: float = 0.0
+    buying: float = 0.0
+    selling: float = 0.0
+    broker: float | None = None
+    mismatch: bool = False
+    orders: int = 0
+
+    def views(self) -> tuple[float, ...]:
+        """The positions every check must hold for: the ledger's, and the broker's if apart."""
+        if self.mismatch and self.broker is not None:
+            return (self.position, self.broker)
+        return (self.position,)
+
+    def committed(self, side: Side) -> float:
+        """Signed quantity of working orders on ``side`` (they may all fill first)."""
+        return self.buying if side is Side.BUY else -self.selling
+
+
+@dataclass(slots=True)
+class _Applied:
+    """What the ledger has already counted of one working order."""
+
+    key: Key
+    sign: int
+    filled: float
+    working: float
+
+
+class ExposureLedger:
+    """Position plus working orders per instrument key (the broker's contract id).
+
+    It implements ``BrokerObserver``: the gate attaches it to the broker with
+    ``broker.observe(ledger)`` and also hands it each order it sends, at once.
+    """
+
+    __slots__ = (
+        "_applied",
+        "_entries",
+        "_finished",
+        "_on_foreign",
+        "_on_mismatch",
+        "_on_reconciled",
+        "_resting",
+        "_seeded",
+    )
+
+    def __init__(
+        self,
+        *,
+        on_mismatch: MismatchListener | None = None,
+        on_reconciled: ReconciledListener | None = None,
+        on_foreign: ForeignListener | None = None,
+    ) -> None:
+        self._entries: dict[Key, LedgerEntry] = {}
+        self._applied: dict[int, _Applied] = {}
+        # Recently finished orders and what was counted of them: the gate hands over an
+        # order the adapter may already have reported done, and late fills still count.
+        self._finished: dict[int, _Applied] = {}
+        # Working limit orders per key, for the self-cross check (no scan of all orders).
+        self._resting: dict[Key, dict[int, OrderHandle]] = {}
+        self._on_mismatch = on_mismatch
+        self._on_reconciled = on_reconciled
+        self._on_foreign = on_foreign
+        self._seeded = False
+
+    @property
+    def seeded(self) -> bool:
+        """True once the ledger has taken the broker's positions as its starting point."""
+        return self._seeded
+
+    def seed(self, positions: Iterable[Position], open_orders: Iterable[OrderHandle]) -> None:
+        """Start from the broker's positions and working orders (fills so far are in them)."""
+        for entry in self._entries.values():
+            entry.position = 0.0
+            entry.mismatch = False
+        for position in positions:
+            entry = self._entry(position.instrument.key)
+            entry.position = entry.broker = position.quantity
+        for handle in open_orders:
+            applied = self._applied.get(handle.order_id)
+            if applied is not None:
+                applied.filled = handle.filled  # already in the broker's positions
+            self._count(handle, seeding=True)
+        self._seeded = True
+
+    def entry(self, key: Key) -> LedgerEntry:
+        """The exposure of one instrument key (an empty entry when nothing is known)."""
+        entry = self._entries.get(key)
+        return entry if entry is not None else LedgerEntry()
+
+    def entries(self) -> dict[Key, LedgerEntry]:
+        """Every instrument the ledger follows, by key (a copy)."""
+        return dict(self._entries)
+
+    @property
+    def working_orders(self) -> int:
+        """How many orders the ledger counts as working."""
+        return len(self._applied)
+
+    def resting(self, key: Key, side: Side) -> list[RestingOrder]:
+        """Working limit orders on the other side of ``side``, for the self-cross check."""
+        orders = self._resting.get(key)
+        if not orders:
+            return []
+        return [
+            RestingOrder(h.request.side, h.request.limit_price)
+            for h in orders.values()
+            if h.request.side is not side
+        ]
+
+    # ------------------------------------------------------------------ BrokerObserver
+    def on_order(self, handle: OrderHandle) -> None:
+        """Count an order's change: fills move from working to position at once."""
+        self._count(handle, seeding=False)
+
+    def on_position(self, position: Position) -> None:
+        """Reconcile with a broker position message; a disagreement keeps both views."""
+        key = position.instrument.key
+        entry = self._entry(key)
+        entry.broker = position.quantity
+        if not self._seeded:
+            entry.position = position.quantity
+            return
+        if position.quantity == entry.position:
+            if entry.mismatch:
+                entry.mismatch = False
+                if self._on_reconciled is not None:
+                    self._on_reconciled(position)
+            return
+        if not entry.mismatch:
+            entry.mismatch = True
+            if self._on_mismatch is not None:
+                self._on_mismatch(position, entry.position)
+
+    # ------------------------------------------------------------------ internals
+    def _entry(self, key: Key) -> LedgerEntry:
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = LedgerEntry()
+        return entry
+
+    def _rest(self, key: Key, handle: OrderHandle, *, done: bool) -> None:
+        resting = self._resting.setdefault(key, {})
+        if done:
+            resting.pop(handle.order_id, None)
+        else:
+            resting[handle.order_id] = handle
+
+    def _late_fill(self, handle: OrderHandle) -> None:
+        """A fill reported after the order's final status still moves the position."""
+        finished = self._finished[handle.order_id]
+        if handle.filled > finished.filled:
+            self._entry(finished.key).position += finished.sign * (handle.filled - finished.filled)
+            finished.filled = handle.filled
+
+    def _count(self, handle: OrderHandle, *, seeding: bool) -> None:
+        order_id = handle.order_id
+        applied = self._applied.get(order_id)
+        done = handle.status.is_done
+        if applied is None:
+            if order_id in self._finished:
+                self._late_fill(handle)
+                return
+            if done and (seeding or not handle.filled):
+                return  # finished before we saw it, and nothing (new) to count
+            key = handle.instrument.key
+            applied = self._applied[order_id] = _Applied(
+                key, handle.request.side.sign, handle.filled if seeding else 0.0, 0.0
+            )
+            self._entry(key).orders += 1
+            if handle.foreign and self._on_foreign is not None:
+                self._on_foreign(handle)
+        entry = self._entry(applied.key)
+        filled = handle.filled
+        if filled != applied.filled:
+            entry.position += applied.sign * (filled - applied.filled)
+            applied.filled = filled
+        working = 0.0 if done else handle.remaining
+        if working != applied.working:
+            if applied.sign > 0:
+                entry.buying += working - applied.working
+            else:
+                entry.selling += working - applied.working
+            applied.working = working
+        if handle.request.order_type is OrderType.LIMIT:
+            self._rest(applied.key, handle, done=done)
+        if done:
+            del self._applied[order_id]
+            self._finished[order_id] = applied
+            if len(self._finished) > _FINISHED_KEPT:
+                del self._finished[next(iter(self._finished))]
+            entry.orders -= 1
+            if not entry.orders:
+                # Float sums drift; with nothing working, nothing is in flight, exactly.
+                entry.buying = entry.selling = 0.0
+
+
+_FINISHED_KEPT = 4096
