@@ -30,7 +30,7 @@ from hydra.domain import (
     Side,
     TradingState,
 )
-from tests.memory_journal import MemoryJournal
+from hydra.testing import MemoryJournal
 
 OK = (0.0, 1e6, 1e6, 0.0, 0.0)
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
