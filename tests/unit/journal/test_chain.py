@@ -351,3 +351,17 @@ def _reseal(record: dict[str, Any], **changes: Any) -> bytes:
     stamped["prev"] = record["prev"]
     head = json.dumps(stamped, separators=(",", ":")).encode()
     return head[:-1] + b',"digest":"' + digest_of(head).encode() + b'"}\n'
+
+
+def test_opening_advances_the_anchor_so_a_killed_writer_is_still_covered(tmp_path: Path) -> None:
+    """Records a killed writer never anchored are anchored by the next open: cutting them shows."""
+    journal_path = tmp_path / "audit.jsonl"
+    killed = JsonlJournal(journal_path, "never", account=ACCOUNT)
+    for n in range(4):
+        killed.append({"n": n})  # never flushed or closed: the anchor still says jseq 0
+    restarted = JsonlJournal(journal_path, account=ACCOUNT)  # killed again before any flush
+    journal_path.write_bytes(b"".join(lines(journal_path)[:2]))
+    damage = read_journal(journal_path, ACCOUNT).damage
+    restarted.close()
+    assert damage is not None
+    assert "truncated" in damage.reason

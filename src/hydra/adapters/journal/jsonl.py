@@ -41,7 +41,9 @@ class JsonlJournal:
     """Appends audit records for one account to ``path`` as chained JSON lines.
 
     Opening continues the chain of an existing journal (its last record's ``jseq`` and
-    digest) and creates the anchor ``<path>.anchor`` next to a new one. A file whose last
+    digest) and writes the anchor ``<path>.anchor`` (created with a new journal, advanced
+    to the records on disk at open, ``flush()`` and ``close()``; call ``flush()`` now and
+    then in a long-running host so the anchor keeps up). A file whose last
     line was torn by a crash is first closed off with a newline, so the torn record stays
     one unreadable line and the next record starts clean.
 
@@ -98,9 +100,10 @@ class JsonlJournal:
         self._regular = stat.S_ISREG(opened.st_mode)  # /dev/null is written, not anchored
         if self._regular and opened.st_size and _ends_torn(self.path):
             os.write(self._fd, b"\n")
-        created = anchor.created if anchor is not None else datetime.now(UTC).isoformat()
-        self._created = created
-        if self._regular and anchor is None:
+        self._created = anchor.created if anchor is not None else datetime.now(UTC).isoformat()
+        if self._regular and (anchor is None or anchor.jseq != self._jseq):
+            # Vouch for what is on disk now (never less than before), so a later truncation
+            # shows even if this process is killed before it flushes.
             self._write_anchor()
 
     @classmethod
