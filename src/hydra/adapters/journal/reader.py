@@ -7,6 +7,7 @@ number, or the whole-file fault (journal missing, shorter than its anchor, ancho
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -149,6 +150,24 @@ def read_journal(path: str | os.PathLike[str], account: str | None = None) -> Jo
         return JournalContents(damage=damage, account=owner)
     if not source.is_file():  # e.g. /dev/null: nothing to read back
         return JournalContents(damage=damage, account=owner)
+    # Reading builds one dict per record and frees nothing: cyclic GC passes over the
+    # growing list would triple the time (12 vs 4 us a record), so they wait until the end.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _verify(source, account, anchor, owner, damage)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _verify(
+    source: Path,
+    account: str | None,
+    anchor: Anchor | None,
+    owner: str | None,
+    damage: JournalDamage | None,
+) -> JournalContents:
     lines = source.read_bytes().split(b"\n")
     complete, tail = lines[:-1], lines[-1]
     chain = _Chain(owner, anchor)
