@@ -144,7 +144,7 @@ async def sim_gate(
     clock = ManualClock(START)
     broker = SimulatedBroker(clock=clock, cash=1e9, history=1000)
     await broker.connect()
-    journal = JsonlJournal(journal_path, fsync) if journal_path else None  # type: ignore[arg-type]
+    journal = JsonlJournal(journal_path, fsync, account="DU123456") if journal_path else None  # type: ignore[arg-type]
     gate = RiskGate(
         broker,
         CircuitBreakerManager(clock=clock),
@@ -319,7 +319,7 @@ def _journal_row(count: int, workdir: Path) -> Row:
     }
     repeats = []
     for r in range(REPEATS):
-        journal = JsonlJournal(workdir / f"journal-row-{r}.jsonl", "never")
+        journal = JsonlJournal(workdir / f"journal-row-{r}.jsonl", "never", account="DU123456")
         append = journal.append
         repeats.append(time_each(lambda _i, append=append: append(record), count))
         journal.close()

@@ -285,6 +285,8 @@ async def _journal(args: argparse.Namespace) -> int:
             f"hydra journal: {path}: unreadable lines {list(contents.corrupt_lines)}",
             file=sys.stderr,
         )
+    if contents.damage is not None:
+        print(f"hydra journal: {path}: chain damaged: {contents.damage}", file=sys.stderr)
     if args.json:
         print(json.dumps(records, indent=2))
         return 0

@@ -18,7 +18,7 @@ import structlog
 from dependency_injector import containers, providers
 
 from hydra.adapters.ib import LIVE_CONFIRMATION, LIVE_PORTS, BrokerGateway
-from hydra.adapters.journal import FsyncPolicy, JsonlJournal, read_journal
+from hydra.adapters.journal import FsyncPolicy, JournalContents, JsonlJournal, read_journal
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
@@ -26,6 +26,7 @@ from hydra.domain import (
     CircuitBreakerManager,
     Clock,
     ConfigError,
+    HydraError,
     InvalidInputError,
     OrderLimits,
     SessionSchedule,
@@ -52,6 +53,49 @@ def _limits(*, enabled: bool, **settings: Any) -> OrderLimits | None:
     return OrderLimits(**settings) if enabled else None
 
 
+def _journal_account(broker: SimulatedBroker | BrokerGateway, configured: str) -> str:
+    """The account the journal is for: the configured one, checked against the broker's."""
+    try:
+        reported: str | None = broker.get_account_summary().account
+    except HydraError:
+        reported = None  # e.g. a gateway not connected yet
+    if configured.strip() and reported and configured.strip() != reported:
+        raise ConfigError(
+            "journal.account",
+            f"is {configured.strip()!r} but the broker reports account {reported!r}",
+        )
+    account = configured.strip() or reported
+    if not account:
+        raise ConfigError(
+            "journal.account",
+            "not set and the broker does not report an account yet; set it or connect first",
+        )
+    return account
+
+
+def _open_journal(
+    path: str, fsync: FsyncPolicy, account: str, *, new_journal: bool
+) -> tuple[JsonlJournal, JournalContents]:
+    """Open the journal and read what it held (verified); a new journal archives the old."""
+    if new_journal:
+        journal = JsonlJournal(path, fsync, account=account, new_journal=True)
+        return journal, read_journal(path, account)
+    # Read before opening: opening repairs a missing anchor and closes a torn line.
+    previous = read_journal(path, account)
+    return JsonlJournal(path, fsync, account=account), previous
+
+
+def _damage_report(path: str, previous: JournalContents) -> str | None:
+    """Why a journal cannot be trusted, or None if it can."""
+    if not previous.damaged:
+        return None
+    return (
+        f"journal {path} is damaged (chain: {previous.damage or 'intact'}; torn last record: "
+        f"{previous.torn_tail is not None}; unreadable lines: {list(previous.corrupt_lines)}); "
+        "review it, then resume deliberately"
+    )
+
+
 def _risk_gate(
     *,
     broker: SimulatedBroker | BrokerGateway,
@@ -60,6 +104,8 @@ def _risk_gate(
     clock: Clock,
     journal_path: str,
     fsync: FsyncPolicy,
+    journal_account: str,
+    new_journal: bool,
     derive_inputs: bool,
     history: int,
     config_version: str,
@@ -68,8 +114,8 @@ def _risk_gate(
     journal: JsonlJournal | None = None
     previous = None
     if journal_path:
-        previous = read_journal(journal_path)
-        journal = JsonlJournal(journal_path, fsync)
+        account = _journal_account(broker, journal_account)
+        journal, previous = _open_journal(journal_path, fsync, account, new_journal=new_journal)
     try:
         gate = RiskGate(
             broker,
@@ -94,17 +140,10 @@ def _risk_gate(
         if journal is not None:
             journal.close()
         raise
-    if previous is not None and (previous.torn_tail is not None or previous.corrupt_lines):
-        # A damaged journal may have lost a state change or a trip: fail closed.
-        gate.set_trading_state(
-            TradingState.HALTED,
-            who="risk gate",
-            why=(
-                f"journal {journal_path} is damaged (torn last record: "
-                f"{previous.torn_tail is not None}, unreadable lines: "
-                f"{list(previous.corrupt_lines)}); review it, then resume deliberately"
-            ),
-        )
+    damage = _damage_report(journal_path, previous) if previous is not None else None
+    if damage is not None:
+        # A damaged or missing journal may have lost a state change or a trip: fail closed.
+        gate.set_trading_state(TradingState.HALTED, who="risk gate", why=damage)
     return gate
 
 
@@ -171,6 +210,7 @@ class Container(containers.DeclarativeContainer):
         self_cross=config.limits.self_cross,
     )
     config_version = providers.Object("")
+    new_journal = providers.Object(False)  # noqa: FBT003  (override with True to start afresh)
 
     risk_gate = providers.Singleton(
         _risk_gate,
@@ -180,6 +220,8 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         journal_path=config.journal.path,
         fsync=config.journal.fsync,
+        journal_account=config.journal.account,
+        new_journal=new_journal,
         derive_inputs=config.gate.derive_inputs,
         history=config.gate.history,
         config_version=config_version,

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hydra.adapters.journal import anchor_path
 from hydra.adapters.sim import DEFAULT_INSTRUMENTS, SimulatedBroker
 from hydra.application import KillReport, OrderDecision, RiskGate
 from hydra.container import build_container
@@ -148,6 +149,7 @@ async def run_demo(
 def _fresh_journal(journal: str | Path) -> Path:
     path = Path(journal)
     path.unlink(missing_ok=True)  # a demo is a fresh session, not a restart
+    anchor_path(path).unlink(missing_ok=True)
     return path
 
 

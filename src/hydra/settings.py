@@ -178,6 +178,7 @@ SCHEMA: Mapping[str, Mapping[str, tuple[_Parser, object, str]]] = {
     "journal": {
         "path": (_any_str, "hydra.journal.jsonl", "audit journal file ('' = no journal)"),
         "fsync": (_fsync, "every", "every | never | N (fsync every N records)"),
+        "account": (_any_str, "", "account the journal is for ('' = the broker's account)"),
     },
     "sim": {
         "cash": (_non_negative, 100_000.0, "starting cash"),

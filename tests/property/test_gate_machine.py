@@ -33,7 +33,7 @@ from hydra.domain import (
     Side,
     TradingState,
 )
-from tests.memory_journal import MemoryJournal
+from hydra.testing import MemoryJournal
 
 T = TypeVar("T")
 SYMBOLS = ("AAPL", "MSFT")

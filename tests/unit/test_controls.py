@@ -26,7 +26,7 @@ from hydra.domain import (
     Side,
     TradingState,
 )
-from tests.memory_journal import MemoryJournal
+from hydra.testing import MemoryJournal
 
 OK = (0.0, 100_000.0, 100_000.0, 1_000.0, 0.0)
 AAPL = Instrument("AAPL")

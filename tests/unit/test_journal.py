@@ -13,10 +13,16 @@ from typing import Any
 
 import pytest
 
-from hydra.adapters.journal import FsyncPolicy, JsonlJournal, read_journal
+from hydra.adapters.journal import RESERVED_FIELDS, FsyncPolicy, JsonlJournal, read_journal
 from hydra.domain import InvalidInputError
 
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+ACCOUNT = "DU123456"
+
+
+def plain(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records without the fields the journal stamps on them (account, jseq, prev, digest)."""
+    return [{k: v for k, v in r.items() if k not in RESERVED_FIELDS} for r in records]
 
 
 def write_lines(path: Path, *lines: bytes) -> None:
@@ -40,11 +46,11 @@ def test_append_then_read_round_trips_in_order(tmp_path: Path) -> None:
         for n in range(5)
     ]
     records.append({"seq": 5, "nested": {"a": [1, 2.5, None, True]}, "text": 'Zürich ✓ "q"\n'})
-    with JsonlJournal(path) as journal:
+    with JsonlJournal(path, account=ACCOUNT) as journal:
         for record in records:
             journal.append(record)
     contents = read_journal(path)
-    assert contents.records == records
+    assert plain(contents.records) == records
     assert contents.torn_tail is None
     assert contents.corrupt_lines == ()
 
@@ -52,7 +58,7 @@ def test_append_then_read_round_trips_in_order(tmp_path: Path) -> None:
 def test_each_record_is_exactly_one_line(tmp_path: Path) -> None:
     """A record whose strings hold newlines still occupies exactly one line of the file."""
     path = tmp_path / "audit.jsonl"
-    with JsonlJournal(path) as journal:
+    with JsonlJournal(path, account=ACCOUNT) as journal:
         journal.append({"why": "line one\nline two"})
         journal.append({"why": "x"})
     assert path.read_bytes().count(b"\n") == 2
@@ -61,9 +67,9 @@ def test_each_record_is_exactly_one_line(tmp_path: Path) -> None:
 def test_datetimes_are_written_as_strings(tmp_path: Path) -> None:
     """Non-JSON values such as datetimes are written via str() and read back as strings."""
     path = tmp_path / "audit.jsonl"
-    with JsonlJournal(path) as journal:
+    with JsonlJournal(path, account=ACCOUNT) as journal:
         journal.append({"time": T0, "age": timedelta(seconds=90)})
-    (record,) = read_journal(path).records
+    (record,) = plain(read_journal(path).records)
     assert record == {"time": str(T0), "age": "0:01:30"}
     assert datetime.fromisoformat(record["time"]) == T0
 
@@ -71,26 +77,29 @@ def test_datetimes_are_written_as_strings(tmp_path: Path) -> None:
 def test_reopening_appends_after_existing_records(tmp_path: Path) -> None:
     """A second journal on the same file appends: earlier records stay, nothing is inserted."""
     path = tmp_path / "audit.jsonl"
-    with JsonlJournal(path) as journal:
+    with JsonlJournal(path, account=ACCOUNT) as journal:
         journal.append({"seq": 0})
-    with JsonlJournal(path) as journal:
+    with JsonlJournal(path, account=ACCOUNT) as journal:
         journal.append({"seq": 1})
-    assert path.read_bytes() == b'{"seq":0}\n{"seq":1}\n'
+    records = read_journal(path).records
+    assert path.read_bytes().count(b"\n") == 2
+    assert plain(records) == [{"seq": 0}, {"seq": 1}]
+    assert [r["jseq"] for r in records] == [1, 2]
 
 
 def test_journal_creates_missing_directories(tmp_path: Path) -> None:
     """The journal's parent directories are created on open."""
     path = tmp_path / "a" / "b" / "audit.jsonl"
-    with JsonlJournal(path) as journal:
+    with JsonlJournal(path, account=ACCOUNT) as journal:
         journal.append({"seq": 0})
-    assert read_journal(path).records == [{"seq": 0}]
+    assert plain(read_journal(path).records) == [{"seq": 0}]
 
 
 @pytest.mark.parametrize("policy", ["every", "never", 1, 3])
 def test_fsync_policies_are_accepted(tmp_path: Path, policy: FsyncPolicy) -> None:
     """'every', 'never' and a positive N are accepted; every record is readable under each."""
     path = tmp_path / "audit.jsonl"
-    journal = JsonlJournal(path, fsync=policy)
+    journal = JsonlJournal(path, fsync=policy, account=ACCOUNT)
     assert journal.fsync == policy
     for n in range(7):
         journal.append({"seq": n})
@@ -104,14 +113,14 @@ def test_fsync_policies_are_accepted(tmp_path: Path, policy: FsyncPolicy) -> Non
 def test_bad_fsync_policy_is_rejected_naming_fsync(tmp_path: Path, policy: object) -> None:
     """Anything but 'every', 'never' or an int >= 1 raises InvalidInputError for 'fsync'."""
     with pytest.raises(InvalidInputError) as caught:
-        JsonlJournal(tmp_path / "audit.jsonl", fsync=policy)  # type: ignore[arg-type]
+        JsonlJournal(tmp_path / "audit.jsonl", fsync=policy, account=ACCOUNT)  # type: ignore[arg-type]
     assert caught.value.field == "fsync"
 
 
 def test_append_after_close_fails(tmp_path: Path) -> None:
     """A closed journal refuses further appends instead of silently dropping them."""
     path = tmp_path / "audit.jsonl"
-    journal = JsonlJournal(path)
+    journal = JsonlJournal(path, account=ACCOUNT)
     journal.close()
     journal.close()  # closing twice is harmless
     with pytest.raises(OSError):  # noqa: PT011  (EBADF; no narrower type exists)
@@ -166,10 +175,10 @@ def test_reopening_a_torn_journal_closes_the_torn_line(tmp_path: Path) -> None:
     """After a crash the next journal starts a fresh line: its record reads, the torn is corrupt."""
     path = tmp_path / "audit.jsonl"
     write_lines(path, line({"seq": 0}), b'{"seq":1,"ki')
-    with JsonlJournal(path) as journal:
+    with JsonlJournal(path, account=ACCOUNT) as journal:
         journal.append({"seq": 2})
     contents = read_journal(path)
-    assert contents.records == [{"seq": 0}, {"seq": 2}]
+    assert plain(contents.records) == [{"seq": 0}, {"seq": 2}]
     assert contents.torn_tail is None
     assert contents.corrupt_lines == (2,)
 
@@ -214,7 +223,7 @@ def _seqs(records: list[dict[str, Any]]) -> list[int]:
 def timeline(tmp_path: Path) -> Path:
     """A journal of five records at T0 + 0..3 minutes, one of them without a time."""
     path = tmp_path / "audit.jsonl"
-    with JsonlJournal(path, fsync="never") as journal:
+    with JsonlJournal(path, fsync="never", account=ACCOUNT) as journal:
         for record in _timeline():
             journal.append(record)
     return path
@@ -261,7 +270,7 @@ def test_filtered_by_since_and_outcome_together(timeline: Path) -> None:
 def test_filtered_since_skips_records_with_unusable_times(tmp_path: Path, stamp: object) -> None:
     """A record with an unusable time (not a string, not ISO, naive) never makes since raise."""
     path = tmp_path / "audit.jsonl"
-    with JsonlJournal(path) as journal:
+    with JsonlJournal(path, account=ACCOUNT) as journal:
         journal.append({"seq": 0, "time": T0.isoformat()})
         journal.append({"seq": 1, "time": stamp})
     assert _seqs(read_journal(path).filtered(since=T0)) == [0]
@@ -274,7 +283,7 @@ WRITER = """
 import sys
 from hydra.adapters.journal import JsonlJournal
 
-journal = JsonlJournal(sys.argv[1], fsync="never")
+journal = JsonlJournal(sys.argv[1], fsync="never", account="DU123456")
 seq = 0
 while True:
     journal.append({"seq": seq, "kind": "decision", "pad": "x" * 300})
@@ -317,21 +326,23 @@ def test_sigkilled_writer_loses_nothing_but_the_record_in_flight(tmp_path: Path)
         if contents.torn_tail is not None:
             assert contents.torn_tail.startswith(f'{{"seq":{len(seqs)},')
         # The next process picks up cleanly after the crash.
-        with JsonlJournal(path) as journal:
+        with JsonlJournal(path, account=ACCOUNT) as journal:
             journal.append({"seq": "restart"})
         after = read_journal(path)
-        assert after.records[-1] == {"seq": "restart"}
+        assert plain(after.records)[-1] == {"seq": "restart"}
         assert after.records[:-1] == contents.records
+        assert after.records[-1]["jseq"] == len(seqs) + 1  # the chain continues after the crash
         assert after.torn_tail is None
+        assert after.damage is None
 
 
 SHORT_WRITER = """
 import resource, signal, sys
-from hydra.adapters.journal import FsyncPolicy, JsonlJournal, read_journal
+from hydra.adapters.journal import RESERVED_FIELDS, FsyncPolicy, JsonlJournal, read_journal
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
-journal = JsonlJournal(sys.argv[1], fsync="never")
+journal = JsonlJournal(sys.argv[1], fsync="never", account="DU123456")
 acknowledged = 0
 try:
     for seq in range(100):

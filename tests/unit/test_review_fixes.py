@@ -31,7 +31,7 @@ from hydra.domain import (
     TradingState,
     shrinks_position,
 )
-from tests.memory_journal import MemoryJournal
+from hydra.testing import MemoryJournal
 
 OK: tuple[float, ...] = ()  # no caller inputs: the gate derives them
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)

@@ -9,6 +9,9 @@ __all__ = [
     "ConfigError",
     "HydraError",
     "InvalidInputError",
+    "JournalAccountError",
+    "JournalDamagedError",
+    "JournalError",
     "LiveTradingNotAllowedError",
     "NotCopyableError",
     "OrderRejectedError",
@@ -85,3 +88,29 @@ class UnknownOrderError(BrokerError, LookupError):
 
 class OrderRejectedError(BrokerError):
     """The broker refused an order at hand-off."""
+
+
+class JournalError(HydraError):
+    """The audit journal at ``path`` cannot be trusted or written; ``reason`` says why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"journal {path}: {reason}")
+
+
+class JournalAccountError(JournalError):
+    """A journal written for one account was opened for another."""
+
+    def __init__(self, path: str, expected: str, found: str) -> None:
+        self.expected = expected
+        self.found = found
+        super().__init__(path, f"written for account {found!r}, opened for account {expected!r}")
+
+
+class JournalDamagedError(JournalError):
+    """The journal lost, reordered or changed records; ``line`` names the first (or None)."""
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(path, reason if line is None else f"line {line}: {reason}")

@@ -1,4 +1,4 @@
-"""Test doubles for HYDRA: a fake IB Gateway the real ib_async client can talk to."""
+"""Test doubles for HYDRA: a fake IB Gateway for the real ib_async client, a memory journal."""
 
 from __future__ import annotations
 
@@ -9,5 +9,13 @@ from hydra.testing.fake_gateway import (
     PlacedOrder,
     serve,
 )
+from hydra.testing.memory_journal import MemoryJournal
 
-__all__ = ["DEFAULT_INSTRUMENTS", "FakeIBGateway", "FakeInstrument", "PlacedOrder", "serve"]
+__all__ = [
+    "DEFAULT_INSTRUMENTS",
+    "FakeIBGateway",
+    "FakeInstrument",
+    "MemoryJournal",
+    "PlacedOrder",
+    "serve",
+]
