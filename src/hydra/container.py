@@ -56,7 +56,7 @@ def _limits(*, enabled: bool, **settings: Any) -> OrderLimits | None:
 def _journal_account(broker: SimulatedBroker | BrokerGateway, configured: str) -> str:
     """The account the journal is for: the configured one, checked against the broker's."""
     try:
-        reported: str | None = broker.get_account_summary().account
+        reported: str | None = broker.account().account
     except HydraError:
         reported = None  # e.g. a gateway not connected yet
     if configured.strip() and reported and configured.strip() != reported:

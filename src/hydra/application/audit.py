@@ -52,6 +52,12 @@ class AuditTrail:
         """True when records go to a journal (not only to the log)."""
         return self._journal is not None
 
+    def close(self) -> None:
+        """Close the journal if it can be closed (a file journal flushes and anchors)."""
+        close = getattr(self._journal, "close", None)
+        if callable(close):
+            close()
+
     def subscribe(self, listener: AuditListener) -> Unsubscribe:
         """Receive every record from now on; returns the unsubscribe function."""
         return attach(self._listeners, listener)

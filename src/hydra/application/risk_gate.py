@@ -196,6 +196,15 @@ class RiskGate(Unique):
         """
         return self._audit.subscribe(listener)
 
+    def close(self) -> None:
+        """Stop following the broker and close the journal (call it at shutdown).
+
+        No order passes afterwards: its write-ahead record cannot be written, so it is
+        blocked and the gate halts (in memory; the journal is not reopened for it).
+        """
+        self._unobserve()
+        self._audit.close()
+
     # ------------------------------------------------------------------ prices
     def update_price(
         self, instrument: Instrument | str, price: float, at: datetime | None = None

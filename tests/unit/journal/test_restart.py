@@ -26,15 +26,8 @@ def fresh_gate(path: Path) -> RiskGate:
     gate: RiskGate = built.risk_gate()
     gate.set_trading_state(TradingState.REDUCING, who="ops", why="test")
     gate.set_trading_state(TradingState.ACTIVE, who="ops", why="test")
-    _close(gate)
+    gate.close()
     return gate
-
-
-def _close(gate: RiskGate) -> None:
-    """Close the gate's journal (the container leaves it open for the process's life)."""
-    journal = gate._journal
-    assert isinstance(journal, JsonlJournal)
-    journal.close()
 
 
 def test_an_intact_journal_restores_active_with_the_sim_account(tmp_path: Path) -> None:
