@@ -17,6 +17,8 @@ import pytest
 
 from hydra.testing import FakeIBGateway
 
+from .ib_async_kit import Clients
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
@@ -79,3 +81,13 @@ async def fake_gateway() -> AsyncIterator[FakeIBGateway]:
         yield gateway
     finally:
         await gateway.stop()
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[Clients]:
+    """Real ib_async clients, disconnected after the test."""
+    registry = Clients()
+    try:
+        yield registry
+    finally:
+        await registry.close()

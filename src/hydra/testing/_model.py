@@ -103,6 +103,9 @@ class OrderRecord:
     last_fill_price: float = 0.0
     completed_time: str = ""
     completed_status: str = ""
+    # Placed from outside the API clients' view (TWS or another client, via
+    # FakeIBGateway.inject_foreign_order): its updates go to every connection.
+    foreign: bool = False
 
     @property
     def remaining(self) -> float:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import math
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -141,9 +142,12 @@ class FakeIBGateway:
             market orders until :meth:`set_price` gives them one.
         cash: Starting cash balance.
         next_order_id: The first nextValidId sent to clients.
+        position_delay: Seconds between a fill and its position/account messages
+            (0 sends them in the same write as the fill); see :attr:`position_delay`.
 
     Raises:
-        ValueError: Two instruments share a symbol or con_id.
+        ValueError: Two instruments share a symbol or con_id, or ``position_delay`` is
+            negative or not finite.
         KeyError: ``prices`` names a symbol that is not an instrument.
 
     Attributes:
@@ -165,6 +169,7 @@ class FakeIBGateway:
         prices: Mapping[str, float] | None = None,
         cash: float = 100_000.0,
         next_order_id: int = 1,
+        position_delay: float = 0.0,
     ) -> None:
         self.host = host
         self.port = port
@@ -193,6 +198,11 @@ class FakeIBGateway:
         self._executions: list[ExecutionRecord] = []
         self._book = PositionBook.empty()
         self._reject_rule: Callable[[PlacedOrder], str | None] | None = None
+        self._position_delay = 0.0
+        self.position_delay = position_delay
+        self._delayed: set[asyncio.TimerHandle] = set()
+        # TWS's own orders reach API clients with negative order ids (never a client's id).
+        self._tws_order_ids = itertools.count(-1, -1)
 
         self._server: asyncio.Server | None = None
         self._sessions: set[_Session] = set()
@@ -203,7 +213,7 @@ class FakeIBGateway:
             wire.IN_PLACE_ORDER: self._on_place_order,
             wire.IN_CANCEL_ORDER: self._on_cancel_order,
             wire.IN_REQ_OPEN_ORDERS: self._on_req_open_orders,
-            wire.IN_REQ_ALL_OPEN_ORDERS: self._on_req_open_orders,
+            wire.IN_REQ_ALL_OPEN_ORDERS: self._on_req_all_open_orders,
             wire.IN_REQ_COMPLETED_ORDERS: self._on_req_completed_orders,
             wire.IN_REQ_ACCOUNT_UPDATES: self._on_req_account_updates,
             wire.IN_REQ_ACCOUNT_UPDATES_MULTI: self._on_req_account_updates_multi,
@@ -237,6 +247,9 @@ class FakeIBGateway:
 
     async def stop(self) -> None:
         """Drop every connection, stop listening and release :meth:`serve_forever`."""
+        for handle in self._delayed:
+            handle.cancel()
+        self._delayed.clear()
         await self.kill()
         self._stopped.set()
 
@@ -319,6 +332,98 @@ class FakeIBGateway:
         # A fill already pushed fresh account values; otherwise a held position's mark moved.
         if not filled_any and self._book.position(symbol)[0] != 0.0:
             self._push_account_updates([inst])
+
+    @property
+    def position_delay(self) -> float:
+        """Seconds between a fill and the position and account messages it causes.
+
+        0 (the default) sends them right after the fill, in the same write. A positive
+        delay lets a test watch a client between the two, as on a busy real gateway.
+        Changeable at any time; applies to later fills.
+
+        Raises:
+            ValueError: On assignment of a negative or non-finite number.
+        """
+        return self._position_delay
+
+    @position_delay.setter
+    def position_delay(self, seconds: float) -> None:
+        if not math.isfinite(seconds) or seconds < 0:
+            msg = f"position_delay must be a finite number of seconds >= 0, not {seconds!r}"
+            raise ValueError(msg)
+        self._position_delay = float(seconds)
+
+    def inject_foreign_order(
+        self,
+        symbol: str,
+        action: str,
+        quantity: float,
+        *,
+        order_type: str = "LMT",
+        limit_price: float | None = None,
+        client_id: int = 0,
+        order_id: int | None = None,
+    ) -> int:
+        """Make an order appear as if placed by TWS (client id 0) or another API client.
+
+        Every connected client gets its openOrder and orderStatus at once, and every later
+        update of it (fill, cancel). It then behaves like any order: it fills against the
+        reference price, shows in reqAllOpenOrders (and in reqOpenOrders of ``client_id``),
+        and reqGlobalCancel cancels it.
+
+        Args:
+            symbol: One of the gateway's instruments.
+            action: ``"BUY"`` or ``"SELL"``.
+            quantity: Positive quantity.
+            order_type: ``"MKT"`` or ``"LMT"``.
+            limit_price: Required for a limit order.
+            client_id: 0 for a TWS order, or the id of another API client.
+            order_id: The order id to report; by default a negative id for a TWS order
+                (as TWS reports its own orders) and the next valid id otherwise.
+
+        Returns:
+            The order id reported to clients.
+
+        Raises:
+            KeyError: Unknown symbol.
+            ValueError: The order is invalid (action, quantity, type or limit price), or a
+                live order of ``client_id`` already has ``order_id``.
+        """
+        inst = self._instrument(symbol)
+        if order_id is None:
+            if client_id == 0:
+                order_id = next(self._tws_order_ids)
+            else:
+                order_id = self._next_order_id
+                self._next_order_id += 1
+        placed = PlacedOrder(
+            order_id, client_id, symbol, action, float(quantity), order_type, limit_price, "DAY"
+        )
+        problem = self._validation_error(placed)
+        if problem is not None:
+            raise ValueError(problem)
+        if (client_id, order_id) in self._orders:
+            msg = f"client {client_id} already has an order {order_id}"
+            raise ValueError(msg)
+        order = OrderRecord(
+            client_id=client_id,
+            order_id=order_id,
+            perm_id=next(self._perm_ids),
+            instrument=inst,
+            action=action,
+            quantity=float(quantity),
+            order_type=order_type,
+            limit_price=limit_price,
+            tif="DAY",
+            account=self.account,
+            order_ref="",
+            status="Submitted",
+            foreign=True,
+        )
+        self._orders[(client_id, order_id)] = order
+        self._send_order_update(order)
+        self._try_fill(order)
+        return order_id
 
     def price(self, symbol: str) -> float | None:
         """Return the reference price of a symbol, or ``None`` when it has none."""
@@ -464,9 +569,14 @@ class FakeIBGateway:
                 return session
         return None
 
-    def _send_to_client(self, client_id: int, *messages: list[str]) -> None:
-        session = self._session_for(client_id)
-        if session is not None:
+    def _send_about(self, order: OrderRecord, *messages: list[str]) -> None:
+        """Send order messages to the client that placed it; a foreign order's to everyone."""
+        if order.foreign:
+            targets = [s for s in self._sessions if s.live]
+        else:
+            session = self._session_for(order.client_id)
+            targets = [] if session is None else [session]
+        for session in targets:
             for fields in messages:
                 session.send(fields)
 
@@ -660,8 +770,8 @@ class FakeIBGateway:
         order.completed_status = f"Rejected: {reason}"
         # Only the error, no orderStatus: ib_async then marks the trade Cancelled and keeps
         # the error text in trade.log, which is what it does with a real 201.
-        self._send_to_client(
-            order.client_id, wire.error(order.order_id, 201, f"Order rejected - reason:{reason}")
+        self._send_about(
+            order, wire.error(order.order_id, 201, f"Order rejected - reason:{reason}")
         )
 
     def _modify(self, session: _Session, order: OrderRecord, placed: PlacedOrder) -> None:
@@ -685,9 +795,7 @@ class FakeIBGateway:
     def _send_order_update(self, order: OrderRecord) -> None:
         inst = order.instrument
         if inst is not None:
-            self._send_to_client(
-                order.client_id, wire.open_order(order, inst), wire.order_status(order)
-            )
+            self._send_about(order, wire.open_order(order, inst), wire.order_status(order))
 
     def _try_fill(self, order: OrderRecord) -> bool:
         inst = order.instrument
@@ -743,13 +851,23 @@ class FakeIBGateway:
         self._executions.append(execution)
         # Commission before the Filled status: a client awaiting the trade's filledEvent
         # then already finds the commission on the fill.
-        self._send_to_client(
-            order.client_id,
+        self._send_about(
+            order,
             wire.exec_details(-1, execution),
             wire.commission_report(execution),
             wire.order_status(order),
             wire.open_order(order, inst),
         )
+        if self._position_delay > 0:
+            # A real gateway sends positions on their own schedule; tests of the gap between
+            # a fill and its position message set position_delay.
+            loop = asyncio.get_running_loop()
+            self._delayed = {h for h in self._delayed if h.when() > loop.time()}
+            self._delayed.add(loop.call_later(self._position_delay, self._push_after_fill, inst))
+        else:
+            self._push_after_fill(inst)
+
+    def _push_after_fill(self, inst: FakeInstrument) -> None:
         self._push_position(inst)
         self._push_account_updates([inst])
 
@@ -785,15 +903,22 @@ class FakeIBGateway:
         order.completed_status = "Cancelled by Trader"
         # Status first so the trade carries final filled/remaining figures when the 202
         # (which ib_async logs as an error) arrives for an already-done trade.
-        self._send_to_client(
-            order.client_id,
+        self._send_about(
+            order,
             wire.order_status(order),
             wire.error(order.order_id, 202, "Order Canceled - reason:"),
         )
 
     def _on_req_open_orders(self, session: _Session, fields: list[str]) -> None:
+        # reqOpenOrders: only this client's orders (client 0 also sees TWS's, which are its own).
+        self._send_open_orders(session, lambda order: order.client_id == session.client_id)
+
+    def _on_req_all_open_orders(self, session: _Session, fields: list[str]) -> None:
+        self._send_open_orders(session, lambda order: True)
+
+    def _send_open_orders(self, session: _Session, wanted: Callable[[OrderRecord], bool]) -> None:
         for order in self._orders.values():
-            if order.is_open and order.instrument is not None:
+            if order.is_open and order.instrument is not None and wanted(order):
                 session.send(wire.open_order(order, order.instrument))
                 session.send(wire.order_status(order))
         session.send(wire.open_order_end())
