@@ -47,7 +47,7 @@ from hydra.domain import (
     UnknownOrderError,
     system_clock,
 )
-from hydra.domain._validate import non_negative, positive
+from hydra.domain._validate import finite, non_negative, positive
 
 if TYPE_CHECKING:
     from hydra.application import BrokerObserver, BrokerPort, OrderListener, Unsubscribe
@@ -485,6 +485,19 @@ class SimulatedBroker(Unique):
         if count is None:
             self._held_reports = None
         return delivered
+
+    def book_external_trade(self, symbol: str, quantity: float, price: float) -> None:
+        """Fault: a trade no order event reports; only the position message tells of it.
+
+        Like a manual trade or a correction booked at the broker.
+        """
+        if symbol not in self._instruments:
+            raise InvalidInputError("symbol", "is not an instrument this simulator knows", symbol)
+        signed = finite("quantity", quantity)
+        multiplier = self._instruments[symbol].multiplier
+        self._book(symbol, signed, positive("price", price), multiplier)
+        self._cash -= signed * price * multiplier
+        self._report_position(symbol)
 
     def inject_foreign_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Fault: an order placed at the broker by someone else (another client, TWS).

@@ -1,0 +1,54 @@
+"""A fed price cannot switch the price checks off."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from hydra.adapters.sim import SimulatedBroker
+from hydra.application import PriceRefusedError, RiskGate
+from hydra.domain import CircuitBreakerManager, Instrument, ManualClock, OrderRequest, Side
+from hydra.testing import MemoryJournal
+
+AAPL = Instrument("AAPL", con_id=265598)
+
+
+async def test_a_far_fed_price_is_refused_audited_and_never_preferred(clock: ManualClock) -> None:
+    """2.00 fed a second fresher than the broker's 200.00 is refused; 10,000 AAPL stay blocked."""
+    broker = SimulatedBroker(clock=clock, cash=1_000_000_000.0)
+    await broker.connect()
+    journal = MemoryJournal()
+    gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock, journal=journal)
+    clock.advance(timedelta(seconds=1))
+    with pytest.raises(PriceRefusedError, match="away from the broker's reference 200"):
+        gate.update_price("AAPL", 2.00)
+    (refused,) = journal.of_kind("price")
+    assert (refused["event"], refused["symbol"], refused["price"]) == ("price.refused", "AAPL", 2.0)
+    decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 10_000))
+    assert "max_notional" in decision.triggered  # valued at the broker's 200, not at 2
+
+
+async def test_a_fed_price_inside_the_collar_is_used_when_fresher(clock: ManualClock) -> None:
+    """A fresher fed price within the collar of the broker's counts for the checks."""
+    broker = SimulatedBroker(clock=clock)
+    await broker.connect()
+    gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock)
+    clock.advance(timedelta(seconds=1))
+    gate.update_price("AAPL", 204.0)
+    decision = gate.submit_with_decision(AAPL, OrderRequest.limit(Side.BUY, 10, 213.0))
+    # 213 is 4.4 % above the fed 204 (inside the 5 % collar) but 6.5 % above 200.
+    assert decision.allowed, decision.reasons
+
+
+async def test_a_broker_price_that_moves_away_overrides_an_earlier_fed_price(
+    clock: ManualClock,
+) -> None:
+    """When the broker's price later moves beyond the collar, its price counts, not the fed one."""
+    broker = SimulatedBroker(clock=clock)
+    await broker.connect()
+    gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock)
+    gate.update_price("AAPL", 201.0, at=clock() + timedelta(seconds=1))
+    broker.set_price("AAPL", 150.0)  # older stamp than the fed price, but far away
+    decision = gate.submit_with_decision(AAPL, OrderRequest.limit(Side.BUY, 10, 200.0))
+    assert "price_collar" in decision.triggered
