@@ -3,8 +3,9 @@
 ``build_container()`` reads the TOML file and ``HYDRA_*`` environment (``hydra.settings``),
 and the ``Container`` selects the adapter by ``broker.mode``: ``sim`` (the default),
 ``paper`` (BrokerGateway, live ports refused) or ``live`` (BrokerGateway with the explicit
-two-part opt-in, checked at start-up). Tests and embedding hosts override providers
-instead of patching.
+two-part opt-in, checked at start-up). ``control_server`` serves the operator's control
+API over the gate (``[control]``). Tests and embedding hosts override providers instead
+of patching.
 """
 
 from __future__ import annotations
@@ -17,8 +18,16 @@ from typing import Any
 import structlog
 from dependency_injector import containers, providers
 
+from hydra.adapters.control import ControlConfig, ControlServer
 from hydra.adapters.ib import LIVE_CONFIRMATION, LIVE_PORTS, BrokerGateway
-from hydra.adapters.journal import FsyncPolicy, JsonlJournal, read_journal
+from hydra.adapters.journal import (
+    CountingJournal,
+    FsyncPolicy,
+    JournalContents,
+    JsonlJournal,
+    read_journal,
+    tail_journal,
+)
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
@@ -34,7 +43,7 @@ from hydra.domain import (
 )
 from hydra.settings import Settings, load_settings
 
-__all__ = ["Container", "build_container", "container_for"]
+__all__ = ["Container", "OpenedJournal", "build_container", "container_for"]
 
 _log = structlog.get_logger("hydra.container")
 
@@ -52,49 +61,72 @@ def _limits(*, enabled: bool, **settings: Any) -> OrderLimits | None:
     return OrderLimits(**settings) if enabled else None
 
 
+class OpenedJournal:
+    """The journal file as the gate found it (read first), then opened for appending.
+
+    ``journal`` counts failed appends (``failures``), which the control server exports.
+    """
+
+    def __init__(self, path: str, fsync: FsyncPolicy) -> None:
+        self.path = path
+        try:
+            self.previous: JournalContents = read_journal(path)
+            self.journal = CountingJournal(JsonlJournal(path, fsync))
+        except IsADirectoryError:
+            raise ConfigError("journal.path", f"{path} is a directory, not a file") from None
+        except OSError as exc:
+            raise ConfigError("journal.path", f"cannot open {path}: {exc.strerror}") from None
+
+    @property
+    def failures(self) -> int:
+        """Appends that failed since the journal was opened."""
+        return self.journal.failures
+
+    def close(self) -> None:
+        """Sync and close the file."""
+        inner = self.journal.inner
+        if isinstance(inner, JsonlJournal):
+            inner.close()
+
+
 def _risk_gate(
     *,
     broker: SimulatedBroker | BrokerGateway,
     breakers: CircuitBreakerManager,
     limits: OrderLimits | None,
     clock: Clock,
-    journal_path: str,
-    fsync: FsyncPolicy,
+    opened: OpenedJournal,
     derive_inputs: bool,
     history: int,
     config_version: str,
 ) -> RiskGate:
     """Build the gate, with its journal; replay the journal first so memory survives."""
-    journal: JsonlJournal | None = None
-    previous = None
-    if journal_path:
-        previous = read_journal(journal_path)
-        journal = JsonlJournal(journal_path, fsync)
+    journal = opened
+    previous = opened.previous
+    journal_path = opened.path
     try:
         gate = RiskGate(
             broker,
             breakers,
             limits=limits,
-            journal=journal,
+            journal=opened.journal,
             clock=clock,
             derive_inputs=derive_inputs,
             history=history,
             config_version=config_version,
         )
-        if previous is not None and previous.records:
+        if previous.records:
             gate.restore(previous.records)
     except InvalidInputError as exc:
-        if journal is not None:
-            journal.close()
+        journal.close()
         raise ConfigError(
             "journal.path" if exc.field.startswith("journal") else exc.field,
             f"{exc.field}: {exc.reason}",
         ) from None
     except BaseException:
-        if journal is not None:
-            journal.close()
+        journal.close()
         raise
-    if previous is not None and (previous.torn_tail is not None or previous.corrupt_lines):
+    if previous.torn_tail is not None or previous.corrupt_lines:
         # A damaged journal may have lost a state change or a trip: fail closed.
         gate.set_trading_state(
             TradingState.HALTED,
@@ -108,8 +140,42 @@ def _risk_gate(
     return gate
 
 
+def _control_server(
+    *,
+    gate: RiskGate,
+    opened: OpenedJournal,
+    enabled: bool,
+    host: str,
+    port: int,
+    token_file: str,
+    tls_cert: str,
+    tls_key: str,
+    max_body: int,
+) -> ControlServer:
+    if not enabled:
+        raise ConfigError(
+            "control.enabled",
+            "the control server is off; set [control] enabled = true (or HYDRA_CONTROL_ENABLED=1)",
+        )
+    config = ControlConfig(
+        token_file=token_file,
+        host=host,
+        port=port,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        max_body=max_body,
+    )
+    path = opened.path
+    return ControlServer(
+        gate,
+        config,
+        journal_tail=lambda count: tail_journal(path, count),
+        journal_failures=lambda: opened.failures,
+    )
+
+
 class Container(containers.DeclarativeContainer):
-    """Providers for the clock, breakers, broker adapter and RiskGate."""
+    """Providers for the clock, breakers, broker adapter, RiskGate and control server."""
 
     config = providers.Configuration(strict=True)
     clock = providers.Object(system_clock)
@@ -172,17 +238,31 @@ class Container(containers.DeclarativeContainer):
     )
     config_version = providers.Object("")
 
+    journal = providers.Singleton(
+        OpenedJournal, path=config.journal.path, fsync=config.journal.fsync
+    )
     risk_gate = providers.Singleton(
         _risk_gate,
         broker=broker,
         breakers=breakers,
         limits=limits,
         clock=clock,
-        journal_path=config.journal.path,
-        fsync=config.journal.fsync,
+        opened=journal,
         derive_inputs=config.gate.derive_inputs,
         history=config.gate.history,
         config_version=config_version,
+    )
+    control_server = providers.Singleton(
+        _control_server,
+        gate=risk_gate,
+        opened=journal,
+        enabled=config.control.enabled,
+        host=config.control.host,
+        port=config.control.port,
+        token_file=config.control.token_file,
+        tls_cert=config.control.tls_cert,
+        tls_key=config.control.tls_key,
+        max_body=config.control.max_body,
     )
 
 

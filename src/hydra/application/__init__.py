@@ -5,6 +5,7 @@ from __future__ import annotations
 from hydra.application.orders import OrderHandle
 from hydra.application.ports import AuditJournal, BrokerPort, OrderListener, Unsubscribe
 from hydra.application.risk_gate import (
+    AuditListener,
     BreakersView,
     BrokerView,
     GateStatus,
@@ -17,6 +18,7 @@ from hydra.application.risk_gate import (
 
 __all__ = [
     "AuditJournal",
+    "AuditListener",
     "BreakersView",
     "BrokerPort",
     "BrokerView",

@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from hydra.application.capability import SubmitCapability, SubmittingBroker
 
 __all__ = [
+    "AuditListener",
     "BreakersView",
     "BrokerView",
     "GateStatus",
@@ -70,6 +72,9 @@ _log = structlog.get_logger("hydra.gate")
 _INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
 _NO_INPUTS = (None, None, None, None, None)
 _CLOCK_SKEW_S = 1.0
+
+AuditListener = Callable[[Mapping[str, Any]], None]
+"""Receives every audit record the gate produces (see ``RiskGate.subscribe``)."""
 
 
 class OrderDecision(NamedTuple):
@@ -255,6 +260,7 @@ class RiskGate:
         self._session_end: datetime | None = None
         self._peak: float | None = None
         self._last_realized: float | None = None
+        self._listeners: list[AuditListener] = []
 
     # ------------------------------------------------------------------ views
     @property
@@ -294,6 +300,20 @@ class RiskGate:
             self._session_equity,
             self._peak,
         )
+
+    def subscribe(self, listener: AuditListener) -> Callable[[], None]:
+        """Call ``listener`` with every audit record the gate produces; returns unsubscribe.
+
+        The record is the dict that goes to the journal (also when there is no journal).
+        A listener that raises is logged and never blocks trading.
+        """
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
 
     # ------------------------------------------------------------------ prices
     def update_price(
@@ -367,6 +387,7 @@ class RiskGate:
 
         Synchronous on purpose: nothing yields between the checks and the hand-off.
         """
+        started = time.perf_counter()
         self._seq += 1
         seq = self._seq
         now = self._clock()
@@ -377,7 +398,7 @@ class RiskGate:
         valid_order = order if isinstance(order, OrderRequest) else None
         if reasons:
             decision = self._decision(seq, now, symbol, valid_order, reasons, inputs, None)
-            self._record_decision(decision, contract, caller)
+            self._record_decision(decision, contract, caller, started=started)
             return decision
         assert isinstance(contract, Instrument)  # noqa: S101  (_judge proved it)
         assert valid_order is not None  # noqa: S101
@@ -387,14 +408,14 @@ class RiskGate:
             error = f"{type(exc).__name__}: {exc}"
             failure = Reason("broker.error", "broker_error", error)
             decision = self._decision(seq, now, symbol, valid_order, (failure,), inputs, None)
-            self._record_decision(decision, contract, caller, error=error)
+            self._record_decision(decision, contract, caller, error=error, started=started)
             if isinstance(exc, BrokerError):
                 raise
             raise BrokerError(f"broker failed to take the order: {exc!r}") from exc
         if self._limits is not None:
             self._limits.record_sent(contract, valid_order, now)
         decision = self._decision(seq, now, symbol, valid_order, (), inputs, handle)
-        self._record_decision(decision, contract, caller)
+        self._record_decision(decision, contract, caller, started=started)
         return decision
 
     async def cancel(self, handle: OrderHandle) -> None:
@@ -725,6 +746,7 @@ class RiskGate:
         kind: str = "decision",
         who: str = "",
         error: str = "",
+        started: float | None = None,
     ) -> None:
         """One audit record: a compact structlog event, the full record in the journal.
 
@@ -755,7 +777,7 @@ class RiskGate:
                 triggered=triggered,
                 reasons=[r.message for r in decision.reasons],
             )
-        if self._journal is None:
+        if self._journal is None and not self._listeners:
             return
         record = {
             "kind": kind,
@@ -781,6 +803,8 @@ class RiskGate:
             record["who"] = who
         if error:
             record["error"] = error
+        if started is not None:
+            record["latency_s"] = time.perf_counter() - started
         self._append(record)
 
     def _audit_trips(self) -> None:
@@ -810,18 +834,23 @@ class RiskGate:
             _log.warning(event, **fields)
         else:
             _log.info(event, **fields)
-        if self._journal is not None:
+        if self._journal is not None or self._listeners:
             self._append(
                 {"kind": kind, "event": event, "config_version": self._config_version, **fields}
             )
 
     def _append(self, record: dict[str, Any]) -> None:
-        """Append to the journal; a journal that cannot be written halts trading."""
-        assert self._journal is not None  # noqa: S101  (callers check)
-        try:
-            self._journal.append(record)
-        except Exception as exc:  # noqa: BLE001  (fail closed below, never lose it silently)
-            self._journal_failed(record, exc)
+        """Append to the journal (a journal that cannot be written halts trading), notify."""
+        if self._journal is not None:
+            try:
+                self._journal.append(record)
+            except Exception as exc:  # noqa: BLE001  (fail closed below, never lose it silently)
+                self._journal_failed(record, exc)
+        for listener in tuple(self._listeners):
+            try:
+                listener(record)
+            except Exception as exc:  # noqa: BLE001  (a listener never blocks trading)
+                _log.error("gate.listener_failed", error=f"{type(exc).__name__}: {exc}")
 
     def _journal_failed(self, record: Mapping[str, Any], exc: Exception) -> None:
         """No audit trail, no trading: HALT (the record itself still went to the log)."""

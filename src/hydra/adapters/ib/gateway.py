@@ -542,6 +542,11 @@ class BrokerGateway:
             )
         self.ib.cancelOrder(known.trade.order)
 
+    async def cancel_all_orders(self) -> None:
+        """IB's global cancel: every open order of the account, whichever client placed it."""
+        self._require_connected("cancel all orders")
+        self.ib.reqGlobalCancel()  # type: ignore[no-untyped-call]
+
     def _place(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         self._require_connected("submit")
         ib_contract = self._ib_contracts.get(contract)
