@@ -16,11 +16,12 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from hydra.adapters.control import ControlServer
 from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import read_journal
 from hydra.application import replay_journal
 from hydra.container import Container, build_container
-from hydra.demo import DEFAULT_DEMO_JOURNAL, MIN_ORDERS, DemoReport, run_demo
+from hydra.demo import DEFAULT_DEMO_JOURNAL, MIN_ORDERS, DemoReport, run_demo, serve_demo
 from hydra.domain import (
     CircuitBreakerManager,
     ClientRole,
@@ -101,12 +102,29 @@ _breaker_table = breaker_table
 
 
 async def _demo(args: argparse.Namespace) -> int:
+    if args.serve:
+        await serve_demo(
+            seed=args.seed, journal=args.journal, port=args.port, on_ready=_print_console
+        )
+        print("hydra demo: stopped", file=sys.stderr)
+        return 0
     report = await run_demo(seed=args.seed, orders=args.orders, journal=args.journal)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:
         _print_demo(report)
     return 0
+
+
+def _print_console(server: ControlServer) -> None:
+    print(
+        f"HYDRA demo trading on the simulator; control server {server.url}\n"
+        f"  web console:  {server.url}/  (paste the token from the file below)\n"
+        f"  token file:   {server.token_file}\n"
+        f"  from another terminal:  uv run hydra status   |   uv run hydra halt --reason ...\n"
+        "  Ctrl-C (or SIGTERM) stops it.",
+        flush=True,
+    )
 
 
 # ---------------------------------------------------------------------------- gateway reads
@@ -308,6 +326,14 @@ def _parser() -> argparse.ArgumentParser:
         help=f"audit journal file, recreated each run (default {DEFAULT_DEMO_JOURNAL})",
     )
     demo.add_argument("--json", action="store_true", help="machine-readable output")
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="keep trading with the control server up until Ctrl-C (see hydra status)",
+    )
+    demo.add_argument(
+        "--port", type=_port, default=8470, help="control server port with --serve (default 8470)"
+    )
 
     control = control_parent()
     audited = who_why_parent()
