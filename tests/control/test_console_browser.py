@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Dialog, async_playwright
+from playwright.async_api import Dialog, async_playwright, expect
 
 from hydra.adapters.journal import read_journal
 from hydra.domain import Instrument, OrderRequest, Side, TradingState
@@ -30,9 +30,7 @@ async def test_console_streams_decisions_and_halt_blocks_the_next_order(
             await page.fill("#token", running.token)
             await page.click("#connect")
             await page.wait_for_selector("#console:not([hidden])")
-            await page.wait_for_function(
-                "document.getElementById('state').textContent === 'ACTIVE'"
-            )
+            await expect(page.locator("#state")).to_have_text("ACTIVE")
             for _ in range(50):  # until the page's event stream is connected
                 if running.server._app and running.server._app.hub.streams:
                     break
@@ -51,9 +49,7 @@ async def test_console_streams_decisions_and_halt_blocks_the_next_order(
 
             page.on("dialog", answer)
             await page.click("#halt")
-            await page.wait_for_function(
-                "document.getElementById('state').textContent === 'HALTED'"
-            )
+            await expect(page.locator("#state")).to_have_text("HALTED")
             await page.screenshot(path=str(tmp_path / "console.png"), full_page=True)
         finally:
             await browser.close()
