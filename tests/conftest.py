@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import CircuitBreakerManager, Instrument, ManualClock
+
+
+@pytest.fixture(autouse=True)
+def isolated_state_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test (and every subprocess it starts) keeps per-user state in a temp dir, never ~."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.delenv("HYDRA_STATE_DIR", raising=False)
+    return home / "state" / "hydra"
 
 
 @pytest.fixture

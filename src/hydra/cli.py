@@ -16,11 +16,12 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from hydra.adapters.control import ControlServer
 from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import read_journal
-from hydra.application import RiskGate, replay_journal
+from hydra.application import replay_journal
 from hydra.container import Container, build_container
-from hydra.demo import DEFAULT_DEMO_JOURNAL, MIN_ORDERS, DemoReport, run_demo
+from hydra.demo import DEFAULT_DEMO_JOURNAL, MIN_ORDERS, DemoReport, run_demo, serve_demo
 from hydra.domain import (
     CircuitBreakerManager,
     ClientRole,
@@ -29,30 +30,17 @@ from hydra.domain import (
     InvalidInputError,
 )
 from hydra.logs import configure_logging
+from hydra.operator import (
+    common_parent,
+    control_parent,
+    run_control_command,
+    run_kill,
+    who_why_parent,
+)
+from hydra.render import breaker_table, render_table
 from hydra.testing import serve
 
 __all__ = ["main", "render_table"]
-
-
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Plain-text table with aligned columns."""
-    cells = [[str(h) for h in headers], *[[_cell(v) for v in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return f"{int(value):,}"
-        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:,.2f}"
-    if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value) or "-"
-    return str(value)
 
 
 # ---------------------------------------------------------------------------- demo
@@ -110,20 +98,33 @@ def _print_demo(report: DemoReport) -> None:
     print(f"Audit journal: {report.journal}  (read it: hydra journal {report.journal})")
 
 
-def _breaker_table(rows: list[dict[str, Any]]) -> str:
-    return render_table(
-        ["breaker", "state", "last value", "threshold", "since"],
-        [[b["name"], b["state"], b["value"], b["threshold"], b["since"]] for b in rows],
-    )
+_breaker_table = breaker_table
 
 
 async def _demo(args: argparse.Namespace) -> int:
+    if args.serve:
+        await serve_demo(
+            seed=args.seed, journal=args.journal, port=args.port, on_ready=_print_console
+        )
+        print("hydra demo: stopped", file=sys.stderr)
+        return 0
     report = await run_demo(seed=args.seed, orders=args.orders, journal=args.journal)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:
         _print_demo(report)
     return 0
+
+
+def _print_console(server: ControlServer) -> None:
+    print(
+        f"HYDRA demo trading on the simulator; control server {server.url}\n"
+        f"  web console:  {server.url}/  (paste the token from the file below)\n"
+        f"  token file:   {server.token_file}\n"
+        f"  from another terminal:  uv run hydra status   |   uv run hydra halt --reason ...\n"
+        "  Ctrl-C (or SIGTERM) stops it.",
+        flush=True,
+    )
 
 
 # ---------------------------------------------------------------------------- gateway reads
@@ -230,37 +231,6 @@ async def _read(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _kill(args: argparse.Namespace) -> int:
-    """Kill switch from the shell: connect as the trading client, HALT, cancel, (flatten)."""
-    container = build_container(args.config)
-    gateway = _gateway_for(container, args, ClientRole.TRADING, market_data=False)
-    await gateway.connect()
-    try:
-        container.broker.override(gateway)
-        if args.journal is not None:
-            container.config.journal.path.from_value(args.journal)
-        gate: RiskGate = container.risk_gate()
-        report = await gate.kill_switch(who=args.who, why=args.reason, flatten=args.flatten)
-        data = {
-            "trading_state": gate.trading_state.value,
-            "cancelled": list(report.cancelled),
-            "failed": [list(item) for item in report.failed],
-            "flattened": [h.order_id for h in report.flattened],
-            "not_flattened": [list(item) for item in report.not_flattened],
-        }
-    finally:
-        await gateway.disconnect()
-    if args.json:
-        print(json.dumps(data, indent=2))
-    else:
-        print(
-            f"Trading {data['trading_state']}. Cancelled: {data['cancelled'] or 'none'}. "
-            f"Failed: {data['failed'] or 'none'}. Flattening orders: {data['flattened'] or 'none'}."
-            f" Not flattened: {data['not_flattened'] or 'none'}."
-        )
-    return 1 if report.failed else 0
-
-
 async def _journal(args: argparse.Namespace) -> int:
     path = args.path or build_container(args.config).config.journal.path()
     if not path:
@@ -314,6 +284,23 @@ async def _journal(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _status(args: argparse.Namespace) -> int:
+    """The trader's status from its control server; a gateway's with --host/--port."""
+    if args.host is not None or args.port is not None:
+        return await _read(args)
+    return await run_control_command(args)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (1-65535)")
+    return value
+
+
 async def _fake_gateway(args: argparse.Namespace) -> int:
     print(f"fake IB Gateway listening on {args.host}:{args.port} (Ctrl-C stops)", file=sys.stderr)
     await serve(args.host, args.port)
@@ -341,35 +328,60 @@ def _parser() -> argparse.ArgumentParser:
         help=f"audit journal file, recreated each run (default {DEFAULT_DEMO_JOURNAL})",
     )
     demo.add_argument("--json", action="store_true", help="machine-readable output")
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="keep trading with the control server up until Ctrl-C (see hydra status)",
+    )
+    demo.add_argument(
+        "--port", type=_port, default=8470, help="control server port with --serve (default 8470)"
+    )
 
+    control = control_parent()
+    audited = who_why_parent()
+    common = common_parent()
     for name, text in (
-        ("status", "connection and account summary of a gateway"),
+        ("status", "the running trader's state (control server); with --host/--port a gateway's"),
         ("positions", "positions at a gateway"),
         ("breakers", "circuit breaker thresholds and states, with the account's equity"),
     ):
-        read = commands.add_parser(name, help=f"{text} (client id 3, read-only)")
+        if name == "status":
+            read = commands.add_parser(name, help=text, parents=[control])
+        else:
+            read = commands.add_parser(
+                name, help=f"{text} (client id 3, read-only)", parents=[common]
+            )
         read.add_argument("--host", default=None, help="gateway host (default from config)")
         read.add_argument(
-            "--port", type=int, default=None, help="gateway port (default from config: 4002)"
+            "--port", type=_port, default=None, help="gateway port (default from config: 4002)"
         )
-        read.add_argument("--timeout", type=float, default=5.0, help="connect timeout, seconds")
-        read.add_argument("--config", default=None, help="TOML config file (or $HYDRA_CONFIG)")
-        read.add_argument("--json", action="store_true", help="machine-readable output")
         if name == "breakers":
             read.add_argument("--journal", default=None, help="journal to restore state from")
 
-    kill = commands.add_parser(
-        "kill", help="kill switch: HALT, cancel every open order (trading client id 1)"
+    for name, text in (
+        ("halt", "HALT the running trader: no order passes"),
+        ("reduce", "REDUCING: only orders that shrink a position pass"),
+        ("resume", "back to ACTIVE"),
+    ):
+        commands.add_parser(
+            name, help=f"{text} (via its control server)", parents=[control, audited]
+        )
+    reset = commands.add_parser(
+        "reset-breaker",
+        help="re-arm a latched breaker (via the control server)",
+        parents=[control, audited],
     )
-    kill.add_argument("--reason", required=True, help="why (recorded in the audit journal)")
-    kill.add_argument("--who", default="cli", help="who pulls the switch (default cli)")
+    reset.add_argument("name", help="daily_loss, drawdown, position_size or trade_loss")
+    kill = commands.add_parser(
+        "kill",
+        help="kill switch: HALT and cancel every order via the control server; if the trader "
+        "does not answer, IB's global cancel as the emergency client",
+        parents=[control, audited],
+    )
     kill.add_argument("--flatten", action="store_true", help="also close every position")
-    kill.add_argument("--host", default=None, help="gateway host (default from config)")
-    kill.add_argument("--port", type=int, default=None, help="gateway port (default 4002)")
-    kill.add_argument("--timeout", type=float, default=5.0, help="connect timeout, seconds")
-    kill.add_argument("--config", default=None, help="TOML config file (or $HYDRA_CONFIG)")
-    kill.add_argument("--journal", default=None, help="audit journal (default from config)")
-    kill.add_argument("--json", action="store_true", help="machine-readable output")
+    kill.add_argument("--host", default=None, help="gateway host for the fallback (default config)")
+    kill.add_argument("--port", type=_port, default=None, help="gateway port for the fallback")
+    kill.add_argument("--journal", default=None, help="journal for the fallback's HALT record")
 
     journal = commands.add_parser("journal", help="read the audit journal as a table")
     journal.add_argument("path", nargs="?", default=None, help="journal file (default config)")
@@ -382,16 +394,20 @@ def _parser() -> argparse.ArgumentParser:
 
     fake = commands.add_parser("fake-gateway", help="serve a fake IB Gateway for dry runs")
     fake.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
-    fake.add_argument("--port", type=int, default=4002, help="port (default 4002)")
+    fake.add_argument("--port", type=_port, default=4002, help="port (default 4002)")
     return parser
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "demo": _demo,
-    "status": _read,
+    "status": _status,
     "positions": _read,
     "breakers": _read,
-    "kill": _kill,
+    "kill": run_kill,
+    "halt": run_control_command,
+    "reduce": run_control_command,
+    "resume": run_control_command,
+    "reset-breaker": run_control_command,
     "journal": _journal,
     "fake-gateway": _fake_gateway,
 }

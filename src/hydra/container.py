@@ -3,8 +3,9 @@
 ``build_container()`` reads the TOML file and ``HYDRA_*`` environment (``hydra.settings``),
 and the ``Container`` selects the adapter by ``broker.mode``: ``sim`` (the default),
 ``paper`` (BrokerGateway, live ports refused) or ``live`` (BrokerGateway with the explicit
-two-part opt-in, checked at start-up). Tests and embedding hosts override providers
-instead of patching.
+two-part opt-in, checked at start-up). ``control_server`` serves the operator's control
+API over the gate (``[control]``). Tests and embedding hosts override providers instead
+of patching.
 """
 
 from __future__ import annotations
@@ -17,8 +18,16 @@ from typing import Any
 import structlog
 from dependency_injector import containers, providers
 
+from hydra.adapters.control import ControlConfig, ControlServer
 from hydra.adapters.ib import LIVE_CONFIRMATION, LIVE_PORTS, BrokerGateway
-from hydra.adapters.journal import FsyncPolicy, JournalContents, JsonlJournal, read_journal
+from hydra.adapters.journal import (
+    CountingJournal,
+    FsyncPolicy,
+    JournalContents,
+    JsonlJournal,
+    read_journal,
+    tail_journal,
+)
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
@@ -35,7 +44,7 @@ from hydra.domain import (
 )
 from hydra.settings import Settings, load_settings
 
-__all__ = ["Container", "build_container", "container_for"]
+__all__ = ["Container", "OpenedJournal", "build_container", "container_for"]
 
 _log = structlog.get_logger("hydra.container")
 
@@ -73,18 +82,6 @@ def _journal_account(broker: SimulatedBroker | BrokerGateway, configured: str) -
     return account
 
 
-def _open_journal(
-    path: str, fsync: FsyncPolicy, account: str, *, new_journal: bool
-) -> tuple[JsonlJournal, JournalContents]:
-    """Open the journal and read what it held (verified); a new journal archives the old."""
-    if new_journal:
-        journal = JsonlJournal(path, fsync, account=account, new_journal=True)
-        return journal, read_journal(path, account)
-    # Read before opening: opening repairs a missing anchor and closes a torn line.
-    previous = read_journal(path, account)
-    return JsonlJournal(path, fsync, account=account), previous
-
-
 def _damage_report(path: str, previous: JournalContents) -> str | None:
     """Why a journal cannot be trusted, or None if it can."""
     if not previous.damaged:
@@ -96,59 +93,121 @@ def _damage_report(path: str, previous: JournalContents) -> str | None:
     )
 
 
+class OpenedJournal:
+    """The journal as the gate found it (read and verified first), then opened to append.
+
+    ``journal`` counts failed appends (``failures``), which the control server exports.
+    ``new_journal`` archives the old journal and anchor and starts a new chain.
+    """
+
+    def __init__(self, path: str, fsync: FsyncPolicy, account: str, *, new_journal: bool) -> None:
+        self.path = path
+        try:
+            if new_journal:
+                inner = JsonlJournal(path, fsync, account=account, new_journal=True)
+                self.previous: JournalContents = read_journal(path, account)
+            else:
+                # Read before opening: opening repairs a missing anchor and a torn line.
+                self.previous = read_journal(path, account)
+                inner = JsonlJournal(path, fsync, account=account)
+        except IsADirectoryError:
+            raise ConfigError("journal.path", f"{path} is a directory, not a file") from None
+        except OSError as exc:
+            raise ConfigError("journal.path", f"cannot open {path}: {exc.strerror}") from None
+        self.journal = CountingJournal(inner)
+
+    @property
+    def failures(self) -> int:
+        """Appends that failed since the journal was opened."""
+        return self.journal.failures
+
+    def close(self) -> None:
+        """Sync, anchor and close the file."""
+        inner = self.journal.inner
+        if isinstance(inner, JsonlJournal):
+            inner.close()
+
+
 def _risk_gate(
     *,
     broker: SimulatedBroker | BrokerGateway,
     breakers: CircuitBreakerManager,
     limits: OrderLimits | None,
     clock: Clock,
-    journal_path: str,
-    fsync: FsyncPolicy,
-    journal_account: str,
-    new_journal: bool,
+    opened: OpenedJournal,
     derive_inputs: bool,
     history: int,
     config_version: str,
 ) -> RiskGate:
     """Build the gate, with its journal; replay the journal first so memory survives."""
-    journal: JsonlJournal | None = None
-    previous = None
-    if journal_path:
-        account = _journal_account(broker, journal_account)
-        journal, previous = _open_journal(journal_path, fsync, account, new_journal=new_journal)
+    journal = opened
+    previous = opened.previous
+    journal_path = opened.path
     try:
         gate = RiskGate(
             broker,
             breakers,
             limits=limits,
-            journal=journal,
+            journal=opened.journal,
             clock=clock,
             derive_inputs=derive_inputs,
             history=history,
             config_version=config_version,
         )
-        if previous is not None and previous.records:
+        if previous.records:
             gate.restore(previous.records)
     except InvalidInputError as exc:
-        if journal is not None:
-            journal.close()
+        journal.close()
         raise ConfigError(
             "journal.path" if exc.field.startswith("journal") else exc.field,
             f"{exc.field}: {exc.reason}",
         ) from None
     except BaseException:
-        if journal is not None:
-            journal.close()
+        journal.close()
         raise
-    damage = _damage_report(journal_path, previous) if previous is not None else None
+    damage = _damage_report(journal_path, previous)
     if damage is not None:
         # A damaged or missing journal may have lost a state change or a trip: fail closed.
         gate.set_trading_state(TradingState.HALTED, who="risk gate", why=damage)
     return gate
 
 
+def _control_server(
+    *,
+    gate: RiskGate,
+    opened: OpenedJournal,
+    enabled: bool,
+    host: str,
+    port: int,
+    token_file: str,
+    tls_cert: str,
+    tls_key: str,
+    max_body: int,
+) -> ControlServer:
+    if not enabled:
+        raise ConfigError(
+            "control.enabled",
+            "the control server is off; set [control] enabled = true (or HYDRA_CONTROL_ENABLED=1)",
+        )
+    config = ControlConfig(
+        token_file=token_file,
+        host=host,
+        port=port,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        max_body=max_body,
+    )
+    path = opened.path
+    return ControlServer(
+        gate,
+        config,
+        journal_tail=lambda count: tail_journal(path, count),
+        journal_failures=lambda: opened.failures,
+    )
+
+
 class Container(containers.DeclarativeContainer):
-    """Providers for the clock, breakers, broker adapter and RiskGate."""
+    """Providers for the clock, breakers, broker adapter, RiskGate and control server."""
 
     config = providers.Configuration(strict=True)
     clock = providers.Object(system_clock)
@@ -212,19 +271,35 @@ class Container(containers.DeclarativeContainer):
     config_version = providers.Object("")
     new_journal = providers.Object(False)  # noqa: FBT003  (override with True to start afresh)
 
+    journal = providers.Singleton(
+        OpenedJournal,
+        path=config.journal.path,
+        fsync=config.journal.fsync,
+        account=providers.Callable(_journal_account, broker, config.journal.account),
+        new_journal=new_journal,
+    )
     risk_gate = providers.Singleton(
         _risk_gate,
         broker=broker,
         breakers=breakers,
         limits=limits,
         clock=clock,
-        journal_path=config.journal.path,
-        fsync=config.journal.fsync,
-        journal_account=config.journal.account,
-        new_journal=new_journal,
+        opened=journal,
         derive_inputs=config.gate.derive_inputs,
         history=config.gate.history,
         config_version=config_version,
+    )
+    control_server = providers.Singleton(
+        _control_server,
+        gate=risk_gate,
+        opened=journal,
+        enabled=config.control.enabled,
+        host=config.control.host,
+        port=config.control.port,
+        token_file=config.control.token_file,
+        tls_cert=config.control.tls_cert,
+        tls_key=config.control.tls_key,
+        max_body=config.control.max_body,
     )
 
 

@@ -7,22 +7,32 @@ a resting order; prices drifting down until the daily-loss breaker trips and lat
 are blocked; then the kill switch, which halts trading and cancels the resting order, and
 one last order that the HALTED state blocks. Every decision goes to the audit journal.
 Deterministic for a given seed.
+
+``serve_demo`` keeps a simulated session trading on the real clock (a few orders a second,
+prices moving, breakers tripping now and then and re-armed by the demo) with the control
+server running, so an operator can watch and act on it from another terminal.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
+import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hydra.adapters.journal import anchor_path
-from hydra.adapters.sim import DEFAULT_INSTRUMENTS, SimulatedBroker
+from hydra.adapters.control import ControlServer
+from hydra.adapters.journal import JsonlJournal, anchor_path, read_journal
+from hydra.adapters.sim import DEFAULT_ACCOUNT, DEFAULT_INSTRUMENTS, SimulatedBroker
 from hydra.application import KillReport, OrderDecision, RiskGate
 from hydra.container import build_container
 from hydra.domain import (
     BreakerStatus,
+    HydraError,
     Instrument,
     InvalidInputError,
     ManualClock,
@@ -31,7 +41,14 @@ from hydra.domain import (
     Side,
 )
 
-__all__ = ["DEFAULT_DEMO_JOURNAL", "MIN_ORDERS", "DemoReport", "DemoRow", "run_demo"]
+__all__ = [
+    "DEFAULT_DEMO_JOURNAL",
+    "MIN_ORDERS",
+    "DemoReport",
+    "DemoRow",
+    "run_demo",
+    "serve_demo",
+]
 
 MIN_ORDERS = 6
 """Fewer orders cannot show a loss building up until the daily-loss breaker trips."""
@@ -122,7 +139,7 @@ async def run_demo(
     gate: RiskGate = container.risk_gate()
     await broker.connect()
     rng = random.Random(seed)  # noqa: S311  (demo data)
-    symbols = [i.symbol for i in DEFAULT_INSTRUMENTS if i.sec_type is SecurityType.STOCK]
+    symbols = list(_STOCKS)
     drift = _TOTAL_DRIFT / (orders - 1)
     report = DemoReport(seed, str(journal_path))
 
@@ -146,11 +163,111 @@ async def run_demo(
     return report
 
 
+_DEMO_MARKER = "demo"
+_STOCKS = tuple(i.symbol for i in DEFAULT_INSTRUMENTS if i.sec_type is SecurityType.STOCK)
+"""The demo trades the simulator's stocks (its ES future would dwarf a 100k account)."""
+
+
 def _fresh_journal(journal: str | Path) -> Path:
+    """Recreate the demo journal, refusing to overwrite one that is not a demo's."""
     path = Path(journal)
-    path.unlink(missing_ok=True)  # a demo is a fresh session, not a restart
-    anchor_path(path).unlink(missing_ok=True)
+    if path.is_dir():
+        raise InvalidInputError("--journal", "is a directory, not a journal file", str(path))
+    if path.exists() and path.stat().st_size:
+        try:
+            records = read_journal(path).records
+        except (HydraError, OSError):
+            records = []
+        if not records or records[0].get("kind") != _DEMO_MARKER:
+            raise InvalidInputError(
+                "--journal",
+                "is not a demo journal (a trader's audit trail?); refusing to overwrite it",
+                str(path),
+            )
+    try:
+        path.unlink(missing_ok=True)  # a demo is a fresh session, not a restart
+        anchor_path(path).unlink(missing_ok=True)
+        with JsonlJournal(path, "never", account=DEFAULT_ACCOUNT) as marker:
+            marker.append({"kind": _DEMO_MARKER, "event": "demo.start"})
+    except OSError as exc:
+        raise InvalidInputError(
+            "--journal", f"cannot write it: {exc.strerror}", str(path)
+        ) from None
     return path
+
+
+async def serve_demo(
+    *,
+    seed: int = 7,
+    journal: str | Path = DEFAULT_DEMO_JOURNAL,
+    port: int = 8470,
+    orders_per_second: float = 3.0,
+    on_ready: Callable[[ControlServer], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Trade a simulated session with the control server up, until SIGINT/SIGTERM or ``stop``.
+
+    Raises:
+        ConfigError: the control port is in use or the token file is unsafe.
+    """
+    journal_path = _fresh_journal(journal)
+    container = build_container(
+        overrides={
+            "sim": {"seed": seed},
+            "journal": {"path": str(journal_path), "fsync": "never"},
+            "control": {"enabled": True, "port": port},
+        }
+    )
+    broker: SimulatedBroker = container.sim_broker()
+    await broker.connect()
+    gate: RiskGate = container.risk_gate()
+    server: ControlServer = container.control_server()
+    done = stop if stop is not None else asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, done.set)
+    rng = random.Random(seed)  # noqa: S311  (demo data)
+    symbols = list(_STOCKS)
+    instruments = {s: await gate.broker.qualify_contract(Instrument(s)) for s in symbols}
+    try:
+        async with server:
+            if on_ready is not None:
+                on_ready(server)
+            step = 0
+            while not done.is_set():
+                step += 1
+                shock = -0.03 if step % 60 == 0 else 0.0  # now and then a trip
+                broker.walk_prices(drift=shock, volatility=0.004)
+                _serve_step(gate, broker, rng, symbols, instruments, step)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), 1.0 / orders_per_second)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await broker.disconnect()
+
+
+def _serve_step(
+    gate: RiskGate,
+    broker: SimulatedBroker,
+    rng: random.Random,
+    symbols: list[str],
+    instruments: dict[str, Instrument],
+    step: int,
+) -> None:
+    """One order of the served demo; re-arm a tripped breaker after a while."""
+    equity = broker.account().net_liquidation
+    held = {p.symbol: p.quantity for p in broker.positions()}
+    symbol = rng.choice(symbols)
+    if held.get(symbol, 0.0) > 0 and rng.random() < 0.45:
+        order = OrderRequest.market(Side.SELL, max(1.0, held[symbol] // 2))
+    else:
+        fraction = rng.choice((0.03, 0.05, 0.08, 0.3))  # 0.3: the size breaker blocks it
+        order = OrderRequest.market(Side.BUY, _shares(fraction * equity, broker, symbol))
+    gate.submit_with_decision(instruments[symbol], order)
+    if step % 40 == 20:
+        for trip in gate.breakers.latched:
+            gate.reset_breaker(trip.breaker, who="demo", why="demo: re-arm after a trip")
 
 
 def _order_for(

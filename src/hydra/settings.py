@@ -3,7 +3,13 @@
 Every key is known in advance; an unknown key or a bad value raises ``ConfigError`` naming
 it, at start-up. Environment variables are ``HYDRA_<SECTION>_<KEY>`` in upper case, e.g.
 ``HYDRA_BROKER_MODE=paper`` or ``HYDRA_BREAKERS_DAILY_LOSS_LIMIT=-0.03``; ``HYDRA_CONFIG``
-names the TOML file.
+names the TOML file. A ``HYDRA_*`` variable outside HYDRA's sections (another package's,
+e.g. ``HYDRA_FULL_ERROR``) is ignored with a warning.
+
+Per-user files (the audit journal, the control server's token) live in the state
+directory: ``[state] dir`` / ``HYDRA_STATE_DIR``, else ``$XDG_STATE_HOME/hydra``, else
+``~/.local/state/hydra``. Paths are made absolute at load, so a CLI started in another
+directory meets the trader's journal.
 """
 
 from __future__ import annotations
@@ -18,12 +24,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import structlog
+
 from hydra.domain import ConfigError
 
-__all__ = ["CONFIG_ENV_VAR", "SCHEMA", "Settings", "load_settings"]
+__all__ = [
+    "CONFIG_ENV_VAR",
+    "DEFAULT_JOURNAL_NAME",
+    "DEFAULT_TOKEN_NAME",
+    "SCHEMA",
+    "Settings",
+    "default_state_dir",
+    "load_settings",
+]
 
 CONFIG_ENV_VAR = "HYDRA_CONFIG"
 """Environment variable naming the TOML config file."""
+
+DEFAULT_JOURNAL_NAME = "hydra.journal.jsonl"
+"""The journal's file name inside the state directory, unless ``[journal] path`` says."""
+
+DEFAULT_TOKEN_NAME = "control.token"  # noqa: S105  (a file name, not a secret)
+"""The control token's file name inside the state directory, unless configured."""
+
+_log = structlog.get_logger("hydra.settings")
 
 
 def _str(value: object) -> str:
@@ -119,6 +143,38 @@ def _port(value: object) -> int:
     return number
 
 
+def _path(value: object) -> str:
+    """A file path; empty means "the default in the state directory" only by omission."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty path (omit the key for the default)")
+    return value.strip()
+
+
+def _optional_path(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("must be a string (a file path, or empty for none)")
+    return value.strip()
+
+
+def _control_port(value: object) -> int:
+    number = _int(value)
+    if not 0 <= number < 65536:
+        raise ValueError("must be a TCP port number (0 picks a free port)")
+    return number
+
+
+def _emergency_client_id(value: object) -> int:
+    number = _int(value)
+    if number in (1, 2, 3) or number < 0:
+        raise ValueError(
+            "must be a non-negative client id other than 1 (trading), 2 and 3 "
+            "(diagnostic, CLI): the emergency client must never collide with the trader"
+        )
+    return number
+
+
 def _fsync(value: object) -> str | int:
     if isinstance(value, str) and value.strip().lower() in ("every", "never"):
         return value.strip().lower()
@@ -176,9 +232,30 @@ SCHEMA: Mapping[str, Mapping[str, tuple[_Parser, object, str]]] = {
         "history": (_positive_int, 1000, "recent decisions kept in memory"),
     },
     "journal": {
-        "path": (_any_str, "hydra.journal.jsonl", "audit journal file ('' = no journal)"),
+        "path": (_path, None, f"audit journal file (default <state dir>/{DEFAULT_JOURNAL_NAME})"),
         "fsync": (_fsync, "every", "every | never | N (fsync every N records)"),
         "account": (_any_str, "", "account the journal is for ('' = the broker's account)"),
+    },
+    "state": {
+        "dir": (_optional_path, "", "per-user state directory (default XDG state dir/hydra)"),
+    },
+    "control": {
+        "enabled": (_bool, False, "serve the control API in the host's event loop"),
+        "host": (_str, "127.0.0.1", "interface; anything but loopback needs TLS"),
+        "port": (_control_port, 8470, "TCP port of the control server"),
+        "token_file": (
+            _optional_path,
+            "",
+            f"bearer token (default <state dir>/{DEFAULT_TOKEN_NAME})",
+        ),
+        "tls_cert": (_optional_path, "", "TLS certificate (PEM), required off loopback"),
+        "tls_key": (_optional_path, "", "TLS private key (PEM), required off loopback"),
+        "max_body": (_positive_int, 16_384, "largest request body accepted, bytes"),
+        "emergency_client_id": (
+            _emergency_client_id,
+            99,
+            "IB client id `hydra kill` uses when the trader does not answer (never 1)",
+        ),
     },
     "sim": {
         "cash": (_non_negative, 100_000.0, "starting cash"),
@@ -245,7 +322,31 @@ def load_settings(
                 parsed[section][key] = parser(value)
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"{section}.{key}", f"{exc} (got {value!r})") from None
+    _resolve_paths(parsed, environ)
     return Settings(parsed, " <- ".join(sources))
+
+
+def default_state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_STATE_HOME/hydra``, else ``~/.local/state/hydra`` (nothing is created)."""
+    env = os.environ if environ is None else environ
+    xdg = env.get("XDG_STATE_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "state"
+    return base / "hydra"
+
+
+def _resolve_paths(parsed: dict[str, dict[str, Any]], environ: Mapping[str, str]) -> None:
+    """Make the state dir, journal and token paths absolute (defaults inside the state dir)."""
+    state = parsed["state"]["dir"]
+    state_dir = Path(state).expanduser().resolve() if state else default_state_dir(environ)
+    parsed["state"]["dir"] = str(state_dir)
+    journal = parsed["journal"]["path"]
+    parsed["journal"]["path"] = str(
+        Path(journal).expanduser().resolve() if journal else state_dir / DEFAULT_JOURNAL_NAME
+    )
+    token = parsed["control"]["token_file"]
+    parsed["control"]["token_file"] = str(
+        Path(token).expanduser().resolve() if token else state_dir / DEFAULT_TOKEN_NAME
+    )
 
 
 def _read_toml(path: Path) -> Mapping[str, object]:
@@ -266,7 +367,13 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, dict[str, object]]:
         rest = name[len("HYDRA_") :].lower()
         section = next((s for s in SCHEMA if rest.startswith(f"{s}_")), None)
         if section is None:
-            raise ConfigError(name, f"unknown setting; sections are {', '.join(SCHEMA)}")
+            # Not ours: other packages use HYDRA_* too (e.g. Facebook Hydra's HYDRA_FULL_ERROR).
+            _log.warning(
+                "settings.env_ignored",
+                variable=name,
+                reason=f"not a HYDRA setting; sections are {', '.join(SCHEMA)}",
+            )
+            continue
         key = rest[len(section) + 1 :]
         if key not in SCHEMA[section]:
             raise ConfigError(name, f"unknown key; {section} has {', '.join(SCHEMA[section])}")

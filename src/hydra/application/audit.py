@@ -89,5 +89,5 @@ class AuditTrail:
             try:
                 listener(record)
             except Exception:  # noqa: BLE001  (a listener's bug never blocks trading)
-                _log.exception("audit.listener_failed", event=event)
+                _log.exception("audit.listener_failed", record_event=event)
         return written

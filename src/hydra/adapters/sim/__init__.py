@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from hydra.adapters.sim.broker import DEFAULT_INSTRUMENTS, DEFAULT_PRICES, SimulatedBroker
+from hydra.adapters.sim.broker import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_INSTRUMENTS,
+    DEFAULT_PRICES,
+    SimulatedBroker,
+)
 
-__all__ = ["DEFAULT_INSTRUMENTS", "DEFAULT_PRICES", "SimulatedBroker"]
+__all__ = ["DEFAULT_ACCOUNT", "DEFAULT_INSTRUMENTS", "DEFAULT_PRICES", "SimulatedBroker"]

@@ -52,9 +52,18 @@ from hydra.domain._validate import finite, non_negative, positive
 if TYPE_CHECKING:
     from hydra.application import BrokerObserver, BrokerPort, OrderListener, Unsubscribe
 
-__all__ = ["DEFAULT_INSTRUMENTS", "DEFAULT_PRICES", "ReceivedOrder", "SimulatedBroker"]
+__all__ = [
+    "DEFAULT_ACCOUNT",
+    "DEFAULT_INSTRUMENTS",
+    "DEFAULT_PRICES",
+    "ReceivedOrder",
+    "SimulatedBroker",
+]
 
 _log = structlog.get_logger("hydra.sim")
+
+DEFAULT_ACCOUNT = "SIM0001"
+"""The account id a SimulatedBroker reports unless told otherwise."""
 
 DEFAULT_INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("AAPL", SecurityType.STOCK, "SMART", "USD", "NASDAQ", 265598),
@@ -128,7 +137,7 @@ class SimulatedBroker(Unique):
         prices: Mapping[str, float] | None = None,
         *,
         cash: float = 100_000.0,
-        account: str = "SIM0001",
+        account: str = DEFAULT_ACCOUNT,
         seed: int = 0,
         commission: float = 0.0,
         clock: Clock | None = None,

@@ -1,0 +1,447 @@
+"""The control API: a Starlette app that reads the gate and drives its audited controls.
+
+JSON under ``/api/v1``; Prometheus at ``/metrics``; a liveness probe at ``/healthz`` (the
+only route without the bearer token, besides the console page's static shell, which holds
+no data). Mutations go through the gate's public controls only (``set_trading_state``,
+``kill_switch``, ``reset_breaker``), so each is journaled exactly like the in-process call;
+this module cannot place an order (it never sees the submit capability). An optional
+``Idempotency-Key`` header makes a retried mutation return the first answer unrepeated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from enum import Enum
+from importlib import resources
+from typing import Any
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hydra.adapters.control.events import EventHub
+from hydra.adapters.control.metrics import GateMetrics
+from hydra.adapters.control.token import tokens_match
+from hydra.application import OrderDecision, OrderHandle, RiskGate
+from hydra.domain import BreakerName, InvalidInputError, TradingState
+
+__all__ = ["API_PREFIX", "PUBLIC_PATHS", "ApiError", "ControlApp", "to_json"]
+
+API_PREFIX = "/api/v1"
+PUBLIC_PATHS = frozenset({"/healthz", "/", "/console"})
+"""Routes served without the token: the liveness probe and the console's static shell."""
+
+_log = structlog.get_logger("hydra.control")
+_IDEMPOTENCY_KEPT = 256
+_MAX_LIMIT = 1000
+
+JournalTail = Callable[[int], list[dict[str, Any]]]
+"""The last N journal records, oldest first."""
+
+
+class ApiError(Exception):
+    """An error answered as JSON ``{"error": {"status", "message"}}``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def to_json(value: Any) -> Any:
+    """JSON-ready data from the gate's values (enums, datetimes, dataclasses, durations)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_json(v) for v in value]
+    return value
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+
+
+class _Guard:
+    """ASGI middleware: the bearer token on every non-public path, and a body-size cap."""
+
+    def __init__(self, app: ASGIApp, *, token: str, max_body: int) -> None:
+        self.app = app
+        self.token = token
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] not in PUBLIC_PATHS and not self._authorized(scope):
+            response = _error(401, "missing or wrong bearer token (Authorization: Bearer ...)")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="hydra"'
+            await response(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await _error(413, f"request body larger than {self.max_body} bytes")(
+                scope, receive, send
+            )
+            return
+        await self.app(scope, self._capped(receive), send)
+
+    def _authorized(self, scope: Scope) -> bool:
+        header = dict(scope["headers"]).get(b"authorization", b"")
+        scheme, _, presented = header.partition(b" ")
+        if scheme.lower() != b"bearer" or not presented:
+            return False
+        return tokens_match(presented.strip(), self.token)
+
+    def _capped(self, receive: Receive) -> Receive:
+        seen = 0
+        limit = self.max_body
+
+        async def capped() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise ApiError(413, f"request body larger than {limit} bytes")
+            return message
+
+        return capped
+
+
+class ControlApp:
+    """Builds the ASGI app over one gate; holds its event hub, metrics and idempotency memory.
+
+    Args:
+        gate: the running RiskGate (read through its views, driven by its controls).
+        token: the bearer token every non-public route requires.
+        journal_tail: reads the last N journal records (None: no journal route data).
+        journal_failures: how many journal appends failed (for ``/metrics``).
+        max_body: largest request body accepted, in bytes.
+    """
+
+    def __init__(
+        self,
+        gate: RiskGate,
+        *,
+        token: str,
+        journal_tail: JournalTail | None = None,
+        journal_failures: Callable[[], int] | None = None,
+        max_body: int = 16_384,
+    ) -> None:
+        if not token:
+            raise InvalidInputError("token", "the control server needs a non-empty token")
+        self.gate = gate
+        self.hub = EventHub()
+        self.metrics = GateMetrics(gate, journal_failures)
+        self._journal_tail = journal_tail
+        self._done: OrderedDict[str, tuple[str, int, Any]] = OrderedDict()
+        routes = [
+            Route("/healthz", self.healthz),
+            Route("/", self.console),
+            Route("/console", self.console),
+            Route("/metrics", self.prometheus),
+            Route(f"{API_PREFIX}/status", self.status),
+            Route(f"{API_PREFIX}/positions", self.positions),
+            Route(f"{API_PREFIX}/orders", self.orders),
+            Route(f"{API_PREFIX}/decisions", self.decisions),
+            Route(f"{API_PREFIX}/journal", self.journal),
+            Route(f"{API_PREFIX}/events", self.events),
+            Route(f"{API_PREFIX}/state", self.set_state, methods=["POST"]),
+            Route(f"{API_PREFIX}/kill", self.kill, methods=["POST"]),
+            Route(f"{API_PREFIX}/breakers/{{name}}/reset", self.reset_breaker, methods=["POST"]),
+        ]
+        app = Starlette(
+            routes=routes,
+            exception_handlers={
+                ApiError: self._api_error,
+                HTTPException: self._http_error,
+                Exception: self._unexpected,
+            },
+        )
+        self.asgi: ASGIApp = _Guard(app, token=token, max_body=max_body)
+        self._unsubscribe = [gate.subscribe(self.hub.publish), gate.subscribe(self.metrics.observe)]
+
+    def close(self) -> None:
+        """Stop listening to the gate and end every event stream."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        self.hub.close()
+
+    # ------------------------------------------------------------------ errors
+    async def _api_error(self, _request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)  # noqa: S101  (registered for ApiError)
+        return _error(exc.status, exc.message)
+
+    async def _http_error(self, _request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)  # noqa: S101
+        return _error(exc.status_code, str(exc.detail))
+
+    async def _unexpected(self, request: Request, exc: Exception) -> Response:
+        _log.error("control.request_failed", path=request.url.path, error=type(exc).__name__)
+        return _error(500, f"internal error ({type(exc).__name__}); see the trader's log")
+
+    # ------------------------------------------------------------------ public
+    async def healthz(self, _request: Request) -> Response:
+        """Liveness: the server and its event loop answer (no data, no token)."""
+        return JSONResponse({"ok": True})
+
+    async def console(self, _request: Request) -> Response:
+        """The web console's static page; it asks for the token and sends it as a header."""
+        page = resources.files("hydra.adapters.control").joinpath("console.html")
+        return HTMLResponse(
+            page.read_text(encoding="utf-8"),
+            headers={
+                "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline';"
+                " script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+                "X-Frame-Options": "DENY",
+                "Referrer-Policy": "no-referrer",
+                "Cache-Control": "no-store",
+            },
+        )
+
+    async def prometheus(self, _request: Request) -> Response:
+        """Prometheus text exposition of the gate's metrics."""
+        return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # ------------------------------------------------------------------ reads
+    async def status(self, _request: Request) -> Response:
+        """Trading state, connection, every breaker, limits in force, session equity, peak."""
+        status = self.gate.status()
+        data = to_json(status)
+        data["breakers"] = [b.as_json() for b in status.breakers]
+        data["orders_in_flight"] = len(self.gate.broker.open_orders())
+        try:
+            data["account"] = to_json(self.gate.broker.account())
+        except Exception as exc:  # noqa: BLE001  (the status must answer while disconnected)
+            data["account"] = {"error": f"{type(exc).__name__}: {exc}"}
+        return JSONResponse(data)
+
+    async def positions(self, _request: Request) -> Response:
+        """Positions at the broker."""
+        return JSONResponse(
+            {
+                "positions": [
+                    {
+                        "symbol": p.symbol,
+                        "con_id": p.instrument.con_id,
+                        "sec_type": to_json(p.instrument.sec_type),
+                        "quantity": p.quantity,
+                        "avg_cost": p.avg_cost,
+                    }
+                    for p in self.gate.broker.positions()
+                ]
+            }
+        )
+
+    async def orders(self, _request: Request) -> Response:
+        """Open orders the broker reports (including ones this process did not place)."""
+        return JSONResponse({"orders": [_order_json(h) for h in self.gate.broker.open_orders()]})
+
+    async def decisions(self, request: Request) -> Response:
+        """Recent decisions, newest last; filters ``outcome``, ``reason`` (code/name), ``limit``."""
+        outcome = request.query_params.get("outcome")
+        if outcome is not None and outcome not in ("allowed", "blocked"):
+            raise ApiError(422, "outcome: must be allowed or blocked")
+        reason = request.query_params.get("reason")
+        limit = _limit(request, 100)
+        selected = [
+            d
+            for d in self.gate.decisions
+            if (outcome is None or d.outcome == outcome)
+            and (reason is None or any(reason in (r.code, r.name) for r in d.reasons))
+        ]
+        return JSONResponse({"decisions": [_decision_json(d) for d in selected[-limit:]]})
+
+    async def journal(self, request: Request) -> Response:
+        """The journal's last records (``?limit=``, default 50)."""
+        if self._journal_tail is None:
+            raise ApiError(404, "this gate has no journal")
+        return JSONResponse({"records": to_json(self._journal_tail(_limit(request, 50)))})
+
+    async def events(self, _request: Request) -> Response:
+        """Server-sent events: decisions, state changes, breaker trips/resets, kills."""
+
+        async def body() -> AsyncIterator[str]:
+            yield ": hydra event stream\n\n"
+            async for record in self.hub.stream():
+                if record is None:
+                    yield ": keep-alive\n\n"
+                    continue
+                data = json.dumps(to_json(record), separators=(",", ":"), default=str)
+                yield f"event: {record.get('kind')}\ndata: {data}\n\n"
+
+        return StreamingResponse(
+            body(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    # ------------------------------------------------------------------ mutations
+    async def set_state(self, request: Request) -> Response:
+        """``{"state": "ACTIVE"|"REDUCING"|"HALTED", "who", "why"}``: audited state change."""
+
+        async def act(body: dict[str, Any]) -> tuple[int, Any]:
+            state = body.get("state")
+            known = [s.value for s in TradingState]
+            if not isinstance(state, str) or state.upper() not in known:
+                raise ApiError(422, f"state: must be one of {', '.join(known)} (got {state!r})")
+            who, why = _who_why(body)
+            previous = self.gate.trading_state
+            self.gate.set_trading_state(state.upper(), who=who, why=why)
+            return 200, {"previous": previous.value, "trading_state": self.gate.trading_state}
+
+        return await self._mutate(request, "state", act)
+
+    async def kill(self, request: Request) -> Response:
+        """``{"who", "why", "flatten": false}``: HALT, cancel every open order, maybe flatten."""
+
+        async def act(body: dict[str, Any]) -> tuple[int, Any]:
+            who, why = _who_why(body)
+            flatten = body.get("flatten", False)
+            if not isinstance(flatten, bool):
+                raise ApiError(422, "flatten: must be true or false")
+            report = await self.gate.kill_switch(who=who, why=why, flatten=flatten)
+            return 200, {
+                "trading_state": self.gate.trading_state,
+                "cancelled": list(report.cancelled),
+                "failed": [list(item) for item in report.failed],
+                "flattened": [h.order_id for h in report.flattened],
+                "not_flattened": [list(item) for item in report.not_flattened],
+            }
+
+        return await self._mutate(request, "kill", act)
+
+    async def reset_breaker(self, request: Request) -> Response:
+        """``{"who", "why"}`` to ``/breakers/{name}/reset``: re-arm a breaker, audited."""
+        name = request.path_params["name"]
+        if name not in {b.value for b in BreakerName}:
+            known = ", ".join(b.value for b in BreakerName)
+            raise ApiError(404, f"no breaker named {name!r}; breakers are {known}")
+
+        async def act(body: dict[str, Any]) -> tuple[int, Any]:
+            who, why = _who_why(body)
+            status = self.gate.reset_breaker(name, who=who, why=why)
+            return 200, {"breaker": status.as_json()}
+
+        return await self._mutate(request, f"reset:{name}", act)
+
+    async def _mutate(
+        self,
+        request: Request,
+        action: str,
+        act: Callable[[dict[str, Any]], Awaitable[tuple[int, Any]]],
+    ) -> Response:
+        body = await _json_body(request)
+        key = request.headers.get("idempotency-key")
+        fingerprint = f"{action} {json.dumps(body, sort_keys=True, default=str)}"
+        if key is not None:
+            done = self._done.get(key)
+            if done is not None:
+                if done[0] != fingerprint:
+                    raise ApiError(409, "Idempotency-Key reused for a different request")
+                return JSONResponse(
+                    done[2], status_code=done[1], headers={"Idempotent-Replay": "1"}
+                )
+        try:
+            status, data = await act(body)
+        except InvalidInputError as exc:
+            raise ApiError(422, str(exc)) from None
+        payload = to_json(data)
+        if key is not None:
+            self._done[key] = (fingerprint, status, payload)
+            while len(self._done) > _IDEMPOTENCY_KEPT:
+                self._done.popitem(last=False)
+        _log.info("control.mutation", action=action, who=body.get("who"))
+        return JSONResponse(payload, status_code=status)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        raise ApiError(400, "a JSON object body is required")
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "body must be a JSON object")
+    return body
+
+
+def _who_why(body: Mapping[str, Any]) -> tuple[str, str]:
+    values = []
+    for name in ("who", "why"):
+        value = body.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise ApiError(422, f"{name}: required, a non-empty string (recorded in the journal)")
+        values.append(value.strip())
+    return values[0], values[1]
+
+
+def _limit(request: Request, default: int) -> int:
+    text = request.query_params.get("limit")
+    if text is None:
+        return default
+    if not text.isdigit() or not 0 < int(text) <= _MAX_LIMIT:
+        raise ApiError(422, f"limit: must be an integer from 1 to {_MAX_LIMIT}")
+    return int(text)
+
+
+def _order_json(handle: OrderHandle) -> dict[str, Any]:
+    request = handle.request
+    return {
+        "order_id": handle.order_id,
+        "symbol": handle.instrument.symbol,
+        "con_id": handle.instrument.con_id,
+        "side": to_json(request.side),
+        "quantity": request.quantity,
+        "order_type": to_json(request.order_type),
+        "limit_price": request.limit_price,
+        "status": to_json(handle.status),
+        "filled": handle.filled,
+        "remaining": handle.remaining,
+    }
+
+
+def _decision_json(decision: OrderDecision) -> dict[str, Any]:
+    return {
+        "seq": decision.seq,
+        "time": decision.time.isoformat(),
+        "symbol": decision.symbol,
+        "side": to_json(decision.side),
+        "quantity": decision.quantity,
+        "order_type": to_json(decision.order_type),
+        "limit_price": decision.limit_price,
+        "outcome": decision.outcome,
+        "reasons": [
+            {
+                "code": r.code,
+                "name": r.name,
+                "message": r.message,
+                "value": r.value,
+                "limit": r.limit,
+            }
+            for r in decision.reasons
+        ],
+        "order_id": decision.order_id,
+        "trading_state": to_json(decision.trading_state),
+    }

@@ -1,0 +1,230 @@
+"""The control server: uvicorn's ``Server.serve()`` as a task in the host's own event loop.
+
+No thread, no second loop, no signal handlers taken from the host: the host starts it with
+``await server.start()`` (or ``async with server:``) and stops it with ``await server.stop()``.
+The socket is bound before serving, so a port in use or a refused bind is a ``ConfigError``
+naming ``control.port`` / ``control.host``, never a dead task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import socket
+import ssl
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import structlog
+import uvicorn
+
+from hydra.adapters.control.app import ControlApp, JournalTail
+from hydra.adapters.control.token import load_or_create_token
+from hydra.application import RiskGate
+from hydra.domain import ConfigError
+
+__all__ = ["ControlConfig", "ControlServer", "is_loopback"]
+
+_log = structlog.get_logger("hydra.control")
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class ControlConfig:
+    """Where and how the control server listens (``[control]`` in the config).
+
+    Anything but loopback needs ``tls_cert`` and ``tls_key``; ``port=0`` picks a free port.
+    """
+
+    token_file: str
+    host: str = "127.0.0.1"
+    port: int = 8470
+    tls_cert: str = ""
+    tls_key: str = ""
+    max_body: int = 16_384
+
+    def __post_init__(self) -> None:
+        if isinstance(self.port, bool) or not isinstance(self.port, int):
+            raise ConfigError("control.port", f"must be an integer (got {self.port!r})")
+        if not 0 <= self.port < 65536:
+            raise ConfigError("control.port", f"must be 0..65535 (got {self.port})")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ConfigError("control.tls_key", "TLS needs both tls_cert and tls_key")
+        if not is_loopback(self.host) and not self.tls_cert:
+            raise ConfigError(
+                "control.host",
+                f"{self.host!r} is not loopback: serving the control API off this machine "
+                "needs TLS (set control.tls_cert and control.tls_key), or use 127.0.0.1",
+            )
+
+    @property
+    def scheme(self) -> str:
+        """``https`` with TLS, else ``http``."""
+        return "https" if self.tls_cert else "http"
+
+
+class _HostServer(uvicorn.Server):
+    """uvicorn's server without its signal handlers: the host owns its signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class ControlServer:
+    """Serves the control API for ``gate`` in the running event loop.
+
+    Args:
+        gate: the trader's RiskGate.
+        config: host, port, token file, TLS, body limit.
+        journal_tail: reads the journal's last records (for ``/api/v1/journal``).
+        journal_failures: the count of failed journal appends (for ``/metrics``).
+    """
+
+    def __init__(
+        self,
+        gate: RiskGate,
+        config: ControlConfig,
+        *,
+        journal_tail: JournalTail | None = None,
+        journal_failures: Callable[[], int] | None = None,
+    ) -> None:
+        self.gate = gate
+        self.config = config
+        self._journal_tail = journal_tail
+        self._journal_failures = journal_failures
+        self._app: ControlApp | None = None
+        self._server: _HostServer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._socket: socket.socket | None = None
+        self.port = config.port
+
+    @property
+    def url(self) -> str:
+        """The base URL clients use, e.g. ``http://127.0.0.1:8470``."""
+        host = self.config.host
+        shown = f"[{host}]" if ":" in host else host
+        return f"{self.config.scheme}://{shown}:{self.port}"
+
+    @property
+    def token_file(self) -> Path:
+        """Where the bearer token is (the file, never its contents, is shown to users)."""
+        return Path(self.config.token_file)
+
+    @property
+    def running(self) -> bool:
+        """True between ``start`` and ``stop`` while the serving task is alive."""
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> ControlServer:
+        """Create or read the token, bind, and serve as a task; returns once listening.
+
+        Raises:
+            ConfigError: the token file is unsafe, or the address cannot be bound.
+        """
+        if self._task is not None:
+            return self
+        token = load_or_create_token(self.config.token_file)
+        sock = self._bind()
+        app = ControlApp(
+            self.gate,
+            token=token,
+            journal_tail=self._journal_tail,
+            journal_failures=self._journal_failures,
+            max_body=self.config.max_body,
+        )
+        uv_config = uvicorn.Config(
+            app.asgi,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            ssl_certfile=self.config.tls_cert or None,
+            ssl_keyfile=self.config.tls_key or None,
+            timeout_graceful_shutdown=2,
+            server_header=False,
+        )
+        try:
+            uv_config.load()
+        except (OSError, ssl.SSLError) as exc:
+            sock.close()
+            app.close()
+            raise ConfigError(
+                "control.tls_cert", f"cannot load the TLS certificate/key: {exc}"
+            ) from None
+        server = _HostServer(uv_config)
+        self._app, self._server, self._socket = app, server, sock
+        self._task = asyncio.create_task(server.serve(sockets=[sock]), name="hydra-control")
+        # uvicorn signals readiness only through its `started` flag.
+        while not server.started and not self._task.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+        if self._task.done():
+            error = self._task.exception()
+            await self.stop()
+            raise ConfigError("control.port", f"the control server did not start: {error!r}")
+        _log.info("control.started", url=self.url, token_file=str(self.token_file))
+        return self
+
+    def _bind(self) -> socket.socket:
+        host = self.config.host.strip().strip("[]")
+        try:
+            infos = socket.getaddrinfo(host, self.config.port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise ConfigError("control.host", f"cannot resolve {host!r}: {exc}") from None
+        family, _, _, _, address = infos[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+            sock.listen(128)
+        except OSError as exc:
+            sock.close()
+            raise ConfigError(
+                "control.port", f"cannot listen on {host}:{self.config.port}: {exc.strerror}"
+            ) from None
+        sock.setblocking(False)  # noqa: FBT003  (the stdlib's signature)
+        self.port = sock.getsockname()[1]
+        return sock
+
+    async def stop(self) -> None:
+        """End the event streams, stop serving, release the port (idempotent)."""
+        if self._app is not None:
+            self._app.close()
+        if self._server is not None:
+            self._server.should_exit = True
+        task, self._task = self._task, None
+        if task is not None:
+            try:
+                await asyncio.wait_for(task, 5)
+            except TimeoutError:
+                _log.warning("control.stop_timeout")
+            except Exception as exc:  # noqa: BLE001  (stopping must not raise for a dead task)
+                _log.warning("control.stopped_with_error", error=repr(exc))
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        if self._app is not None:
+            _log.info("control.stopped", url=self.url)
+        self._app = self._server = None
+
+    async def __aenter__(self) -> ControlServer:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()

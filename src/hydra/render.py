@@ -1,0 +1,43 @@
+"""Rendering for the ``hydra`` command: aligned plain-text tables and JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["breaker_table", "render_json", "render_table"]
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Plain-text table with aligned columns."""
+    cells = [[str(h) for h in headers], *[[_cell(v) for v in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def render_json(data: Any) -> str:
+    """Indented JSON for scripts."""
+    return json.dumps(data, indent=2, default=str)
+
+
+def breaker_table(rows: list[dict[str, Any]]) -> str:
+    """The circuit breakers as a table (name, state, last value, threshold, since)."""
+    return render_table(
+        ["breaker", "state", "last value", "threshold", "since"],
+        [[b["name"], b["state"], b["value"], b["threshold"], b["since"]] for b in rows],
+    )
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:,.2f}"
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value) or "-"
+    return str(value)

@@ -1,0 +1,61 @@
+"""The web console in a real headless browser (Debian's chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Dialog, async_playwright, expect
+
+from hydra.adapters.journal import read_journal
+from hydra.domain import Instrument, OrderRequest, Side, TradingState
+from tests.control.conftest import Running
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run does)")
+
+
+async def test_console_streams_decisions_and_halt_blocks_the_next_order(
+    running: Running, tmp_path: Path
+) -> None:
+    """The page shows decisions as they arrive; HALT asks who/why, halts, and is journaled."""
+    aapl = await running.gate.broker.qualify_contract(Instrument("AAPL"))
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = await browser.new_page()
+            await page.goto(running.server.url + "/")
+            await page.fill("#token", running.token)
+            await page.click("#connect")
+            await page.wait_for_selector("#console:not([hidden])")
+            await expect(page.locator("#state")).to_have_text("ACTIVE")
+            for _ in range(50):  # until the page's event stream is connected
+                if running.server._app and running.server._app.hub.streams:
+                    break
+                await asyncio.sleep(0.05)
+            running.gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 3))
+            running.gate.submit_with_decision(aapl, OrderRequest.limit(Side.BUY, 1, 1.0))
+            await page.wait_for_selector("#stream tr.blocked")
+            text = await page.inner_text("#stream")
+            assert "allowed" in text
+            assert "price_collar" in text
+
+            answers = iter(["web-operator", "spread too wide"])
+
+            async def answer(dialog: Dialog) -> None:
+                await dialog.accept(next(answers))
+
+            page.on("dialog", answer)
+            await page.click("#halt")
+            await expect(page.locator("#state")).to_have_text("HALTED")
+            await page.screenshot(path=str(tmp_path / "console.png"), full_page=True)
+        finally:
+            await browser.close()
+    assert running.gate.trading_state is TradingState.HALTED
+    decision = running.gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1))
+    assert decision.triggered == ("halted",)
+    states = [r for r in read_journal(running.journal).records if r["kind"] == "state"]
+    assert (states[-1]["who"], states[-1]["why"]) == ("web-operator", "spread too wide")
+    assert (tmp_path / "console.png").stat().st_size > 10_000
