@@ -18,8 +18,8 @@ from hydra.domain import (
     TradingState,
 )
 from hydra.testing import FakeIBGateway, FakeInstrument, MemoryJournal
+from tests.contract.broker_contract import eventually
 
-from ..contract.broker_contract import eventually
 from .gateway_harness import make_gateway
 
 pytestmark = pytest.mark.integration
