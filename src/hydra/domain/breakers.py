@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from math import isfinite as _isfinite
 from typing import NamedTuple
 
 from hydra.domain._unique import Unique
@@ -145,6 +146,28 @@ class BreakerInputs:
     trade_loss: float
 
     def __post_init__(self) -> None:
+        d, p, c, v, t = (
+            self.daily_pnl,
+            self.peak_equity,
+            self.current_equity,
+            self.position_value,
+            self.trade_loss,
+        )
+        # Fast path (the gate builds one per order): five plain floats in range. A sum is
+        # finite only if every term is (an overflow merely falls through to the full check).
+        if (
+            type(d) is float
+            and type(p) is float
+            and type(c) is float
+            and type(v) is float
+            and type(t) is float
+            and p > 0.0
+            and c > 0.0
+            and v >= 0.0
+            and t >= 0.0
+            and _isfinite(d + p + c + v + t)
+        ):
+            return
         object.__setattr__(self, "daily_pnl", finite("daily_pnl", self.daily_pnl))
         object.__setattr__(self, "peak_equity", positive("peak_equity", self.peak_equity))
         object.__setattr__(self, "current_equity", positive("current_equity", self.current_equity))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum, StrEnum
-from typing import TypeVar
+from math import isfinite as _isfinite
+from typing import NamedTuple, TypeVar
 
 from hydra.domain._validate import non_negative, positive, text
 from hydra.domain.errors import InvalidInputError
@@ -154,6 +155,22 @@ class Fill:
     commission: float = 0.0
 
     def __post_init__(self) -> None:
+        q, p, c = self.quantity, self.price, self.commission
+        if (  # fast path: adapters build fills from plain floats and enum sides
+            type(q) is float
+            and type(p) is float
+            and type(c) is float
+            and q > 0.0
+            and p > 0.0
+            and c >= 0.0
+            and _isfinite(q + p + c)
+            and self.side.__class__ is Side
+            and type(self.symbol) is str
+            and self.symbol
+            and not self.symbol[0].isspace()
+            and not self.symbol[-1].isspace()
+        ):
+            return
         object.__setattr__(self, "symbol", text("fill.symbol", self.symbol))
         object.__setattr__(self, "side", _enum("fill.side", Side, self.side))
         object.__setattr__(self, "quantity", positive("fill.quantity", self.quantity))
@@ -161,9 +178,11 @@ class Fill:
         object.__setattr__(self, "commission", non_negative("fill.commission", self.commission))
 
 
-@dataclass(frozen=True, slots=True)
-class OrderEvent:
-    """A change in an order's life, as adapters publish it to subscribers."""
+class OrderEvent(NamedTuple):
+    """A change in an order's life, as adapters publish it to subscribers.
+
+    Immutable; a NamedTuple because adapters build one per status change (the hot path).
+    """
 
     order_id: int
     symbol: str

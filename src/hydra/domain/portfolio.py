@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import isfinite as _isfinite
 
 from hydra.domain._validate import finite, non_negative, positive, text
 from hydra.domain.instruments import Instrument
@@ -47,6 +48,10 @@ _ACCOUNT_CHECKS = (
 )
 
 
+_ISO_UPPER = frozenset({"USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "HKD"})
+"""Common account currencies, already valid: the fast path's cache."""
+
+
 @dataclass(frozen=True, slots=True)
 class AccountSnapshot:
     """Account values in ``currency``: equity (net liquidation), cash and P&L."""
@@ -59,6 +64,27 @@ class AccountSnapshot:
     currency: str = "USD"
 
     def __post_init__(self) -> None:
+        net, cash, realized, unrealized = (
+            self.net_liquidation,
+            self.cash,
+            self.realized_pnl,
+            self.unrealized_pnl,
+        )
+        if (  # fast path: what adapters build on every decision
+            type(net) is float
+            and type(cash) is float
+            and type(realized) is float
+            and type(unrealized) is float
+            and net > 0.0
+            and _isfinite(net + cash + realized + unrealized)
+            and type(self.account) is str
+            and self.account
+            and not self.account[0].isspace()
+            and not self.account[-1].isspace()
+            and type(self.currency) is str
+            and self.currency in _ISO_UPPER
+        ):
+            return
         for name, check in _ACCOUNT_CHECKS:
             value = getattr(self, name)
             checked = check(f"account.{name}", value)

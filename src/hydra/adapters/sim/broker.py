@@ -15,8 +15,7 @@ import random
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import structlog
 
@@ -84,8 +83,7 @@ DEFAULT_PRICES: Mapping[str, float] = {
 """Starting reference prices for ``DEFAULT_INSTRUMENTS``."""
 
 
-@dataclass(frozen=True, slots=True)
-class ReceivedOrder:
+class ReceivedOrder(NamedTuple):
     """An order as the simulated broker received it: proof of what reached the broker."""
 
     order_id: int
@@ -169,11 +167,12 @@ class SimulatedBroker(Unique):
         start_prices = dict(DEFAULT_PRICES if prices is None else prices)
         self._clock: Clock = clock if clock is not None else system_clock
         self._prices: dict[str, float] = {}
-        self._price_times: dict[str, datetime] = {}
+        # The Quote per symbol, built when the price is set: reading it costs nothing.
+        self._quotes: dict[str, Quote] = {}
         for symbol, price in start_prices.items():
             if symbol in self._instruments:
                 self._prices[symbol] = positive(f"prices[{symbol}]", price)
-                self._price_times[symbol] = self._clock()
+                self._quotes[symbol] = Quote(self._prices[symbol], self._clock())
         self._cash = non_negative("cash", cash)
         self._account = account
         self._commission = non_negative("commission", commission)
@@ -442,7 +441,7 @@ class SimulatedBroker(Unique):
         if symbol not in self._instruments:
             raise InvalidInputError("symbol", "is not an instrument this simulator knows", symbol)
         self._prices[symbol] = positive("price", price)
-        self._price_times[symbol] = self._clock()
+        self._quotes[symbol] = Quote(self._prices[symbol], self._clock())
         for handle in list(self._resting.values()):
             if handle.instrument.symbol == symbol and _crosses(handle.request, price):
                 self._fill(handle, price)
@@ -454,12 +453,7 @@ class SimulatedBroker(Unique):
     def reference_price(self, instrument: Instrument) -> Quote | None:
         """The reference price of ``instrument`` and when it was set (None if it has none)."""
         known = self._lookup(instrument)
-        if known is None:
-            return None
-        price = self._prices.get(known.symbol)
-        if price is None:
-            return None
-        return Quote(price, self._price_times[known.symbol])
+        return None if known is None else self._quotes.get(known.symbol)
 
     def walk_prices(self, drift: float = 0.0, volatility: float = 0.005) -> dict[str, float]:
         """Move every price one seeded random step (relative ``drift`` plus noise)."""
