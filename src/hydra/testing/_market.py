@@ -115,17 +115,17 @@ class MarketDesk(AccountDesk):
         if not matches:
             session.error(req_id, 200, NO_SECURITY_DEFINITION)
             return
-        bar_seconds = _seconds(fields[15], _BAR_SIZE)
-        span = _seconds(fields[16], _DURATION)
+        bar_seconds = _seconds(fields[16], _BAR_SIZE)
+        span = _seconds(fields[17], _DURATION)
         try:
-            end = _parse_end(fields[14])
+            end = _parse_end(fields[15])
         except ValueError:
             end = None
         if bar_seconds is None or span is None or end is None:
-            text = f"Historical Market Data Service error message:invalid request {fields[14:17]}"
+            text = f"Historical Market Data Service error message:invalid request {fields[15:18]}"
             session.error(req_id, 162, text)
             return
-        bars = self._bars(matches[0], end, bar_seconds, span, epoch=fields[19] == "2")
+        bars = self._bars(matches[0], end, bar_seconds, span, epoch=fields[20] == "2")
         start = (end - timedelta(seconds=span)).strftime("%Y%m%d %H:%M:%S")
         session.send(
             wire_market.historical_data(req_id, start, end.strftime("%Y%m%d %H:%M:%S"), bars)
