@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import itertools
-import logging
 import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -23,7 +22,6 @@ from hydra.testing._model import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-_logger = logging.getLogger("hydra.testing.fake_gateway")
 
 # Real permIds are large; starting high keeps them visibly distinct from order ids in logs.
 _FIRST_PERM_ID = 1_000_000_001
@@ -113,7 +111,7 @@ class GatewayCore:
             self._by_symbol[inst.symbol] = inst
             self._by_con_id[inst.con_id] = inst
         self._prices: dict[str, float] = {}
-        # Session statistics per symbol for market data: (open, high, low, volume).
+        # Session statistics per symbol for market data: [high, low, volume].
         self._session_stats: dict[str, list[float]] = {}
         self._close: dict[str, float] = {}
         for symbol, px in (prices or {}).items():
@@ -193,11 +191,6 @@ class GatewayCore:
     def _broadcast(self, render: Callable[[int], list[str]]) -> None:
         for session in self._live_sessions():
             session.send(render(session.version))
-
-
-def log_failure(fields: list[str]) -> None:
-    """Log a request the gateway failed to handle (it answers an error and carries on)."""
-    _logger.exception("fake gateway failed to handle %r", fields)
 
 
 def reschedule(

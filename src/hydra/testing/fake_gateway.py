@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
 from typing import TYPE_CHECKING
 
 from hydra.testing._faults import FaultControls
@@ -246,7 +247,7 @@ class FakeIBGateway(FaultControls):
         """
         inst = self._instrument(symbol)
         value = float(price)
-        if not value > 0 or value == float("inf"):
+        if not math.isfinite(value) or value <= 0:
             msg = f"price of {symbol} must be a positive finite number, not {price!r}"
             raise ValueError(msg)
         self._prices[symbol] = value
