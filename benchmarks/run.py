@@ -328,7 +328,8 @@ def _journal_row(count: int, workdir: Path) -> Row:
 
 async def round_trip_rows(count: int) -> list[Row]:  # noqa: PLR0915  (one scenario, read top to bottom)
     """Submit -> 'Submitted' over loopback: BrokerGateway + RiskGate vs raw ib_async."""
-    async with FakeIBGateway(prices={"AAPL": 200.0}) as fake:
+    # Pacing off: the benchmark measures the path, not IB's 50 messages a second.
+    async with FakeIBGateway(prices={"AAPL": 200.0}, max_messages_per_second=None) as fake:
         raw = IB()
         # ib_async paces requests to 45/s by default; a burst of place+cancel pairs would
         # measure that pacing, not the path. Off for both clients, so they stay comparable.

@@ -18,11 +18,12 @@ import pytest
 from hydra.testing import FakeIBGateway
 
 from .ib_async_kit import Clients
+from .ibapi_kit import Apps
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-DECODER_LOGGER = "ib_async.Decoder"
+DECODER_LOGGERS = ("ib_async.Decoder", "ib_insync.Decoder", "ibapi.decoder")
 
 
 class DecodeErrorGuard(logging.Handler):
@@ -53,12 +54,14 @@ class DecodeErrorGuard(logging.Handler):
 def ib_decode_guard() -> Iterator[DecodeErrorGuard]:
     """Fail the test if ib_async logs a decoding error during it (body or teardown)."""
     guard = DecodeErrorGuard()
-    logger = logging.getLogger(DECODER_LOGGER)
-    logger.addHandler(guard)
+    loggers = [logging.getLogger(name) for name in DECODER_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(guard)
     try:
         yield guard
     finally:
-        logger.removeHandler(guard)
+        for logger in loggers:
+            logger.removeHandler(guard)
     guard.check()
 
 
@@ -87,6 +90,16 @@ async def fake_gateway() -> AsyncIterator[FakeIBGateway]:
 async def clients() -> AsyncIterator[Clients]:
     """Real ib_async clients, disconnected after the test."""
     registry = Clients()
+    try:
+        yield registry
+    finally:
+        await registry.close()
+
+
+@pytest.fixture
+async def apps(fake_gateway: FakeIBGateway) -> AsyncIterator[Apps]:
+    """Ibapi clients against the fake gateway."""
+    registry = Apps(fake_gateway)
     try:
         yield registry
     finally:

@@ -141,7 +141,7 @@ async def _compare(sequence: list[Move | Submit | Cancel]) -> None:
     sim_gate = RiskGate(sim, CircuitBreakerManager(), limits=None)
     sim_handles, sim_outcomes = await _run(sequence, sim, sim_gate, None)
 
-    async with FakeIBGateway(prices=PRICES) as fake:
+    async with FakeIBGateway(prices=PRICES, market_fill="last") as fake:
         gateway = make_gateway(fake)
         await gateway.connect()
         ib_gate = RiskGate(gateway, CircuitBreakerManager(), limits=None)

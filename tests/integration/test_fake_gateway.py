@@ -12,6 +12,9 @@ from ib_async.util import UNSET_DOUBLE
 
 from hydra.testing import DEFAULT_INSTRUMENTS, FakeIBGateway, PlacedOrder
 from hydra.testing import _wire as wire
+from hydra.testing import _wire_account as wire_account
+from hydra.testing import _wire_market as wire_market
+from hydra.testing import _wire_orders as wire_orders
 from hydra.testing._model import ExecutionRecord, OrderRecord, one_tick_quote
 
 from .ib_async_kit import (
@@ -26,6 +29,8 @@ from .ib_async_kit import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from .conftest import DecodeErrorGuard
 
 pytestmark = pytest.mark.integration
@@ -33,6 +38,20 @@ pytestmark = pytest.mark.integration
 AAPL = DEFAULT_INSTRUMENTS[0]
 MSFT = DEFAULT_INSTRUMENTS[1]
 IBM = DEFAULT_INSTRUMENTS[3]
+
+
+@pytest.fixture
+async def fake_gateway() -> AsyncIterator[FakeIBGateway]:
+    """A started FakeIBGateway filling market orders at the reference price, as these tests assume.
+
+    Touch fills (the gateway's default) are pinned in test_fake_gateway_market.py.
+    """
+    gateway = FakeIBGateway(port=0, market_fill="last")
+    await gateway.start()
+    try:
+        yield gateway
+    finally:
+        await gateway.stop()
 
 
 # ------------------------------------------------------------------------ connection
@@ -404,7 +423,7 @@ async def test_open_order_last_field_lands_in_place(
     decoded: list[Any] = []
     monkeypatch.setattr(ib.wrapper, "openOrder", lambda *args: decoded.append(args))
     record = OrderRecord(1, 77, 5, AAPL, "BUY", 3.0, "LMT", 1.5, "DAY", "DU1", "", "Submitted")
-    fields = wire.open_order(record, AAPL)
+    fields = wire_orders.open_order(178, record, AAPL)
     assert len(fields) == 127
     fake_gateway._inject(1, [*fields[:-1], "0.25"])
     await barrier(ib)
@@ -417,14 +436,14 @@ def test_message_lengths_match_version_178_layouts() -> None:
     """Each builder emits exactly the field count ib_async's decoder reads at version 178."""
     order = OrderRecord(1, 2, 3, AAPL, "BUY", 1.0, "MKT", None, "", "DU1", "", "Filled")
     ex = ExecutionRecord("e", 1, 2, 3, AAPL, "BOT", 1, 1, "t", 1, 1, "", "DU1", 1.0, None)
-    assert len(wire.open_order(order, AAPL)) == 127
-    assert len(wire.completed_order(order, AAPL)) == 96
-    assert len(wire.contract_details(1, AAPL)) == 40
-    assert len(wire.exec_details(-1, ex)) == 32
-    assert len(wire.commission_report(ex)) == 8
-    assert len(wire.position("DU1", AAPL, 1, 1)) == 16
-    assert len(wire.portfolio_value("DU1", AAPL, 1, 1, 1, 0)) == 20
-    assert len(wire.order_status(order)) == 12
+    assert len(wire_orders.open_order(178, order, AAPL)) == 127
+    assert len(wire_orders.completed_order(178, order, AAPL)) == 96
+    assert len(wire_market.contract_details(178, 1, AAPL)) == 40
+    assert len(wire_orders.exec_details(178, -1, ex)) == 32
+    assert len(wire_orders.commission_report(ex)) == 8
+    assert len(wire_account.position("DU1", AAPL, 1, 1)) == 16
+    assert len(wire_account.portfolio_value("DU1", AAPL, 1, 1, 1, 0)) == 20
+    assert len(wire_orders.order_status(178, order)) == 12
     assert len(wire.error(1, 2, "x")) == 6
 
 
@@ -434,7 +453,7 @@ async def test_decode_guard_catches_a_malformed_message(
     """The decode guard sees a truncated openOrder and would fail the test because of it."""
     ib = await clients.connect(fake_gateway)
     record = OrderRecord(1, 5, 6, AAPL, "BUY", 1.0, "MKT", None, "", "DU1", "", "Submitted")
-    fake_gateway._inject(1, wire.open_order(record, AAPL)[:60])
+    fake_gateway._inject(1, wire_orders.open_order(178, record, AAPL)[:60])
     await barrier(ib)
     assert any("Error handling fields" in r.getMessage() for r in ib_decode_guard.records)
     with pytest.raises(pytest.fail.Exception, match="could not decode"):
@@ -645,11 +664,13 @@ async def test_unknown_contract_mkt_data_gets_error_200(
 async def test_mkt_data_without_con_id_resolves_by_symbol(
     fake_gateway: FakeIBGateway, clients: Clients, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A low-level reqMktData with conId 0 is resolved by symbol and decodes to three ticks."""
+    """A low-level reqMktData with conId 0 is resolved by symbol and decodes to every tick."""
     fake_gateway.set_price("MSFT", 420.0)
     ib = await clients.connect(fake_gateway)
     ticks: list[tuple[int, int, float, float]] = []
     monkeypatch.setattr(ib.wrapper, "priceSizeTick", lambda *args: ticks.append(args))
+    sizes: list[tuple[int, int, float]] = []
+    monkeypatch.setattr(ib.wrapper, "tickSize", lambda *args: sizes.append(args))
     req_id = ib.client.getReqId()
     low_level_mkt_data(ib, req_id, Stock("MSFT", "SMART", "USD"))
     await barrier(ib)
@@ -658,7 +679,11 @@ async def test_mkt_data_without_con_id_resolves_by_symbol(
         (req_id, 1, 419.99, 100.0),
         (req_id, 2, 420.01, 100.0),
         (req_id, 4, 420.0, 100.0),
+        (req_id, 6, 420.0, 0.0),
+        (req_id, 7, 420.0, 0.0),
+        (req_id, 9, 420.0, 0.0),
     ]
+    assert sizes == [(req_id, 8, 0.0)]
 
 
 async def test_duplicate_ticker_id_is_refused(
@@ -722,10 +747,10 @@ async def test_kill_restart_drops_subscriptions_until_resubscribed(
 
 def test_market_data_message_lengths_and_quote() -> None:
     """Market data builders emit the decoder's field counts; quotes stay on the tick grid."""
-    assert len(wire.tick_price(1, wire.TICK_BID, 1.5, 100)) == 7
-    assert len(wire.tick_req_params(1, 0.01, "9c0001", 3)) == 5
-    assert len(wire.market_data_type(1, 1)) == 4
-    assert len(wire.tick_snapshot_end(1)) == 3
+    assert len(wire_market.tick_price(1, wire_market.TICK_BID, 1.5, 100)) == 7
+    assert len(wire_market.tick_req_params(1, 0.01, "9c0001", 3)) == 5
+    assert len(wire_market.market_data_type(1, 1)) == 4
+    assert len(wire_market.tick_snapshot_end(1)) == 3
     assert one_tick_quote(190.0, 0.01) == (189.99, 190.01)
     assert one_tick_quote(100.5, 0.25) == (100.25, 100.75)
     assert one_tick_quote(0.005, 0.01) == (0.005, 0.015)

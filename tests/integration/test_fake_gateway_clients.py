@@ -125,3 +125,60 @@ def test_position_delay_rejects_bad_values(bad: float) -> None:
     gateway = FakeIBGateway()
     with pytest.raises(ValueError, match="position_delay"):
         gateway.position_delay = bad
+
+
+async def test_untransmitted_order_rests_until_transmitted(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """transmit=False holds a marketable order as PreSubmitted until a transmitting modify."""
+    fake_gateway.set_price("AAPL", 100.0)
+    ib = await clients.connect(fake_gateway)
+    held = ib.placeOrder(await qualified(ib, "AAPL"), LimitOrder("BUY", 2, 105.0, transmit=False))
+    await until(lambda: held.orderStatus.status == "PreSubmitted")
+    await barrier(ib)
+    assert fake_gateway.positions() == {}
+    held.order.transmit = True
+    ib.placeOrder(held.contract, held.order)
+    await until(lambda: held.orderStatus.status == "Filled")
+
+
+async def test_cancelling_a_bracket_parent_cancels_its_children(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """A cancelled parent takes its waiting children with it."""
+    fake_gateway.set_price("AAPL", 100.0)
+    ib = await clients.connect(fake_gateway)
+    contract = await qualified(ib, "AAPL")
+    parent, profit, loss = [
+        ib.placeOrder(contract, o) for o in ib.bracketOrder("BUY", 1, 90.0, 120.0, 80.0)
+    ]
+    await until(lambda: loss.orderStatus.status == "PreSubmitted")
+    ib.cancelOrder(parent.order)
+    await until(lambda: profit.orderStatus.status == loss.orderStatus.status == "Cancelled")
+    assert parent.orderStatus.status == "Cancelled"
+
+
+async def test_child_of_unknown_parent_is_rejected(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """An order naming a parent id the client never placed is rejected with 201."""
+    fake_gateway.set_price("AAPL", 100.0)
+    ib = await clients.connect(fake_gateway)
+    orphan = ib.placeOrder(await qualified(ib, "AAPL"), LimitOrder("SELL", 1, 120.0, parentId=999))
+    await until(lambda: orphan.orderStatus.status == "Cancelled")
+    assert orphan.log[-1].errorCode == 201
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, 0.0, -1.0])
+def test_prices_must_be_positive_and_finite(bad: float) -> None:
+    """set_price and the constructor refuse NaN, infinite, zero and negative prices."""
+    with pytest.raises(ValueError, match="AAPL"):
+        FakeIBGateway(prices={"AAPL": bad})
+    with pytest.raises(ValueError, match="AAPL"):
+        FakeIBGateway().set_price("AAPL", bad)
+
+
+def test_market_fill_mode_is_validated() -> None:
+    """An unknown market_fill mode is refused, naming the accepted ones."""
+    with pytest.raises(ValueError, match="'touch' or 'last'"):
+        FakeIBGateway(market_fill="mid")

@@ -11,6 +11,21 @@ from tests.contract.broker_contract import BrokerContract
 from tests.integration.gateway_harness import GatewayHarness, make_gateway
 
 
+@pytest.fixture
+async def fake_gateway() -> AsyncIterator[FakeIBGateway]:
+    """A started FakeIBGateway filling market orders at the reference price, like the simulator.
+
+    The adapter contract holds the simulator and the IB path to the same fills; touch fills
+    (the gateway's default) are pinned in test_fake_gateway_market.py.
+    """
+    gateway = FakeIBGateway(port=0, market_fill="last")
+    await gateway.start()
+    try:
+        yield gateway
+    finally:
+        await gateway.stop()
+
+
 class TestBrokerGatewayContract(BrokerContract):
     """BrokerGateway honours the BrokerPort contract, over a real socket."""
 

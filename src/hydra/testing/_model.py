@@ -70,6 +70,11 @@ class PlacedOrder:
         order_type: IB order type as sent, e.g. ``"MKT"`` or ``"LMT"``.
         limit_price: Limit price, or ``None`` when the client sent none.
         tif: Time in force exactly as sent; ``""`` when the client left it unset.
+        aux_price: Stop price of a STP or STP LMT order, or ``None``.
+        parent_id: The parent order id of a bracket child, 0 for none.
+        oca_group: The one-cancels-all group name, ``""`` for none.
+        transmit: False when the client holds the order until a later transmit.
+        what_if: True for a whatIf preview (never executed).
     """
 
     order_id: int
@@ -80,6 +85,11 @@ class PlacedOrder:
     order_type: str
     limit_price: float | None
     tif: str
+    aux_price: float | None = None
+    parent_id: int = 0
+    oca_group: str = ""
+    transmit: bool = True
+    what_if: bool = False
 
 
 @dataclass(slots=True)
@@ -103,6 +113,16 @@ class OrderRecord:
     last_fill_price: float = 0.0
     completed_time: str = ""
     completed_status: str = ""
+    aux_price: float | None = None
+    oca_group: str = ""
+    oca_type: int = 0
+    parent_id: int = 0
+    # False while the client holds the order back (transmit=False) or a bracket child
+    # waits for its parent's fill: the order rests as PreSubmitted and cannot fill.
+    working: bool = True
+    # A STP LMT order whose stop has been reached: it now rests as a limit order.
+    triggered: bool = False
+    what_if: bool = False
     # Placed from outside the API clients' view (TWS or another client, via
     # FakeIBGateway.inject_foreign_order): its updates go to every connection.
     foreign: bool = False

@@ -1,0 +1,199 @@
+"""Fault knobs of the fake gateway: rejections, delays, foreign orders, drops, outages."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import TYPE_CHECKING
+
+from hydra.testing import _wire as wire
+from hydra.testing._connection import ConnectionDesk
+from hydra.testing._core import reschedule
+from hydra.testing._model import OrderRecord, PlacedOrder
+
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Callable, Iterator
+
+    from hydra.testing._model import FakeInstrument
+
+_CONNECTIVITY_LOST = "Connectivity between IB and Trader Workstation has been lost."
+_RESTORED_DATA_LOST = (
+    "Connectivity between IB and Trader Workstation has been restored - data lost."
+)
+_RESTORED_DATA_KEPT = (
+    "Connectivity between IB and Trader Workstation has been restored - data maintained."
+)
+
+
+class FaultControls(ConnectionDesk):
+    """Test controls that make the gateway misbehave the way real ones do."""
+
+    _position_delay: float
+    _delayed: set[asyncio.TimerHandle]
+    _connectivity_lost: bool
+    _tws_order_ids: Iterator[int]
+
+    def reject_orders(self, rule: Callable[[PlacedOrder], str | None] | None) -> None:
+        """Install (or with ``None`` remove) a rule that rejects new orders.
+
+        The rule sees every new order (not modifications); when it returns a message the
+        order is rejected with error 201 ``"Order rejected - reason:<message>"`` and never
+        fills.
+        """
+        self._reject_rule = rule
+
+    @property
+    def position_delay(self) -> float:
+        """Seconds between a fill and the position, account and P&L messages it causes.
+
+        0 (the default) sends them right after the fill, in the same write. A positive
+        delay lets a test watch a client between the two, as on a busy real gateway.
+        Changeable at any time; applies to later fills.
+
+        Raises:
+            ValueError: On assignment of a negative or non-finite number.
+        """
+        return self._position_delay
+
+    @position_delay.setter
+    def position_delay(self, seconds: float) -> None:
+        if not math.isfinite(seconds) or seconds < 0:
+            msg = f"position_delay must be a finite number of seconds >= 0, not {seconds!r}"
+            raise ValueError(msg)
+        self._position_delay = float(seconds)
+
+    def _after_fill(self, inst: FakeInstrument) -> None:
+        if self._position_delay > 0:
+            reschedule(self._delayed, self._position_delay, partial(self._push_after_fill, inst))
+        else:
+            self._push_after_fill(inst)
+
+    def inject_foreign_order(
+        self,
+        symbol: str,
+        action: str,
+        quantity: float,
+        *,
+        order_type: str = "LMT",
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+        client_id: int = 0,
+        order_id: int | None = None,
+    ) -> int:
+        """Make an order appear as if placed by TWS (client id 0) or another API client.
+
+        Every connected client gets its openOrder and orderStatus at once, and every later
+        update of it (fill, cancel). It then behaves like any order: it fills against the
+        reference price, shows in reqAllOpenOrders (and in reqOpenOrders of ``client_id``),
+        and reqGlobalCancel cancels it.
+
+        Args:
+            symbol: One of the gateway's instruments.
+            action: ``"BUY"`` or ``"SELL"``.
+            quantity: Positive quantity.
+            order_type: ``"MKT"``, ``"LMT"``, ``"STP"`` or ``"STP LMT"``.
+            limit_price: Required for LMT and STP LMT.
+            stop_price: Required for STP and STP LMT.
+            client_id: 0 for a TWS order, or the id of another API client.
+            order_id: The order id to report; by default a negative id for a TWS order
+                (as TWS reports its own orders) and the next valid id otherwise.
+
+        Returns:
+            The order id reported to clients.
+
+        Raises:
+            KeyError: Unknown symbol.
+            ValueError: The order is invalid (action, quantity, type or prices), or
+                ``client_id`` already has an order ``order_id``.
+        """
+        inst = self._instrument(symbol)
+        if order_id is None:
+            if client_id == 0:
+                order_id = next(self._tws_order_ids)
+            else:
+                order_id = self._next_order_id
+                self._next_order_id += 1
+        placed = PlacedOrder(
+            order_id,
+            client_id,
+            symbol,
+            action,
+            float(quantity),
+            order_type,
+            limit_price,
+            "DAY",
+            aux_price=stop_price,
+        )
+        problem = self._validation_error(placed)
+        if problem is not None:
+            raise ValueError(problem)
+        if (client_id, order_id) in self._orders:
+            msg = f"client {client_id} already has an order {order_id}"
+            raise ValueError(msg)
+        order = OrderRecord(
+            client_id=client_id,
+            order_id=order_id,
+            perm_id=next(self._perm_ids),
+            instrument=inst,
+            action=action,
+            quantity=float(quantity),
+            order_type=order_type,
+            limit_price=limit_price,
+            tif="DAY",
+            account=self.account,
+            order_ref="",
+            status="Submitted",
+            aux_price=stop_price,
+            foreign=True,
+        )
+        self._orders[(client_id, order_id)] = order
+        self._send_order_update(order)
+        self._try_fill(order)
+        return order_id
+
+    def drop_connection(self, client_id: int) -> None:
+        """Cut one client's socket at once, mid-stream, as a network fault would.
+
+        Unsent messages are discarded; the gateway keeps listening and other clients stay.
+
+        Raises:
+            LookupError: No live connection has that client id.
+        """
+        session = self._session_for(client_id)
+        if session is None:
+            msg = f"no live connection with client id {client_id}"
+            raise LookupError(msg)
+        session.writer.transport.abort()
+
+    def lose_connectivity(self) -> None:
+        """Send IB's 1100 (connectivity to IB lost) to every client; sockets stay open.
+
+        Until :meth:`restore_connectivity`, price changes stream no ticks.
+        """
+        self._connectivity_lost = True
+        self._broadcast(partial(_error, 1100, _CONNECTIVITY_LOST))
+
+    def restore_connectivity(self, *, data_lost: bool = False) -> None:
+        """End a connectivity loss with 1102 (data maintained) or 1101 (data lost).
+
+        With ``data_lost`` every market data subscription is dropped, as IB does: clients
+        must subscribe again. Otherwise fresh ticks follow at once.
+        """
+        self._connectivity_lost = False
+        if data_lost:
+            self._broadcast(partial(_error, 1101, _RESTORED_DATA_LOST))
+            for session in self._live_sessions():
+                session.market_data.clear()
+            return
+        self._broadcast(partial(_error, 1102, _RESTORED_DATA_KEPT))
+        for inst in self._by_symbol.values():
+            self._stream(inst)
+
+    def _stream(self, inst: FakeInstrument) -> None:
+        if not self._connectivity_lost:
+            super()._stream(inst)
+
+
+def _error(code: int, text: str, version: int) -> list[str]:
+    return wire.error(-1, code, text, version)
