@@ -139,6 +139,9 @@ class RiskGate(Unique):
             on_foreign=self._foreign_order,
         )
         self._unobserve = broker.observe(self._ledger)
+        # Instruments already checked against the broker's economics, by object identity
+        # (the instrument object is kept, so its id cannot be reused while cached).
+        self._resolved: dict[int, tuple[Instrument, ContractSpec, Instrument]] = {}
 
     # ------------------------------------------------------------------ views
     @property
@@ -472,13 +475,16 @@ class RiskGate(Unique):
     ) -> tuple[tuple[Reason, ...], BreakerInputs | None, object]:
         """Every reason to block (empty: allowed), the inputs, and the instrument to send.
 
-        Never raises: a check that raises blocks the order.
+        Never raises: a check that raises blocks the order. The pass path builds no
+        object it does not need: exposure is one ledger lookup, the contract's economics
+        are checked once per instrument object, and reasons are built only to block.
         """
         if not isinstance(contract, Instrument):
             return (_invalid_type("contract", contract, "instrument_from_ib"),), None, contract
         if not isinstance(order, OrderRequest):
             return (_invalid_type("order", order, "order_request_from_ib"),), None, contract
-        if self._state is TradingState.HALTED:
+        state = self._state
+        if state is TradingState.HALTED:
             return (_HALTED,), None, contract
         try:
             connection = self._broker.connection_state
@@ -486,48 +492,79 @@ class RiskGate(Unique):
             return (_check_error("connection", exc),), None, contract
         if connection is not ConnectionState.CONNECTED:
             return (_disconnected(connection),), None, contract
+        return self._assess(contract, order, caller, now, state)
+
+    def _assess(
+        self,
+        contract: Instrument,
+        order: OrderRequest,
+        caller: tuple[float | None, ...],
+        now: datetime,
+        state: TradingState,
+    ) -> tuple[tuple[Reason, ...], BreakerInputs | None, Instrument]:
+        """The checks after the early exits; every reason is collected for the audit."""
         reasons: list[Reason] = []
         inputs: BreakerInputs | None = None
-        target = contract
+        target: Instrument = contract
         try:
             ledger = self._ledger
             if not ledger.seeded:
                 ledger.seed(self._broker.positions(), self._broker.open_orders())
             spec = self._broker.contract_spec(contract)
-            refusal = _economics(contract, spec, order)
-            if refusal is not None:
-                return (refusal,), None, contract
-            assert spec is not None  # noqa: S101  (_economics refuses a missing spec)
-            if not contract.con_id:
-                target = contract.qualified(spec.con_id)
+            resolved = self._resolved.get(id(contract))
+            if resolved is not None and resolved[0] is contract and resolved[1] is spec:
+                target = resolved[2]
+            else:
+                refusal = _economics(contract, spec)
+                if refusal is not None:
+                    return (refusal,), None, contract
+                target = self._remember(contract, spec)
+            assert spec is not None  # noqa: S101  (resolved above)
+            quantity = order.quantity
+            if not (spec.size_increment == 1.0 and quantity.is_integer()) or (
+                quantity < spec.min_size
+            ):
+                size = spec.size_reason(quantity)
+                if size is not None:
+                    reasons.append(size)
             quote = self._prices.quote(target)
             entry = ledger.entry(target.key)
             views = entry.views()
             committed = entry.committed(order.side)
             signed = order.signed_quantity
-            if self._state is TradingState.REDUCING and not all(
-                shrinks_position(view, committed, signed) for view in views
-            ):
+            shrinks = all(shrinks_position(view, committed, signed) for view in views)
+            if state is TradingState.REDUCING and not shrinks:
                 reasons.append(_not_reducing(order, target, views, committed))
             inputs = self._inputs(
                 caller, order, views, committed, spec.multiplier, quote, now, reasons
             )
             if inputs is not None:
-                shrinks = all(shrinks_position(view, committed, signed) for view in views)
-                verdict = self._breakers.evaluate_inputs(inputs)
-                reasons.extend(
-                    Reason(b.code, b.breaker.value, b.message, b.value, b.limit)
-                    for b in verdict.breaches
-                    # An oversized position must be reducible: the size limit only
-                    # blocks orders that would not shrink it.
-                    if not (shrinks and b.breaker is BreakerName.POSITION_SIZE)
-                )
+                breaches = self._breakers.evaluate_inputs(inputs).breaches
+                if breaches:
+                    reasons.extend(
+                        Reason(b.code, b.breaker.value, b.message, b.value, b.limit)
+                        for b in breaches
+                        # An oversized position must be reducible: the size limit only
+                        # blocks orders that would not shrink it.
+                        if not (shrinks and b.breaker is BreakerName.POSITION_SIZE)
+                    )
             if self._limits is not None:
                 resting = ledger.resting(target.key, order.side)
-                reasons.extend(self._limits.check(target, order, quote, now, resting))
+                limit_reasons = self._limits.check(target, order, quote, now, resting)
+                if limit_reasons:
+                    reasons.extend(limit_reasons)
         except Exception as exc:  # noqa: BLE001  (fail closed: a check that raises blocks)
             reasons.append(_check_error("risk", exc))
-        return tuple(reasons), inputs, target
+        return tuple(reasons) if reasons else (), inputs, target
+
+    def _remember(self, contract: Instrument, spec: ContractSpec | None) -> Instrument:
+        """Cache an instrument found to agree with the broker; returns the one to send."""
+        assert spec is not None  # noqa: S101  (_economics refused a missing spec)
+        target = contract if contract.con_id else contract.qualified(spec.con_id)
+        if len(self._resolved) >= _RESOLVED_KEPT:
+            self._resolved.clear()
+        self._resolved[id(contract)] = (contract, spec, target)
+        return target
 
     def _inputs(
         self,
@@ -541,27 +578,30 @@ class RiskGate(Unique):
         reasons: list[Reason],
     ) -> BreakerInputs | None:
         """The breakers' inputs: the caller's, the derived ones, or the stricter of both."""
-        try:
-            given = _caller_inputs(caller, required=not self._derive)
-        except InvalidInputError as exc:
-            reasons.append(_invalid(exc))
-            return None
-        if not self._derive:
-            return given
+        if caller == _NO_INPUTS:
+            given = None
+            if not self._derive:
+                reasons.append(_invalid(InvalidInputError(_INPUT_NAMES[0], _REQUIRED)))
+                return None
+        else:
+            try:
+                given = _caller_inputs(caller, required=not self._derive)
+            except InvalidInputError as exc:
+                reasons.append(_invalid(exc))
+                return None
+            if not self._derive:
+                return given
         price = order.limit_price
         if quote is not None:
-            price = quote.price if price is None else max(price, quote.price)
+            price = quote.price if price is None or quote.price > price else price
         if price is None:
-            reasons.append(
-                Reason(
-                    "input.unavailable",
-                    "unavailable_position_value",
-                    "position_value: no price to value the position (no reference price and "
-                    "no limit price)",
-                )
-            )
+            reasons.append(_NO_PRICE)
             return None
-        after = max(abs(view + committed + order.signed_quantity) for view in views)
+        signed = order.signed_quantity
+        if len(views) == 1:
+            after = abs(views[0] + committed + signed)
+        else:
+            after = max(abs(view + committed + signed) for view in views)
         try:
             derived = self._session.inputs(self._broker.account(), after * price * multiplier, now)
         except (InvalidInputError, BrokerError) as exc:
@@ -689,9 +729,23 @@ class RiskGate(Unique):
             "order.sent",
             {"seq": decision.seq, "symbol": decision.symbol, "order_id": handle.order_id},
         )
-        decision = decision._replace(order_id=handle.order_id, handle=handle)
-        self._decisions[-1] = decision
-        return decision
+        done = OrderDecision(
+            decision.seq,
+            decision.time,
+            decision.symbol,
+            decision.side,
+            decision.quantity,
+            decision.order_type,
+            decision.limit_price,
+            decision.allowed,
+            (),
+            handle.order_id,
+            decision.inputs,
+            decision.trading_state,
+            handle,
+        )
+        self._decisions[-1] = done
+        return done
 
     # ------------------------------------------------------------------ audit
     def _record(self, kind: str, event: str, **fields: Any) -> None:
@@ -763,6 +817,13 @@ class RiskGate(Unique):
 
 
 _HALTED = Reason("state.halted", "halted", "trading is HALTED: no order passes")
+_NO_PRICE = Reason(
+    "input.unavailable",
+    "unavailable_position_value",
+    "position_value: no price to value the position (no reference price and no limit price)",
+)
+_REQUIRED = "required (pass all five breaker inputs, or let the gate derive them)"
+_RESOLVED_KEPT = 4096
 
 
 def _disconnected(connection: ConnectionState) -> Reason:
@@ -773,10 +834,8 @@ def _disconnected(connection: ConnectionState) -> Reason:
     )
 
 
-def _economics(
-    contract: Instrument, spec: ContractSpec | None, order: OrderRequest
-) -> Reason | None:
-    """Why the broker's economics refuse the order: unqualified, disagreeing, off-size."""
+def _economics(contract: Instrument, spec: ContractSpec | None) -> Reason | None:
+    """Why the broker's economics refuse the instrument: unqualified or disagreeing."""
     if spec is None:
         return Reason(
             "instrument.unqualified",
@@ -793,7 +852,7 @@ def _economics(
             f"{contract.symbol} disagrees with the broker's contract: {wrong}; the broker's "
             "economics count (use the instrument qualify_contract returns)",
         )
-    return spec.size_reason(order.quantity)
+    return None
 
 
 def _not_reducing(
@@ -818,14 +877,12 @@ def _caller_inputs(caller: tuple[float | None, ...], *, required: bool) -> Break
         return None
     raise InvalidInputError(
         missing[0],
-        "required (pass all five breaker inputs, or let the gate derive them)"
-        if required
-        else "pass all five breaker inputs or none",
+        _REQUIRED if required else "pass all five breaker inputs or none",
     )
 
 
 def _caller_fields(caller: tuple[float | None, ...]) -> dict[str, float | str | None] | None:
-    if not caller or all(value is None for value in caller):
+    if caller == _NO_INPUTS or not caller or all(value is None for value in caller):
         return None
     return {name: _json_number(value) for name, value in zip(_INPUT_NAMES, caller, strict=True)}
 

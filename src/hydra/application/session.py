@@ -60,19 +60,27 @@ class SessionTracker:
     ) -> BreakerInputs:
         """Derive the five breaker inputs from the account and the order's exposure."""
         equity = account.net_liquidation
-        start, end = self._start, self._end
-        if start is None or end is None or not start <= now < end:
-            start = self._schedule.session_start(now)
-            self._end = self._schedule.next_boundary(now)
+        end = self._end
+        if end is None or now >= end or now < self._start:  # type: ignore[operator]
+            self._new_session(now, equity)
+        start_equity = self._equity
+        assert start_equity is not None  # noqa: S101  (set by _new_session)
+        peak = self._peak
+        if peak is None or equity > peak:
+            peak = self._peak = equity
+        realized = account.realized_pnl
+        last = self._last_realized
+        trade_loss = (last - realized) / equity if last is not None and realized < last else 0.0
+        self._last_realized = realized
+        return BreakerInputs(
+            (equity - start_equity) / start_equity, peak, equity, position_value, trade_loss
+        )
+
+    def _new_session(self, now: datetime, equity: float) -> None:
+        """Enter the session ``now`` lies in (its start equity, if new, is ``equity``)."""
+        start = self._schedule.session_start(now)
+        self._end = self._schedule.next_boundary(now)
         if self._start != start or self._equity is None:
             self._start, self._equity = start, equity
             self._last_realized = None  # brokers reset realized P&L per session
             self._on_start(start, equity)
-        self._peak = equity if self._peak is None else max(self._peak, equity)
-        trade_loss = 0.0
-        if self._last_realized is not None and account.realized_pnl < self._last_realized:
-            trade_loss = (self._last_realized - account.realized_pnl) / equity
-        self._last_realized = account.realized_pnl
-        return BreakerInputs(
-            (equity - self._equity) / self._equity, self._peak, equity, position_value, trade_loss
-        )

@@ -262,6 +262,31 @@ class LatchedTrip:
     reason: str
 
 
+def _clear(inputs: BreakerInputs, config: BreakerConfig) -> bool:
+    """True when no breaker trips: the same four comparisons ``judge`` makes, no objects."""
+    equity = inputs.current_equity
+    peak = inputs.peak_equity
+    return (
+        inputs.daily_pnl > config.daily_loss_limit
+        and (peak - equity) / peak < config.max_drawdown
+        and inputs.position_value / equity <= config.max_position_fraction
+        and inputs.trade_loss < config.max_trade_loss
+    )
+
+
+def _value_of(inputs: BreakerInputs | None, name: BreakerName) -> float | None:
+    """The value a breaker last judged (None before the first judgement)."""
+    if inputs is None:
+        return None
+    if name is BreakerName.DAILY_LOSS:
+        return inputs.daily_pnl
+    if name is BreakerName.DRAWDOWN:
+        return inputs.drawdown
+    if name is BreakerName.POSITION_SIZE:
+        return inputs.position_fraction
+    return inputs.trade_loss
+
+
 def judge(inputs: BreakerInputs, config: BreakerConfig) -> tuple[Breach, ...]:
     """Pure rule: the breaches these inputs cause under ``config``, without memory."""
     breaches: list[Breach] = []
@@ -322,7 +347,7 @@ class CircuitBreakerManager(Unique):
         self._clock: Clock = clock if clock is not None else system_clock
         self._trips: dict[BreakerName, LatchedTrip] = {}
         self._new_trips: list[LatchedTrip] = []
-        self._last_value: dict[BreakerName, float] = {}
+        self._last_inputs: BreakerInputs | None = None
         self._owned = False
 
     @property
@@ -379,12 +404,11 @@ class CircuitBreakerManager(Unique):
         """As ``evaluate``, for already-validated inputs."""
         now = self._clock()
         self._expire(now)
-        last = self._last_value
-        last[BreakerName.DAILY_LOSS] = inputs.daily_pnl
-        last[BreakerName.DRAWDOWN] = inputs.drawdown
-        last[BreakerName.POSITION_SIZE] = inputs.position_fraction
-        last[BreakerName.TRADE_LOSS] = inputs.trade_loss
-        fresh = judge(inputs, self._config)
+        self._last_inputs = inputs
+        config = self._config
+        if not self._trips and _clear(inputs, config):
+            return _CLEAR  # the common case: nothing tripped, nothing remembered
+        fresh = judge(inputs, config)
         if not fresh and not self._trips:
             return _CLEAR
         fresh_names = {b.breaker for b in fresh}
@@ -471,7 +495,7 @@ class CircuitBreakerManager(Unique):
     def _status_of(self, name: BreakerName) -> BreakerStatus:
         trip = self._trips.get(name)
         threshold = self._config.threshold(name)
-        value = self._last_value.get(name)
+        value = _value_of(self._last_inputs, name)
         if trip is None:
             return BreakerStatus(name, BreakerState.ACTIVE, value, threshold, None, None, "")
         if name is BreakerName.TRADE_LOSS:
