@@ -19,7 +19,7 @@ import structlog
 from dependency_injector import containers, providers
 
 from hydra.adapters.control import ControlConfig, ControlServer
-from hydra.adapters.ib import LIVE_CONFIRMATION, LIVE_PORTS, BrokerGateway
+from hydra.adapters.ib import LIVE_CONFIRMATION, LIVE_PORTS, BrokerGateway, live_opted_in
 from hydra.adapters.journal import (
     CountingJournal,
     FsyncPolicy,
@@ -329,9 +329,8 @@ def container_for(settings: Settings) -> Container:
             f"{settings.get('broker', 'port')} is a live-trading port but broker.mode is "
             "'paper'; use 4002 (Gateway) or 7497 (TWS), or opt into mode = 'live'",
         )
-    if settings.get("broker", "mode") == "live" and not (
-        settings.get("broker", "allow_live")
-        and settings.get("broker", "live_confirmation").strip() == LIVE_CONFIRMATION
+    if settings.get("broker", "mode") == "live" and not live_opted_in(
+        settings.get("broker", "allow_live"), settings.get("broker", "live_confirmation")
     ):
         raise ConfigError(
             "broker.mode",

@@ -11,15 +11,16 @@ from hydra.adapters.ib.convert import (
     to_ib_contract,
     to_ib_order,
 )
-from hydra.adapters.ib.gateway import (
+from hydra.adapters.ib.gateway import BrokerGateway, ClientIdInUseError
+from hydra.adapters.ib.live import (
     LIVE_CONFIRMATION,
     LIVE_CONFIRMATION_ENV,
     LIVE_PORTS,
     PAPER_PORTS,
-    BrokerGateway,
-    ClientIdInUseError,
-    IBOrderHandle,
+    live_opted_in,
+    require_live_opt_in,
 )
+from hydra.adapters.ib.orders import IBOrderHandle
 
 __all__ = [
     "LIVE_CONFIRMATION",
@@ -31,8 +32,10 @@ __all__ = [
     "IBOrderHandle",
     "fill_from_ib",
     "instrument_from_ib",
+    "live_opted_in",
     "order_request_from_ib",
     "position_from_ib",
+    "require_live_opt_in",
     "status_from_trade",
     "to_ib_contract",
     "to_ib_order",

@@ -1,48 +1,41 @@
 """BrokerGateway: the BrokerPort over ib_async (IB Gateway / TWS), paper by default.
 
 Runs inside the host application's own asyncio loop (no ``util.startLoop``, no
-nest_asyncio, nothing blocking). Live trading needs an explicit two-part opt-in. The
-connection reconnects by itself with exponential backoff and resynchronises open orders
-and positions, rebinding existing order handles to ib_async's new Trade objects.
+nest_asyncio, nothing blocking). Live trading needs an explicit two-part opt-in
+(``hydra.adapters.ib.live``). The connection reconnects by itself with exponential backoff
+and resynchronises open orders and positions, rebinding existing order handles to
+ib_async's new Trade objects.
 
-The raw ib_async client is private: once the submit capability is claimed, placing an
-order through it is refused, so the RiskGate stays the only way out. Orders other clients
-place (another client id, TWS) are followed as ``foreign`` handles, keyed by their
-negated permId, so they count as exposure and the global cancel reaches them.
+This module is the connection: identity, lifecycle and the submit capability. The order
+book (``orders``), market data and contract economics (``market``) and the account
+(``account``) are its parts. The raw ib_async client is private: once the capability is
+claimed, placing an order through it is refused, so the RiskGate stays the only way out.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
-import os
 import weakref
-from collections import deque
 from collections.abc import Callable, Sequence
-from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
-from ib_async import IB, Contract, Ticker, Trade
+from ib_async import IB, Contract, Trade
 from ib_async import Fill as IBFill
-from ib_async import Position as IBPosition
 
-from hydra.adapters.ib.convert import (
-    fill_from_ib,
-    instrument_from_ib,
-    order_request_from_ib,
-    position_from_ib,
-    status_from_trade,
-    to_ib_contract,
-    to_ib_order,
+from hydra.adapters.ib.account import account_snapshot
+from hydra.adapters.ib.convert import position_from_ib
+from hydra.adapters.ib.live import (
+    LIVE_CONFIRMATION,
+    LIVE_CONFIRMATION_ENV,
+    LIVE_PORTS,
+    PAPER_PORTS,
+    live_opted_in,
+    require_live_opt_in,
 )
-from hydra.application import (
-    BrokerObserver,
-    OrderHandle,
-    OrderListener,
-    Unsubscribe,
-)
-from hydra.application.subscribers import attach
+from hydra.adapters.ib.market import IBMarketData
+from hydra.adapters.ib.orders import IBOrderBook, IBOrderHandle
+from hydra.application import BrokerObserver, OrderHandle, OrderListener, Unsubscribe
 from hydra.domain import (
     AccountSnapshot,
     BrokerError,
@@ -51,19 +44,14 @@ from hydra.domain import (
     ClientRole,
     ConnectionState,
     ContractSpec,
-    Fill,
     Instrument,
     InvalidInputError,
     LiveTradingNotAllowedError,
-    OrderEvent,
     OrderRequest,
-    OrderStatus,
     PermissionDeniedError,
     Position,
     Quote,
     Unique,
-    UnknownInstrumentError,
-    UnknownOrderError,
 )
 
 __all__ = [
@@ -78,43 +66,12 @@ __all__ = [
 
 _log = structlog.get_logger("hydra.ib")
 
-LIVE_PORTS = frozenset({4001, 7496})
-"""IB Gateway (4001) and TWS (7496) live-trading ports."""
-PAPER_PORTS = frozenset({4002, 7497})
-"""IB Gateway (4002) and TWS (7497) paper-trading ports."""
-LIVE_CONFIRMATION = "I understand this trades real money"
-"""The confirmation text live trading requires, besides ``allow_live=True``."""
-LIVE_CONFIRMATION_ENV = "HYDRA_BROKER_LIVE_CONFIRMATION"
-"""Environment variable that may carry the confirmation text."""
-
 DEFAULT_RECONNECT_DELAYS: tuple[float, ...] = tuple(float(min(2**i, 30)) for i in range(10))
 """1, 2, 4, 8, 16, 30, 30, 30, 30, 30 seconds: ten attempts, capped at 30 s."""
 
 
 class ClientIdInUseError(BrokerError):
     """Another gateway in this process, or another client at the broker, uses this id."""
-
-
-class IBOrderHandle(OrderHandle):
-    """An order handle over ib_async: ``trade`` is the live ib_async Trade.
-
-    After a reconnect ib_async builds new Trade objects; the gateway rebinds ``trade``
-    so a handle created before the drop keeps updating.
-    """
-
-    __slots__ = ("trade",)
-
-    def __init__(
-        self,
-        order_id: int,
-        instrument: Instrument,
-        request: OrderRequest,
-        trade: Trade,
-        *,
-        foreign: bool = False,
-    ) -> None:
-        super().__init__(order_id, instrument, request, foreign=foreign)
-        self.trade = trade
 
 
 class _IBSubmitCapability(Unique):
@@ -188,14 +145,8 @@ class BrokerGateway(Unique):
         self.port = port
         self.client_id = client_id
         self.readonly = bool(readonly) or not self.role.may_submit
-        self._live_opt_in = _live_opt_in(allow_live, live_confirmation)
-        if port in LIVE_PORTS and not self._live_opt_in:
-            raise LiveTradingNotAllowedError(
-                f"port {port} is a LIVE trading port and live trading was not opted into. "
-                f"Pass allow_live=True AND set {LIVE_CONFIRMATION_ENV}="
-                f"'{LIVE_CONFIRMATION}' (or live_confirmation=..., or broker.live_confirmation "
-                "in the config). For paper trading use port 4002 (Gateway) or 7497 (TWS)."
-            )
+        self._live_opt_in = live_opted_in(allow_live, live_confirmation)
+        require_live_opt_in(port, self._live_opt_in)
         if connect_timeout <= 0:
             raise InvalidInputError("connect_timeout", "must be > 0 seconds", connect_timeout)
         self.connect_timeout = float(connect_timeout)
@@ -210,35 +161,23 @@ class BrokerGateway(Unique):
         self._deliberate = False
         self._claimed = False
         self._place_order: Callable[[Contract, Any], Trade] = self._ib.placeOrder
-        self._handles: dict[int, IBOrderHandle] = {}
-        self._by_perm_id: dict[int, IBOrderHandle] = {}
-        # Working orders only: open_orders() runs on every decision, so it must not walk
-        # the recently finished handles kept for late fills.
-        self._open: dict[int, IBOrderHandle] = {}
-        self._retired: deque[IBOrderHandle] = deque()
-        self._retired_ids: set[int] = set()
-        # Converted contracts, reused: building an ib_async Contract per order is costly.
-        self._ib_contracts: dict[Instrument, Contract] = {}
-        self._listeners: list[OrderListener] = []
-        self._observers: list[BrokerObserver] = []
-        # The broker's economics per qualified contract, and how to find them by name.
-        self._specs: dict[int, ContractSpec] = {}
-        self._spec_names: dict[tuple[str, str, str], int] = {}
+        self._orders = IBOrderBook(self._ib, client_id)
         self.market_data = bool(market_data)
         self.market_data_wait = float(market_data_wait)
-        self._md_contracts: dict[int, Contract] = {}
-        self._tickers: dict[int, Ticker] = {}
-        self._fill_quotes: dict[int, Quote] = {}
+        self._market = IBMarketData(
+            self._ib, stream=self.market_data, first_tick_wait=self.market_data_wait
+        )
         self._reconnect_task: asyncio.Task[None] | None = None
         self._resync_lock = asyncio.Lock()
+        orders = self._orders
         # ib_async holds bound-method handlers by weak reference; these closures are
         # referenced here, so they live exactly as long as the gateway.
         self._handlers: list[tuple[Any, Callable[..., None]]] = [
-            (self._ib.orderStatusEvent, self._guard("orderStatus", self._on_order_status)),
+            (self._ib.orderStatusEvent, self._guard("orderStatus", orders.on_order_status)),
             (self._ib.execDetailsEvent, self._guard("execDetails", self._on_exec_details)),
             (self._ib.disconnectedEvent, self._guard("disconnected", self._on_disconnected)),
-            (self._ib.openOrderEvent, self._guard("openOrder", self._on_open_order)),
-            (self._ib.positionEvent, self._guard("position", self._on_position)),
+            (self._ib.openOrderEvent, self._guard("openOrder", orders.on_open_order)),
+            (self._ib.positionEvent, self._guard("position", orders.on_position)),
         ]
         self._bound = False
         _log.info(
@@ -291,7 +230,7 @@ class BrokerGateway(Unique):
             if _ACTIVE.get(endpoint) is self:
                 del _ACTIVE[endpoint]
             raise
-        self._adopt_open_trades()
+        self._orders.adopt_open_trades()
         self._state = ConnectionState.CONNECTED
 
     async def _connect_once(self) -> None:
@@ -404,11 +343,8 @@ class BrokerGateway(Unique):
             except (TimeoutError, ConnectionError) as exc:
                 self._state = ConnectionState.DISCONNECTED
                 raise BrokerNotConnectedError(f"resync failed: {exc!r}") from exc
-            rebound = self._rebind_handles()
-            self._adopt_open_trades()
-            for con_id, contract in self._md_contracts.items():
-                # ib_async drops tickers with the connection; subscribe again.
-                self._tickers[con_id] = self._ib.reqMktData(contract)
+            rebound = self._orders.rebind()
+            self._market.resubscribe()
             self._state = ConnectionState.CONNECTED
             _log.info("gateway.resynced", open_orders=len(self.open_orders()), rebound=rebound)
 
@@ -429,68 +365,15 @@ class BrokerGateway(Unique):
         if not isinstance(contract, Instrument):
             raise InvalidInputError("contract", "must be an Instrument", contract)
         self._require_connected("qualify")
-        details = await self._ib.reqContractDetailsAsync(to_ib_contract(contract))
-        if len(details) != 1 or details[0].contract is None:
-            raise UnknownInstrumentError(
-                f"IB has no unique contract for {contract.symbol!r} "
-                f"({contract.sec_type.value}, {contract.exchange}, {contract.currency}): "
-                f"{len(details)} matches"
-            )
-        result = details[0].contract
-        qualified = instrument_from_ib(result)
-        step = float(details[0].sizeIncrement or 0.0)
-        spec = ContractSpec.of(qualified, step if math.isfinite(step) and step > 0 else 1.0)
-        self._specs[spec.con_id] = spec
-        self._spec_names[(spec.symbol, spec.sec_type.value, spec.currency)] = spec.con_id
-        if self.market_data and result.conId not in self._md_contracts:
-            self._md_contracts[result.conId] = result
-            ticker = self._ib.reqMktData(result)
-            self._tickers[result.conId] = ticker
-            await self._first_tick(ticker)
-        return qualified
+        return await self._market.qualify(contract)
 
     def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
         """IB's economics for a contract qualified through this gateway (None: not qualified)."""
-        con_id = instrument.con_id or self._spec_names.get(
-            (instrument.symbol, instrument.sec_type.value, instrument.currency), 0
-        )
-        return self._specs.get(con_id)
-
-    async def _first_tick(self, ticker: Ticker) -> None:
-        """Wait (bounded) for a new subscription's first prices, so the gate can judge."""
-        if ticker.time is not None:
-            return
-        arrived = asyncio.Event()
-
-        def on_update(_ticker: Ticker) -> None:
-            arrived.set()
-
-        ticker.updateEvent += on_update
-        try:
-            await asyncio.wait_for(arrived.wait(), self.market_data_wait)
-        except TimeoutError:
-            _log.warning(
-                "gateway.no_market_data", symbol=ticker.contract.symbol if ticker.contract else ""
-            )
-        finally:
-            ticker.updateEvent -= on_update
+        return self._market.spec(instrument)
 
     def reference_price(self, instrument: Instrument) -> Quote | None:
-        """The freshest of the streamed market price and the last fill price.
-
-        Known only for qualified instruments (by contract id): an unqualified one has none.
-        """
-        if not instrument.con_id:
-            return None
-        best = self._fill_quotes.get(instrument.con_id)
-        ticker = self._tickers.get(instrument.con_id)
-        if ticker is not None and ticker.time is not None:
-            price = ticker.marketPrice()
-            if math.isfinite(price) and price > 0:
-                stamp = ticker.time if ticker.time.tzinfo else ticker.time.replace(tzinfo=UTC)
-                if best is None or stamp >= best.time:
-                    best = Quote(float(price), stamp)
-        return best
+        """The freshest of the streamed market price and the last fill price."""
+        return self._market.reference_price(instrument)
 
     async def get_positions(self) -> list[Position]:
         """Current non-zero positions (the seed's async read)."""
@@ -505,57 +388,24 @@ class BrokerGateway(Unique):
         return [position_from_ib(p) for p in self._ib.positions() if p.position]
 
     def account(self) -> AccountSnapshot:
-        """Equity, cash and P&L from the account updates IB streams to this client.
-
-        Values are in the account's base currency: the ``BASE`` row when IB sends one
-        (multi-currency accounts), else the row in the NetLiquidation currency.
+        """Equity, cash and P&L in the account's base currency, as IB streams them.
 
         Raises:
             BrokerError: the account values have not arrived (not connected or syncing).
         """
-        rows: dict[tuple[str, str], tuple[str, str]] = {}
-        for value in self._ib.accountValues():
-            if value.tag in _ACCOUNT_TAGS:
-                rows[(value.tag, value.currency)] = (value.value, value.account)
-        net = next(
-            ((cur, val) for (tag, cur), val in rows.items() if tag == "NetLiquidation"), None
-        )
-        if net is None:
-            raise BrokerError(
-                "IB account values are not available (not connected, or not synchronised)"
-            )
-        currency, (_, account) = net
-
-        def number(tag: str) -> float:
-            raw = rows.get((tag, "BASE")) or rows.get((tag, currency))
-            if raw is None:
-                return 0.0
-            try:
-                return float(raw[0])
-            except ValueError:
-                raise BrokerError(f"IB sent a non-numeric {tag}: {raw[0]!r}") from None
-
-        base = currency if currency not in ("", "BASE") else "USD"
-        return AccountSnapshot(
-            account,
-            number("NetLiquidation"),
-            number("TotalCashValue"),
-            number("RealizedPnL"),
-            number("UnrealizedPnL"),
-            base,
-        )
+        return account_snapshot(self._ib)
 
     def open_orders(self) -> list[OrderHandle]:
         """Handles of the working orders IB reports: this client's and foreign ones."""
-        return list(self._open.values())
+        return self._orders.open_orders()
 
     def subscribe(self, listener: OrderListener) -> Unsubscribe:
         """Receive every order event of the orders this gateway follows."""
-        return attach(self._listeners, listener)
+        return self._orders.subscribe(listener)
 
     def observe(self, observer: BrokerObserver) -> Unsubscribe:
         """Follow every order handle change and IB position message."""
-        return attach(self._observers, observer)
+        return self._orders.observe(observer)
 
     # ------------------------------------------------------------------ orders
     def claim_submit_capability(self) -> _IBSubmitCapability:
@@ -585,12 +435,7 @@ class BrokerGateway(Unique):
     async def cancel_order(self, handle: OrderHandle) -> None:
         """Ask IB to cancel the order; unknown or done orders raise UnknownOrderError."""
         self._require_connected("cancel")
-        known = self._handles.get(handle.order_id)
-        if known is None or known.is_done:
-            raise UnknownOrderError(
-                f"order {handle.order_id} is unknown to this gateway or already done"
-            )
-        self._ib.cancelOrder(known.trade.order)
+        self._orders.cancel(handle)
 
     async def cancel_all(self) -> None:
         """IB's global cancel: every working order of the account, whoever placed it."""
@@ -600,19 +445,7 @@ class BrokerGateway(Unique):
 
     def _place(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         self._require_connected("submit")
-        ib_contract = self._ib_contracts.get(contract)
-        if ib_contract is None:
-            if len(self._ib_contracts) >= _CONTRACT_CACHE_SIZE:
-                self._ib_contracts.clear()
-            ib_contract = self._ib_contracts[contract] = to_ib_contract(contract)
-        try:
-            trade = self._place_order(ib_contract, to_ib_order(order))
-        except ConnectionError as exc:
-            raise BrokerNotConnectedError(f"placeOrder failed: {exc}; nothing queued") from exc
-        handle = IBOrderHandle(trade.order.orderId, contract, order, trade)
-        self._handles[handle.order_id] = handle
-        self._open[handle.order_id] = handle
-        return handle
+        return self._orders.place(self._place_order, contract, order)
 
     # ------------------------------------------------------------------ events
     def _bind(self) -> None:
@@ -632,54 +465,9 @@ class BrokerGateway(Unique):
 
         return guarded
 
-    def _handle_for(self, trade: Trade) -> IBOrderHandle | None:
-        """The handle a Trade belongs to: by order id, or by permId for replayed orders.
-
-        Orders replayed after a reconnect as completed orders carry no order id, only the
-        permId IB assigned; handles remember it from the first openOrder/orderStatus.
-        """
-        order = trade.order
-        handle = None
-        if order.orderId > 0 and order.clientId == self.client_id:
-            handle = self._handles.get(order.orderId)
-        perm_id = order.permId or trade.orderStatus.permId
-        if handle is None and perm_id:
-            handle = self._by_perm_id.get(perm_id)
-        if handle is None:
-            return None
-        if perm_id:
-            self._by_perm_id[perm_id] = handle
-        if handle.trade is not trade:
-            handle.trade = trade  # ib_async rebuilt the Trade (reconnect): follow it
-        return handle
-
-    def _on_open_order(self, trade: Trade) -> None:
-        if self._handle_for(trade) is None and trade.orderStatus.status not in _IB_DONE:
-            self._adopt(trade)
-
-    def _on_position(self, position: IBPosition) -> None:
-        update = position_from_ib(position)
-        for observer in tuple(self._observers):
-            try:
-                observer.on_position(update)
-            except Exception:  # noqa: BLE001  (a subscriber's bug must not break the gateway)
-                _log.exception("gateway.observer_failed", symbol=update.symbol)
-
-    def _on_order_status(self, trade: Trade) -> None:
-        handle = self._handle_for(trade)
-        if handle is not None:
-            self._publish(handle, self._event(handle, trade, None))
-
     def _on_exec_details(self, trade: Trade, fill: IBFill) -> None:
-        price, stamp = float(fill.execution.price), fill.execution.time
-        con_id = fill.contract.conId
-        if price > 0 and stamp.tzinfo is not None and con_id:
-            known = self._fill_quotes.get(con_id)
-            if known is None or stamp >= known.time:
-                self._fill_quotes[con_id] = Quote(price, stamp)
-        handle = self._handle_for(trade)
-        if handle is not None:
-            self._publish(handle, self._event(handle, trade, fill_from_ib(fill)))
+        self._market.record_fill(fill)
+        self._orders.on_exec_details(trade, fill)
 
     def _on_disconnected(self) -> None:
         if self._deliberate:
@@ -698,122 +486,6 @@ class BrokerGateway(Unique):
             self._state = ConnectionState.DISCONNECTED
             _log.error("gateway.offline", error=f"{type(exc).__name__}: {exc}")
 
-    def _event(self, handle: IBOrderHandle, trade: Trade, fill: Fill | None) -> OrderEvent:
-        status, message = status_from_trade(trade)
-        order_status = trade.orderStatus
-        filled = float(order_status.filled or 0.0)
-        if fill is not None:
-            filled = max(filled, sum(f.quantity for f in handle.fills) + fill.quantity)
-            status = OrderStatus.SUBMITTED if not status.is_done else status
-        remaining = max(0.0, handle.request.quantity - filled)
-        if status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
-            remaining = 0.0
-        avg = float(order_status.avgFillPrice or 0.0)
-        if fill is not None and not avg:
-            avg = fill.price
-        return OrderEvent(
-            handle.order_id, handle.instrument.symbol, status, filled, remaining, avg, message, fill
-        )
-
-    def _publish(self, handle: OrderHandle, event: OrderEvent) -> None:
-        handle.apply(event)
-        if handle.is_done and isinstance(handle, IBOrderHandle):
-            self._open.pop(handle.order_id, None)
-            self._retire(handle)
-        for observer in tuple(self._observers):
-            try:
-                observer.on_order(handle)
-            except Exception:  # noqa: BLE001  (a subscriber's bug must not break the gateway)
-                _log.exception("gateway.observer_failed", order_id=event.order_id)
-        for listener in tuple(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # noqa: BLE001  (a subscriber's bug must not break the gateway)
-                _log.exception("gateway.listener_failed", order_id=event.order_id)
-
-    def _retire(self, handle: IBOrderHandle) -> None:
-        """Forget done orders beyond the most recent few, so memory stays flat.
-
-        The recent ones stay known, so a fill IB reports after the final status still
-        reaches its handle.
-        """
-        if handle.order_id in self._retired_ids:
-            return
-        self._retired_ids.add(handle.order_id)
-        self._retired.append(handle)
-        if len(self._retired) > _RETAINED_DONE:
-            old = self._retired.popleft()
-            self._retired_ids.discard(old.order_id)
-            self._handles.pop(old.order_id, None)
-            perm_id = old.trade.order.permId or old.trade.orderStatus.permId
-            if perm_id:
-                self._by_perm_id.pop(perm_id, None)
-
-    def _rebind_handles(self) -> int:
-        """Point every handle at ib_async's current Trade and catch up on missed events."""
-        rebound = 0
-        for trade in self._ib.trades():
-            handle = self._handles.get(trade.order.orderId) if trade.order.orderId else None
-            before = handle.trade if handle is not None else None
-            handle = self._handle_for(trade)
-            if handle is None:
-                continue
-            if before is not None and before is not handle.trade:
-                rebound += 1
-            known = {fill.exec_id for fill in handle.fills}
-            for ib_fill in trade.fills:
-                if ib_fill.execution.execId not in known:
-                    self._publish(handle, self._event(handle, trade, fill_from_ib(ib_fill)))
-            self._publish(handle, self._event(handle, trade, None))
-        return rebound
-
-    def _adopt_open_trades(self) -> None:
-        """Follow working orders no handle tracks yet (earlier sessions, other clients, TWS).
-
-        So they count as exposure, and a kill switch cancels them.
-        """
-        for trade in self._ib.openTrades():
-            if self._handle_for(trade) is None:
-                self._adopt(trade)
-
-    def _adopt(self, trade: Trade) -> None:
-        order = trade.order
-        perm_id = order.permId or trade.orderStatus.permId
-        own = order.clientId == self.client_id and order.orderId > 0
-        if not own and not perm_id:
-            return  # not identifiable yet; IB sends the permId with the next message
-        order_id = order.orderId if own else -perm_id
-        if order_id in self._handles:
-            return
-        try:
-            handle = IBOrderHandle(
-                order_id,
-                instrument_from_ib(trade.contract),
-                order_request_from_ib(order),
-                trade,
-                foreign=not own,
-            )
-        except Exception as exc:  # noqa: BLE001  (one odd order must not break connect)
-            _log.warning(
-                "gateway.open_order_not_adopted",
-                order_id=order.orderId,
-                perm_id=perm_id,
-                error=f"{type(exc).__name__}: {exc}",
-            )
-            return
-        self._handles[order_id] = handle
-        self._open[order_id] = handle
-        if perm_id:
-            self._by_perm_id[perm_id] = handle
-        _log.info(
-            "gateway.open_order_adopted",
-            order_id=order_id,
-            client_id=order.clientId,
-            foreign=not own,
-            symbol=handle.instrument.symbol,
-        )
-        self._publish(handle, self._event(handle, trade, None))
-
     def _require_connected(self, action: str) -> None:
         state = self.connection_state
         if state is not ConnectionState.CONNECTED:
@@ -822,24 +494,11 @@ class BrokerGateway(Unique):
             )
 
 
-_CONTRACT_CACHE_SIZE = 10_000
-_RETAINED_DONE = 1_000
-_ACCOUNT_TAGS = frozenset({"NetLiquidation", "TotalCashValue", "RealizedPnL", "UnrealizedPnL"})
-
-
-_IB_DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
-
-
 def _refuse_raw_order(*_args: object, **_kwargs: object) -> None:
     raise PermissionDeniedError(
         "orders through the raw ib_async client are refused: this gateway's submit "
         "capability belongs to a RiskGate, and every order goes through it"
     )
-
-
-def _live_opt_in(allow_live: bool, confirmation: str | None) -> bool:
-    text = confirmation if confirmation is not None else os.environ.get(LIVE_CONFIRMATION_ENV, "")
-    return bool(allow_live) and text.strip() == LIVE_CONFIRMATION
 
 
 if TYPE_CHECKING:

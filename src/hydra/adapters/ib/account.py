@@ -1,0 +1,52 @@
+"""The account over ib_async: the snapshot the gate derives equity and P&L from."""
+
+from __future__ import annotations
+
+from ib_async import IB
+
+from hydra.domain import AccountSnapshot, BrokerError
+
+__all__ = ["account_snapshot"]
+
+_ACCOUNT_TAGS = frozenset({"NetLiquidation", "TotalCashValue", "RealizedPnL", "UnrealizedPnL"})
+
+
+def account_snapshot(ib: IB) -> AccountSnapshot:
+    """Equity, cash and P&L from the account updates IB streams to this client.
+
+    Values are in the account's base currency: the ``BASE`` row when IB sends one
+    (multi-currency accounts), else the row in the NetLiquidation currency.
+
+    Raises:
+        BrokerError: the account values have not arrived (not connected or syncing), or
+            IB sent a value that is not a number.
+    """
+    rows: dict[tuple[str, str], tuple[str, str]] = {}
+    for value in ib.accountValues():
+        if value.tag in _ACCOUNT_TAGS:
+            rows[(value.tag, value.currency)] = (value.value, value.account)
+    net = next(((cur, val) for (tag, cur), val in rows.items() if tag == "NetLiquidation"), None)
+    if net is None:
+        raise BrokerError(
+            "IB account values are not available (not connected, or not synchronised)"
+        )
+    currency, (_, account) = net
+
+    def number(tag: str) -> float:
+        raw = rows.get((tag, "BASE")) or rows.get((tag, currency))
+        if raw is None:
+            return 0.0
+        try:
+            return float(raw[0])
+        except ValueError:
+            raise BrokerError(f"IB sent a non-numeric {tag}: {raw[0]!r}") from None
+
+    base = currency if currency not in ("", "BASE") else "USD"
+    return AccountSnapshot(
+        account,
+        number("NetLiquidation"),
+        number("TotalCashValue"),
+        number("RealizedPnL"),
+        number("UnrealizedPnL"),
+        base,
+    )

@@ -1,0 +1,301 @@
+"""The order book over ib_async: handles for every order IB reports, own and foreign.
+
+ib_async reports orders as Trade objects and rebuilds them after a reconnect; the book
+keeps one handle per order, finds it by order id or by IB's permId, follows the new Trade,
+and publishes each change to the gateway's listeners and observers. Orders placed by other
+clients (another client id, TWS) become ``foreign`` handles keyed by their negated permId.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from ib_async import IB, Contract, Trade
+from ib_async import Fill as IBFill
+from ib_async import Position as IBPosition
+
+from hydra.adapters.ib.convert import (
+    fill_from_ib,
+    instrument_from_ib,
+    order_request_from_ib,
+    position_from_ib,
+    status_from_trade,
+    to_ib_contract,
+    to_ib_order,
+)
+from hydra.application import BrokerObserver, OrderHandle, OrderListener, Unsubscribe
+from hydra.application.subscribers import attach
+from hydra.domain import (
+    BrokerNotConnectedError,
+    Fill,
+    Instrument,
+    OrderEvent,
+    OrderRequest,
+    OrderStatus,
+    UnknownOrderError,
+)
+
+__all__ = ["IBOrderBook", "IBOrderHandle"]
+
+_log = structlog.get_logger("hydra.ib")
+
+_CONTRACT_CACHE_SIZE = 10_000
+_RETAINED_DONE = 1_000
+_IB_DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
+
+PlaceOrder = Callable[[Contract, Any], Trade]
+
+
+class IBOrderHandle(OrderHandle):
+    """An order handle over ib_async: ``trade`` is the live ib_async Trade.
+
+    After a reconnect ib_async builds new Trade objects; the gateway rebinds ``trade``
+    so a handle created before the drop keeps updating.
+    """
+
+    __slots__ = ("trade",)
+
+    def __init__(
+        self,
+        order_id: int,
+        instrument: Instrument,
+        request: OrderRequest,
+        trade: Trade,
+        *,
+        foreign: bool = False,
+    ) -> None:
+        super().__init__(order_id, instrument, request, foreign=foreign)
+        self.trade = trade
+
+
+class IBOrderBook:
+    """Every order IB reports to this client, as handles; and who hears of their changes."""
+
+    def __init__(self, ib: IB, client_id: int) -> None:
+        self._ib = ib
+        self._client_id = client_id
+        self._handles: dict[int, IBOrderHandle] = {}
+        self._by_perm_id: dict[int, IBOrderHandle] = {}
+        # Working orders only: the kill switch and status read them; finished handles
+        # are kept apart (recent ones only) for fills IB reports late.
+        self._open: dict[int, IBOrderHandle] = {}
+        self._retired: deque[IBOrderHandle] = deque()
+        self._retired_ids: set[int] = set()
+        # Converted contracts, reused: building an ib_async Contract per order is costly.
+        self._ib_contracts: dict[Instrument, Contract] = {}
+        self._listeners: list[OrderListener] = []
+        self._observers: list[BrokerObserver] = []
+
+    # ------------------------------------------------------------------ reads
+    def open_orders(self) -> list[OrderHandle]:
+        """Handles of the working orders: this client's and foreign ones."""
+        return list(self._open.values())
+
+    def subscribe(self, listener: OrderListener) -> Unsubscribe:
+        """Receive every order event."""
+        return attach(self._listeners, listener)
+
+    def observe(self, observer: BrokerObserver) -> Unsubscribe:
+        """Follow every handle change and position message."""
+        return attach(self._observers, observer)
+
+    # ------------------------------------------------------------------ orders
+    def place(
+        self, place_order: PlaceOrder, contract: Instrument, order: OrderRequest
+    ) -> OrderHandle:
+        """Send through ``place_order`` (the gateway's private door) and track the handle."""
+        ib_contract = self._ib_contracts.get(contract)
+        if ib_contract is None:
+            if len(self._ib_contracts) >= _CONTRACT_CACHE_SIZE:
+                self._ib_contracts.clear()
+            ib_contract = self._ib_contracts[contract] = to_ib_contract(contract)
+        try:
+            trade = place_order(ib_contract, to_ib_order(order))
+        except ConnectionError as exc:
+            raise BrokerNotConnectedError(f"placeOrder failed: {exc}; nothing queued") from exc
+        handle = IBOrderHandle(trade.order.orderId, contract, order, trade)
+        self._handles[handle.order_id] = handle
+        self._open[handle.order_id] = handle
+        return handle
+
+    def cancel(self, handle: OrderHandle) -> None:
+        """Ask IB to cancel; unknown or done orders raise UnknownOrderError."""
+        known = self._handles.get(handle.order_id)
+        if known is None or known.is_done:
+            raise UnknownOrderError(
+                f"order {handle.order_id} is unknown to this gateway or already done"
+            )
+        self._ib.cancelOrder(known.trade.order)
+
+    # ------------------------------------------------------------------ IB events
+    def on_open_order(self, trade: Trade) -> None:
+        """An openOrder message: follow an order no handle tracks yet (foreign ones too)."""
+        if self._handle_for(trade) is None and trade.orderStatus.status not in _IB_DONE:
+            self._adopt(trade)
+
+    def on_order_status(self, trade: Trade) -> None:
+        """An orderStatus message: update the order's handle."""
+        handle = self._handle_for(trade)
+        if handle is not None:
+            self._publish(handle, self._event(handle, trade, None))
+
+    def on_exec_details(self, trade: Trade, fill: IBFill) -> None:
+        """An execution: the fill reaches its handle at once."""
+        handle = self._handle_for(trade)
+        if handle is not None:
+            self._publish(handle, self._event(handle, trade, fill_from_ib(fill)))
+
+    def on_position(self, position: IBPosition) -> None:
+        """A position message: observers reconcile with it."""
+        update = position_from_ib(position)
+        for observer in tuple(self._observers):
+            try:
+                observer.on_position(update)
+            except Exception:  # noqa: BLE001  (a subscriber's bug must not break the gateway)
+                _log.exception("gateway.observer_failed", symbol=update.symbol)
+
+    def rebind(self) -> int:
+        """After a reconnect: follow ib_async's new Trades, catch up on missed events.
+
+        Returns how many handles were rebound; working orders no handle tracked yet are
+        adopted.
+        """
+        rebound = 0
+        for trade in self._ib.trades():
+            handle = self._handles.get(trade.order.orderId) if trade.order.orderId else None
+            before = handle.trade if handle is not None else None
+            handle = self._handle_for(trade)
+            if handle is None:
+                continue
+            if before is not None and before is not handle.trade:
+                rebound += 1
+            known = {fill.exec_id for fill in handle.fills}
+            for ib_fill in trade.fills:
+                if ib_fill.execution.execId not in known:
+                    self._publish(handle, self._event(handle, trade, fill_from_ib(ib_fill)))
+            self._publish(handle, self._event(handle, trade, None))
+        self.adopt_open_trades()
+        return rebound
+
+    def adopt_open_trades(self) -> None:
+        """Follow working orders no handle tracks yet (earlier sessions, other clients, TWS).
+
+        So they count as exposure, and a kill switch cancels them.
+        """
+        for trade in self._ib.openTrades():
+            if self._handle_for(trade) is None:
+                self._adopt(trade)
+
+    # ------------------------------------------------------------------ internals
+    def _handle_for(self, trade: Trade) -> IBOrderHandle | None:
+        """The handle a Trade belongs to: by order id, or by permId for replayed orders.
+
+        Orders replayed after a reconnect as completed orders carry no order id, only the
+        permId IB assigned; handles remember it from the first openOrder/orderStatus.
+        """
+        order = trade.order
+        handle = None
+        if order.orderId > 0 and order.clientId == self._client_id:
+            handle = self._handles.get(order.orderId)
+        perm_id = order.permId or trade.orderStatus.permId
+        if handle is None and perm_id:
+            handle = self._by_perm_id.get(perm_id)
+        if handle is None:
+            return None
+        if perm_id:
+            self._by_perm_id[perm_id] = handle
+        if handle.trade is not trade:
+            handle.trade = trade  # ib_async rebuilt the Trade (reconnect): follow it
+        return handle
+
+    def _adopt(self, trade: Trade) -> None:
+        order = trade.order
+        perm_id = order.permId or trade.orderStatus.permId
+        own = order.clientId == self._client_id and order.orderId > 0
+        if not own and not perm_id:
+            return  # not identifiable yet; IB sends the permId with the next message
+        order_id = order.orderId if own else -perm_id
+        if order_id in self._handles:
+            return
+        try:
+            handle = IBOrderHandle(
+                order_id,
+                instrument_from_ib(trade.contract),
+                order_request_from_ib(order),
+                trade,
+                foreign=not own,
+            )
+        except Exception as exc:  # noqa: BLE001  (one odd order must not break connect)
+            _log.warning(
+                "gateway.open_order_not_adopted",
+                order_id=order.orderId,
+                perm_id=perm_id,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            return
+        self._handles[order_id] = handle
+        self._open[order_id] = handle
+        if perm_id:
+            self._by_perm_id[perm_id] = handle
+        _log.info(
+            "gateway.open_order_adopted",
+            order_id=order_id,
+            client_id=order.clientId,
+            foreign=not own,
+            symbol=handle.instrument.symbol,
+        )
+        self._publish(handle, self._event(handle, trade, None))
+
+    def _event(self, handle: IBOrderHandle, trade: Trade, fill: Fill | None) -> OrderEvent:
+        status, message = status_from_trade(trade)
+        order_status = trade.orderStatus
+        filled = float(order_status.filled or 0.0)
+        if fill is not None:
+            filled = max(filled, sum(f.quantity for f in handle.fills) + fill.quantity)
+            status = OrderStatus.SUBMITTED if not status.is_done else status
+        remaining = max(0.0, handle.request.quantity - filled)
+        if status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+            remaining = 0.0
+        avg = float(order_status.avgFillPrice or 0.0)
+        if fill is not None and not avg:
+            avg = fill.price
+        return OrderEvent(
+            handle.order_id, handle.instrument.symbol, status, filled, remaining, avg, message, fill
+        )
+
+    def _publish(self, handle: IBOrderHandle, event: OrderEvent) -> None:
+        handle.apply(event)
+        if handle.is_done:
+            self._open.pop(handle.order_id, None)
+            self._retire(handle)
+        for observer in tuple(self._observers):
+            try:
+                observer.on_order(handle)
+            except Exception:  # noqa: BLE001  (a subscriber's bug must not break the gateway)
+                _log.exception("gateway.observer_failed", order_id=event.order_id)
+        for listener in tuple(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001  (a subscriber's bug must not break the gateway)
+                _log.exception("gateway.listener_failed", order_id=event.order_id)
+
+    def _retire(self, handle: IBOrderHandle) -> None:
+        """Forget done orders beyond the most recent few, so memory stays flat.
+
+        The recent ones stay known, so a fill IB reports after the final status still
+        reaches its handle.
+        """
+        if handle.order_id in self._retired_ids:
+            return
+        self._retired_ids.add(handle.order_id)
+        self._retired.append(handle)
+        if len(self._retired) > _RETAINED_DONE:
+            old = self._retired.popleft()
+            self._retired_ids.discard(old.order_id)
+            self._handles.pop(old.order_id, None)
+            perm_id = old.trade.order.permId or old.trade.orderStatus.permId
+            if perm_id:
+                self._by_perm_id.pop(perm_id, None)
