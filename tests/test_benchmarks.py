@@ -15,18 +15,19 @@ ROWS = {
     "gate_block_breaker",
     "gate_block_limit",
     "gate_halted",
-    "gate_pass_quiet",
+    "gate_checks_only",
+    "sim_submit_fill",
     "structlog_line",
     "journal_append",
-    "no_gate",
     "ib_raw_round_trip",
     "ib_gate_round_trip",
     "memory_rss_growth_mb",
 }
+ANCHOR_ROWS = {"nautilus_pass", "nautilus_deny"}
 
 
 def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
-    """`python -m benchmarks.run --smoke` exits 0 and writes JSON with every row measured."""
+    """`python -m benchmarks.run --smoke` exits 0 and writes every row and every verdict."""
     out = tmp_path / "bench.json"
     result = subprocess.run(  # noqa: S603  (our own benchmark module)
         [sys.executable, "-m", "benchmarks.run", "--smoke", "--json", str(out)],
@@ -39,7 +40,9 @@ def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(out.read_text())
     rows = {row["name"]: row for row in report["rows"]}
-    assert set(rows) == ROWS
+    # The Nautilus anchors run only where the optional `anchors` group is installed.
+    expected = ROWS | ANCHOR_ROWS if report["nautilus_trader"] else ROWS
+    assert set(rows) == expected
     assert report["mode"] == "smoke"
     for name, row in rows.items():
         if name != "memory_rss_growth_mb":
@@ -47,3 +50,12 @@ def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
             assert row["samples"] > 0, name
     assert rows["gate_pass"]["ratio"] > 0
     assert "gate_pass" in result.stdout
+    verdicts = report["verdicts"]
+    assert len(verdicts) == 10
+    for item in verdicts:
+        assert item["verdict"] in {"PASS", "FAIL", "SKIP"}, item
+        # Only the Nautilus comparisons may be skipped, and only without Nautilus.
+        assert (item["verdict"] == "SKIP") == (
+            item["measured"] is None and not report["nautilus_trader"]
+        ), item
+    assert "verdict" in result.stdout

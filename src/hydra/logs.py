@@ -1,19 +1,30 @@
-"""Logging set-up for the ``hydra`` command; the library itself never configures logging.
+"""Logging set-ups: the ``hydra`` command's, and the one we recommend for production.
 
-A host application embedding HYDRA keeps its own structlog/logging configuration; only
-``hydra.cli`` calls ``configure_logging``: a console renderer on a terminal, JSON lines
-otherwise, with cached loggers and a level-filtering bound logger for speed.
+The library itself never configures logging: a host application embedding HYDRA keeps its
+own structlog/logging configuration. ``hydra.cli`` calls ``configure_logging`` (a console
+renderer on a terminal, JSON lines otherwise). ``configure_production`` is the fast JSON
+set-up the README recommends to hosts, and the one the benchmarks measure: orjson renders
+bytes straight to a binary file, loggers are cached on first use, and lines below the level
+are dropped by a no-op method before any processor runs.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
+import orjson
 import structlog
 
-__all__ = ["configure_logging"]
+__all__ = ["configure_logging", "configure_production"]
+
+
+def _level(level: str) -> int:
+    numeric = logging.getLevelNamesMapping().get(level.upper()) if isinstance(level, str) else None
+    if numeric is None:
+        raise ValueError(f"log level {level!r} is not one of debug, info, warning, error")
+    return numeric
 
 
 def configure_logging(
@@ -27,9 +38,7 @@ def configure_logging(
         stream: where log lines go (default: standard error).
     """
     out = stream if stream is not None else sys.stderr
-    numeric = logging.getLevelNamesMapping().get(level.upper())
-    if numeric is None:
-        raise ValueError(f"log level {level!r} is not one of debug, info, warning, error")
+    numeric = _level(level)
     use_json = (not out.isatty()) if json is None else json
     processors: list[structlog.typing.Processor] = [
         structlog.processors.add_log_level,
@@ -44,5 +53,38 @@ def configure_logging(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(file=out),
+        cache_logger_on_first_use=True,
+    )
+
+
+def configure_production(*, level: str = "info", file: BinaryIO | None = None) -> None:
+    """Configure structlog for production: one orjson JSON line per event, as fast as it gets.
+
+    The configuration structlog's performance guide recommends: context variables merged,
+    level and ISO UTC timestamp added, exceptions formatted, ``orjson`` rendering bytes that
+    ``BytesLoggerFactory`` writes to ``file`` with no encoding step, a filtering bound
+    logger (calls below ``level`` return at once) and ``cache_logger_on_first_use=True``
+    (so configure before the first log call; later calls keep the cached configuration).
+
+    Args:
+        level: minimum level (debug, info, warning, error).
+        file: a binary file to write to (default: standard output's buffer).
+
+    Raises:
+        ValueError: ``level`` is not a known level name.
+    """
+    numeric = _level(level)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.format_exc_info,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(serializer=orjson.dumps),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.BytesLoggerFactory(
+            file=file if file is not None else sys.stdout.buffer
+        ),
         cache_logger_on_first_use=True,
     )

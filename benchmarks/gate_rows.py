@@ -1,0 +1,296 @@
+"""HYDRA's in-process rows: the gate's decisions, its checks alone, the simulator, memory.
+
+Every function here expects structlog to be configured already (``hydra.logs.
+configure_production``): the caller runs each group in its own process, because cached
+loggers keep the first configuration they see.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import structlog
+
+from benchmarks.recording import AAPL, RecordingBroker
+from benchmarks.timing import REPEATS, Row, summarise, time_each
+from hydra.adapters.journal import JsonlJournal
+from hydra.adapters.sim import SimulatedBroker
+from hydra.application import RiskGate
+from hydra.domain import (
+    CircuitBreakerManager,
+    ManualClock,
+    OrderLimits,
+    OrderRequest,
+    Side,
+    TradingState,
+)
+
+__all__ = [
+    "BENCH_LIMITS",
+    "checks_only_row",
+    "memory_row",
+    "production_rows",
+    "sim_gate",
+]
+
+START = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+STEP = timedelta(milliseconds=2)
+# Production limits, with a throttle wide enough for a benchmark's order rate.
+BENCH_LIMITS = OrderLimits(max_orders=5_000, rate_window=timedelta(seconds=1))
+DISTINCT = 2_000  # distinct orders: more than fit in the 2 s duplicate window at 2 ms each
+REFRESH = 10_000  # orders between reference-price ticks (20 s of clock; max age is 60 s)
+
+Fsync = Literal["never"] | int
+
+
+def _orders(limit: float | None = None) -> list[OrderRequest]:
+    """Orders built before the timing (order construction is the caller's cost).
+
+    Buy q, sell q, buy q+1, sell q+1 ...: the position stays small and no order repeats
+    within the duplicate guard's window, so the guard runs but does not block.
+    """
+    sides = (Side.BUY, Side.SELL)
+    return [
+        OrderRequest(sides[i % 2], float(1 + i // 2))
+        if limit is None
+        else OrderRequest.limit(sides[i % 2], float(1 + i // 2), limit)
+        for i in range(DISTINCT)
+    ]
+
+
+async def sim_gate(
+    journal_path: str | None, fsync: Fsync = "never"
+) -> tuple[RiskGate, SimulatedBroker, ManualClock]:
+    """A gate as the container builds it: derived inputs, limits, journal, manual clock."""
+    clock = ManualClock(START)
+    broker = SimulatedBroker(clock=clock, cash=1e9, history=1000)
+    await broker.connect()
+    journal = JsonlJournal(journal_path, fsync, account="SIM0001") if journal_path else None
+    gate = RiskGate(
+        broker,
+        CircuitBreakerManager(clock=clock),
+        limits=BENCH_LIMITS,
+        journal=journal,
+        clock=clock,
+    )
+    return gate, broker, clock
+
+
+def gate_scenario(
+    kind: str, gate: RiskGate, broker: SimulatedBroker, clock: ManualClock
+) -> Callable[[int], object]:
+    """The per-order action of one scenario; the clock moves 2 ms per order."""
+    if kind == "blocked_breaker":
+        # Latch the daily-loss breaker once (caller's daily P&L -5%); it stays tripped.
+        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), -0.05, 1e9, 1e9, 0, 0)
+        assert gate.breakers.latched, "the daily-loss breaker did not latch"
+    if kind == "halted":
+        gate.set_trading_state(TradingState.HALTED, who="bench", why="halted row")
+    # A limit at 150 against a 200 reference is outside the 5% price collar.
+    orders = _orders(150.0 if kind == "blocked_limit" else None)
+    submit = gate.submit_with_decision
+
+    sequence = itertools.count()  # continues across warm-up and repeats: no duplicates
+
+    def action(_i: int) -> object:
+        n = next(sequence)
+        clock.now += STEP
+        if n % REFRESH == 0:
+            broker.set_price("AAPL", 200.0)  # a market-data tick keeps the price fresh
+        return submit(AAPL, orders[n % DISTINCT])
+
+    return action
+
+
+SCENARIOS: tuple[tuple[str, str, str, Fsync], ...] = (
+    ("gate_pass", "allowed: gate -> simulator, journal + production log", "allowed", "never"),
+    ("gate_pass_fsync100", "allowed, journal fsynced every 100 records", "allowed", 100),
+    ("gate_block_limit", "blocked by a per-order limit (price collar)", "blocked_limit", "never"),
+    ("gate_block_breaker", "blocked by a latched breaker (daily loss)", "blocked_breaker", "never"),
+    ("gate_halted", "blocked: trading HALTED", "halted", "never"),
+)
+
+
+async def production_rows(count: int, workdir: Path) -> list[Row]:
+    """Every gate row with the journal on and production logging, plus the breakdown."""
+    rows = []
+    for name, what, kind, fsync in SCENARIOS:
+        repeats = []
+        for r in range(REPEATS):
+            gate, broker, clock = await sim_gate(str(workdir / f"{name}-{r}.jsonl"), fsync)
+            action = gate_scenario(kind, gate, broker, clock)
+            time_each(action, min(200, count))  # warm-up: caches, first-use loggers
+            expected = kind == "allowed"
+            assert all(d.allowed is expected for d in gate.decisions), (
+                f"{name}: {gate.last_decision}"
+            )
+            gc.collect()
+            repeats.append(time_each(action, count))
+            assert gate.last_decision is not None
+            assert gate.last_decision.allowed is expected, f"{name}: {gate.last_decision}"
+            gate.close()
+        rows.append(summarise(name, what, repeats))
+    rows.append(await sim_submit_fill_row(count))
+    rows.append(structlog_row(count))
+    rows.append(journal_row(count, workdir))
+    return rows
+
+
+async def checks_only_row(count: int) -> Row:
+    """The gate's checks alone: no journal, info logs filtered, a broker that only records."""
+    repeats = []
+    for _ in range(REPEATS):
+        clock = ManualClock(START)
+        broker = RecordingBroker(clock)
+        await broker.connect()
+        gate = RiskGate(
+            broker, CircuitBreakerManager(clock=clock), limits=BENCH_LIMITS, clock=clock
+        )
+        action = _recorded_action(gate, broker, clock)
+        time_each(action, min(200, count), broker.settle)
+        gc.collect()
+        repeats.append(time_each(action, count, broker.settle))
+        assert gate.last_decision is not None
+        assert gate.last_decision.allowed, gate.last_decision
+        assert broker.recorded[-1].order_id == min(200, count) + count, "orders went missing"
+    return summarise(
+        "gate_checks_only", "allowed, no journal, logs filtered, recording adapter", repeats
+    )
+
+
+def _recorded_action(
+    gate: RiskGate, broker: RecordingBroker, clock: ManualClock
+) -> Callable[[int], object]:
+    """Submit through the gate; the result is the handle (for the untimed settle)."""
+    orders = _orders()
+    submit = gate.submit_with_decision
+
+    sequence = itertools.count()
+
+    def action(_i: int) -> object:
+        n = next(sequence)
+        clock.now += STEP
+        if n % REFRESH == 0:
+            broker.refresh()
+        return submit(AAPL, orders[n % DISTINCT]).handle
+
+    return action
+
+
+def _direct_action(broker: SimulatedBroker, clock: ManualClock) -> Callable[[int], object]:
+    """Submit straight into the simulator's capability (market orders: they fill at once)."""
+    orders = _orders()
+    submit = broker.claim_submit_capability().submit_order
+
+    sequence = itertools.count()
+
+    def direct(_i: int) -> object:
+        clock.now += STEP
+        return submit(AAPL, orders[next(sequence) % DISTINCT])
+
+    return direct
+
+
+async def sim_submit_fill_row(count: int) -> Row:
+    """The simulator's own submit and fill: its capability called directly, no gate."""
+    repeats = []
+    for _ in range(REPEATS):
+        clock = ManualClock(START)
+        broker = SimulatedBroker(clock=clock, cash=1e9, history=1000)
+        await broker.connect()
+        direct = _direct_action(broker, clock)
+        time_each(direct, min(200, count))
+        gc.collect()
+        repeats.append(time_each(direct, count))
+        assert not broker.open_orders(), "a simulator market order did not fill"
+    return summarise("sim_submit_fill", "simulator capability submit + fill, no gate", repeats)
+
+
+def structlog_row(count: int) -> Row:
+    """One production JSON log line alone, as the gate emits per allowed order."""
+    log = structlog.get_logger("hydra.bench")
+
+    def line(i: int) -> object:
+        log.info("order.allowed", seq=i, symbol="AAPL", side="BUY", quantity=1.0, order_id=i)
+        return None
+
+    time_each(line, 200)
+    return summarise(
+        "structlog_line",
+        "one JSON log line (production config), alone",
+        [time_each(line, count) for _ in range(REPEATS)],
+    )
+
+
+def journal_row(count: int, workdir: Path) -> Row:
+    """One decision-sized audit record appended alone (fsync never)."""
+    record = {
+        "kind": "decision",
+        "event": "order.allowed",
+        "config_version": "0123456789ab",
+        "seq": 1,
+        "time": START.isoformat(),
+        "symbol": "AAPL",
+        "con_id": 265598,
+        "side": "BUY",
+        "quantity": 1.0,
+        "order_type": "MKT",
+        "limit_price": None,
+        "caller_inputs": None,
+        "outcome": "allowed",
+        "triggered": [],
+        "reasons": [],
+        "order_id": 1,
+        "inputs": dict.fromkeys(
+            ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss"), 0.5
+        ),
+        "trading_state": "ACTIVE",
+    }
+    repeats = []
+    for r in range(REPEATS):
+        journal = JsonlJournal(workdir / f"journal-row-{r}.jsonl", "never", account="SIM0001")
+        append = journal.append
+        repeats.append(time_each(lambda _i, append=append: append(record), count))
+        journal.close()
+    return summarise("journal_append", "one audit record appended (fsync never), alone", repeats)
+
+
+async def memory_row(decisions: int, workdir: Path) -> Row:
+    """RSS growth over many allowed decisions (journal on, production logging), after warm-up."""
+    gate, broker, clock = await sim_gate(str(workdir / "memory.jsonl"))
+    action = gate_scenario("allowed", gate, broker, clock)
+    for i in range(10_000):
+        action(i)
+    gc.collect()
+    before = _rss_mb()
+    start = time.perf_counter()
+    for i in range(decisions):
+        action(i)
+    gc.collect()
+    growth = _rss_mb() - before
+    seconds = time.perf_counter() - start
+    assert gate.last_decision is not None
+    assert gate.last_decision.allowed
+    gate.close()
+    return Row(
+        "memory_rss_growth_mb",
+        f"RSS growth over {decisions:,} allowed decisions ({seconds:.0f}s)",
+        growth,
+        growth,
+        growth,
+        None,
+        decisions,
+    )
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6

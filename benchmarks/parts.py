@@ -1,0 +1,37 @@
+"""One benchmark group, run in a fresh process (structlog caches loggers per process)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from benchmarks.timing import Row
+from hydra.logs import configure_production
+
+__all__ = ["run_part"]
+
+
+def run_part(part: str, count: int, workdir: str) -> list[Row]:
+    """Configure logging the way ``part`` needs, then measure its rows."""
+    # Imported here so the parent process never caches a logger before configuring it.
+    from benchmarks import anchors, gate_rows, ib_rows  # noqa: PLC0415
+
+    work = Path(workdir)
+    if part == "nautilus":
+        return anchors.nautilus_rows(count)
+    # "Logs filtered" is the production set-up at WARNING: info lines become no-ops.
+    level = "warning" if part == "checks" else "info"
+    with open(work / f"{part}.log", "ab") as log_file:
+        configure_production(level=level, file=log_file)
+        # ib_async reports every cancel (error 202) through stdlib logging; not our output.
+        logging.getLogger("ib_async").setLevel(logging.CRITICAL)
+        if part == "production":
+            return asyncio.run(gate_rows.production_rows(count, work))
+        if part == "checks":
+            return [asyncio.run(gate_rows.checks_only_row(count))]
+        if part == "ib":
+            return asyncio.run(ib_rows.round_trip_rows(count, work))
+        if part == "memory":
+            return [asyncio.run(gate_rows.memory_row(count, work))]
+    raise ValueError(f"unknown benchmark part {part!r}")
