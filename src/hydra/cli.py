@@ -1,9 +1,13 @@
 """The ``hydra`` command.
 
 ``hydra demo`` runs a simulated session through the RiskGate (no gateway needed);
-``hydra status | positions | breakers`` read a gateway as the CLI client (id 3, read-only);
-``hydra kill`` pulls the kill switch as the trading client (id 1); ``hydra journal``
-reads the audit trail; ``hydra fake-gateway`` serves the fake IB Gateway for dry runs.
+``hydra trade`` runs a trader (gate + control server over the configured broker);
+``hydra status | halt | reduce | resume | reset-breaker | kill`` operate a running trader
+through its control server (``kill`` falls back to IB's global cancel as the emergency
+client when none answers); ``hydra status --port | positions | breakers`` read a gateway
+as the CLI client (id 3, read-only); ``hydra journal`` reads the audit trail;
+``hydra fake-gateway`` serves the fake IB Gateway for dry runs. Broker connections come
+from the container (``cli_gateway``, ``emergency_client``), never built here.
 """
 
 from __future__ import annotations
