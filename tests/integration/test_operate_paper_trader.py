@@ -161,7 +161,7 @@ async def test_kill_from_another_process_cancels_the_ladder_and_halts_the_trader
 async def test_kill_of_a_frozen_trader_uses_the_broker_and_the_restart_stays_halted(
     fake_gateway: FakeIBGateway, tmp_path: Path
 ) -> None:
-    """SIGSTOPped trader: global cancel as the emergency client, HALT journaled, restart HALTED."""
+    """Frozen trader: IB global cancel as client 99, HALT journaled; resumed/restarted: HALTED."""
     fake_gateway.set_price("SPY", 500.0)
     env = _env(tmp_path, fake_gateway)
     log = tmp_path / "trader.log"
@@ -186,9 +186,16 @@ async def test_kill_of_a_frozen_trader_uses_the_broker_and_the_restart_stays_hal
         assert (kill["kind"], kill["who"], kill["why"]) == ("kill", "bob", "trader frozen")
         assert sorted(kill["cancelled"]) == resting
 
+        # Resumed, the stale trader finds the journal grown under it: it halts itself.
+        placed = len(fake_gateway.placed)
+        trader.send_signal(signal.SIGCONT)
+        assert (await _trader_status(env))["trading_state"] == "HALTED"
+        await asyncio.sleep(1.0)  # a few of its 0.3 s steps
+        assert len(fake_gateway.placed) == placed
+        assert not _working(fake_gateway)
+
         trader.send_signal(signal.SIGKILL)
         await asyncio.wait_for(trader.wait(), WAIT)
-    placed = len(fake_gateway.placed)
 
     async with _trader(env, log):
         status = await _trader_status(env)
