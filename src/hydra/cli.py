@@ -1,9 +1,13 @@
 """The ``hydra`` command.
 
 ``hydra demo`` runs a simulated session through the RiskGate (no gateway needed);
-``hydra status | positions | breakers`` read a gateway as the CLI client (id 3, read-only);
-``hydra kill`` pulls the kill switch as the trading client (id 1); ``hydra journal``
-reads the audit trail; ``hydra fake-gateway`` serves the fake IB Gateway for dry runs.
+``hydra trade`` runs a trader (gate + control server over the configured broker);
+``hydra status | halt | reduce | resume | reset-breaker | kill`` operate a running trader
+through its control server (``kill`` falls back to IB's global cancel as the emergency
+client when none answers); ``hydra status --port | positions | breakers`` read a gateway
+as the CLI client (id 3, read-only); ``hydra journal`` reads the audit trail;
+``hydra fake-gateway`` serves the fake IB Gateway for dry runs. Broker connections come
+from the container (``cli_gateway``, ``emergency_client``), never built here.
 """
 
 from __future__ import annotations
@@ -19,26 +23,28 @@ from typing import Any
 from hydra.adapters.control import ControlServer
 from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import read_journal
-from hydra.application import replay_journal
+from hydra.application import RiskGate, replay_journal
 from hydra.container import Container, build_container
 from hydra.demo import DEFAULT_DEMO_JOURNAL, MIN_ORDERS, DemoReport, run_demo, serve_demo
 from hydra.domain import (
     CircuitBreakerManager,
-    ClientRole,
     ConfigError,
     HydraError,
     InvalidInputError,
 )
 from hydra.logs import configure_logging
 from hydra.operator import (
+    checked_journal,
     common_parent,
     control_parent,
     run_control_command,
     run_kill,
+    seconds,
     who_why_parent,
 )
 from hydra.render import breaker_table, render_table
 from hydra.testing import serve
+from hydra.trader import LadderConfig, run_trader
 
 __all__ = ["main", "render_table"]
 
@@ -127,30 +133,66 @@ def _print_console(server: ControlServer) -> None:
     )
 
 
-# ---------------------------------------------------------------------------- gateway reads
-def _gateway_for(
-    container: Container, args: argparse.Namespace, role: ClientRole, **options: Any
-) -> BrokerGateway:
-    """A gateway for ``role`` at --host/--port (default: the config), with its live opt-in."""
-    broker = container.config.broker
-    return BrokerGateway(
-        args.host or broker.host(),
-        args.port or broker.port(),
-        role.value,
-        allow_live=broker.allow_live(),
-        live_confirmation=broker.live_confirmation() or None,
-        connect_timeout=args.timeout,
-        **options,
+# ---------------------------------------------------------------------------- trade
+async def _trade(args: argparse.Namespace) -> int:
+    broker: dict[str, object] = {}
+    if args.broker:
+        broker["mode"] = args.broker
+    if args.host:
+        broker["host"] = args.host
+    if args.port:
+        broker["port"] = args.port
+    control: dict[str, object] = {"enabled": True}
+    if args.control_port:
+        control["port"] = args.control_port
+    container = build_container(args.config, overrides={"broker": broker, "control": control})
+    checked_journal(container.config.journal.path(), field="journal.path", must_exist=False)
+    ladder = LadderConfig(
+        symbol=args.symbol,
+        levels=args.levels,
+        quantity=args.quantity,
+        offset=args.offset,
+        interval=args.interval,
     )
 
+    def ready(server: ControlServer, gate: RiskGate) -> None:
+        config = container.config
+        where = (
+            "the simulator"
+            if config.broker.mode() == "sim"
+            else f"{config.broker.host()}:{config.broker.port()} as client id "
+            f"{config.broker.client_id()} ({config.broker.mode()})"
+        )
+        print(
+            f"HYDRA trader on {where}; trading {gate.trading_state.value}; "
+            f"control server {server.url}\n"
+            f"  journal:     {config.journal.path()}\n"
+            f"  token file:  {server.token_file}\n"
+            f"  ladder:      {ladder.levels} x BUY {ladder.quantity:g} {ladder.symbol}, "
+            f"{ladder.offset:.2%} apart below the reference price\n"
+            "  operate it:  hydra status | halt | kill --reason ...  (SIGTERM stops it)",
+            flush=True,
+        )
 
+    await run_trader(container, ladder, on_ready=ready)
+    print("hydra trade: stopped", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------- gateway reads
 _ReadBody = Callable[[BrokerGateway, Container, argparse.Namespace], dict[str, Any]]
 
 
 async def _with_cli_gateway(args: argparse.Namespace, body: _ReadBody) -> dict[str, Any]:
-    """Connect as the CLI client (id 3, read-only), run ``body``, always disconnect."""
+    """Connect the container's CLI gateway (id 3, read-only), run ``body``, disconnect.
+
+    ``--host``/``--port`` override the configured gateway address.
+    """
     container = build_container(args.config)
-    gateway = _gateway_for(container, args, ClientRole.CLI)
+    if getattr(args, "journal", None) is not None:  # bad input fails before connecting
+        checked_journal(args.journal, field="--journal", must_exist=True)
+    where = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
+    gateway: BrokerGateway = container.cli_gateway(connect_timeout=args.timeout, **where)
     await gateway.connect()
     try:
         return body(gateway, container, args)
@@ -193,6 +235,8 @@ def _breakers_data(
 ) -> dict[str, Any]:
     breakers: CircuitBreakerManager = container.breakers()
     journal_path = args.journal or container.config.journal.path()
+    if journal_path and not args.journal:
+        checked_journal(journal_path, field="journal.path", must_exist=False)
     replay = replay_journal(read_journal(journal_path).records) if journal_path else None
     if replay is not None:
         breakers.restore(replay.trips)
@@ -232,9 +276,11 @@ async def _read(args: argparse.Namespace) -> int:
 
 
 async def _journal(args: argparse.Namespace) -> int:
-    path = args.path or build_container(args.config).config.journal.path()
-    if not path:
-        raise ConfigError("journal.path", "no journal configured; pass a path")
+    if args.path:
+        path = checked_journal(args.path, field="path", must_exist=True)
+    else:
+        configured = build_container(args.config).config.journal.path()
+        path = checked_journal(configured, field="journal.path", must_exist=True)
     since = None
     if args.since:
         try:
@@ -337,6 +383,28 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=8470, help="control server port with --serve (default 8470)"
     )
 
+    trade = commands.add_parser(
+        "trade",
+        help="run a trader: gate + control server over the configured broker, keeping a "
+        "ladder of resting BUY limit orders (hydra status/halt/kill operate it)",
+    )
+    trade.add_argument("--config", default=None, help="TOML config file (or $HYDRA_CONFIG)")
+    trade.add_argument(
+        "--broker", choices=["sim", "paper"], default=None, help="broker mode (default config)"
+    )
+    trade.add_argument("--host", default=None, help="gateway host (default from config)")
+    trade.add_argument("--port", type=_port, default=None, help="gateway port (default config)")
+    trade.add_argument(
+        "--control-port", type=_port, default=None, help="control server port (default config)"
+    )
+    trade.add_argument("--symbol", default="SPY", help="instrument to rest orders in (SPY)")
+    trade.add_argument("--levels", type=int, default=3, help="resting orders (default 3)")
+    trade.add_argument("--quantity", type=float, default=1.0, help="per order (default 1)")
+    trade.add_argument(
+        "--offset", type=float, default=0.01, help="level spacing below the price (0.01)"
+    )
+    trade.add_argument("--interval", type=seconds, default=0.5, help="seconds per step (0.5)")
+
     control = control_parent()
     audited = who_why_parent()
     common = common_parent()
@@ -400,6 +468,7 @@ def _parser() -> argparse.ArgumentParser:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "demo": _demo,
+    "trade": _trade,
     "status": _status,
     "positions": _read,
     "breakers": _read,
@@ -436,6 +505,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early
         return 0
+    except OSError as exc:  # e.g. a journal that cannot be read: a sentence, no traceback
+        print(f"hydra {args.command}: {exc.strerror or exc} ({exc.filename})", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

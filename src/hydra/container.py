@@ -20,6 +20,7 @@ from dependency_injector import containers, providers
 
 from hydra.adapters.control import ControlConfig, ControlServer
 from hydra.adapters.ib import LIVE_CONFIRMATION, LIVE_PORTS, BrokerGateway, live_opted_in
+from hydra.adapters.ib.emergency import EmergencyClient
 from hydra.adapters.journal import (
     CountingJournal,
     FsyncPolicy,
@@ -33,6 +34,7 @@ from hydra.application import RiskGate
 from hydra.domain import (
     BreakerConfig,
     CircuitBreakerManager,
+    ClientRole,
     Clock,
     ConfigError,
     HydraError,
@@ -207,7 +209,11 @@ def _control_server(
 
 
 class Container(containers.DeclarativeContainer):
-    """Providers for the clock, breakers, broker adapter, RiskGate and control server."""
+    """Providers for the clock, breakers, broker adapter, RiskGate and control server.
+
+    ``cli_gateway`` (client id 3, read-only) and ``emergency_client`` (IB's global cancel
+    as ``[control] emergency_client_id``) are the operator CLI's broker connections.
+    """
 
     config = providers.Configuration(strict=True)
     clock = providers.Object(system_clock)
@@ -254,6 +260,23 @@ class Container(containers.DeclarativeContainer):
     )
     broker = providers.Selector(
         config.broker.mode, sim=sim_broker, paper=paper_broker, live=live_broker
+    )
+    # The operator's connections (hydra status/positions/breakers; hydra kill's fallback):
+    # factories, so a call may point them elsewhere, e.g. cli_gateway(port=4102).
+    cli_gateway = providers.Factory(
+        BrokerGateway,
+        host=config.broker.host,
+        port=config.broker.port,
+        client_id=ClientRole.CLI.value,  # read-only: it cannot claim the submit capability
+        allow_live=config.broker.allow_live,
+        live_confirmation=config.broker.live_confirmation,
+        connect_timeout=config.broker.connect_timeout,
+    )
+    emergency_client = providers.Factory(
+        EmergencyClient,
+        host=config.broker.host,
+        port=config.broker.port,
+        client_id=config.control.emergency_client_id,
     )
 
     limits = providers.Factory(

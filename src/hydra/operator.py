@@ -14,17 +14,19 @@ import argparse
 import getpass
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from hydra.adapters.control import read_token
 from hydra.adapters.control.client import ControlClient, ControlRequestError, ControlUnavailable
-from hydra.adapters.ib.emergency import global_cancel
+from hydra.adapters.ib.emergency import EmergencyClient
 from hydra.adapters.journal import JsonlJournal, read_journal
 from hydra.container import Container, build_container
-from hydra.domain import BrokerError, ConfigError, HydraError, TradingState
+from hydra.domain import BrokerError, ConfigError, HydraError, InvalidInputError, TradingState
 from hydra.render import breaker_table, render_json, render_table
 
 __all__ = [
+    "checked_journal",
     "common_parent",
     "control_parent",
     "run_control_command",
@@ -70,6 +72,22 @@ def seconds(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number > 0")
     return value
+
+
+def checked_journal(path: str, *, field: str, must_exist: bool) -> str:
+    """``path`` if it can be a journal file; else an error naming ``field``.
+
+    Raises:
+        InvalidInputError: ``path`` is a directory, or missing when ``must_exist``.
+    """
+    if not path:
+        raise InvalidInputError(field, "no journal configured; pass a path", path)
+    target = Path(path)
+    if target.is_dir():
+        raise InvalidInputError(field, "is a directory, not a journal file", path)
+    if must_exist and not target.exists():
+        raise InvalidInputError(field, "no such journal file", path)
+    return path
 
 
 def _who(args: argparse.Namespace) -> str:
@@ -180,37 +198,55 @@ def _journal_account(path: str, configured: str) -> str:
     return found or "unknown"
 
 
+def _append(path: str, account: str, record: dict[str, Any]) -> None:
+    with JsonlJournal(path, account=account) as journal:
+        journal.append(record)
+
+
 async def _broker_fallback(
     args: argparse.Namespace, container: Container, who: str, why: str, *, unreachable: str
 ) -> int:
-    """HALT into the journal, then IB's global cancel as the emergency client."""
-    broker = container.config.broker
-    host, port = args.host or broker.host(), args.port or broker.port()
-    client_id = container.config.control.emergency_client_id()
+    """HALT into the journal, then IB's global cancel as the emergency client.
+
+    A journal that cannot be written does not stop the cancel (orders first); it is
+    reported and the exit status is 1.
+    """
+    emergency: EmergencyClient = container.emergency_client(
+        host=args.host or container.config.broker.host(),
+        port=args.port or container.config.broker.port(),
+    )
     journal_path = args.journal or container.config.journal.path()
-    now = datetime.now(UTC).isoformat()
+    field = "--journal" if args.journal else "journal.path"
     reason = f"kill switch (broker fallback; trader unreachable): {why}"
-    account = _journal_account(journal_path, container.config.journal.account())
-    with JsonlJournal(journal_path, account=account) as journal:
-        journal.append(
+    journal_error = ""
+    account = "unknown"
+    try:
+        checked_journal(journal_path, field=field, must_exist=False)
+        account = _journal_account(journal_path, container.config.journal.account())
+        _append(
+            journal_path,
+            account,
             {
                 "kind": "state",
                 "event": "gate.state_changed",
-                "time": now,
+                "time": datetime.now(UTC).isoformat(),
                 "previous": None,
                 "state": TradingState.HALTED.value,
                 "who": who,
                 "why": reason,
                 "path": "broker",
-            }
+            },
         )
+    except (HydraError, OSError) as exc:
+        journal_error = str(exc)
     data: dict[str, Any] = {
         "path": "broker",
         "control_error": unreachable,
         "journal": journal_path,
+        "journal_error": journal_error or None,
         "trading_state": TradingState.HALTED.value,
-        "broker": f"{host}:{port}",
-        "emergency_client_id": client_id,
+        "broker": f"{emergency.host}:{emergency.port}",
+        "emergency_client_id": emergency.client_id,
         "cancelled": [],
         "failed": [],
         "flattened": [],
@@ -220,42 +256,54 @@ async def _broker_fallback(
     }
     broker_error = ""
     try:
-        report = await global_cancel(host, port, client_id, timeout=args.timeout)
+        report = await emergency.global_cancel(timeout=args.timeout)
     except (BrokerError, HydraError) as exc:
         broker_error = str(exc)
         data["failed"] = [["*", f"global cancel not sent: {exc}"]]
     else:
         data["cancelled"] = list(report.cancelled)
         data["failed"] = [[o, "still open after the global cancel"] for o in report.open_after]
-    with JsonlJournal(journal_path, account=account) as journal:
-        journal.append(
-            {
-                "kind": "kill",
-                "event": "gate.kill_switch",
-                "time": datetime.now(UTC).isoformat(),
-                "who": who,
-                "why": why,
-                "path": "broker",
-                "emergency_client_id": client_id,
-                "cancelled": data["cancelled"],
-                "failed": data["failed"],
-                "flattened": [],
-                "not_flattened": data["not_flattened"],
-            }
-        )
+    halt_journaled = not journal_error
+    if halt_journaled:
+        try:
+            _append(
+                journal_path,
+                account,
+                {
+                    "kind": "kill",
+                    "event": "gate.kill_switch",
+                    "time": datetime.now(UTC).isoformat(),
+                    "who": who,
+                    "why": why,
+                    "path": "broker",
+                    "emergency_client_id": emergency.client_id,
+                    "cancelled": data["cancelled"],
+                    "failed": data["failed"],
+                    "flattened": [],
+                    "not_flattened": data["not_flattened"],
+                },
+            )
+        except (HydraError, OSError) as exc:
+            journal_error = data["journal_error"] = f"kill record not journaled: {exc}"
     if args.json:
         print(render_json(data))
     else:
         print(
             f"No control server answered ({unreachable}).\n"
-            f"Broker fallback: HALT appended to {journal_path} (the trader restarts HALTED); "
+            "Broker fallback: "
+            + (
+                f"HALT NOT journaled ({journal_error}); "
+                if not halt_journaled
+                else f"HALT appended to {journal_path} (the trader restarts HALTED); "
+            )
             + (
                 f"global cancel FAILED: {broker_error}"
                 if broker_error
-                else f"global cancel sent to {host}:{port} as emergency client {client_id}; "
-                f"cancelled {data['cancelled'] or 'none'}; "
+                else f"global cancel sent to {emergency.host}:{emergency.port} as emergency "
+                f"client {emergency.client_id}; cancelled {data['cancelled'] or 'none'}; "
                 f"still open {[o for o, _ in data['failed']] or 'none'}"
             )
             + ("; NOT flattened: the broker fallback cannot flatten" if args.flatten else "")
+            + (f"; {journal_error}" if halt_journaled and journal_error else "")
         )
-    return 1 if data["failed"] or data["not_flattened"] else 0
+    return 1 if data["failed"] or data["not_flattened"] or journal_error else 0

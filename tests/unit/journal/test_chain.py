@@ -281,6 +281,22 @@ def test_append_raises_when_the_file_was_replaced_while_open(tmp_path: Path) -> 
     assert journal_path.read_bytes() == b""
 
 
+def test_append_raises_when_another_process_appended_while_open(tmp_path: Path) -> None:
+    """A record appended by another writer (hydra kill's HALT) stops this stale writer."""
+    journal_path = tmp_path / "audit.jsonl"
+    trader = JsonlJournal(journal_path, "never", account=ACCOUNT)
+    trader.append({"n": 0})
+    write(journal_path, 1, start=1)  # e.g. the kill fallback, while the trader was frozen
+    before = journal_path.read_bytes()
+    with pytest.raises(JournalDamagedError, match="another process"):
+        trader.append({"n": 2})
+    trader.close()
+    assert journal_path.read_bytes() == before
+    contents = read_journal(journal_path, ACCOUNT)
+    assert contents.damage is None
+    assert [r["n"] for r in contents.records] == [0, 1]
+
+
 # ---------------------------------------------------------------- starting afresh, explicitly
 
 

@@ -10,6 +10,7 @@ this module cannot place an order (it never sees the submit capability). An opti
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections import OrderedDict
@@ -34,12 +35,16 @@ from hydra.adapters.control.token import tokens_match
 from hydra.application import OrderDecision, OrderHandle, RiskGate
 from hydra.domain import BreakerName, InvalidInputError, TradingState
 
-__all__ = ["API_PREFIX", "PUBLIC_PATHS", "ApiError", "ControlApp", "to_json"]
+__all__ = ["API_PREFIX", "BROKER_POLL_S", "PUBLIC_PATHS", "ApiError", "ControlApp", "to_json"]
 
 API_PREFIX = "/api/v1"
 PUBLIC_PATHS = frozenset({"/healthz", "/", "/console"})
 """Routes served without the token: the liveness probe and the console's static shell."""
 
+BROKER_POLL_S = 0.25
+"""How often an open event stream looks for changed broker positions and orders."""
+
+_KEEP_ALIVE_S = 15.0
 _log = structlog.get_logger("hydra.control")
 _IDEMPOTENCY_KEPT = 256
 _MAX_LIMIT = 1000
@@ -237,24 +242,33 @@ class ControlApp:
 
     async def positions(self, _request: Request) -> Response:
         """Positions at the broker."""
-        return JSONResponse(
-            {
-                "positions": [
-                    {
-                        "symbol": p.symbol,
-                        "con_id": p.instrument.con_id,
-                        "sec_type": to_json(p.instrument.sec_type),
-                        "quantity": p.quantity,
-                        "avg_cost": p.avg_cost,
-                    }
-                    for p in self.gate.broker.positions()
-                ]
-            }
-        )
+        return JSONResponse({"positions": self._positions_json()})
 
     async def orders(self, _request: Request) -> Response:
         """Open orders the broker reports (including ones this process did not place)."""
-        return JSONResponse({"orders": [_order_json(h) for h in self.gate.broker.open_orders()]})
+        return JSONResponse({"orders": self._orders_json()})
+
+    def _positions_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "symbol": p.symbol,
+                "con_id": p.instrument.con_id,
+                "sec_type": to_json(p.instrument.sec_type),
+                "quantity": p.quantity,
+                "avg_cost": p.avg_cost,
+            }
+            for p in self.gate.broker.positions()
+        ]
+
+    def _orders_json(self) -> list[dict[str, Any]]:
+        return [_order_json(h) for h in self.gate.broker.open_orders()]
+
+    def _broker_snapshot(self) -> object:
+        """What the positions and orders tables show, to notice a change."""
+        try:
+            return (self._positions_json(), self._orders_json())
+        except Exception as exc:  # noqa: BLE001  (e.g. disconnected: that is a state too)
+            return type(exc).__name__
 
     async def decisions(self, request: Request) -> Response:
         """Recent decisions, newest last; filters ``outcome``, ``reason`` (code/name), ``limit``."""
@@ -278,16 +292,38 @@ class ControlApp:
         return JSONResponse({"records": to_json(self._journal_tail(_limit(request, 50)))})
 
     async def events(self, _request: Request) -> Response:
-        """Server-sent events: decisions, state changes, breaker trips/resets, kills."""
+        """Server-sent events: decisions, orders sent, state changes, trips, resets, kills.
+
+        Fills and position messages arrive from the broker after the gate's records (IB
+        sends a fill, then a separate position message), so the stream also looks at
+        the broker's positions and open orders every ``BROKER_POLL_S`` and sends a
+        ``broker`` event when they changed: the console refreshes its tables on it.
+        """
+        loop = asyncio.get_running_loop()
+
+        def sse(record: Mapping[str, Any]) -> str:
+            data = json.dumps(to_json(record), separators=(",", ":"), default=str)
+            return f"event: {record.get('kind')}\ndata: {data}\n\n"
 
         async def body() -> AsyncIterator[str]:
             yield ": hydra event stream\n\n"
-            async for record in self.hub.stream():
-                if record is None:
+            seen = self._broker_snapshot()
+            checked = sent = loop.time()
+            async for record in self.hub.stream(heartbeat=BROKER_POLL_S):
+                now = loop.time()
+                if record is not None:
+                    yield sse(record)
+                    sent = now
+                if now - checked >= BROKER_POLL_S:
+                    checked = now
+                    snapshot = self._broker_snapshot()
+                    if snapshot != seen:
+                        seen = snapshot
+                        yield sse({"kind": "broker", "event": "broker.changed"})
+                        sent = now
+                if now - sent >= _KEEP_ALIVE_S:
                     yield ": keep-alive\n\n"
-                    continue
-                data = json.dumps(to_json(record), separators=(",", ":"), default=str)
-                yield f"event: {record.get('kind')}\ndata: {data}\n\n"
+                    sent = now
 
         return StreamingResponse(
             body(),

@@ -13,7 +13,9 @@ from typing import Any
 
 __all__ = ["STREAMED_KINDS", "EventHub"]
 
-STREAMED_KINDS = frozenset({"decision", "flatten", "state", "trip", "reset", "kill"})
+STREAMED_KINDS = frozenset(
+    {"decision", "flatten", "order", "alert", "state", "trip", "reset", "kill"}
+)
 """Audit record kinds sent on the event stream."""
 
 _QUEUE = 1000

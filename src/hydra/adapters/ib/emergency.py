@@ -16,7 +16,7 @@ from ib_async import IB
 
 from hydra.domain import BrokerNotConnectedError, InvalidInputError
 
-__all__ = ["EmergencyReport", "global_cancel"]
+__all__ = ["EmergencyClient", "EmergencyReport", "global_cancel"]
 
 _log = structlog.get_logger("hydra.ib.emergency")
 
@@ -32,6 +32,32 @@ class EmergencyReport:
     def cancelled(self) -> tuple[int, ...]:
         """Orders that were open and no longer are."""
         return tuple(o for o in self.open_before if o not in self.open_after)
+
+
+class EmergencyClient:
+    """The broker-side kill as a wired object: where IB is and which emergency id to use.
+
+    The container builds it (``Container.emergency_client``) so the CLI never assembles
+    broker connections itself; nothing connects until :meth:`global_cancel`.
+
+    Raises:
+        InvalidInputError: ``client_id`` is 1 (the trader's).
+    """
+
+    def __init__(self, host: str, port: int, client_id: int) -> None:
+        if client_id == 1:
+            raise InvalidInputError(
+                "control.emergency_client_id", "must never be 1 (the trader's id)", client_id
+            )
+        self.host = host
+        self.port = port
+        self.client_id = client_id
+
+    async def global_cancel(self, *, timeout: float = 5.0, settle: float = 3.0) -> EmergencyReport:
+        """Connect, send IB's global cancel, report what stayed open (see ``global_cancel``)."""
+        return await global_cancel(
+            self.host, self.port, self.client_id, timeout=timeout, settle=settle
+        )
 
 
 async def global_cancel(

@@ -100,6 +100,10 @@ class JsonlJournal:
         self._regular = stat.S_ISREG(opened.st_mode)  # /dev/null is written, not anchored
         if self._regular and opened.st_size and _ends_torn(self.path):
             os.write(self._fd, b"\n")
+        # What this writer knows the file holds: anything more was appended by another
+        # process (e.g. `hydra kill`'s HALT while this trader was frozen), so this chain
+        # and this process's state are stale.
+        self._size = os.fstat(self._fd).st_size
         self._created = anchor.created if anchor is not None else datetime.now(UTC).isoformat()
         if self._regular and (anchor is None or anchor.jseq != self._jseq):
             # Vouch for what is on disk now (never less than before), so a later truncation
@@ -125,7 +129,8 @@ class JsonlJournal:
         write that cannot be finished (disk full, file too large) raises ``OSError``.
 
         Raises:
-            JournalDamagedError: the journal file was removed or replaced while open.
+            JournalDamagedError: the journal file was removed or replaced while open, or
+                another process wrote to it.
             InvalidInputError: the record carries a field the journal stamps itself.
             TypeError: a value JSON cannot hold and ``str()`` cannot render.
         """
@@ -141,6 +146,12 @@ class JsonlJournal:
         if (now.st_dev, now.st_ino) != self._identity:
             raise JournalDamagedError(
                 str(self.path), "the journal file was replaced while in use; nothing written"
+            )
+        if self._regular and now.st_size != self._size:
+            raise JournalDamagedError(
+                str(self.path),
+                f"the journal changed size while in use ({self._size} -> {now.st_size} bytes: "
+                "another process wrote to it, e.g. `hydra kill`'s HALT); nothing written",
             )
         body = orjson.dumps(
             record if type(record) is dict else dict(record), default=str, option=_OPTIONS
@@ -159,6 +170,7 @@ class JsonlJournal:
         while written < len(data):
             written += os.write(self._fd, data[written:])
         self._jseq, self._prev = jseq, digest
+        self._size += len(data)
         policy = self.fsync
         if policy == "never":
             return
