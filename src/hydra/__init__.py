@@ -1,11 +1,165 @@
 """HYDRA: the risk-gated execution layer of an automated trading system for Interactive Brokers.
 
-No order reaches a broker without passing the RiskGate. Start at ``hydra.execution``
-(``BrokerGateway``, ``RiskGate``) or ``hydra.adapters.sim.SimulatedBroker`` for offline use.
+No order reaches a broker without passing the RiskGate. Everything a user touches is here::
+
+    from hydra import RiskGate, SimulatedBroker, CircuitBreakerManager, Instrument, ...
+
+Names are loaded on first use (PEP 562), so ``import hydra.domain`` stays light and
+importing ``hydra`` does not pull in ib_async or the web stack until they are asked for.
 """
 
 from __future__ import annotations
 
-__all__ = ["__version__"]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# Public name -> the module that defines it.
+_EXPORTS: dict[str, str] = {
+    # the gate and what it answers
+    "RiskGate": "hydra.application",
+    "OrderDecision": "hydra.application",
+    "KillReport": "hydra.application",
+    "GateStatus": "hydra.application",
+    "OrderHandle": "hydra.application",
+    "PriceRefusedError": "hydra.application",
+    # adapters
+    "BrokerGateway": "hydra.adapters.ib",
+    "SimulatedBroker": "hydra.adapters.sim",
+    "JsonlJournal": "hydra.adapters.journal",
+    "read_journal": "hydra.adapters.journal",
+    # values and rules
+    "Instrument": "hydra.domain",
+    "SecurityType": "hydra.domain",
+    "ContractSpec": "hydra.domain",
+    "OrderRequest": "hydra.domain",
+    "OrderType": "hydra.domain",
+    "OrderStatus": "hydra.domain",
+    "Side": "hydra.domain",
+    "TimeInForce": "hydra.domain",
+    "Position": "hydra.domain",
+    "AccountSnapshot": "hydra.domain",
+    "CircuitBreakerManager": "hydra.domain",
+    "BreakerConfig": "hydra.domain",
+    "BreakerName": "hydra.domain",
+    "OrderLimits": "hydra.domain",
+    "TradingState": "hydra.domain",
+    "ConnectionState": "hydra.domain",
+    "ManualClock": "hydra.domain",
+    "SessionSchedule": "hydra.domain",
+    # errors
+    "HydraError": "hydra.domain",
+    "InvalidInputError": "hydra.domain",
+    "ConfigError": "hydra.domain",
+    "BrokerError": "hydra.domain",
+    "BrokerNotConnectedError": "hydra.domain",
+    "PermissionDeniedError": "hydra.domain",
+    "LiveTradingNotAllowedError": "hydra.domain",
+    "CapabilityAlreadyClaimedError": "hydra.domain",
+    "NotCopyableError": "hydra.domain",
+    # composition and operation
+    "build_container": "hydra.container",
+    "configure_production": "hydra.logs",
+}
+
+__all__ = [
+    "AccountSnapshot",
+    "BreakerConfig",
+    "BreakerName",
+    "BrokerError",
+    "BrokerGateway",
+    "BrokerNotConnectedError",
+    "CapabilityAlreadyClaimedError",
+    "CircuitBreakerManager",
+    "ConfigError",
+    "ConnectionState",
+    "ContractSpec",
+    "GateStatus",
+    "HydraError",
+    "Instrument",
+    "InvalidInputError",
+    "JsonlJournal",
+    "KillReport",
+    "LiveTradingNotAllowedError",
+    "ManualClock",
+    "NotCopyableError",
+    "OrderDecision",
+    "OrderHandle",
+    "OrderLimits",
+    "OrderRequest",
+    "OrderStatus",
+    "OrderType",
+    "PermissionDeniedError",
+    "Position",
+    "PriceRefusedError",
+    "RiskGate",
+    "SecurityType",
+    "SessionSchedule",
+    "Side",
+    "SimulatedBroker",
+    "TimeInForce",
+    "TradingState",
+    "__version__",
+    "build_container",
+    "configure_production",
+    "read_journal",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hydra' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # the next lookup is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from hydra.adapters.ib import BrokerGateway
+    from hydra.adapters.journal import JsonlJournal, read_journal
+    from hydra.adapters.sim import SimulatedBroker
+    from hydra.application import (
+        GateStatus,
+        KillReport,
+        OrderDecision,
+        OrderHandle,
+        PriceRefusedError,
+        RiskGate,
+    )
+    from hydra.container import build_container
+    from hydra.domain import (
+        AccountSnapshot,
+        BreakerConfig,
+        BreakerName,
+        BrokerError,
+        BrokerNotConnectedError,
+        CapabilityAlreadyClaimedError,
+        CircuitBreakerManager,
+        ConfigError,
+        ConnectionState,
+        ContractSpec,
+        HydraError,
+        Instrument,
+        InvalidInputError,
+        LiveTradingNotAllowedError,
+        ManualClock,
+        NotCopyableError,
+        OrderLimits,
+        OrderRequest,
+        OrderStatus,
+        OrderType,
+        PermissionDeniedError,
+        Position,
+        SecurityType,
+        SessionSchedule,
+        Side,
+        TimeInForce,
+        TradingState,
+    )
+    from hydra.logs import configure_production

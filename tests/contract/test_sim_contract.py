@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from hydra.adapters.sim import SimulatedBroker
-from tests.contract.broker_contract import BrokerContract
+from hydra.testing.contract import BrokerContract
 
 
 class SimHarness:

@@ -15,7 +15,7 @@ import pytest
 from hydra.application import RiskGate
 from hydra.domain import CircuitBreakerManager, Instrument, OrderRequest, OrderStatus, Side
 from hydra.testing import FakeIBGateway
-from tests.contract.broker_contract import OK, eventually
+from hydra.testing.contract import OK, eventually
 from tests.integration.gateway_harness import make_gateway
 
 

@@ -24,7 +24,7 @@ from hydra.domain import (
     Side,
 )
 from hydra.testing import FakeIBGateway
-from tests.contract.broker_contract import OK, eventually
+from hydra.testing.contract import OK, eventually
 from tests.integration.gateway_harness import make_gateway
 
 PRICES = {"AAPL": 200.0, "MSFT": 205.0}

@@ -23,7 +23,7 @@ from hydra.domain import (
     Side,
 )
 from hydra.testing import FakeIBGateway
-from tests.contract.broker_contract import OK, eventually
+from hydra.testing.contract import OK, eventually
 from tests.integration.gateway_harness import make_gateway
 
 

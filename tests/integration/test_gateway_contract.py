@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from hydra.testing import FakeIBGateway
-from tests.contract.broker_contract import BrokerContract
+from hydra.testing.contract import BrokerContract
 from tests.integration.gateway_harness import GatewayHarness, make_gateway
 
 

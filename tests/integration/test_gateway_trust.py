@@ -18,7 +18,7 @@ from hydra.domain import (
     TradingState,
 )
 from hydra.testing import FakeIBGateway, FakeInstrument, MemoryJournal
-from tests.contract.broker_contract import eventually
+from hydra.testing.contract import eventually
 
 from .gateway_harness import make_gateway
 

@@ -1,4 +1,8 @@
-"""Test doubles for HYDRA: a fake IB Gateway for the real ib_async client, a memory journal."""
+"""Test kit for HYDRA users: a fake IB Gateway, a memory journal, the adapter contract suite.
+
+``BrokerContract`` (the pytest suite every BrokerPort adapter passes) loads on first use,
+so importing ``hydra.testing`` does not need pytest.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,19 @@ from hydra.testing.memory_journal import MemoryJournal
 
 __all__ = [
     "DEFAULT_INSTRUMENTS",
+    "BrokerContract",
+    "BrokerHarness",
     "FakeIBGateway",
     "FakeInstrument",
     "MemoryJournal",
     "PlacedOrder",
     "serve",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in ("BrokerContract", "BrokerHarness"):
+        from hydra.testing import contract  # noqa: PLC0415  (imports pytest: only on demand)
+
+        return getattr(contract, name)
+    raise AttributeError(f"module 'hydra.testing' has no attribute {name!r}")

@@ -41,6 +41,7 @@ class IBMarketData:
         self._names: dict[tuple[str, str, str], int] = {}
         self._contracts: dict[int, Contract] = {}
         self._tickers: dict[int, Ticker] = {}
+        # Last fill prices, and the last streamed price of tickers a reconnect replaced.
         self._fill_quotes: dict[int, Quote] = {}
 
     async def qualify(self, contract: Instrument) -> Instrument:
@@ -84,14 +85,21 @@ class IBMarketData:
         if not instrument.con_id:
             return None
         best = self._fill_quotes.get(instrument.con_id)
-        ticker = self._tickers.get(instrument.con_id)
-        if ticker is not None and ticker.time is not None:
-            price = ticker.marketPrice()
-            if math.isfinite(price) and price > 0:
-                stamp = ticker.time if ticker.time.tzinfo else ticker.time.replace(tzinfo=UTC)
-                if best is None or stamp >= best.time:
-                    best = Quote(float(price), stamp)
+        streamed = self._ticker_quote(self._tickers.get(instrument.con_id))
+        if streamed is not None and (best is None or streamed.time >= best.time):
+            return streamed
         return best
+
+    @staticmethod
+    def _ticker_quote(ticker: Ticker | None) -> Quote | None:
+        """A ticker's market price and time, if it has seen a usable one."""
+        if ticker is None or ticker.time is None:
+            return None
+        price = ticker.marketPrice()
+        if not (math.isfinite(price) and price > 0):
+            return None
+        stamp = ticker.time if ticker.time.tzinfo else ticker.time.replace(tzinfo=UTC)
+        return Quote(float(price), stamp)
 
     def record_fill(self, fill: IBFill) -> None:
         """A fill's price is a reference price too (the freshest trade we know of)."""
@@ -103,8 +111,18 @@ class IBMarketData:
                 self._fill_quotes[con_id] = Quote(price, stamp)
 
     def resubscribe(self) -> None:
-        """After a reconnect: ib_async dropped its tickers with the connection."""
+        """After a reconnect: ib_async dropped its tickers with the connection.
+
+        The last price each old ticker saw stays a reference price (it ages like any other
+        and turns stale after the limits' max age) until the new subscription's first tick,
+        so a reconnect does not leave the gate without a price for a moment.
+        """
         for con_id, contract in self._contracts.items():
+            last = self._ticker_quote(self._tickers.get(con_id))
+            if last is not None:
+                known = self._fill_quotes.get(con_id)
+                if known is None or last.time >= known.time:
+                    self._fill_quotes[con_id] = last
             self._tickers[con_id] = self._ib.reqMktData(contract)
 
     async def _first_tick(self, ticker: Ticker) -> None:

@@ -1,4 +1,10 @@
-"""BrokerContract: one suite every BrokerPort adapter must pass, written once.
+"""BrokerContract: one pytest suite every BrokerPort adapter must pass, written once.
+
+Ship it against your own adapter as zarr's ``StoreTests`` are used: subclass
+``BrokerContract`` in a test module and give it a ``harness`` fixture (see
+``BrokerHarness``). The broker must know AAPL (contract id 265598) and accept a price for
+it. pytest and pytest-asyncio (``asyncio_mode = "auto"``) are needed to run it; importing
+this module imports pytest.
 
 A subclass provides a ``harness`` fixture: the connected adapter plus the few scripting
 hooks a test needs to arrange the world (set a price, reject the next order, see what
