@@ -142,7 +142,7 @@ async def test_event_stream_delivers_decisions_and_state_changes(running: Runnin
 
     reader = asyncio.create_task(read())
     # The hub has no 'stream opened' event; poll its count (bounded by the test timeout).
-    while running.server._app is None or running.server._app.hub.streams == 0:  # noqa: ASYNC110
+    while running.server.event_streams == 0:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     await _buy(running)
     running.gate.set_trading_state("HALTED", who="erin", why="test")

@@ -32,7 +32,7 @@ async def test_console_streams_decisions_and_halt_blocks_the_next_order(
             await page.wait_for_selector("#console:not([hidden])")
             await expect(page.locator("#state")).to_have_text("ACTIVE")
             for _ in range(50):  # until the page's event stream is connected
-                if running.server._app and running.server._app.hub.streams:
+                if running.server.event_streams:
                     break
                 await asyncio.sleep(0.05)
             running.gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 3))
@@ -74,7 +74,7 @@ async def test_console_positions_follow_fills_without_waiting_for_a_poll(running
             await page.click("#connect")
             await page.wait_for_selector("#console:not([hidden])")
             for _ in range(50):  # until the page's event stream is connected
-                if running.server._app and running.server._app.hub.streams:
+                if running.server.event_streams:
                     break
                 await asyncio.sleep(0.05)
             positions = page.locator("#positions")

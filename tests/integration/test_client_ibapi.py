@@ -155,8 +155,8 @@ async def test_strict_decoder_catches_short_and_long_messages(
     """The harness reports a truncated and an overlong message, so a bad layout fails."""
     app = await apps.connect()
     full = wire_account.position("DU1", DEFAULT_INSTRUMENTS[0], 1.0, 1.0)
-    fake_gateway._inject(1, [*full, "extra"])
-    fake_gateway._inject(1, full[:5])
+    fake_gateway.send_raw(1, [*full, "extra"])
+    fake_gateway.send_raw(1, full[:5])
     await until(lambda: len(app.problems) == 2)
     assert "extra fields" in app.problems[0]
     assert "message 61" in app.problems[1]

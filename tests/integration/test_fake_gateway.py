@@ -425,7 +425,7 @@ async def test_open_order_last_field_lands_in_place(
     record = OrderRecord(1, 77, 5, AAPL, "BUY", 3.0, "LMT", 1.5, "DAY", "DU1", "", "Submitted")
     fields = wire_orders.open_order(178, record, AAPL)
     assert len(fields) == 127
-    fake_gateway._inject(1, [*fields[:-1], "0.25"])
+    fake_gateway.send_raw(1, [*fields[:-1], "0.25"])
     await barrier(ib)
     [(order_id, _, order, state)] = decoded
     assert (order_id, order.midOffsetAtHalf, order.midOffsetAtWhole) == (77, 0.25, UNSET_DOUBLE)
@@ -453,7 +453,7 @@ async def test_decode_guard_catches_a_malformed_message(
     """The decode guard sees a truncated openOrder and would fail the test because of it."""
     ib = await clients.connect(fake_gateway)
     record = OrderRecord(1, 5, 6, AAPL, "BUY", 1.0, "MKT", None, "", "DU1", "", "Submitted")
-    fake_gateway._inject(1, wire_orders.open_order(178, record, AAPL)[:60])
+    fake_gateway.send_raw(1, wire_orders.open_order(178, record, AAPL)[:60])
     await barrier(ib)
     assert any("Error handling fields" in r.getMessage() for r in ib_decode_guard.records)
     with pytest.raises(pytest.fail.Exception, match="could not decode"):

@@ -430,11 +430,12 @@ def test_memory_stays_bounded_over_a_long_run() -> None:
     for n in range(10_000):
         now = NOW + step * n
         limits.record_sent(AAPL, OrderRequest.market(Side.BUY, n % 500 + 1), now)
-    assert len(limits._sent_times) == 20
-    assert limits._sent_times[-1] == now
+    throttle, recent = limits.remembered
+    assert len(throttle) == 20
+    assert throttle[-1] == now
     # Sends within [now - 2 s, now] at 10 ms spacing: 201 of them, and nothing older.
-    assert len(limits._recent) == 201
-    assert min(sent for sent, _ in limits._recent) >= now - timedelta(seconds=2)
+    assert len(recent) == 201
+    assert min(recent) >= now - timedelta(seconds=2)
 
 
 def test_checks_alone_prune_the_duplicate_memory() -> None:
@@ -443,7 +444,7 @@ def test_checks_alone_prune_the_duplicate_memory() -> None:
     for n in range(50):
         limits.record_sent(AAPL, _order(n), NOW)
     limits.check(AAPL, _order(0), QUOTE, NOW + timedelta(minutes=1))
-    assert len(limits._recent) == 0
+    assert limits.remembered[1] == ()
 
 
 # ---------------------------------------------------------------- throttle property

@@ -123,6 +123,14 @@ class OrderLimitChecker:
         """The settings in force."""
         return self._limits
 
+    @property
+    def remembered(self) -> tuple[tuple[datetime, ...], tuple[datetime, ...]]:
+        """What the checker remembers: the throttle's send times, the duplicate guard's.
+
+        Both are bounded (``max_orders`` times; the sends within ``duplicate_window``).
+        """
+        return tuple(self._sent_times), tuple(sent for sent, _ in self._recent)
+
     def check(
         self,
         instrument: Instrument,

@@ -314,8 +314,12 @@ class FakeIBGateway(FaultControls):
         """Client ids of the connections that completed the API handshake and are open."""
         return {s.client_id for s in self._sessions if s.live and s.client_id is not None}
 
-    def _inject(self, client_id: int, fields: Sequence[str]) -> None:
-        """Send raw fields to a client (tests use it to provoke decode errors)."""
+    def send_raw(self, client_id: int, fields: Sequence[str]) -> None:
+        """Fault: send raw fields to a client as one message (e.g. to provoke a decode error).
+
+        Raises:
+            LookupError: no live connection with that client id.
+        """
         session = self._session_for(client_id)
         if session is None:
             msg = f"no live connection with client id {client_id}"

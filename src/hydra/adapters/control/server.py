@@ -119,6 +119,11 @@ class ControlServer:
         return f"{self.config.scheme}://{shown}:{self.port}"
 
     @property
+    def event_streams(self) -> int:
+        """How many clients follow the live event stream now (0 while not serving)."""
+        return self._app.hub.streams if self._app is not None else 0
+
+    @property
     def token_file(self) -> Path:
         """Where the bearer token is (the file, never its contents, is shown to users)."""
         return Path(self.config.token_file)
