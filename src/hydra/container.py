@@ -278,6 +278,19 @@ class Container(containers.DeclarativeContainer):
         port=config.broker.port,
         client_id=config.control.emergency_client_id,
     )
+    # hydra kill --flatten with the trader unreachable: a gate of its own over this
+    # connection, restored HALTED from the trader's journal, flattens via the kill switch.
+    emergency_gateway = providers.Factory(
+        BrokerGateway,
+        host=config.broker.host,
+        port=config.broker.port,
+        client_id=config.control.emergency_client_id,
+        allow_live=config.broker.allow_live,
+        live_confirmation=config.broker.live_confirmation,
+        connect_timeout=config.broker.connect_timeout,
+        market_data=False,
+        emergency=True,
+    )
 
     limits = providers.Factory(
         _limits,

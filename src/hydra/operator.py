@@ -11,6 +11,7 @@ message say which path was taken and what failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import uuid
 from datetime import UTC, datetime
@@ -19,10 +20,19 @@ from typing import Any
 
 from hydra.adapters.control import read_token
 from hydra.adapters.control.client import ControlClient, ControlRequestError, ControlUnavailable
+from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.ib.emergency import EmergencyClient
 from hydra.adapters.journal import JsonlJournal, read_journal
+from hydra.application import KillReport, RiskGate
 from hydra.container import Container, build_container
-from hydra.domain import BrokerError, ConfigError, HydraError, InvalidInputError, TradingState
+from hydra.domain import (
+    BrokerError,
+    CircuitBreakerManager,
+    ConfigError,
+    HydraError,
+    InvalidInputError,
+    TradingState,
+)
 from hydra.render import breaker_table, render_json, render_table
 
 __all__ = [
@@ -203,6 +213,65 @@ def _append(path: str, account: str, record: dict[str, Any]) -> None:
         journal.append(record)
 
 
+async def _emergency_flatten(
+    container: Container,
+    emergency: EmergencyClient,
+    journal_path: str,
+    account: str,
+    who: str,
+    why: str,
+    timeout: float,
+) -> KillReport:
+    """The kill switch of a gate of its own, restored HALTED from the trader's journal.
+
+    It connects as the emergency client, follows every open order of the account, sends
+    IB's global cancel, waits for the cancels, then flattens every position through the
+    kill switch's audited exemption; every record goes to the trader's journal.
+    """
+    previous = read_journal(journal_path, account)  # before opening: opening repairs
+    gateway: BrokerGateway = container.emergency_gateway(host=emergency.host, port=emergency.port)
+    await gateway.connect()
+    journal = JsonlJournal(journal_path, account=account)
+    try:
+        gate = RiskGate(gateway, CircuitBreakerManager(), limits=None, journal=journal)
+        with contextlib.suppress(HydraError):  # a damaged tail: the HALT still stands
+            gate.restore(previous.records)
+        return await gate.kill_switch(who=who, why=why, flatten=True, cancel_wait=timeout)
+    finally:
+        journal.close()
+        await gateway.disconnect()
+
+
+async def _fallback_flatten(
+    data: dict[str, Any],
+    container: Container,
+    emergency: EmergencyClient,
+    journal_path: str,
+    account: str,
+    who: str,
+    why: str,
+    timeout: float,
+    *,
+    halt_journaled: bool,
+) -> bool:
+    """Flatten through the emergency gate; True when its kill switch ran (fills ``data``)."""
+    if not halt_journaled:
+        data["not_flattened"] = [["*", "not flattened: the HALT could not be journaled"]]
+        return False
+    try:
+        kill = await _emergency_flatten(
+            container, emergency, journal_path, account, who, why, timeout
+        )
+    except (BrokerError, HydraError, OSError) as exc:
+        data["not_flattened"] = [["*", f"not flattened: {exc}"]]
+        return False
+    data["cancelled"] = list(kill.cancelled)
+    data["failed"] = [list(item) for item in kill.failed]
+    data["flattened"] = [h.order_id for h in kill.flattened]
+    data["not_flattened"] = [list(item) for item in kill.not_flattened]
+    return True
+
+
 async def _broker_fallback(
     args: argparse.Namespace, container: Container, who: str, why: str, *, unreachable: str
 ) -> int:
@@ -250,21 +319,24 @@ async def _broker_fallback(
         "cancelled": [],
         "failed": [],
         "flattened": [],
-        "not_flattened": [["*", "flatten is not possible without the trader's gate"]]
-        if args.flatten
-        else [],
+        "not_flattened": [],
     }
     broker_error = ""
-    try:
-        report = await emergency.global_cancel(timeout=args.timeout)
-    except (BrokerError, HydraError) as exc:
-        broker_error = str(exc)
-        data["failed"] = [["*", f"global cancel not sent: {exc}"]]
-    else:
-        data["cancelled"] = list(report.cancelled)
-        data["failed"] = [[o, "still open after the global cancel"] for o in report.open_after]
     halt_journaled = not journal_error
-    if halt_journaled:
+    flattened_by_gate = args.flatten and await _fallback_flatten(
+        data, container, emergency, journal_path, account, who, why, args.timeout,
+        halt_journaled=halt_journaled,
+    )  # fmt: skip
+    if not flattened_by_gate:
+        try:
+            report = await emergency.global_cancel(timeout=args.timeout)
+        except (BrokerError, HydraError) as exc:
+            broker_error = str(exc)
+            data["failed"] = [["*", f"global cancel not sent: {exc}"]]
+        else:
+            data["cancelled"] = list(report.cancelled)
+            data["failed"] = [[o, "still open after the global cancel"] for o in report.open_after]
+    if halt_journaled and not flattened_by_gate:  # the emergency gate journals its own kill
         try:
             _append(
                 journal_path,
@@ -303,7 +375,12 @@ async def _broker_fallback(
                 f"client {emergency.client_id}; cancelled {data['cancelled'] or 'none'}; "
                 f"still open {[o for o, _ in data['failed']] or 'none'}"
             )
-            + ("; NOT flattened: the broker fallback cannot flatten" if args.flatten else "")
+            + (
+                f"; flattening orders {data['flattened'] or 'none'}; "
+                f"not flattened {data['not_flattened'] or 'none'}"
+                if args.flatten
+                else ""
+            )
             + (f"; {journal_error}" if halt_journaled and journal_error else "")
         )
     return 1 if data["failed"] or data["not_flattened"] or journal_error else 0

@@ -209,3 +209,41 @@ async def test_kill_of_a_frozen_trader_uses_the_broker_and_the_restart_stays_hal
         assert len(fake_gateway.placed) == placed
         assert not _working(fake_gateway)
     assert "Traceback" not in _text(log)
+
+
+async def test_kill_flatten_of_a_frozen_trader_flattens_through_an_emergency_gate(
+    fake_gateway: FakeIBGateway, tmp_path: Path
+) -> None:
+    """Frozen trader holding a position: `hydra kill --flatten` cancels and closes it, audited."""
+    fake_gateway.set_price("SPY", 500.0)
+    env = _env(tmp_path, fake_gateway)
+    log = tmp_path / "trader.log"
+    async with _trader(env, log) as trader:
+        await _ladder_resting(fake_gateway)
+        fake_gateway.set_price("SPY", 490.0)  # the resting BUY limits fill
+        await _eventually(lambda: fake_gateway.positions().get("SPY"), "no position at IB")
+        trader.send_signal(signal.SIGSTOP)
+        held = fake_gateway.positions()["SPY"][0]
+        assert held > 0
+
+        code, out, err = await _hydra(
+            "kill", "--flatten", "--reason", "frozen, flat now", "--who", "carol",
+            "--timeout", "2", "--json", env=env,
+        )  # fmt: skip
+        assert code == 0, out + err
+        report = json.loads(out)
+        assert report["path"] == "broker"
+        assert report["not_flattened"] == []
+        assert len(report["flattened"]) == 1
+        await _eventually(lambda: not fake_gateway.positions().get("SPY", (0.0,))[0], "not flat")
+        assert not _working(fake_gateway)
+        sells = [p for p in fake_gateway.placed if p.action == "SELL"]
+        assert [(p.client_id, p.order_type, p.quantity) for p in sells] == [(99, "MKT", held)]
+        records = _journal(env)
+        (flatten,) = [r for r in records if r["kind"] == "flatten"]
+        assert flatten["exemption"] == "kill switch flatten by carol"
+        kill = records[-1]
+        assert (kill["kind"], kill["who"], kill["why"]) == ("kill", "carol", "frozen, flat now")
+        assert read_journal(Path(env["HYDRA_STATE_DIR"]) / "hydra.journal.jsonl").damage is None
+        trader.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(trader.wait(), WAIT)

@@ -121,11 +121,16 @@ def test_order_status_done_flags() -> None:
 
 
 def test_client_roles_map_ids_and_refuse_others() -> None:
-    """Ids 1, 2, 3 are trading, diagnostic, CLI; only trading may submit; others are refused."""
+    """Ids 1, 2, 3 are trading, diagnostic, CLI; others are refused; an emergency id is
+    any other positive id, and only trading and emergency connections may submit."""
     assert ClientRole.from_client_id(1) is ClientRole.TRADING
     assert ClientRole.from_client_id(2) is ClientRole.DIAGNOSTIC
     assert ClientRole.from_client_id(3) is ClientRole.CLI
-    assert [role.may_submit for role in ClientRole] == [True, False, False]
+    assert [role.may_submit for role in ClientRole] == [True, False, False, True]
     for bad in (0, 4, -1, True, "1"):
         with pytest.raises(InvalidInputError, match="client_id"):
             ClientRole.from_client_id(bad)
+    assert ClientRole.emergency(99) == 99
+    for bad in (0, 1, 2, 3, -5, True, "99"):
+        with pytest.raises(InvalidInputError, match="emergency client id"):
+            ClientRole.emergency(bad)

@@ -34,7 +34,7 @@ from hydra.adapters.ib.live import (
     require_live_opt_in,
 )
 from hydra.adapters.ib.market import IBMarketData
-from hydra.adapters.ib.orders import IBOrderBook, IBOrderHandle
+from hydra.adapters.ib.orders import IB_DONE, IBOrderBook, IBOrderHandle
 from hydra.application import BrokerObserver, OrderHandle, OrderListener, Unsubscribe
 from hydra.domain import (
     AccountSnapshot,
@@ -112,6 +112,10 @@ class BrokerGateway(Unique):
         market_data_wait: seconds ``qualify_contract`` waits for a new subscription's
             first prices (a symbol with no market data is then judged without a price).
         ib: the ib_async ``IB`` instance to use (a new one by default).
+        emergency: the connection of ``hydra kill``'s fallback: ``client_id`` is the
+            configured emergency id (never 1, 2 or 3); on connect it follows every open
+            order of the account (all clients'), so a kill switch can wait for their
+            cancels before it flattens.
 
     Raises:
         InvalidInputError: a client id other than 1, 2, 3, or a bad argument.
@@ -135,12 +139,17 @@ class BrokerGateway(Unique):
         market_data: bool = True,
         market_data_wait: float = 2.0,
         ib: IB | None = None,
+        emergency: bool = False,
     ) -> None:
         if not isinstance(host, str) or not host.strip():
             raise InvalidInputError("host", "must be a non-empty host name", host)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
             raise InvalidInputError("port", "must be a TCP port number", port)
-        self.role = ClientRole.from_client_id(client_id)
+        if emergency:
+            ClientRole.emergency(client_id)
+            self.role = ClientRole.EMERGENCY
+        else:
+            self.role = ClientRole.from_client_id(client_id)
         self.host = host
         self.port = port
         self.client_id = client_id
@@ -230,6 +239,9 @@ class BrokerGateway(Unique):
             if _ACTIVE.get(endpoint) is self:
                 del _ACTIVE[endpoint]
             raise
+        if self.role is ClientRole.EMERGENCY:
+            # Other clients' orders reach this connection only when asked for.
+            await asyncio.wait_for(self._ib.reqAllOpenOrdersAsync(), self.connect_timeout)
         self._orders.adopt_open_trades()
         self._state = ConnectionState.CONNECTED
 
@@ -438,10 +450,27 @@ class BrokerGateway(Unique):
         self._orders.cancel(handle)
 
     async def cancel_all(self) -> None:
-        """IB's global cancel: every working order of the account, whoever placed it."""
+        """IB's global cancel: every working order of the account, whoever placed it.
+
+        Our own orders' cancels arrive as order updates. Other clients' do not (IB sends
+        those to the client that placed the order), so the gateway asks for the account's
+        open orders until the foreign ones it follows are gone, for up to
+        ``connect_timeout`` seconds.
+        """
         self._require_connected("cancel all orders")
         self._ib.reqGlobalCancel()  # type: ignore[no-untyped-call]
         _log.warning("gateway.global_cancel", host=self.host, port=self.port)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.connect_timeout
+        while self._orders.foreign_working() and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+            async with self._resync_lock:  # ib_async keys these requests by a fixed name
+                trades = await asyncio.wait_for(
+                    self._ib.reqAllOpenOrdersAsync(), self.connect_timeout
+                )
+            self._orders.retire_missing_foreign(
+                {t.order.permId for t in trades if t.orderStatus.status not in IB_DONE}
+            )
 
     def _place(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         self._require_connected("submit")

@@ -44,7 +44,7 @@ _log = structlog.get_logger("hydra.ib")
 
 _CONTRACT_CACHE_SIZE = 10_000
 _RETAINED_DONE = 1_000
-_IB_DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
+IB_DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
 
 PlaceOrder = Callable[[Contract, Any], Trade]
 
@@ -133,7 +133,7 @@ class IBOrderBook:
     # ------------------------------------------------------------------ IB events
     def on_open_order(self, trade: Trade) -> None:
         """An openOrder message: follow an order no handle tracks yet (foreign ones too)."""
-        if self._handle_for(trade) is None and trade.orderStatus.status not in _IB_DONE:
+        if self._handle_for(trade) is None and trade.orderStatus.status not in IB_DONE:
             self._adopt(trade)
 
     def on_order_status(self, trade: Trade) -> None:
@@ -179,6 +179,30 @@ class IBOrderBook:
             self._publish(handle, self._event(handle, trade, None))
         self.adopt_open_trades()
         return rebound
+
+    def foreign_working(self) -> bool:
+        """True while a foreign order (another client's, TWS's) is followed as working."""
+        return any(handle.foreign for handle in self._open.values())
+
+    def retire_missing_foreign(self, open_perm_ids: set[int]) -> None:
+        """Close the foreign handles IB no longer lists as open.
+
+        IB streams an order's updates to the client that placed it, not to us; after a
+        global cancel, a fresh list of the account's open orders is how we learn it is
+        gone. Whether it was cancelled or filled, the position messages tell the ledger.
+        """
+        for handle in list(self._open.values()):
+            if handle.foreign and -handle.order_id not in open_perm_ids:
+                event = OrderEvent(
+                    handle.order_id,
+                    handle.instrument.symbol,
+                    OrderStatus.CANCELLED,
+                    handle.filled,
+                    0.0,
+                    handle.avg_fill_price,
+                    "no longer open at IB (after the global cancel)",
+                )
+                self._publish(handle, event)
 
     def adopt_open_trades(self) -> None:
         """Follow working orders no handle tracks yet (earlier sessions, other clients, TWS).
