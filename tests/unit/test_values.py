@@ -121,8 +121,7 @@ def test_order_status_done_flags() -> None:
 
 
 def test_client_roles_map_ids_and_refuse_others() -> None:
-    """Ids 1, 2, 3 are trading, diagnostic, CLI; others are refused; an emergency id is
-    any other positive id, and only trading and emergency connections may submit."""
+    """Ids 1-3 are trading, diagnostic, CLI; emergency ids are others; two roles may submit."""
     assert ClientRole.from_client_id(1) is ClientRole.TRADING
     assert ClientRole.from_client_id(2) is ClientRole.DIAGNOSTIC
     assert ClientRole.from_client_id(3) is ClientRole.CLI
