@@ -20,6 +20,8 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from dependency_injector import providers
+
 from hydra.adapters.control import ControlServer
 from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import read_journal
@@ -147,6 +149,9 @@ async def _trade(args: argparse.Namespace) -> int:
         control["port"] = args.control_port
     container = build_container(args.config, overrides={"broker": broker, "control": control})
     checked_journal(container.config.journal.path(), field="journal.path", must_exist=False)
+    if args.new_journal:
+        # Deliberate only: the old journal and its anchor are archived, never deleted.
+        container.new_journal.override(providers.Object(True))  # noqa: FBT003
     ladder = LadderConfig(
         symbol=args.symbol,
         levels=args.levels,
@@ -404,6 +409,12 @@ def _parser() -> argparse.ArgumentParser:
         "--offset", type=float, default=0.01, help="level spacing below the price (0.01)"
     )
     trade.add_argument("--interval", type=seconds, default=0.5, help="seconds per step (0.5)")
+    trade.add_argument(
+        "--new-journal",
+        action="store_true",
+        help="start a fresh journal (the old one and its anchor are archived with a timestamp); "
+        "without it a missing or damaged journal restores HALTED",
+    )
 
     control = control_parent()
     audited = who_why_parent()
