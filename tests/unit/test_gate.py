@@ -140,7 +140,7 @@ async def test_broker_failure_raises_typed_error_not_a_block(
         await gate.submit(aapl, BUY10, *OK)
     assert sim.received == []
     events = [e["event"] for e in logs if e["event"].startswith("order.")]
-    assert events == ["order.allowed", "order.broker_error"]  # decision written ahead
+    assert events == ["order.broker_error"]  # one event per attempt
     assert await gate.submit(aapl, BUY10, *OK) is not None
 
 
@@ -177,12 +177,11 @@ async def test_every_attempt_is_logged_with_its_outcome(gate: RiskGate, aapl: In
     decisions = [e for e in logs if e["event"].startswith("order.")]
     assert [(e["event"], e["seq"]) for e in decisions] == [
         ("order.allowed", 1),
-        ("order.sent", 1),
         ("order.blocked", 2),
     ]
-    assert decisions[1]["order_id"] == 1
-    assert decisions[2]["triggered"] == ["daily_loss"]
-    assert "daily P&L" in decisions[2]["reasons"][0]
+    assert decisions[0]["order_id"] == 1
+    assert decisions[1]["triggered"] == ["daily_loss"]
+    assert "daily P&L" in decisions[1]["reasons"][0]
 
 
 async def test_decision_times_come_from_the_injected_clock(

@@ -68,14 +68,18 @@ class AuditTrail:
         event: str,
         fields: dict[str, Any],
         *,
-        level: str = "info",
+        level: str | None = "info",
         log_fields: Mapping[str, Any] | None = None,
+        log_as: str | None = None,
     ) -> bool:
-        """Log, journal and publish one record; False when the journal write failed.
+        """Journal, publish and (unless ``level`` is None) log one record.
 
-        ``log_fields`` keeps the structlog event compact (the journal gets everything).
+        ``log_fields`` keeps the structlog event compact (the journal gets everything);
+        ``log_as`` names the log event when it differs from the record's. Returns False
+        when the journal write failed.
         """
-        getattr(_log, level)(event, **(fields if log_fields is None else log_fields))
+        if level is not None:
+            getattr(_log, level)(log_as or event, **(fields if log_fields is None else log_fields))
         record = {"kind": kind, "event": event, "config_version": self._config_version}
         record.update(fields)
         written = True

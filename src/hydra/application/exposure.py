@@ -59,6 +59,7 @@ class _Applied:
     """What the ledger has already counted of one working order."""
 
     key: Key
+    entry: LedgerEntry
     sign: int
     filled: float
     working: float
@@ -188,7 +189,7 @@ class ExposureLedger:
         """A fill reported after the order's final status still moves the position."""
         finished = self._finished[handle.order_id]
         if handle.filled > finished.filled:
-            self._entry(finished.key).position += finished.sign * (handle.filled - finished.filled)
+            finished.entry.position += finished.sign * (handle.filled - finished.filled)
             finished.filled = handle.filled
 
     def _count(self, handle: OrderHandle, *, seeding: bool) -> None:
@@ -202,13 +203,14 @@ class ExposureLedger:
             if done and (seeding or not handle.filled):
                 return  # finished before we saw it, and nothing (new) to count
             key = handle.instrument.key
+            entry = self._entry(key)
             applied = self._applied[order_id] = _Applied(
-                key, handle.request.side.sign, handle.filled if seeding else 0.0, 0.0
+                key, entry, handle.request.side.sign, handle.filled if seeding else 0.0, 0.0
             )
-            self._entry(key).orders += 1
+            entry.orders += 1
             if handle.foreign and self._on_foreign is not None:
                 self._on_foreign(handle)
-        entry = self._entry(applied.key)
+        entry = applied.entry
         filled = handle.filled
         if filled != applied.filled:
             entry.position += applied.sign * (filled - applied.filled)

@@ -661,24 +661,36 @@ class RiskGate(Unique):
         }
         if exemption:
             record["exemption"] = exemption
-        log_fields: dict[str, Any] = {
-            "seq": seq,
-            "symbol": symbol,
-            "side": record["side"],
-            "quantity": record["quantity"],
-        }
-        if not allowed:
-            log_fields["triggered"] = triggered
-            log_fields["reasons"] = [r.message for r in reasons]
-        written = self._audit.record(
-            "flatten" if exemption else "decision",
-            event,
-            record,
-            level="info" if allowed else "warning",
-            log_fields=log_fields,
-        )
+        if allowed:
+            # The write-ahead record: journaled, not logged. The one log event of an
+            # allowed attempt follows the hand-off, with the broker's order id.
+            written = self._audit.record(
+                "flatten" if exemption else "decision", event, record, level=None
+            )
+        else:
+            written = self._audit.record(
+                "decision",
+                event,
+                record,
+                level="warning",
+                log_fields={
+                    "seq": seq,
+                    "symbol": symbol,
+                    "side": record["side"],
+                    "quantity": record["quantity"],
+                    "triggered": triggered,
+                    "reasons": [r.message for r in reasons],
+                },
+            )
         if allowed and not written:
             reasons, allowed = (_JOURNAL_FAILED,), False
+            _log.warning(
+                "order.blocked",
+                seq=seq,
+                symbol=symbol,
+                triggered=[_JOURNAL_FAILED.name],
+                reasons=[_JOURNAL_FAILED.message],
+            )
         decision = OrderDecision(
             seq,
             now,
@@ -728,6 +740,14 @@ class RiskGate(Unique):
             "order",
             "order.sent",
             {"seq": decision.seq, "symbol": decision.symbol, "order_id": handle.order_id},
+            log_as="order.allowed",
+            log_fields={
+                "seq": decision.seq,
+                "symbol": decision.symbol,
+                "side": decision.side,
+                "quantity": decision.quantity,
+                "order_id": handle.order_id,
+            },
         )
         done = OrderDecision(
             decision.seq,

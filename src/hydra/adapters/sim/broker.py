@@ -332,7 +332,8 @@ class SimulatedBroker(Unique):
     def _place(
         self, contract: Instrument, order: OrderRequest, *, foreign: bool = False
     ) -> OrderHandle:
-        self._require_connected("submit")
+        if self._state is not ConnectionState.CONNECTED:
+            self._require_connected("submit")
         if self._fail_handoffs and not foreign:
             self._fail_handoffs -= 1
             raise BrokerError("simulated hand-off failure; the order was not sent")
@@ -356,14 +357,17 @@ class SimulatedBroker(Unique):
         return handle
 
     def _accept(self, handle: OrderHandle) -> None:
-        if handle.is_done:
+        if handle.status.is_done:
             return
         symbol = handle.instrument.symbol
         if self._reject_next:
             self._reject_next -= 1
             self._emit(handle, OrderStatus.REJECTED, self._reject_reason)
             return
-        if self._lookup(handle.instrument) is None:
+        if (
+            handle.instrument.con_id not in self._by_con_id
+            and self._lookup(handle.instrument) is None
+        ):
             self._emit(handle, OrderStatus.REJECTED, f"unknown instrument {symbol!r}")
             return
         price = self._prices.get(symbol)
@@ -411,6 +415,8 @@ class SimulatedBroker(Unique):
 
     def _deliver_position(self, symbol: str, quantity: float) -> None:
         self._reported[symbol] = quantity
+        if not self._observers:
+            return
         position = Position(self._instruments[symbol], quantity, self._avg_cost(symbol))
         for observer in tuple(self._observers):
             try:
@@ -419,7 +425,9 @@ class SimulatedBroker(Unique):
                 _log.exception("sim.observer_failed", symbol=symbol)
 
     def _book(self, symbol: str, signed_qty: float, price: float, multiplier: float) -> None:
-        holding = self._holdings.setdefault(symbol, _Holding())
+        holding = self._holdings.get(symbol)
+        if holding is None:
+            holding = self._holdings[symbol] = _Holding()
         old = holding.quantity
         new = old + signed_qty
         if old == 0.0 or (old > 0) == (signed_qty > 0):
@@ -571,13 +579,21 @@ class SimulatedBroker(Unique):
 
     def _publish(self, handle: OrderHandle, event: OrderEvent) -> None:
         handle.apply(event)
-        if handle.is_done:
+        if event.status.is_done:
             self._open.pop(handle.order_id, None)
+        if self._observers:
+            self._notify(handle)
+        if self._listeners:
+            self._tell(event)
+
+    def _notify(self, handle: OrderHandle) -> None:
         for observer in tuple(self._observers):
             try:
                 observer.on_order(handle)
             except Exception:  # noqa: BLE001  (a subscriber's bug must not break the broker)
-                _log.exception("sim.observer_failed", order_id=event.order_id)
+                _log.exception("sim.observer_failed", order_id=handle.order_id)
+
+    def _tell(self, event: OrderEvent) -> None:
         for listener in tuple(self._listeners):
             try:
                 listener(event)
