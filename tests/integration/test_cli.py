@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from hydra.adapters.journal import JsonlJournal
+
+pytestmark = pytest.mark.integration
+
 
 def _hydra(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603  (our own entry point, fixed arguments)
@@ -93,3 +97,17 @@ def test_logs_are_json_lines_when_not_a_terminal(tmp_path: Path) -> None:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]
     assert {"order.allowed", "order.blocked"} <= {r["event"] for r in records}
+
+
+def test_hydra_journal_names_the_first_break_on_stderr(tmp_path: Path) -> None:
+    """A removed record is reported on stderr by line; the records still list on stdout."""
+    path = tmp_path / "audit.jsonl"
+    with JsonlJournal(path, account="DU123456") as journal:
+        for n in range(3):
+            journal.append({"kind": "decision", "seq": n, "outcome": "allowed"})
+    kept = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(kept[0] + kept[2])
+    result = _hydra("journal", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "chain damaged: line 2: records removed or reordered" in result.stderr
+    assert '"seq": 2' in result.stdout
