@@ -18,6 +18,8 @@ from hydra.testing import FakeIBGateway
 from hydra.testing.contract import OK, eventually
 from tests.integration.gateway_harness import make_gateway
 
+pytestmark = pytest.mark.integration
+
 
 async def _hydra(*args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,8 @@ from hydra.domain import (
 from hydra.testing import FakeIBGateway
 from hydra.testing.contract import OK, eventually
 from tests.integration.gateway_harness import make_gateway
+
+pytestmark = pytest.mark.integration
 
 PRICES = {"AAPL": 200.0, "MSFT": 205.0}
 SYMBOLS = sorted(PRICES)

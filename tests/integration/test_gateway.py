@@ -26,6 +26,8 @@ from hydra.testing import FakeIBGateway
 from hydra.testing.contract import OK, eventually
 from tests.integration.gateway_harness import make_gateway
 
+pytestmark = pytest.mark.integration
+
 
 async def test_connect_logs_the_mode(fake_gateway: FakeIBGateway) -> None:
     """Init and connect both log paper mode with the endpoint and client id."""

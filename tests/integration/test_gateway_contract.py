@@ -10,6 +10,8 @@ from hydra.testing import FakeIBGateway
 from hydra.testing.contract import BrokerContract
 from tests.integration.gateway_harness import GatewayHarness, make_gateway
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 async def fake_gateway() -> AsyncIterator[FakeIBGateway]:

@@ -11,24 +11,19 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from hydra.adapters.journal import read_journal
+
+from .hydra_cli import run_hydra
+
+pytestmark = pytest.mark.integration
 
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _hydra(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603  (our own entry point)
-        [sys.executable, "-m", "hydra.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env,
-    )
 
 
 def test_status_and_halt_reach_a_running_trader_which_stops_cleanly(tmp_path: Path) -> None:
@@ -54,10 +49,10 @@ def test_status_and_halt_reach_a_running_trader_which_stops_cleanly(tmp_path: Pa
         while not any(r["kind"] == "decision" for r in read_journal(journal).records):
             assert time.monotonic() < deadline, "the served demo made no decision"
             time.sleep(0.2)
-        status = _hydra("status", "--control", control, "--json", env=env)
+        status = run_hydra("status", "--control", control, "--json", env=env)
         assert status.returncode == 0, status.stderr
         assert json.loads(status.stdout)["trading_state"] == "ACTIVE"
-        halt = _hydra(
+        halt = run_hydra(
             "halt", "--control", control, "--reason", "desk review", "--who", "alice", env=env
         )
         assert halt.returncode == 0, halt.stderr
@@ -85,7 +80,7 @@ def test_kill_without_a_control_server_says_it_used_the_broker(tmp_path: Path) -
     """With nothing answering anywhere, kill journals HALT, reports both paths, exits 1."""
     env = {**os.environ, "HYDRA_STATE_DIR": str(tmp_path / "state")}
     journal = tmp_path / "trader.jsonl"
-    result = _hydra(
+    result = run_hydra(
         "kill", "--reason", "trader hung", "--control", f"http://127.0.0.1:{_free_port()}",
         "--port", str(_free_port()), "--journal", str(journal), "--timeout", "1", env=env,
     )  # fmt: skip

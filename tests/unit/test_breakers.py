@@ -190,3 +190,11 @@ def test_session_schedule_handles_zones_and_refuses_unknown_ones() -> None:
     assert schedule.next_boundary(now) == datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
     with pytest.raises(InvalidInputError, match=r"session\.timezone"):
         SessionSchedule("Mars/Olympus")
+
+
+def test_session_boundary_is_right_in_the_repeated_dst_hour() -> None:
+    """On the DST fall-back night the boundary is computed in UTC, never in the past."""
+    schedule = SessionSchedule("America/New_York", time(1, 30))
+    now = datetime(2026, 11, 1, 6, 15, tzinfo=UTC)  # 01:15 EST, the second 01:xx
+    assert schedule.session_start(now).astimezone(UTC) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    assert schedule.next_boundary(now) > now

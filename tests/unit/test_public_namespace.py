@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import hydra
@@ -24,16 +21,6 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
     """A name hydra does not export raises AttributeError naming it."""
     with pytest.raises(AttributeError, match="NoSuchThing"):
         hydra.NoSuchThing  # noqa: B018
-
-
-def test_importing_hydra_loads_no_broker_library() -> None:
-    """`import hydra` and the domain stay light: ib_async loads only when asked for."""
-    code = (
-        "import sys, hydra, hydra.domain; "
-        "assert 'ib_async' not in sys.modules, 'ib_async loaded'; "
-        "hydra.BrokerGateway; assert 'ib_async' in sys.modules"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603
 
 
 def test_the_contract_suite_ships_in_hydra_testing() -> None:

@@ -8,8 +8,20 @@ import pytest
 
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import PriceRefusedError, RiskGate
-from hydra.domain import CircuitBreakerManager, Instrument, ManualClock, OrderRequest, Side
+from hydra.domain import (
+    CircuitBreakerManager,
+    Instrument,
+    InvalidInputError,
+    ManualClock,
+    OrderLimitChecker,
+    OrderLimits,
+    OrderRequest,
+    Quote,
+    Side,
+)
 from hydra.testing import MemoryJournal
+
+from .desk import NY_MORNING
 
 AAPL = Instrument("AAPL", con_id=265598)
 
@@ -52,3 +64,22 @@ async def test_a_broker_price_that_moves_away_overrides_an_earlier_fed_price(
     broker.set_price("AAPL", 150.0)  # older stamp than the fed price, but far away
     decision = gate.submit_with_decision(AAPL, OrderRequest.limit(Side.BUY, 10, 200.0))
     assert "price_collar" in decision.triggered
+
+
+def test_future_dated_prices_are_refused() -> None:
+    """A fed price dated in the future is refused; a future quote never counts as fresh."""
+    gate = RiskGate(
+        SimulatedBroker(clock=ManualClock(NY_MORNING)),
+        CircuitBreakerManager(),
+        clock=ManualClock(NY_MORNING),
+    )
+    with pytest.raises(InvalidInputError, match="at"):
+        gate.update_price("AAPL", 200.0, at=NY_MORNING + timedelta(hours=5))
+    checker = OrderLimitChecker(OrderLimits())
+    reasons = checker.check(
+        AAPL,
+        OrderRequest.market(Side.BUY, 1),
+        Quote(200.0, NY_MORNING + timedelta(hours=1)),
+        NY_MORNING,
+    )
+    assert [r.code for r in reasons] == ["price.future"]

@@ -131,3 +131,11 @@ async def test_a_closed_gate_sends_nothing(clock: ManualClock, tmp_path: Path) -
     assert decision.triggered == ("journal_failed",)
     assert broker.received == []
     assert gate.trading_state is TradingState.HALTED
+
+
+def test_gate_breakers_view_cannot_reset_without_an_audit() -> None:
+    """gate.breakers is read-only: resets go through gate.reset_breaker (audited)."""
+    gate = RiskGate(SimulatedBroker(), CircuitBreakerManager())
+    for name in ("reset", "restore", "check_trade", "evaluate", "evaluate_inputs"):
+        assert not hasattr(gate.breakers, name), name
+    assert len(gate.breakers.status()) == 4

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from .hydra_cli import run_hydra
+
+pytestmark = pytest.mark.integration
 
 
 def _free_port() -> int:
@@ -18,13 +21,9 @@ def _free_port() -> int:
 
 
 def _hydra(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603  (our own entry point, fixed arguments)
-        [sys.executable, "-m", "hydra.cli", *args],
+    return run_hydra(
+        *args,
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
         env={**os.environ, "HYDRA_STATE_DIR": str(tmp_path / "state"), **env},
     )
 

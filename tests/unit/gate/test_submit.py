@@ -22,6 +22,8 @@ from hydra.domain import (
     Side,
 )
 
+from .desk import STOCK, funded_sim
+
 OK = (0.0, 100_000.0, 100_000.0, 2_000.0, 0.0)
 BUY10 = OrderRequest.market(Side.BUY, 10)
 
@@ -142,6 +144,18 @@ async def test_broker_failure_raises_typed_error_not_a_block(
     events = [e["event"] for e in logs if e["event"].startswith("order.")]
     assert events == ["order.broker_error"]  # one event per attempt
     assert await gate.submit(aapl, BUY10, *OK) is not None
+
+
+async def test_broker_failure_is_kept_as_the_last_decision() -> None:
+    """A failed hand-off is in the decision history with a broker.error reason."""
+    broker, clock = await funded_sim()
+    gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock)
+    broker.fail_next_submits(1)
+    with pytest.raises(Exception, match="hand-off"):
+        gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 1))
+    assert gate.last_decision is not None
+    assert gate.last_decision.triggered == ("broker_error",)
+    assert not gate.last_decision.allowed
 
 
 async def test_concurrent_submits_see_each_others_trips(

@@ -1,0 +1,136 @@
+"""The audit trail: one record per attempt, written ahead, halting if unwritable; listeners."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from hydra.adapters.sim import SimulatedBroker
+from hydra.application import RiskGate
+from hydra.domain import (
+    BreakerState,
+    CircuitBreakerManager,
+    Instrument,
+    ManualClock,
+    OrderRequest,
+    Side,
+    TradingState,
+)
+from hydra.testing import MemoryJournal
+
+from .desk import AAPL, NY_MORNING, OK, trading_desk
+
+
+async def test_exactly_one_audit_record_per_submit_attempt() -> None:
+    """One decision record per attempt (ahead of any hand-off), one outcome per send."""
+    broker, gate, _, journal = await trading_desk()
+    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 2), 0.0, 1e5, 1e5, 9e4, 0.0)
+    broker.fail_next_submits(1)
+    with pytest.raises(Exception, match="hand-off"):
+        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 3), *OK)
+    outcomes = [r["outcome"] for r in journal.of_kind("decision")]
+    assert outcomes == ["allowed", "blocked", "allowed"]
+    assert [r["seq"] for r in journal.of_kind("decision")] == [1, 2, 3]
+    sent = [(r["seq"], r["event"]) for r in journal.of_kind("order")]
+    assert sent == [(1, "order.sent"), (3, "order.broker_error")]
+    kinds = [r["kind"] for r in journal.records if r["kind"] in ("decision", "order")]
+    assert kinds == ["decision", "order", "decision", "decision", "order"]
+
+
+class _FullDiskJournal(MemoryJournal):
+    """A journal whose disk filled up after ``room`` records."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        """Fail once the room is used up."""
+        if len(self.records) >= self.room:
+            raise OSError(28, "No space left on device")
+        super().append(record)
+
+
+async def test_an_audit_trail_that_cannot_be_written_halts_trading() -> None:
+    """A decision that cannot be journaled is not sent (write-ahead), and the gate HALTS."""
+    clock = ManualClock(NY_MORNING)
+    broker = SimulatedBroker(clock=clock)
+    await broker.connect()
+    journal = _FullDiskJournal(3)  # room for the session start and the first order
+    gate = RiskGate(broker, CircuitBreakerManager(), journal=journal, clock=clock)
+    first = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    assert first.allowed
+    assert gate.trading_state is TradingState.ACTIVE
+    second = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 2), *OK)
+    assert not second.allowed
+    assert second.triggered == ("journal_failed",)
+    assert gate.trading_state is TradingState.HALTED
+    third = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 3), *OK)
+    assert third.triggered == ("halted",)
+    assert len(broker.received) == 1
+    events = [r["event"] for r in journal.records]
+    assert events == ["gate.session_start", "order.allowed", "order.sent"]
+
+
+async def test_reset_breaker_is_audited() -> None:
+    """A deliberate reset re-arms the breaker and leaves a reset record with who and why."""
+    _, gate, _, journal = await trading_desk()
+    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 80_000.0, 0.0, 0.0)
+    assert journal.of_kind("trip")[0]["breaker"] == "drawdown"
+    status = gate.reset_breaker("drawdown", who="cro", why="reviewed")
+    assert status.state is BreakerState.ACTIVE
+    [reset] = journal.of_kind("reset")
+    assert (reset["breaker"], reset["who"], reset["why"]) == ("drawdown", "cro", "reviewed")
+
+
+async def test_listeners_see_every_record_without_a_journal(
+    gate: RiskGate, aapl: Instrument
+) -> None:
+    """With no journal, decisions and state changes still reach a listener, with latency."""
+    seen: list[Mapping[str, Any]] = []
+    gate.subscribe(seen.append)
+    gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 1e5, 200.0, 0.0)
+    gate.set_trading_state("HALTED", who="ops", why="test")
+    assert [r["kind"] for r in seen] == ["session", "decision", "order", "state"]
+    decision = seen[1]
+    assert decision["outcome"] == "allowed"
+    assert isinstance(decision["latency_s"], float)
+    assert decision["latency_s"] >= 0.0
+    assert seen[2]["event"] == "order.sent"
+    assert seen[3]["who"] == "ops"
+
+
+async def test_a_failing_listener_never_blocks_trading(gate: RiskGate, aapl: Instrument) -> None:
+    """A listener that raises is logged; the order still passes and later listeners still run."""
+    seen: list[Mapping[str, Any]] = []
+
+    def broken(_record: Mapping[str, Any]) -> None:
+        raise RuntimeError("boom")
+
+    gate.subscribe(broken)
+    gate.subscribe(seen.append)
+    decision = gate.submit_with_decision(
+        aapl, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 1e5, 200.0, 0.0
+    )
+    assert decision.allowed
+    assert [r["event"] for r in seen if r["kind"] in ("decision", "order")] == [
+        "order.allowed",
+        "order.sent",
+    ]
+
+
+async def test_unsubscribe_stops_delivery(clock: ManualClock, aapl: Instrument) -> None:
+    """After unsubscribe a listener gets nothing more."""
+    broker = SimulatedBroker(clock=clock)
+    await broker.connect()
+    gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock)
+    seen: list[Mapping[str, Any]] = []
+    unsubscribe = gate.subscribe(seen.append)
+    gate.set_trading_state("REDUCING", who="a", why="b")
+    unsubscribe()
+    gate.set_trading_state("ACTIVE", who="a", why="b")
+    assert [r["state"] for r in seen] == ["REDUCING"]
+    await broker.disconnect()
