@@ -48,6 +48,11 @@ class AuditTrail:
         self._listeners: list[AuditListener] = []
 
     @property
+    def silent(self) -> bool:
+        """True when no journal and no listener would receive a record (only logs would)."""
+        return self._journal is None and not self._listeners
+
+    @property
     def has_journal(self) -> bool:
         """True when records go to a journal (not only to the log)."""
         return self._journal is not None
@@ -80,6 +85,8 @@ class AuditTrail:
         """
         if level is not None:
             getattr(_log, level)(log_as or event, **(fields if log_fields is None else log_fields))
+        if self._journal is None and not self._listeners:
+            return True  # logged; nobody else takes records
         record = {"kind": kind, "event": event, "config_version": self._config_version}
         record.update(fields)
         written = True

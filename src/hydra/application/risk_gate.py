@@ -518,7 +518,7 @@ class RiskGate(Unique):
                 refusal = _economics(contract, spec)
                 if refusal is not None:
                     return (refusal,), None, contract
-                target = self._remember(contract, spec)
+                target = self._resolve(contract, spec)
             assert spec is not None  # noqa: S101  (resolved above)
             quantity = order.quantity
             if not (spec.size_increment == 1.0 and quantity.is_integer()) or (
@@ -557,7 +557,7 @@ class RiskGate(Unique):
             reasons.append(_check_error("risk", exc))
         return tuple(reasons) if reasons else (), inputs, target
 
-    def _remember(self, contract: Instrument, spec: ContractSpec | None) -> Instrument:
+    def _resolve(self, contract: Instrument, spec: ContractSpec | None) -> Instrument:
         """Cache an instrument found to agree with the broker; returns the one to send."""
         assert spec is not None  # noqa: S101  (_economics refused a missing spec)
         target = contract if contract.con_id else contract.qualified(spec.con_id)
@@ -640,6 +640,9 @@ class RiskGate(Unique):
         valid = order if isinstance(order, OrderRequest) else None
         symbol = contract.symbol if isinstance(contract, Instrument) else repr(contract)
         allowed = not reasons
+        if allowed and self._audit.silent:
+            # Nothing would receive the write-ahead record: skip building it.
+            return self._keep(seq, now, symbol, valid, reasons, inputs)
         event = "order.allowed" if allowed else "order.blocked"
         triggered = [reason.name for reason in reasons]
         record: dict[str, Any] = {
@@ -691,15 +694,27 @@ class RiskGate(Unique):
                 triggered=[_JOURNAL_FAILED.name],
                 reasons=[_JOURNAL_FAILED.message],
             )
+        return self._keep(seq, now, symbol, valid, reasons, inputs)
+
+    def _keep(
+        self,
+        seq: int,
+        now: datetime,
+        symbol: str,
+        order: OrderRequest | None,
+        reasons: tuple[Reason, ...],
+        inputs: BreakerInputs | None,
+    ) -> OrderDecision:
+        """The decision, kept in the bounded history."""
         decision = OrderDecision(
             seq,
             now,
             symbol,
-            valid.side if valid else None,
-            valid.quantity if valid else None,
-            valid.order_type if valid else None,
-            valid.limit_price if valid else None,
-            allowed,
+            order.side if order else None,
+            order.quantity if order else None,
+            order.order_type if order else None,
+            order.limit_price if order else None,
+            not reasons,
             reasons,
             None,
             inputs,

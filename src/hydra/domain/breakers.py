@@ -348,6 +348,9 @@ class CircuitBreakerManager(Unique):
         self._trips: dict[BreakerName, LatchedTrip] = {}
         self._new_trips: list[LatchedTrip] = []
         self._last_inputs: BreakerInputs | None = None
+        # Per latched trip, computed once: the remembered breach, the daily loss's end.
+        self._breaches: dict[LatchedTrip, Breach] = {}
+        self._daily_end: tuple[LatchedTrip, datetime] | None = None
         self._owned = False
 
     @property
@@ -418,20 +421,26 @@ class CircuitBreakerManager(Unique):
                 self._trips[breach.breaker] = trip
                 self._new_trips.append(trip)
         remembered = [
-            Breach(
+            self._remembered(trip)
+            for trip in self._trips.values()
+            if trip.breaker not in fresh_names
+        ]
+        return BreakerVerdict(tuple(sorted((*fresh, *remembered), key=lambda b: _ORDER[b.breaker])))
+
+    def _remembered(self, trip: LatchedTrip) -> Breach:
+        """The breach a latched trip stands for (built once per trip: it blocks many orders)."""
+        breach = self._breaches.get(trip)
+        if breach is None:
+            if len(self._breaches) > len(BreakerName):
+                self._breaches.clear()
+            breach = self._breaches[trip] = Breach(
                 trip.breaker,
                 trip.value,
                 self._config.threshold(trip.breaker),
                 f"{trip.breaker.value} tripped at {trip.since.isoformat()}: {trip.reason}",
                 latched=True,
             )
-            for trip in self._trips.values()
-            if trip.breaker not in fresh_names
-        ]
-        order = list(BreakerName)
-        return BreakerVerdict(
-            tuple(sorted((*fresh, *remembered), key=lambda b: order.index(b.breaker)))
-        )
+        return breach
 
     @property
     def latched(self) -> tuple[LatchedTrip, ...]:
@@ -512,11 +521,18 @@ class CircuitBreakerManager(Unique):
             name, BreakerState.TRIPPED, value, threshold, trip.since, until_boundary, trip.reason
         )
 
+    def _daily_until(self, trip: LatchedTrip) -> datetime:
+        """When a daily-loss trip expires: the next session boundary after it (cached)."""
+        cached = self._daily_end
+        if cached is None or cached[0] is not trip:
+            cached = self._daily_end = (trip, self._config.session.next_boundary(trip.since))
+        return cached[1]
+
     def _expire(self, now: datetime) -> None:
         if not self._trips:
             return
         daily = self._trips.get(BreakerName.DAILY_LOSS)
-        if daily is not None and now >= self._config.session.next_boundary(daily.since):
+        if daily is not None and now >= self._daily_until(daily):
             del self._trips[BreakerName.DAILY_LOSS]
         cooling = self._trips.get(BreakerName.TRADE_LOSS)
         if cooling is not None and now >= cooling.since + self._config.trade_loss_cooldown:
@@ -524,6 +540,7 @@ class CircuitBreakerManager(Unique):
 
 
 _CLEAR = BreakerVerdict(())
+_ORDER = {name: index for index, name in enumerate(BreakerName)}
 
 
 class BreakerControl(Unique):
