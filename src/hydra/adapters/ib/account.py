@@ -6,7 +6,7 @@ from ib_async import IB
 
 from hydra.domain import AccountSnapshot, BrokerError
 
-__all__ = ["account_snapshot"]
+__all__ = ["IBAccount", "account_snapshot"]
 
 _ACCOUNT_TAGS = frozenset({"NetLiquidation", "TotalCashValue", "RealizedPnL", "UnrealizedPnL"})
 
@@ -50,3 +50,29 @@ def account_snapshot(ib: IB) -> AccountSnapshot:
         number("UnrealizedPnL"),
         base,
     )
+
+
+class IBAccount:
+    """The account snapshot, rebuilt only when IB reports a changed value.
+
+    The gate reads the account on every decision; IB streams its values as they change
+    (``accountValueEvent``), so the snapshot is cached until the next such message, a
+    disconnect (ib_async drops the values) or a reconnect.
+    """
+
+    __slots__ = ("_ib", "_snapshot")
+
+    def __init__(self, ib: IB) -> None:
+        self._ib = ib
+        self._snapshot: AccountSnapshot | None = None
+
+    def snapshot(self) -> AccountSnapshot:
+        """The current snapshot (see ``account_snapshot``)."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            snapshot = self._snapshot = account_snapshot(self._ib)
+        return snapshot
+
+    def changed(self, *_args: object) -> None:
+        """An account value changed (or the connection did): rebuild on the next read."""
+        self._snapshot = None

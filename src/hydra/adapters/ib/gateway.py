@@ -23,7 +23,7 @@ import structlog
 from ib_async import IB, Contract, Trade
 from ib_async import Fill as IBFill
 
-from hydra.adapters.ib.account import account_snapshot
+from hydra.adapters.ib.account import IBAccount
 from hydra.adapters.ib.convert import position_from_ib
 from hydra.adapters.ib.live import (
     LIVE_CONFIRMATION,
@@ -171,6 +171,7 @@ class BrokerGateway(Unique):
         self._claimed = False
         self._place_order: Callable[[Contract, Any], Trade] = self._ib.placeOrder
         self._orders = IBOrderBook(self._ib, client_id)
+        self._account = IBAccount(self._ib)
         self.market_data = bool(market_data)
         self.market_data_wait = float(market_data_wait)
         self._market = IBMarketData(
@@ -187,6 +188,7 @@ class BrokerGateway(Unique):
             (self._ib.disconnectedEvent, self._guard("disconnected", self._on_disconnected)),
             (self._ib.openOrderEvent, self._guard("openOrder", orders.on_open_order)),
             (self._ib.positionEvent, self._guard("position", orders.on_position)),
+            (self._ib.accountValueEvent, self._guard("accountValue", self._account.changed)),
         ]
         self._bound = False
         _log.info(
@@ -243,6 +245,7 @@ class BrokerGateway(Unique):
             # Other clients' orders reach this connection only when asked for.
             await asyncio.wait_for(self._ib.reqAllOpenOrdersAsync(), self.connect_timeout)
         self._orders.adopt_open_trades()
+        self._account.changed()
         self._state = ConnectionState.CONNECTED
 
     async def _connect_once(self) -> None:
@@ -357,6 +360,7 @@ class BrokerGateway(Unique):
                 raise BrokerNotConnectedError(f"resync failed: {exc!r}") from exc
             rebound = self._orders.rebind()
             self._market.resubscribe()
+            self._account.changed()
             self._state = ConnectionState.CONNECTED
             _log.info("gateway.resynced", open_orders=len(self.open_orders()), rebound=rebound)
 
@@ -405,7 +409,7 @@ class BrokerGateway(Unique):
         Raises:
             BrokerError: the account values have not arrived (not connected or syncing).
         """
-        return account_snapshot(self._ib)
+        return self._account.snapshot()
 
     def open_orders(self) -> list[OrderHandle]:
         """Handles of the working orders IB reports: this client's and foreign ones."""
@@ -499,6 +503,7 @@ class BrokerGateway(Unique):
         self._orders.on_exec_details(trade, fill)
 
     def _on_disconnected(self) -> None:
+        self._account.changed()  # ib_async drops the account values with the connection
         if self._deliberate:
             return
         self._state = ConnectionState.DISCONNECTED
