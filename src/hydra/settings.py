@@ -15,6 +15,7 @@ directory meets the trader's journal.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -26,7 +27,7 @@ from typing import Any
 
 import structlog
 
-from hydra.domain import ConfigError
+from hydra.domain import BreakerConfig, ConfigError, OrderLimits
 
 __all__ = [
     "CONFIG_ENV_VAR",
@@ -197,39 +198,110 @@ def _hhmm(value: object) -> str:
 
 _Parser = Callable[[object], Any]
 
+# Each default is written once, where its rule lives: the domain's dataclasses and the
+# gate's and the gateway's signatures; the schema reads them from there.
+_BREAKERS = BreakerConfig()
+_LIMITS = OrderLimits()
+
+
+def _default(function: Callable[..., Any], name: str) -> Any:
+    """The default of ``name`` in ``function``'s signature."""
+    return inspect.signature(function).parameters[name].default
+
+
+def _gate_default(name: str) -> Any:
+    from hydra.application import RiskGate  # noqa: PLC0415  (settings load before the gate)
+
+    return _default(RiskGate.__init__, name)
+
+
+def _gateway_default(name: str) -> Any:
+    from hydra.adapters.ib import BrokerGateway  # noqa: PLC0415  (ib_async only when read)
+
+    return _default(BrokerGateway.__init__, name)
+
+
 SCHEMA: Mapping[str, Mapping[str, tuple[_Parser, object, str]]] = {
     "broker": {
         "mode": (_choice("sim", "paper", "live"), "sim", "sim | paper | live"),
-        "host": (_str, "127.0.0.1", "gateway host"),
-        "port": (_port, 4002, "gateway port (4002 paper Gateway, 7497 paper TWS)"),
-        "client_id": (_client_id, 1, "1 trading, 2 diagnostic, 3 CLI"),
+        "host": (_str, _gateway_default("host"), "gateway host"),
+        "port": (
+            _port,
+            _gateway_default("port"),
+            "gateway port (4002 paper Gateway, 7497 paper TWS)",
+        ),
+        "client_id": (_client_id, _gateway_default("client_id"), "1 trading, 2 diagnostic, 3 CLI"),
         "allow_live": (_bool, False, "first half of the live opt-in"),
         "live_confirmation": (_any_str, "", "second half of the live opt-in (exact text)"),
-        "connect_timeout": (_positive_float, 10.0, "seconds to wait for the gateway"),
+        "connect_timeout": (
+            _positive_float,
+            _gateway_default("connect_timeout"),
+            "seconds to wait for the gateway",
+        ),
     },
     "breakers": {
-        "daily_loss_limit": (_float, -0.02, "daily P&L fraction that trips"),
-        "max_drawdown": (_float, 0.10, "drawdown fraction from peak that trips"),
-        "max_position_fraction": (_float, 0.20, "position value / equity above which blocks"),
-        "max_trade_loss": (_float, 0.01, "single-trade loss fraction that trips"),
-        "trade_loss_cooldown_s": (_float, 900.0, "seconds the trade-loss breaker cools down"),
-        "session_timezone": (_str, "America/New_York", "IANA zone of the session boundary"),
-        "session_reset": (_hhmm, "00:00", "local time the trading session resets"),
+        "daily_loss_limit": (_float, _BREAKERS.daily_loss_limit, "daily P&L fraction that trips"),
+        "max_drawdown": (_float, _BREAKERS.max_drawdown, "drawdown fraction from peak that trips"),
+        "max_position_fraction": (
+            _float,
+            _BREAKERS.max_position_fraction,
+            "position value / equity above which blocks",
+        ),
+        "max_trade_loss": (
+            _float,
+            _BREAKERS.max_trade_loss,
+            "single-trade loss fraction that trips",
+        ),
+        "trade_loss_cooldown_s": (
+            _float,
+            _BREAKERS.trade_loss_cooldown.total_seconds(),
+            "seconds the trade-loss breaker cools down",
+        ),
+        "session_timezone": (
+            _str,
+            _BREAKERS.session.timezone,
+            "IANA zone of the session boundary",
+        ),
+        "session_reset": (
+            _hhmm,
+            _BREAKERS.session.reset_time.strftime("%H:%M"),
+            "local time the trading session resets",
+        ),
     },
     "limits": {
         "enabled": (_bool, True, "per-order limits on (false turns every limit off)"),
-        "max_quantity": (_float, 10_000.0, "max order quantity"),
-        "max_notional": (_float, 250_000.0, "max order notional (qty x price x multiplier)"),
-        "price_collar": (_float, 0.05, "max distance of a limit price from the reference"),
-        "max_price_age_s": (_float, 60.0, "seconds after which a reference price is stale"),
-        "max_orders": (_positive_int, 20, "orders allowed per rate window"),
-        "rate_window_s": (_float, 1.0, "rate window, seconds"),
-        "duplicate_window_s": (_float, 2.0, "window of the duplicate-order guard, seconds"),
-        "self_cross": (_bool, True, "block orders that could trade against our own"),
+        "max_quantity": (_float, _LIMITS.max_quantity, "max order quantity"),
+        "max_notional": (
+            _float,
+            _LIMITS.max_notional,
+            "max order notional (qty x price x multiplier)",
+        ),
+        "price_collar": (
+            _float,
+            _LIMITS.price_collar,
+            "max distance of a limit price from the reference",
+        ),
+        "max_price_age_s": (
+            _float,
+            _LIMITS.max_price_age.total_seconds(),
+            "seconds after which a reference price is stale",
+        ),
+        "max_orders": (_positive_int, _LIMITS.max_orders, "orders allowed per rate window"),
+        "rate_window_s": (_float, _LIMITS.rate_window.total_seconds(), "rate window, seconds"),
+        "duplicate_window_s": (
+            _float,
+            _LIMITS.duplicate_window.total_seconds(),
+            "window of the duplicate-order guard, seconds",
+        ),
+        "self_cross": (_bool, _LIMITS.self_cross, "block orders that could trade against our own"),
     },
     "gate": {
-        "derive_inputs": (_bool, True, "derive breaker inputs from the broker"),
-        "history": (_positive_int, 1000, "recent decisions kept in memory"),
+        "derive_inputs": (
+            _bool,
+            _gate_default("derive_inputs"),
+            "derive breaker inputs from the broker",
+        ),
+        "history": (_positive_int, _gate_default("history"), "recent decisions kept in memory"),
     },
     "journal": {
         "path": (_path, None, f"audit journal file (default <state dir>/{DEFAULT_JOURNAL_NAME})"),
