@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from hydra.application import verdicts
 from hydra.application.audit import AuditListener, AuditTrail
 from hydra.application.decisions import GateStatus, KillReport, OrderDecision
 from hydra.application.exposure import ExposureLedger, LedgerEntry
@@ -65,13 +65,8 @@ __all__ = ["RiskGate"]
 
 _log = structlog.get_logger("hydra.gate")
 
-_INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
-_NO_INPUTS = (None, None, None, None, None)
-_JOURNAL_FAILED = Reason(
-    "journal.write_failed",
-    "journal_failed",
-    "the decision could not be journaled before the hand-off; the order was not sent",
-)
+_RESOLVED_KEPT = 4096
+"""Instruments whose economics check is cached (by object identity) before it is reset."""
 
 
 class RiskGate(Unique):
@@ -236,7 +231,7 @@ class RiskGate(Unique):
                     "time": self._clock().isoformat(),
                     "symbol": target.symbol,
                     "con_id": target.con_id,
-                    "price": _json_number(price),
+                    "price": verdicts.json_number(price),
                     "reason": exc.reason,
                 },
                 level="warning",
@@ -313,8 +308,8 @@ class RiskGate(Unique):
         except ValueError:
             known = ", ".join(s.value for s in TradingState)
             raise InvalidInputError("state", f"must be one of {known}", state) from None
-        _require_text("who", who)
-        _require_text("why", why)
+        verdicts.require_text("who", who)
+        verdicts.require_text("why", why)
         previous, self._state = self._state, new
         self._record(
             "state",
@@ -327,7 +322,7 @@ class RiskGate(Unique):
 
     def reset_breaker(self, name: BreakerName | str, *, who: str, why: str) -> BreakerStatus:
         """Re-arm a latched breaker deliberately; audited with who and why."""
-        _require_text("who", who)
+        verdicts.require_text("who", who)
         status = self._control.reset(name, why)
         self._record("reset", "breaker.reset", breaker=status.name.value, who=who, why=why)
         return status
@@ -480,18 +475,22 @@ class RiskGate(Unique):
         are checked once per instrument object, and reasons are built only to block.
         """
         if not isinstance(contract, Instrument):
-            return (_invalid_type("contract", contract, "instrument_from_ib"),), None, contract
+            return (
+                (verdicts.invalid_type("contract", contract, "instrument_from_ib"),),
+                None,
+                contract,
+            )
         if not isinstance(order, OrderRequest):
-            return (_invalid_type("order", order, "order_request_from_ib"),), None, contract
+            return (verdicts.invalid_type("order", order, "order_request_from_ib"),), None, contract
         state = self._state
         if state is TradingState.HALTED:
-            return (_HALTED,), None, contract
+            return (verdicts.HALTED,), None, contract
         try:
             connection = self._broker.connection_state
         except Exception as exc:  # noqa: BLE001  (a state we cannot read is a block)
-            return (_check_error("connection", exc),), None, contract
+            return (verdicts.check_error("connection", exc),), None, contract
         if connection is not ConnectionState.CONNECTED:
-            return (_disconnected(connection),), None, contract
+            return (verdicts.disconnected(connection),), None, contract
         return self._assess(contract, order, caller, now, state)
 
     def _assess(
@@ -515,7 +514,7 @@ class RiskGate(Unique):
             if resolved is not None and resolved[0] is contract and resolved[1] is spec:
                 target = resolved[2]
             else:
-                refusal = _economics(contract, spec)
+                refusal = verdicts.economics(contract, spec)
                 if refusal is not None:
                     return (refusal,), None, contract
                 target = self._resolve(contract, spec)
@@ -534,7 +533,7 @@ class RiskGate(Unique):
             signed = order.signed_quantity
             shrinks = all(shrinks_position(view, committed, signed) for view in views)
             if state is TradingState.REDUCING and not shrinks:
-                reasons.append(_not_reducing(order, target, views, committed))
+                reasons.append(verdicts.not_reducing(order, target, views, committed))
             inputs = self._inputs(
                 caller, order, views, committed, spec.multiplier, quote, now, reasons
             )
@@ -554,12 +553,12 @@ class RiskGate(Unique):
                 if limit_reasons:
                     reasons.extend(limit_reasons)
         except Exception as exc:  # noqa: BLE001  (fail closed: a check that raises blocks)
-            reasons.append(_check_error("risk", exc))
+            reasons.append(verdicts.check_error("risk", exc))
         return tuple(reasons) if reasons else (), inputs, target
 
     def _resolve(self, contract: Instrument, spec: ContractSpec | None) -> Instrument:
         """Cache an instrument found to agree with the broker; returns the one to send."""
-        assert spec is not None  # noqa: S101  (_economics refused a missing spec)
+        assert spec is not None  # noqa: S101  (verdicts.economics refused a missing spec)
         target = contract if contract.con_id else contract.qualified(spec.con_id)
         if len(self._resolved) >= _RESOLVED_KEPT:
             self._resolved.clear()
@@ -578,16 +577,18 @@ class RiskGate(Unique):
         reasons: list[Reason],
     ) -> BreakerInputs | None:
         """The breakers' inputs: the caller's, the derived ones, or the stricter of both."""
-        if caller == _NO_INPUTS:
+        if caller == verdicts.NO_INPUTS:
             given = None
             if not self._derive:
-                reasons.append(_invalid(InvalidInputError(_INPUT_NAMES[0], _REQUIRED)))
+                reasons.append(
+                    verdicts.invalid(InvalidInputError(verdicts.INPUT_NAMES[0], verdicts.REQUIRED))
+                )
                 return None
         else:
             try:
-                given = _caller_inputs(caller, required=not self._derive)
+                given = verdicts.caller_inputs(caller, required=not self._derive)
             except InvalidInputError as exc:
-                reasons.append(_invalid(exc))
+                reasons.append(verdicts.invalid(exc))
                 return None
             if not self._derive:
                 return given
@@ -595,7 +596,7 @@ class RiskGate(Unique):
         if quote is not None:
             price = quote.price if price is None or quote.price > price else price
         if price is None:
-            reasons.append(_NO_PRICE)
+            reasons.append(verdicts.NO_PRICE)
             return None
         signed = order.signed_quantity
         if len(views) == 1:
@@ -654,11 +655,11 @@ class RiskGate(Unique):
             "quantity": valid.quantity if valid else None,
             "order_type": valid.order_type if valid else None,
             "limit_price": valid.limit_price if valid else None,
-            "caller_inputs": _caller_fields(caller),
+            "caller_inputs": verdicts.caller_fields(caller),
             "outcome": "allowed" if allowed else "blocked",
             "triggered": triggered,
-            "reasons": [_reason_fields(r) for r in reasons],
-            "inputs": _inputs_fields(inputs),
+            "reasons": [verdicts.reason_fields(r) for r in reasons],
+            "inputs": verdicts.inputs_fields(inputs),
             "trading_state": self._state,
             "latency_s": time.perf_counter() - started,
         }
@@ -686,13 +687,13 @@ class RiskGate(Unique):
                 },
             )
         if allowed and not written:
-            reasons, allowed = (_JOURNAL_FAILED,), False
+            reasons, allowed = (verdicts.JOURNAL_FAILED,), False
             _log.warning(
                 "order.blocked",
                 seq=seq,
                 symbol=symbol,
-                triggered=[_JOURNAL_FAILED.name],
-                reasons=[_JOURNAL_FAILED.message],
+                triggered=[verdicts.JOURNAL_FAILED.name],
+                reasons=[verdicts.JOURNAL_FAILED.message],
             )
         return self._keep(seq, now, symbol, valid, reasons, inputs)
 
@@ -849,127 +850,3 @@ class RiskGate(Unique):
                 who="risk gate",
                 why="audit journal cannot be written; trading halted until it is fixed",
             )
-
-
-_HALTED = Reason("state.halted", "halted", "trading is HALTED: no order passes")
-_NO_PRICE = Reason(
-    "input.unavailable",
-    "unavailable_position_value",
-    "position_value: no price to value the position (no reference price and no limit price)",
-)
-_REQUIRED = "required (pass all five breaker inputs, or let the gate derive them)"
-_RESOLVED_KEPT = 4096
-
-
-def _disconnected(connection: ConnectionState) -> Reason:
-    return Reason(
-        f"connection.{connection.value}",
-        f"connection_{connection.value}",
-        f"broker connection is {connection.value}; orders are blocked until connected",
-    )
-
-
-def _economics(contract: Instrument, spec: ContractSpec | None) -> Reason | None:
-    """Why the broker's economics refuse the instrument: unqualified or disagreeing."""
-    if spec is None:
-        return Reason(
-            "instrument.unqualified",
-            "unqualified",
-            f"{contract.symbol} ({contract.sec_type.value}, {contract.currency}) is not a "
-            "contract the broker has qualified; qualify it first "
-            "(await gate.broker.qualify_contract(...))",
-        )
-    wrong = spec.mismatch(contract)
-    if wrong:
-        return Reason(
-            "instrument.economics",
-            "economics_mismatch",
-            f"{contract.symbol} disagrees with the broker's contract: {wrong}; the broker's "
-            "economics count (use the instrument qualify_contract returns)",
-        )
-    return None
-
-
-def _not_reducing(
-    order: OrderRequest, target: Instrument, views: tuple[float, ...], committed: float
-) -> Reason:
-    shown = " / ".join(f"{view:g}" for view in views)
-    return Reason(
-        "state.reducing",
-        "reducing",
-        f"trading is REDUCING: {order.side.value} {order.quantity:g} {target.symbol} "
-        f"does not shrink the position {shown} (with {committed:g} in flight)",
-    )
-
-
-def _caller_inputs(caller: tuple[float | None, ...], *, required: bool) -> BreakerInputs | None:
-    if not required and caller == _NO_INPUTS:
-        return None
-    missing = [name for name, value in zip(_INPUT_NAMES, caller, strict=True) if value is None]
-    if not missing:
-        return BreakerInputs(*caller)  # type: ignore[arg-type]
-    if len(missing) == len(_INPUT_NAMES) and not required:
-        return None
-    raise InvalidInputError(
-        missing[0],
-        _REQUIRED if required else "pass all five breaker inputs or none",
-    )
-
-
-def _caller_fields(caller: tuple[float | None, ...]) -> dict[str, float | str | None] | None:
-    if caller == _NO_INPUTS or not caller or all(value is None for value in caller):
-        return None
-    return {name: _json_number(value) for name, value in zip(_INPUT_NAMES, caller, strict=True)}
-
-
-def _json_number(value: object) -> float | str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None if value is None else repr(value)
-    number = float(value)
-    return number if math.isfinite(number) else repr(number)
-
-
-def _inputs_fields(inputs: BreakerInputs | None) -> dict[str, float] | None:
-    if inputs is None:
-        return None
-    return {
-        "daily_pnl": inputs.daily_pnl,
-        "peak_equity": inputs.peak_equity,
-        "current_equity": inputs.current_equity,
-        "position_value": inputs.position_value,
-        "trade_loss": inputs.trade_loss,
-    }
-
-
-def _reason_fields(reason: Reason) -> dict[str, Any]:
-    return {
-        "code": reason.code,
-        "name": reason.name,
-        "message": reason.message,
-        "value": reason.value,
-        "limit": reason.limit,
-    }
-
-
-def _require_text(field_name: str, value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(field_name, "must be a non-empty string", value)
-
-
-def _invalid(exc: InvalidInputError) -> Reason:
-    return Reason("input.invalid", f"invalid_{exc.field}", str(exc))
-
-
-def _invalid_type(name: str, value: object, converter: str) -> Reason:
-    kind = "Instrument" if name == "contract" else "OrderRequest"
-    return _invalid(
-        InvalidInputError(
-            name,
-            f"must be a hydra {kind} (the ib adapter converts ib_async objects with {converter})",
-            type(value).__name__,
-        )
-    )
-
-
-def _check_error(check: str, exc: Exception) -> Reason:
-    return Reason("check.error", f"{check}_error", f"{check} check raised {exc!r}")
