@@ -341,7 +341,11 @@ class SimulatedBroker(Unique):
             self._fail_handoffs -= 1
             raise BrokerError("simulated hand-off failure; the order was not sent")
         order_id = next(self._ids)
-        handle = OrderHandle(order_id, contract, order, foreign=foreign)
+        handle = (
+            OrderHandle(order_id, contract, order, foreign=True)
+            if foreign
+            else OrderHandle(order_id, contract, order)
+        )
         self._open[order_id] = handle
         self._received.append(
             (
@@ -354,14 +358,16 @@ class SimulatedBroker(Unique):
             )
         )
         if self._latency:
-            asyncio.get_running_loop().call_later(self._latency, self._accept, handle)
+            asyncio.get_running_loop().call_later(self._latency, self._accept_later, handle)
         else:
             self._accept(handle)
         return handle
 
+    def _accept_later(self, handle: OrderHandle) -> None:
+        if not handle.status.is_done:  # cancelled while the simulated latency ran
+            self._accept(handle)
+
     def _accept(self, handle: OrderHandle) -> None:
-        if handle.status.is_done:
-            return
         symbol = handle.instrument.symbol
         if self._reject_next:
             self._reject_next -= 1
@@ -378,7 +384,18 @@ class SimulatedBroker(Unique):
         if request.order_type is OrderType.MARKET and price is None:
             self._emit(handle, OrderStatus.REJECTED, f"no reference price for {symbol}")
             return
-        self._emit(handle, OrderStatus.SUBMITTED)
+        filled = handle.filled
+        self._publish(
+            handle,
+            OrderEvent(
+                handle.order_id,
+                symbol,
+                OrderStatus.SUBMITTED,
+                filled,
+                request.quantity - filled,
+                handle.avg_fill_price,
+            ),
+        )
         if price is not None and _crosses(request, price):
             self._fill(handle, price)
         elif request.tif is TimeInForce.IOC:
@@ -393,7 +410,7 @@ class SimulatedBroker(Unique):
         quantity = request.quantity
         signed = quantity if request.side is Side.BUY else -quantity
         multiplier = self._instruments[symbol].multiplier
-        self._book(symbol, signed, price, multiplier)
+        held = self._book(symbol, signed, price, multiplier)
         self._cash -= signed * price * multiplier + self._commission
         fill = Fill(
             order_id,
@@ -409,14 +426,14 @@ class SimulatedBroker(Unique):
             self._resting.pop(order_id, None)
         event = OrderEvent(order_id, symbol, OrderStatus.FILLED, quantity, 0.0, price, "", fill)
         self._publish(handle, event)
-        self._report_position(symbol)
+        self._report_position(symbol, held)
 
-    def _report_position(self, symbol: str) -> None:
+    def _report_position(self, symbol: str, quantity: float) -> None:
         """IB's separate position message: now, or queued while reports are held."""
         if self._held_reports is not None:
             self._held_reports.append(symbol)
             return
-        self._deliver_position(symbol, self._holdings[symbol].quantity)
+        self._deliver_position(symbol, quantity)
 
     def _deliver_position(self, symbol: str, quantity: float) -> None:
         self._reported[symbol] = quantity
@@ -429,7 +446,8 @@ class SimulatedBroker(Unique):
             except Exception:  # noqa: BLE001  (a subscriber's bug must not break the broker)
                 _log.exception("sim.observer_failed", symbol=symbol)
 
-    def _book(self, symbol: str, signed_qty: float, price: float, multiplier: float) -> None:
+    def _book(self, symbol: str, signed_qty: float, price: float, multiplier: float) -> float:
+        """Book a fill into the holding; returns the new quantity."""
         holding = self._holdings.get(symbol)
         if holding is None:
             holding = self._holdings[symbol] = _Holding()
@@ -447,6 +465,7 @@ class SimulatedBroker(Unique):
             elif (new > 0) != (old > 0):
                 holding.avg_cost = price  # flipped: the remainder opened at this price
         holding.quantity = new
+        return new
 
     # ------------------------------------------------------------------ scripting
     def set_price(self, symbol: str, price: float) -> None:
@@ -511,9 +530,9 @@ class SimulatedBroker(Unique):
             raise InvalidInputError("symbol", "is not an instrument this simulator knows", symbol)
         signed = finite("quantity", quantity)
         multiplier = self._instruments[symbol].multiplier
-        self._book(symbol, signed, positive("price", price), multiplier)
+        held = self._book(symbol, signed, positive("price", price), multiplier)
         self._cash -= signed * price * multiplier
-        self._report_position(symbol)
+        self._report_position(symbol, held)
 
     def inject_foreign_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Fault: an order placed at the broker by someone else (another client, TWS).
