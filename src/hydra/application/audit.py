@@ -52,11 +52,6 @@ class AuditTrail:
         """True when no journal and no listener would receive a record (only logs would)."""
         return self._journal is None and not self._listeners
 
-    @property
-    def has_journal(self) -> bool:
-        """True when records go to a journal (not only to the log)."""
-        return self._journal is not None
-
     def close(self) -> None:
         """Close the journal if it can be closed (a file journal flushes and anchors)."""
         close = getattr(self._journal, "close", None)
@@ -85,7 +80,7 @@ class AuditTrail:
         """
         if level is not None:
             getattr(_log, level)(log_as or event, **(fields if log_fields is None else log_fields))
-        if self._journal is None and not self._listeners:
+        if self.silent:
             return True  # logged; nobody else takes records
         record = {"kind": kind, "event": event, "config_version": self._config_version}
         record.update(fields)

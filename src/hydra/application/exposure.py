@@ -127,15 +127,6 @@ class ExposureLedger:
         entry = self._entries.get(key)
         return entry if entry is not None else LedgerEntry()
 
-    def entries(self) -> dict[Key, LedgerEntry]:
-        """Every instrument the ledger follows, by key (a copy)."""
-        return dict(self._entries)
-
-    @property
-    def working_orders(self) -> int:
-        """How many orders the ledger counts as working."""
-        return len(self._applied)
-
     def resting(self, key: Key, side: Side) -> list[RestingOrder]:
         """Working limit orders on the other side of ``side``, for the self-cross check."""
         orders = self._resting.get(key)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -168,10 +169,7 @@ class RiskGate(Unique):
         """The ledger's view of one instrument: position, working buys and sells (a copy)."""
         spec = self._broker.contract_spec(instrument)
         key = (spec.con_id,) if spec is not None else instrument.key
-        entry = self._ledger.entry(key)
-        return LedgerEntry(
-            entry.position, entry.buying, entry.selling, entry.broker, entry.mismatch, entry.orders
-        )
+        return dataclasses.replace(self._ledger.entry(key))
 
     def status(self) -> GateStatus:
         """Trading state, connection, every breaker's state and the limits in force."""
@@ -391,8 +389,7 @@ class RiskGate(Unique):
             return [], [("*", "broker not connected: nothing flattened")]
         handles: list[OrderHandle] = []
         skipped: list[tuple[str, str]] = []
-        if not self._ledger.seeded:
-            self._ledger.seed(self._broker.positions(), self._broker.open_orders())
+        self._seed_ledger()
         for position in self._broker.positions():
             instrument = position.instrument
             entry = self._ledger.entry(instrument.key)
@@ -508,7 +505,7 @@ class RiskGate(Unique):
         try:
             ledger = self._ledger
             if not ledger.seeded:
-                ledger.seed(self._broker.positions(), self._broker.open_orders())
+                self._seed_ledger()
             spec = self._broker.contract_spec(contract)
             resolved = self._resolved.get(id(contract))
             if resolved is not None and resolved[0] is contract and resolved[1] is spec:
@@ -555,6 +552,11 @@ class RiskGate(Unique):
         except Exception as exc:  # noqa: BLE001  (fail closed: a check that raises blocks)
             reasons.append(verdicts.check_error("risk", exc))
         return tuple(reasons) if reasons else (), inputs, target
+
+    def _seed_ledger(self) -> None:
+        """Start the ledger from the broker's positions and working orders, once."""
+        if not self._ledger.seeded:
+            self._ledger.seed(self._broker.positions(), self._broker.open_orders())
 
     def _resolve(self, contract: Instrument, spec: ContractSpec | None) -> Instrument:
         """Cache an instrument found to agree with the broker; returns the one to send."""

@@ -384,7 +384,7 @@ class SimulatedBroker(Unique):
         if request.order_type is OrderType.MARKET and price is None:
             self._emit(handle, OrderStatus.REJECTED, f"no reference price for {symbol}")
             return
-        filled = handle.filled
+        filled = handle.filled  # _emit's event, built in place: every order passes here
         self._publish(
             handle,
             OrderEvent(
