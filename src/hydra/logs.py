@@ -60,11 +60,14 @@ def configure_logging(
 def configure_production(*, level: str = "info", file: BinaryIO | None = None) -> None:
     """Configure structlog for production: one orjson JSON line per event, as fast as it gets.
 
-    The configuration structlog's performance guide recommends: context variables merged,
-    level and ISO UTC timestamp added, exceptions formatted, ``orjson`` rendering bytes that
-    ``BytesLoggerFactory`` writes to ``file`` with no encoding step, a filtering bound
-    logger (calls below ``level`` return at once) and ``cache_logger_on_first_use=True``
-    (so configure before the first log call; later calls keep the cached configuration).
+    The configuration structlog's performance guide recommends, trimmed for the decision
+    path: level added, exceptions formatted, the time as Unix seconds (``"timestamp":
+    1767625200.123456``, UTC by definition; rendering an ISO string costs ~1.3 us more per
+    line), ``orjson`` rendering bytes that ``BytesLoggerFactory`` writes to ``file`` with no
+    encoding step, a filtering bound logger (calls below ``level`` return at once) and
+    ``cache_logger_on_first_use=True`` (so configure before the first log call; later calls
+    keep the cached configuration). A host that binds context variables puts
+    ``structlog.contextvars.merge_contextvars`` first (~0.3 us per line).
 
     Args:
         level: minimum level (debug, info, warning, error).
@@ -76,10 +79,9 @@ def configure_production(*, level: str = "info", file: BinaryIO | None = None) -
     numeric = _level(level)
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.format_exc_info,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.TimeStamper(fmt=None),
             structlog.processors.JSONRenderer(serializer=orjson.dumps),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),

@@ -92,7 +92,7 @@ def economics(contract: Instrument, spec: ContractSpec | None) -> Reason | None:
 def not_reducing(
     order: OrderRequest, target: Instrument, views: tuple[float, ...], committed: float
 ) -> Reason:
-    """Why the broker's economics refuse the instrument: unqualified or disagreeing."""
+    """The block in REDUCING: the order does not shrink the position in every view."""
     shown = " / ".join(f"{view:g}" for view in views)
     return Reason(
         "state.reducing",
@@ -103,7 +103,7 @@ def not_reducing(
 
 
 def caller_inputs(caller: tuple[float | None, ...], *, required: bool) -> BreakerInputs | None:
-    """The block in REDUCING: the order does not shrink the position in every view."""
+    """The caller's five breaker inputs, validated (None when none were given)."""
     if not required and caller == NO_INPUTS:
         return None
     missing = [name for name, value in zip(INPUT_NAMES, caller, strict=True) if value is None]
@@ -118,14 +118,14 @@ def caller_inputs(caller: tuple[float | None, ...], *, required: bool) -> Breake
 
 
 def caller_fields(caller: tuple[float | None, ...]) -> dict[str, float | str | None] | None:
-    """The caller's five breaker inputs, validated (None when none were given)."""
+    """The caller's inputs as journal fields (None when none were given)."""
     if caller == NO_INPUTS or not caller or all(value is None for value in caller):
         return None
     return {name: json_number(value) for name, value in zip(INPUT_NAMES, caller, strict=True)}
 
 
 def json_number(value: object) -> float | str | None:
-    """The caller's inputs as journal fields (None when none were given)."""
+    """A number as JSON holds it; anything else as its repr."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None if value is None else repr(value)
     number = float(value)
@@ -133,7 +133,7 @@ def json_number(value: object) -> float | str | None:
 
 
 def inputs_fields(inputs: BreakerInputs | None) -> dict[str, float] | None:
-    """A number as JSON holds it; anything else as its repr."""
+    """Breaker inputs as journal fields."""
     if inputs is None:
         return None
     return {
@@ -146,7 +146,7 @@ def inputs_fields(inputs: BreakerInputs | None) -> dict[str, float] | None:
 
 
 def reason_fields(reason: Reason) -> dict[str, Any]:
-    """Breaker inputs as journal fields."""
+    """A reason as journal fields."""
     return {
         "code": reason.code,
         "name": reason.name,
@@ -157,18 +157,18 @@ def reason_fields(reason: Reason) -> dict[str, Any]:
 
 
 def require_text(field_name: str, value: object) -> None:
-    """A reason as journal fields."""
+    """Refuse anything but a non-empty string for ``field_name``."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field_name, "must be a non-empty string", value)
 
 
 def invalid(exc: InvalidInputError) -> Reason:
-    """Refuse anything but a non-empty string for ``field_name``."""
+    """The block for an input that failed validation."""
     return Reason("input.invalid", f"invalid_{exc.field}", str(exc))
 
 
 def invalid_type(name: str, value: object, converter: str) -> Reason:
-    """The block for an input that failed validation."""
+    """The block for a contract or order that is not HYDRA's type."""
     kind = "Instrument" if name == "contract" else "OrderRequest"
     return invalid(
         InvalidInputError(
@@ -180,5 +180,5 @@ def invalid_type(name: str, value: object, converter: str) -> Reason:
 
 
 def check_error(check: str, exc: Exception) -> Reason:
-    """The block for a contract or order that is not HYDRA's type."""
+    """The block for a check that raised (fail closed)."""
     return Reason("check.error", f"{check}_error", f"{check} check raised {exc!r}")
