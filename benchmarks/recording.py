@@ -10,7 +10,6 @@ gate's exposure stays flat over a long run.
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -44,15 +43,21 @@ AAPL = Instrument("AAPL", SecurityType.STOCK, "SMART", "USD", "NASDAQ", 265598)
 class _RecordingCapability:
     """Submit: record the order, return its handle. Nothing else."""
 
-    __slots__ = ("_ids", "_recorded")
+    __slots__ = ("_next_id", "_recorded")
 
     def __init__(self, recorded: deque[OrderHandle]) -> None:
         self._recorded = recorded
-        self._ids = itertools.count(1)
+        self._next_id = 1
+
+    def reserve_order_id(self) -> int:
+        """The id the next submit will use."""
+        return self._next_id
 
     def submit_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Record the order and hand back its (working) handle."""
-        handle = OrderHandle(next(self._ids), contract, order)
+        order_id = self._next_id
+        self._next_id = order_id + 1
+        handle = OrderHandle(order_id, contract, order)
         self._recorded.append(handle)
         return handle
 

@@ -2,7 +2,8 @@
 
 An order goes: validate -> trading state (HALTED first) -> connection -> the broker's
 contract economics -> REDUCING rule -> circuit breakers -> per-order limits -> the
-write-ahead decision record -> hand-off to the capability -> the outcome record. From the
+write-ahead decision record (with the order id the broker reserved for it) -> hand-off to
+the capability (a failure gets an ``order.broker_error`` record). From the
 first check to the hand-off nothing yields to the event loop, so concurrent submits are
 judged one after another, each seeing the trips and the exposure reserved by the ones
 before it. Exposure comes from the ledger (position plus working orders, kept from the
@@ -645,7 +646,13 @@ class RiskGate(Unique):
         allowed = not reasons
         if allowed and self._audit.silent:
             # Nothing would receive the write-ahead record: skip building it.
-            return self._keep(seq, now, symbol, valid, reasons, inputs)
+            return self._keep(seq, now, symbol, valid, reasons, inputs, None)
+        order_id: int | None = None
+        if allowed:
+            try:
+                order_id = self._capability.reserve_order_id()
+            except Exception as exc:  # noqa: BLE001  (fail closed: no id, no order)
+                reasons, allowed = (verdicts.check_error("order_id", exc),), False
         event = "order.allowed" if allowed else "order.blocked"
         triggered = [reason.name for reason in reasons]
         record: dict[str, Any] = {
@@ -659,6 +666,7 @@ class RiskGate(Unique):
             "limit_price": valid.limit_price if valid else None,
             "caller_inputs": verdicts.caller_fields(caller),
             "outcome": "allowed" if allowed else "blocked",
+            "order_id": order_id,
             "triggered": triggered,
             "reasons": [verdicts.reason_fields(r) for r in reasons],
             "inputs": verdicts.inputs_fields(inputs),
@@ -668,8 +676,8 @@ class RiskGate(Unique):
         if exemption:
             record["exemption"] = exemption
         if allowed:
-            # The write-ahead record: journaled, not logged. The one log event of an
-            # allowed attempt follows the hand-off, with the broker's order id.
+            # The write-ahead record, with the order id the broker will use: journaled,
+            # not logged. The one log event of an allowed attempt follows the hand-off.
             written = self._audit.record(
                 "flatten" if exemption else "decision", event, record, level=None
             )
@@ -689,7 +697,7 @@ class RiskGate(Unique):
                 },
             )
         if allowed and not written:
-            reasons, allowed = (verdicts.JOURNAL_FAILED,), False
+            reasons, allowed, order_id = (verdicts.JOURNAL_FAILED,), False, None
             _log.warning(
                 "order.blocked",
                 seq=seq,
@@ -697,7 +705,7 @@ class RiskGate(Unique):
                 triggered=[verdicts.JOURNAL_FAILED.name],
                 reasons=[verdicts.JOURNAL_FAILED.message],
             )
-        return self._keep(seq, now, symbol, valid, reasons, inputs)
+        return self._keep(seq, now, symbol, valid, reasons, inputs, order_id)
 
     def _keep(
         self,
@@ -707,8 +715,9 @@ class RiskGate(Unique):
         order: OrderRequest | None,
         reasons: tuple[Reason, ...],
         inputs: BreakerInputs | None,
+        order_id: int | None,
     ) -> OrderDecision:
-        """The decision, kept in the bounded history."""
+        """The decision, kept in the bounded history (``order_id``: the reserved id)."""
         decision = OrderDecision(
             seq,
             now,
@@ -719,7 +728,7 @@ class RiskGate(Unique):
             order.limit_price if order else None,
             not reasons,
             reasons,
-            None,
+            order_id,
             inputs,
             self._state,
             None,
@@ -730,7 +739,12 @@ class RiskGate(Unique):
     def _send(
         self, decision: OrderDecision, contract: Instrument, order: OrderRequest
     ) -> OrderDecision:
-        """The one exit: hand the order to the capability, then record the outcome."""
+        """The one exit: hand the order to the capability; log it, or record the failure.
+
+        The write-ahead record already names the reserved order id, so a successful send
+        needs no second record; a broker that used another id gets an ``order.sent``
+        record correcting it.
+        """
         try:
             handle = self._capability.submit_order(contract, order)
         except Exception as exc:
@@ -741,31 +755,40 @@ class RiskGate(Unique):
                 {
                     "seq": decision.seq,
                     "symbol": decision.symbol,
+                    "order_id": decision.order_id,
                     "outcome": "error",
                     "error": error,
                 },
                 level="error",
             )
             failure = Reason("broker.error", "broker_error", error)
-            self._decisions[-1] = decision._replace(allowed=False, reasons=(failure,))
+            self._decisions[-1] = decision._replace(
+                allowed=False, reasons=(failure,), order_id=None
+            )
             if isinstance(exc, BrokerError):
                 raise
             raise BrokerError(f"broker failed to take the order: {exc!r}") from exc
         self._ledger.on_order(handle)
         if self._limits is not None:
             self._limits.record_sent(contract, order, decision.time)
-        self._audit.record(
-            "order",
-            "order.sent",
-            {"seq": decision.seq, "symbol": decision.symbol, "order_id": handle.order_id},
-            log_as="order.allowed",
-            log_fields={
-                "seq": decision.seq,
-                "symbol": decision.symbol,
-                "side": decision.side,
-                "quantity": decision.quantity,
-                "order_id": handle.order_id,
-            },
+        order_id = handle.order_id
+        if decision.order_id is not None and order_id != decision.order_id:
+            self._record(
+                "order",
+                "order.sent",
+                seq=decision.seq,
+                symbol=decision.symbol,
+                order_id=order_id,
+                reserved=decision.order_id,
+                why="the broker used another order id than it reserved",
+            )
+        _log.info(
+            "order.allowed",
+            seq=decision.seq,
+            symbol=decision.symbol,
+            side=decision.side,
+            quantity=decision.quantity,
+            order_id=order_id,
         )
         done = OrderDecision(
             decision.seq,
@@ -777,7 +800,7 @@ class RiskGate(Unique):
             decision.limit_price,
             decision.allowed,
             (),
-            handle.order_id,
+            order_id,
             decision.inputs,
             decision.trading_state,
             handle,
@@ -788,7 +811,9 @@ class RiskGate(Unique):
     # ------------------------------------------------------------------ audit
     def _record(self, kind: str, event: str, **fields: Any) -> None:
         fields.setdefault("time", self._clock().isoformat())
-        level = "warning" if kind in ("trip", "kill", "state", "alert", "ledger") else "info"
+        level = (
+            "warning" if kind in ("trip", "kill", "state", "alert", "ledger", "order") else "info"
+        )
         self._audit.record(kind, event, fields, level=level)
 
     def _audit_trips(self) -> None:

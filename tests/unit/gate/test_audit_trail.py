@@ -24,7 +24,7 @@ from .desk import AAPL, NY_MORNING, OK, trading_desk
 
 
 async def test_exactly_one_audit_record_per_submit_attempt() -> None:
-    """One decision record per attempt (ahead of any hand-off), one outcome per send."""
+    """One decision record per attempt, ahead of any hand-off; a second only on failure."""
     broker, gate, _, journal = await trading_desk()
     gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
     gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 2), 0.0, 1e5, 1e5, 9e4, 0.0)
@@ -35,9 +35,35 @@ async def test_exactly_one_audit_record_per_submit_attempt() -> None:
     assert outcomes == ["allowed", "blocked", "allowed"]
     assert [r["seq"] for r in journal.of_kind("decision")] == [1, 2, 3]
     sent = [(r["seq"], r["event"]) for r in journal.of_kind("order")]
-    assert sent == [(1, "order.sent"), (3, "order.broker_error")]
+    assert sent == [(3, "order.broker_error")]
     kinds = [r["kind"] for r in journal.records if r["kind"] in ("decision", "order")]
-    assert kinds == ["decision", "order", "decision", "decision", "order"]
+    assert kinds == ["decision", "decision", "decision", "order"]
+
+
+async def test_the_write_ahead_record_names_the_broker_order_id() -> None:
+    """The decision record, written before the hand-off, carries the id the order then gets."""
+    broker, gate, _, journal = await trading_desk()
+    first = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    second = gate.submit_with_decision(AAPL, OrderRequest.market(Side.SELL, 1), *OK)
+    ids = [r["order_id"] for r in journal.of_kind("decision")]
+    assert ids == [first.order_id, second.order_id]
+    assert [row[0] for row in broker.received] == ids
+    assert first.handle is not None
+    assert first.handle.order_id == first.order_id
+
+
+async def test_a_failed_hand_off_records_the_reserved_id_and_clears_the_decisions() -> None:
+    """A broker error record names the reserved id; the kept decision has no order id."""
+    broker, gate, _, journal = await trading_desk()
+    broker.fail_next_submits(1)
+    with pytest.raises(Exception, match="hand-off"):
+        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    [decision] = journal.of_kind("decision")
+    [error] = journal.of_kind("order")
+    assert error["order_id"] == decision["order_id"] is not None
+    assert gate.last_decision is not None
+    assert gate.last_decision.order_id is None
+    assert not gate.last_decision.allowed
 
 
 class _FullDiskJournal(MemoryJournal):
@@ -59,7 +85,7 @@ async def test_an_audit_trail_that_cannot_be_written_halts_trading() -> None:
     clock = ManualClock(NY_MORNING)
     broker = SimulatedBroker(clock=clock)
     await broker.connect()
-    journal = _FullDiskJournal(3)  # room for the session start and the first order
+    journal = _FullDiskJournal(2)  # room for the session start and the first order
     gate = RiskGate(broker, CircuitBreakerManager(), journal=journal, clock=clock)
     first = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
     assert first.allowed
@@ -72,7 +98,7 @@ async def test_an_audit_trail_that_cannot_be_written_halts_trading() -> None:
     assert third.triggered == ("halted",)
     assert len(broker.received) == 1
     events = [r["event"] for r in journal.records]
-    assert events == ["gate.session_start", "order.allowed", "order.sent"]
+    assert events == ["gate.session_start", "order.allowed"]
 
 
 async def test_reset_breaker_is_audited() -> None:
@@ -94,13 +120,13 @@ async def test_listeners_see_every_record_without_a_journal(
     gate.subscribe(seen.append)
     gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 1e5, 200.0, 0.0)
     gate.set_trading_state("HALTED", who="ops", why="test")
-    assert [r["kind"] for r in seen] == ["session", "decision", "order", "state"]
+    assert [r["kind"] for r in seen] == ["session", "decision", "state"]
     decision = seen[1]
     assert decision["outcome"] == "allowed"
+    assert decision["order_id"] == gate.decisions[-1].order_id
     assert isinstance(decision["latency_s"], float)
     assert decision["latency_s"] >= 0.0
-    assert seen[2]["event"] == "order.sent"
-    assert seen[3]["who"] == "ops"
+    assert seen[2]["who"] == "ops"
 
 
 async def test_a_failing_listener_never_blocks_trading(gate: RiskGate, aapl: Instrument) -> None:
@@ -116,10 +142,7 @@ async def test_a_failing_listener_never_blocks_trading(gate: RiskGate, aapl: Ins
         aapl, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 1e5, 200.0, 0.0
     )
     assert decision.allowed
-    assert [r["event"] for r in seen if r["kind"] in ("decision", "order")] == [
-        "order.allowed",
-        "order.sent",
-    ]
+    assert [r["event"] for r in seen if r["kind"] in ("decision", "order")] == ["order.allowed"]
 
 
 async def test_unsubscribe_stops_delivery(clock: ManualClock, aapl: Instrument) -> None:

@@ -82,6 +82,10 @@ class _IBSubmitCapability(Unique):
     def __init__(self, gateway: BrokerGateway) -> None:
         self._gateway = gateway
 
+    def reserve_order_id(self) -> int:
+        """The IB order id the next submit will use (from ib_async's id sequence)."""
+        return self._gateway._reserve()
+
     def submit_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Send the order to IB now (placeOrder); nothing is queued when disconnected."""
         # The capability is the gateway's own door to its private order entry.
@@ -476,6 +480,10 @@ class BrokerGateway(Unique):
                 {t.order.permId for t in trades if t.orderStatus.status not in IB_DONE}
             )
 
+    def _reserve(self) -> int:
+        self._require_connected("reserve an order id")
+        return self._orders.reserve()
+
     def _place(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         self._require_connected("submit")
         return self._orders.place(self._place_order, contract, order)
@@ -504,6 +512,7 @@ class BrokerGateway(Unique):
 
     def _on_disconnected(self) -> None:
         self._account.changed()  # ib_async drops the account values with the connection
+        self._orders.forget_reservation()
         if self._deliberate:
             return
         self._state = ConnectionState.DISCONNECTED

@@ -88,6 +88,7 @@ class IBOrderBook:
         self._ib_contracts: dict[Instrument, Contract] = {}
         self._listeners: list[OrderListener] = []
         self._observers: list[BrokerObserver] = []
+        self._reserved: int | None = None  # the id the next place() uses
 
     # ------------------------------------------------------------------ reads
     def open_orders(self) -> list[OrderHandle]:
@@ -103,6 +104,19 @@ class IBOrderBook:
         return attach(self._observers, observer)
 
     # ------------------------------------------------------------------ orders
+    def reserve(self) -> int:
+        """The order id the next ``place`` uses, taken from ib_async's id sequence once."""
+        if self._reserved is None:
+            try:
+                self._reserved = self._ib.client.getReqId()
+            except ConnectionError as exc:
+                raise BrokerNotConnectedError(f"no order id: {exc}") from exc
+        return self._reserved
+
+    def forget_reservation(self) -> None:
+        """Drop a held id (the connection is gone; the next session numbers afresh)."""
+        self._reserved = None
+
     def place(
         self, place_order: PlaceOrder, contract: Instrument, order: OrderRequest
     ) -> OrderHandle:
@@ -112,8 +126,11 @@ class IBOrderBook:
             if len(self._ib_contracts) >= _CONTRACT_CACHE_SIZE:
                 self._ib_contracts.clear()
             ib_contract = self._ib_contracts[contract] = to_ib_contract(contract)
+        ib_order = to_ib_order(order)
+        if self._reserved is not None:
+            ib_order.orderId, self._reserved = self._reserved, None
         try:
-            trade = place_order(ib_contract, to_ib_order(order))
+            trade = place_order(ib_contract, ib_order)
         except ConnectionError as exc:
             raise BrokerNotConnectedError(f"placeOrder failed: {exc}; nothing queued") from exc
         handle = IBOrderHandle(trade.order.orderId, contract, order, trade)

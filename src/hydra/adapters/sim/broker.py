@@ -108,6 +108,10 @@ class _SimSubmitCapability(Unique):
     def __init__(self, broker: SimulatedBroker) -> None:
         self._broker = broker
 
+    def reserve_order_id(self) -> int:
+        """The order id the next submit will use (the simulator's ids simply count up)."""
+        return self._broker._next_id
+
     def submit_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Send the order to the simulated broker now."""
         # The capability is the broker's own door to its private order entry.
@@ -188,7 +192,7 @@ class SimulatedBroker(Unique):
         # Positions as reported to clients: they follow the fills unless reports are held.
         self._reported: dict[str, float] = {}
         self._held_reports: deque[str] | None = None
-        self._ids = itertools.count(1)
+        self._next_id = 1
         self._exec_ids = itertools.count(1)
         self._reject_next = 0
         self._fail_handoffs = 0
@@ -340,7 +344,8 @@ class SimulatedBroker(Unique):
         if self._fail_handoffs and not foreign:
             self._fail_handoffs -= 1
             raise BrokerError("simulated hand-off failure; the order was not sent")
-        order_id = next(self._ids)
+        order_id = self._next_id
+        self._next_id = order_id + 1
         handle = (
             OrderHandle(order_id, contract, order, foreign=True)
             if foreign
