@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from math import isfinite as _isfinite
 from typing import NamedTuple
@@ -525,7 +525,9 @@ class CircuitBreakerManager(Unique):
         """When a daily-loss trip expires: the next session boundary after it (cached)."""
         cached = self._daily_end
         if cached is None or cached[0] is not trip:
-            cached = self._daily_end = (trip, self._config.session.next_boundary(trip.since))
+            # In UTC: comparing with the (UTC) clock then needs no time-zone lookup.
+            boundary = self._config.session.next_boundary(trip.since).astimezone(UTC)
+            cached = self._daily_end = (trip, boundary)
         return cached[1]
 
     def _expire(self, now: datetime) -> None:

@@ -38,7 +38,7 @@ from hydra.domain.orders import OrderRequest, OrderType, Side
 
 __all__ = ["OrderLimitChecker", "OrderLimits", "Quote", "RestingOrder"]
 
-_Key = tuple[tuple[object, ...], Side, float, float | None]
+_Key = tuple[tuple[object, ...], bool, float, float | None]
 _CLOCK_SKEW = 1.0
 """Seconds a quote may be dated ahead of the gate's clock before it counts as invalid."""
 
@@ -105,13 +105,38 @@ class OrderLimitChecker:
     """Applies ``OrderLimits`` to one order at a time, remembering recent sends.
 
     Memory is bounded: the throttle keeps at most ``max_orders`` send times and the
-    duplicate guard only the orders sent within ``duplicate_window``.
+    duplicate guard only the orders sent within ``duplicate_window``. The limits are read
+    into plain attributes once, and time is compared as ``timedelta``s, so a check that
+    passes builds nothing but the duplicate key.
     """
 
-    __slots__ = ("_limits", "_recent", "_recent_keys", "_sent_times")
+    __slots__ = (
+        "_collar",
+        "_dup_window",
+        "_future",
+        "_limits",
+        "_max_age",
+        "_max_notional",
+        "_max_orders",
+        "_max_quantity",
+        "_rate_window",
+        "_recent",
+        "_recent_keys",
+        "_self_cross",
+        "_sent_times",
+    )
 
     def __init__(self, limits: OrderLimits) -> None:
         self._limits = limits
+        self._max_quantity = float(limits.max_quantity)
+        self._max_notional = float(limits.max_notional)
+        self._collar = float(limits.price_collar)
+        self._max_age = limits.max_price_age
+        self._future = timedelta(seconds=-_CLOCK_SKEW)
+        self._max_orders = limits.max_orders
+        self._rate_window = limits.rate_window
+        self._dup_window = limits.duplicate_window
+        self._self_cross = limits.self_cross
         self._sent_times: deque[datetime] = deque(maxlen=limits.max_orders)
         # Sends within the duplicate window, oldest first, plus a count per order key so
         # the duplicate check is one dict lookup however many orders are in the window.
@@ -140,22 +165,33 @@ class OrderLimitChecker:
         resting: Iterable[RestingOrder] = (),
     ) -> list[Reason]:
         """Every limit this order breaches (empty: within limits)."""
-        limits = self._limits
         reasons: list[Reason] = []
-        if order.quantity > limits.max_quantity:
-            reasons.append(
-                Reason(
-                    "limit.max_quantity",
-                    "max_quantity",
-                    f"quantity {order.quantity:g} above max {limits.max_quantity:g}",
-                    order.quantity,
-                    limits.max_quantity,
-                )
-            )
+        quantity = order.quantity
+        limit_price = order.limit_price
+        if quantity > self._max_quantity:
+            reasons.append(_max_quantity(quantity, self._max_quantity))
         reference = self._reference(instrument, quote, now, reasons)
-        self._price_checks(instrument, order, reference, reasons)
-        self._flow_checks(instrument, order, now, reasons)
-        if limits.self_cross and any(_crosses(order, other) for other in resting):
+        # Price collar (limit orders) and notional (market orders at the reference).
+        if limit_price is not None and reference is not None:
+            distance = abs(limit_price - reference) / reference
+            if distance > self._collar:
+                reasons.append(_price_collar(limit_price, reference, distance, self._collar))
+        notional_price = limit_price if order.order_type is OrderType.LIMIT else reference
+        if notional_price is not None:
+            notional = quantity * notional_price * instrument.multiplier
+            if notional > self._max_notional:
+                reasons.append(_max_notional(notional, self._max_notional))
+        # Order-rate throttle and duplicate guard.
+        times = self._sent_times
+        if len(times) == self._max_orders and times[0] > now - self._rate_window:
+            reasons.append(_rate(self._max_orders, self._rate_window))
+        if not order.intentional_duplicate:
+            if self._recent:
+                self._forget(now)
+            key = _key(instrument, order)
+            if key in self._recent_keys:
+                reasons.append(_duplicate(instrument, order, self._dup_window))
+        if self._self_cross and resting and any(_crosses(order, other) for other in resting):
             reasons.append(
                 Reason(
                     "limit.self_cross",
@@ -169,119 +205,32 @@ class OrderLimitChecker:
     def _reference(
         self, instrument: Instrument, quote: Quote | None, now: datetime, reasons: list[Reason]
     ) -> float | None:
-        """The usable reference price, or None after recording why there is none."""
+        """The reference price if present, not from the future and not stale."""
         if quote is None:
-            reasons.append(
-                Reason(
-                    "price.missing", "price_missing", f"no reference price for {instrument.symbol}"
-                )
-            )
+            reasons.append(_price_missing(instrument))
             return None
-        age = (now - quote.time).total_seconds()
-        max_age = self._limits.max_price_age.total_seconds()
-        if age < -_CLOCK_SKEW:
-            reasons.append(
-                Reason(
-                    "price.future",
-                    "price_future",
-                    f"reference price for {instrument.symbol} is dated {-age:.1f}s in the future",
-                    age,
-                    -_CLOCK_SKEW,
-                )
-            )
+        age = now - quote.time
+        if age < self._future:
+            reasons.append(_price_future(instrument, age.total_seconds()))
             return None
-        if age > max_age:
+        if age > self._max_age:
             reasons.append(
-                Reason(
-                    "price.stale",
-                    "price_stale",
-                    f"reference price for {instrument.symbol} is {age:.1f}s old (max {max_age:g}s)",
-                    age,
-                    max_age,
-                )
+                _price_stale(instrument, age.total_seconds(), self._max_age.total_seconds())
             )
             return None
         return quote.price
 
-    def _price_checks(
-        self,
-        instrument: Instrument,
-        order: OrderRequest,
-        reference: float | None,
-        reasons: list[Reason],
-    ) -> None:
-        """Price collar (limit orders) and max notional (market orders at the reference)."""
-        limits = self._limits
-        notional_price = order.limit_price if order.order_type is OrderType.LIMIT else reference
-        if order.limit_price is not None and reference is not None:
-            distance = abs(order.limit_price - reference) / reference
-            if distance > limits.price_collar:
-                reasons.append(
-                    Reason(
-                        "limit.price_collar",
-                        "price_collar",
-                        f"limit {order.limit_price:g} is {distance:.2%} from reference "
-                        f"{reference:g} (max {limits.price_collar:.2%})",
-                        distance,
-                        limits.price_collar,
-                    )
-                )
-        if notional_price is not None:
-            notional = order.quantity * notional_price * instrument.multiplier
-            if notional > limits.max_notional:
-                reasons.append(
-                    Reason(
-                        "limit.max_notional",
-                        "max_notional",
-                        f"notional {notional:,.2f} above max {limits.max_notional:,.2f}",
-                        notional,
-                        limits.max_notional,
-                    )
-                )
-
-    def _flow_checks(
-        self, instrument: Instrument, order: OrderRequest, now: datetime, reasons: list[Reason]
-    ) -> None:
-        """Order-rate throttle and duplicate guard."""
-        limits = self._limits
-        times = self._sent_times
-        if len(times) == limits.max_orders and times[0] > now - limits.rate_window:
-            reasons.append(
-                Reason(
-                    "limit.rate",
-                    "rate",
-                    f"{limits.max_orders} orders already sent in the last "
-                    f"{limits.rate_window.total_seconds():g}s",
-                    float(limits.max_orders + 1),
-                    float(limits.max_orders),
-                )
-            )
-        if order.intentional_duplicate:
-            return
-        key = (instrument.key, order.side, order.quantity, order.limit_price)
-        self._forget(now)
-        if key in self._recent_keys:
-            reasons.append(
-                Reason(
-                    "limit.duplicate",
-                    "duplicate",
-                    f"same {order.side.value} {order.quantity:g} {instrument.symbol} "
-                    f"@ {order.limit_price or 'MKT'} sent within "
-                    f"{limits.duplicate_window.total_seconds():g}s "
-                    "(mark intentional_duplicate=True if meant)",
-                )
-            )
-
     def record_sent(self, instrument: Instrument, order: OrderRequest, now: datetime) -> None:
         """Remember an order that was sent (for the throttle and the duplicate guard)."""
         self._sent_times.append(now)
-        key = (instrument.key, order.side, order.quantity, order.limit_price)
+        key = _key(instrument, order)
         self._recent.append((now, key))
-        self._recent_keys[key] = self._recent_keys.get(key, 0) + 1
+        keys = self._recent_keys
+        keys[key] = keys.get(key, 0) + 1
         self._forget(now)
 
     def _forget(self, now: datetime) -> None:
-        horizon = now - self._limits.duplicate_window
+        horizon = now - self._dup_window
         recent = self._recent
         keys = self._recent_keys
         while recent and recent[0][0] < horizon:
@@ -291,6 +240,93 @@ class OrderLimitChecker:
                 keys[key] = left
             else:
                 del keys[key]
+
+
+def _key(instrument: Instrument, order: OrderRequest) -> _Key:
+    """What makes two orders duplicates: instrument, side, quantity and price."""
+    con_id = instrument.con_id
+    return (
+        (con_id,) if con_id else instrument.key,
+        order.side is Side.BUY,  # a bool hashes in C; an Enum member hashes in Python
+        order.quantity,
+        order.limit_price,
+    )
+
+
+# The reasons, built only when an order breaches a limit.
+def _max_quantity(quantity: float, limit: float) -> Reason:
+    return Reason(
+        "limit.max_quantity",
+        "max_quantity",
+        f"quantity {quantity:g} above max {limit:g}",
+        quantity,
+        limit,
+    )
+
+
+def _price_missing(instrument: Instrument) -> Reason:
+    return Reason("price.missing", "price_missing", f"no reference price for {instrument.symbol}")
+
+
+def _price_future(instrument: Instrument, age: float) -> Reason:
+    return Reason(
+        "price.future",
+        "price_future",
+        f"reference price for {instrument.symbol} is dated {-age:.1f}s in the future",
+        age,
+        -_CLOCK_SKEW,
+    )
+
+
+def _price_stale(instrument: Instrument, age: float, max_age: float) -> Reason:
+    return Reason(
+        "price.stale",
+        "price_stale",
+        f"reference price for {instrument.symbol} is {age:.1f}s old (max {max_age:g}s)",
+        age,
+        max_age,
+    )
+
+
+def _price_collar(limit_price: float, reference: float, distance: float, collar: float) -> Reason:
+    return Reason(
+        "limit.price_collar",
+        "price_collar",
+        f"limit {limit_price:g} is {distance:.2%} from reference {reference:g} (max {collar:.2%})",
+        distance,
+        collar,
+    )
+
+
+def _max_notional(notional: float, limit: float) -> Reason:
+    return Reason(
+        "limit.max_notional",
+        "max_notional",
+        f"notional {notional:,.2f} above max {limit:,.2f}",
+        notional,
+        limit,
+    )
+
+
+def _rate(max_orders: int, window: timedelta) -> Reason:
+    return Reason(
+        "limit.rate",
+        "rate",
+        f"{max_orders} orders already sent in the last {window.total_seconds():g}s",
+        float(max_orders + 1),
+        float(max_orders),
+    )
+
+
+def _duplicate(instrument: Instrument, order: OrderRequest, window: timedelta) -> Reason:
+    return Reason(
+        "limit.duplicate",
+        "duplicate",
+        f"same {order.side.value} {order.quantity:g} {instrument.symbol} "
+        f"@ {order.limit_price or 'MKT'} sent within "
+        f"{window.total_seconds():g}s "
+        "(mark intentional_duplicate=True if meant)",
+    )
 
 
 def _crosses(order: OrderRequest, other: RestingOrder) -> bool:
