@@ -98,6 +98,13 @@ def test_the_domain_exports_exactly_what_users_touch() -> None:
         assert getattr(hydra.domain, name) is not None, name
 
 
+def test_every_public_domain_name_is_in_the_flat_namespace() -> None:
+    """What the domain makes public, `from hydra import ...` gives too: the same object."""
+    assert set(hydra.domain.__all__) <= set(hydra.__all__)
+    for name in hydra.domain.__all__:
+        assert getattr(hydra, name) is getattr(hydra.domain, name), name
+
+
 def test_domain_machinery_is_not_re_exported() -> None:
     """Internals stay out of hydra.domain and live only in their defining module."""
     for name, home in DOMAIN_INTERNAL.items():
