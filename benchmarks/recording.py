@@ -29,8 +29,8 @@ from hydra.domain import (
     Quote,
     SecurityType,
     UnknownInstrumentError,
-    system_clock,
 )
+from hydra.domain.clock import system_clock
 
 if TYPE_CHECKING:
     from hydra.application.capability import SubmittingBroker

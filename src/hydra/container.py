@@ -42,8 +42,8 @@ from hydra.domain import (
     OrderLimits,
     SessionSchedule,
     TradingState,
-    system_clock,
 )
+from hydra.domain.clock import system_clock
 from hydra.settings import Settings, load_settings
 
 __all__ = ["Container", "OpenedJournal", "build_container", "container_for"]

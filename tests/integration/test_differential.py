@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import OrderHandle, RiskGate
 from hydra.domain import (
+    BreakerConfig,
     BrokerError,
     CircuitBreakerManager,
     Instrument,
@@ -32,6 +33,9 @@ pytestmark = pytest.mark.integration
 
 PRICES = {"AAPL": 200.0, "MSFT": 205.0}
 SYMBOLS = sorted(PRICES)
+# At most 8 orders of 20 shares at 210: a position no sequence can reach (the default
+# 20 % of the 100,000 equity is reachable, and would block an order on both paths).
+ROOMY = BreakerConfig(max_position_fraction=1.0)
 
 
 @dataclass(frozen=True)
@@ -140,14 +144,15 @@ async def _run(
 async def _compare(sequence: list[Move | Submit | Cancel]) -> None:
     sim = SimulatedBroker(prices=PRICES, commission=1.0)
     await sim.connect()
-    # The adapters are under test here, not the per-order limits: those are off on both.
-    sim_gate = RiskGate(sim, CircuitBreakerManager(), limits=None)
+    # The adapters are under test here, not the risk rules: per-order limits are off on
+    # both, and the position cap is out of reach.
+    sim_gate = RiskGate(sim, CircuitBreakerManager(ROOMY), limits=None)
     sim_handles, sim_outcomes = await _run(sequence, sim, sim_gate, None)
 
     async with FakeIBGateway(prices=PRICES, market_fill="last") as fake:
         gateway = make_gateway(fake)
         await gateway.connect()
-        ib_gate = RiskGate(gateway, CircuitBreakerManager(), limits=None)
+        ib_gate = RiskGate(gateway, CircuitBreakerManager(ROOMY), limits=None)
         ib_handles, ib_outcomes = await _run(sequence, gateway, ib_gate, fake)
         expected = _snapshot(sim_handles, sim)
         try:

@@ -13,10 +13,10 @@ from hydra.domain import (
     BreakerState,
     CircuitBreakerManager,
     InvalidInputError,
-    LatchedTrip,
     ManualClock,
     SessionSchedule,
 )
+from hydra.domain.breakers import LatchedTrip
 
 OK = (0.0, 100_000.0, 100_000.0, 1_000.0, 0.0)
 

@@ -13,16 +13,15 @@ from hypothesis import strategies as st
 from hydra.domain import (
     Instrument,
     InvalidInputError,
-    OrderLimitChecker,
     OrderLimits,
     OrderRequest,
     OrderType,
     Quote,
     Reason,
-    RestingOrder,
     SecurityType,
     Side,
 )
+from hydra.domain.limits import OrderLimitChecker, RestingOrder
 
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 AAPL = Instrument("AAPL")

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hydra.domain import TradingState, shrinks_position
+from hydra.domain import TradingState
+from hydra.domain.trading_state import shrinks_position
 
 
 def test_trading_state_round_trips_through_its_journal_string() -> None:

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from hydra.application.orders import OrderHandle
-from hydra.domain import OrderType, Position, RestingOrder, Side
+from hydra.domain import OrderType, Position, Side
+from hydra.domain.limits import RestingOrder
 
 __all__ = ["ExposureLedger", "LedgerEntry"]
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hydra.domain import BreakerName, InvalidInputError, LatchedTrip, TradingState
+from hydra.domain import BreakerName, InvalidInputError, TradingState
+from hydra.domain.breakers import LatchedTrip
 
 __all__ = ["JournalReplay", "replay_journal"]
 

@@ -46,7 +46,6 @@ from hydra.domain import (
     ContractSpec,
     Instrument,
     InvalidInputError,
-    OrderLimitChecker,
     OrderLimits,
     OrderRequest,
     PermissionDeniedError,
@@ -55,10 +54,11 @@ from hydra.domain import (
     Reason,
     Side,
     TradingState,
-    Unique,
-    shrinks_position,
-    system_clock,
 )
+from hydra.domain._unique import Unique
+from hydra.domain.clock import system_clock
+from hydra.domain.limits import OrderLimitChecker
+from hydra.domain.trading_state import shrinks_position
 
 if TYPE_CHECKING:
     from hydra.application.capability import SubmitCapability, SubmittingBroker

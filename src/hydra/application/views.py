@@ -13,11 +13,11 @@ from hydra.domain import (
     ConnectionState,
     ContractSpec,
     Instrument,
-    LatchedTrip,
     Position,
     Quote,
-    Unique,
 )
+from hydra.domain._unique import Unique
+from hydra.domain.breakers import LatchedTrip
 
 if TYPE_CHECKING:
     from hydra.application.ports import BrokerPort

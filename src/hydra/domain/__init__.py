@@ -1,23 +1,23 @@
-"""The domain: pure trading rules and values (no I/O, no asyncio, no vendor library)."""
+"""The domain: pure trading rules and values (no I/O, no asyncio, no vendor library).
+
+``__all__`` holds what a user of HYDRA touches: the values they build, the rules they
+configure, the errors they catch, what they read on statuses and decisions, and the types
+in the ``BrokerPort`` signatures (for writing an adapter). The machinery behind them
+(``judge``, ``OrderLimitChecker``, ``BreakerControl``, ...) is not re-exported: HYDRA's own
+code imports it from its defining module, e.g. ``hydra.domain.limits``.
+"""
 
 from __future__ import annotations
 
-from hydra.domain._unique import Unique
 from hydra.domain.breakers import (
-    Breach,
     BreakerConfig,
-    BreakerControl,
     BreakerInputs,
     BreakerName,
     BreakerState,
     BreakerStatus,
-    BreakerVerdict,
     CircuitBreakerManager,
-    LatchedTrip,
-    TradeCheck,
-    judge,
 )
-from hydra.domain.clock import Clock, ManualClock, SessionSchedule, system_clock
+from hydra.domain.clock import Clock, ManualClock, SessionSchedule
 from hydra.domain.connection import ClientRole, ConnectionState
 from hydra.domain.decisions import Reason
 from hydra.domain.errors import (
@@ -38,7 +38,7 @@ from hydra.domain.errors import (
     UnknownOrderError,
 )
 from hydra.domain.instruments import ContractSpec, Instrument, SecurityType
-from hydra.domain.limits import OrderLimitChecker, OrderLimits, Quote, RestingOrder
+from hydra.domain.limits import OrderLimits, Quote
 from hydra.domain.orders import (
     Fill,
     OrderEvent,
@@ -49,18 +49,15 @@ from hydra.domain.orders import (
     TimeInForce,
 )
 from hydra.domain.portfolio import AccountSnapshot, Position
-from hydra.domain.trading_state import TradingState, shrinks_position
+from hydra.domain.trading_state import TradingState
 
 __all__ = [
     "AccountSnapshot",
-    "Breach",
     "BreakerConfig",
-    "BreakerControl",
     "BreakerInputs",
     "BreakerName",
     "BreakerState",
     "BreakerStatus",
-    "BreakerVerdict",
     "BrokerError",
     "BrokerNotConnectedError",
     "CapabilityAlreadyClaimedError",
@@ -77,12 +74,10 @@ __all__ = [
     "JournalAccountError",
     "JournalDamagedError",
     "JournalError",
-    "LatchedTrip",
     "LiveTradingNotAllowedError",
     "ManualClock",
     "NotCopyableError",
     "OrderEvent",
-    "OrderLimitChecker",
     "OrderLimits",
     "OrderRejectedError",
     "OrderRequest",
@@ -92,17 +87,11 @@ __all__ = [
     "Position",
     "Quote",
     "Reason",
-    "RestingOrder",
     "SecurityType",
     "SessionSchedule",
     "Side",
     "TimeInForce",
-    "TradeCheck",
     "TradingState",
-    "Unique",
     "UnknownInstrumentError",
     "UnknownOrderError",
-    "judge",
-    "shrinks_position",
-    "system_clock",
 ]

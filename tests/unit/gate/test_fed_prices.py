@@ -13,12 +13,12 @@ from hydra.domain import (
     Instrument,
     InvalidInputError,
     ManualClock,
-    OrderLimitChecker,
     OrderLimits,
     OrderRequest,
     Quote,
     Side,
 )
+from hydra.domain.limits import OrderLimitChecker
 from hydra.testing import MemoryJournal
 
 from .desk import NY_MORNING

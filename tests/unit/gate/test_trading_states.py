@@ -14,8 +14,8 @@ from hydra.domain import (
     SecurityType,
     Side,
     TradingState,
-    shrinks_position,
 )
+from hydra.domain.trading_state import shrinks_position
 
 from .desk import AAPL, OK, STOCK, funded_sim, trading_desk
 

@@ -51,8 +51,8 @@ from hydra.domain import (
     PermissionDeniedError,
     Position,
     Quote,
-    Unique,
 )
+from hydra.domain._unique import Unique
 
 __all__ = [
     "LIVE_CONFIRMATION",

@@ -41,12 +41,12 @@ from hydra.domain import (
     SecurityType,
     Side,
     TimeInForce,
-    Unique,
     UnknownInstrumentError,
     UnknownOrderError,
-    system_clock,
 )
+from hydra.domain._unique import Unique
 from hydra.domain._validate import finite, non_negative, positive
+from hydra.domain.clock import system_clock
 
 if TYPE_CHECKING:
     from hydra.application import BrokerObserver, BrokerPort, OrderListener, Unsubscribe
