@@ -84,6 +84,19 @@ class AuditTrail:
             return True  # logged; nobody else takes records
         record = {"kind": kind, "event": event, "config_version": self._config_version}
         record.update(fields)
+        return self.write(record)
+
+    @property
+    def config_version(self) -> str:
+        """The configuration version stamped on every record."""
+        return self._config_version
+
+    def write(self, record: dict[str, Any]) -> bool:
+        """Journal and publish a complete record (kind, event, config_version, fields).
+
+        The decision path builds its record whole and comes here, not through ``record``:
+        nothing is copied. Returns False when the journal write failed.
+        """
         written = True
         if self._journal is not None:
             try:
@@ -91,9 +104,10 @@ class AuditTrail:
             except Exception as exc:  # noqa: BLE001  (reported to the owner, which halts)
                 written = False
                 self._on_failure(record, exc)
-        for listener in tuple(self._listeners):
-            try:
-                listener(record)
-            except Exception:  # noqa: BLE001  (a listener's bug never blocks trading)
-                _log.exception("audit.listener_failed", record_event=event)
+        if self._listeners:
+            for listener in tuple(self._listeners):
+                try:
+                    listener(record)
+                except Exception:  # noqa: BLE001  (a listener's bug never blocks trading)
+                    _log.exception("audit.listener_failed", record_event=record.get("event"))
         return written

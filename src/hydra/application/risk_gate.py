@@ -518,38 +518,38 @@ class RiskGate(Unique):
                 target = self._resolve(contract, spec)
             assert spec is not None  # noqa: S101  (resolved above)
             quantity = order.quantity
-            if not (spec.size_increment == 1.0 and quantity.is_integer()) or (
-                quantity < spec.min_size
-            ):
-                size = spec.size_reason(quantity)
-                if size is not None:
-                    reasons.append(size)
+            size = _size_reason(spec, quantity)
+            if size is not None:
+                reasons.append(size)
             quote = self._prices.quote(target)
-            entry = ledger.entry(target.key)
-            views = entry.views()
-            committed = entry.committed(order.side)
-            signed = order.signed_quantity
-            shrinks = all(shrinks_position(view, committed, signed) for view in views)
-            if state is TradingState.REDUCING and not shrinks:
-                reasons.append(verdicts.not_reducing(order, target, views, committed))
-            inputs = self._inputs(
-                caller, order, views, committed, spec.multiplier, quote, now, reasons
-            )
-            if inputs is not None:
-                breaches = self._breakers.evaluate_inputs(inputs).breaches
-                if breaches:
-                    reasons.extend(
-                        Reason(b.code, b.breaker.value, b.message, b.value, b.limit)
-                        for b in breaches
-                        # An oversized position must be reducible: the size limit only
-                        # blocks orders that would not shrink it.
-                        if not (shrinks and b.breaker is BreakerName.POSITION_SIZE)
-                    )
-            if self._limits is not None:
-                resting = ledger.resting(target.key, order.side)
-                limit_reasons = self._limits.check(target, order, quote, now, resting)
-                if limit_reasons:
-                    reasons.extend(limit_reasons)
+            key = target.key
+            entry = ledger.entry(key)
+            # Exposure after the order, in the ledger's view and (while they disagree)
+            # the broker's: working orders on the order's side may all fill first.
+            if order.side is Side.BUY:
+                signed, committed = quantity, entry.buying
+            else:
+                signed, committed = -quantity, -entry.selling
+            after = abs(entry.position + committed + signed)
+            if entry.mismatch and entry.broker is not None:
+                after = max(after, abs(entry.broker + committed + signed))
+            if state is TradingState.REDUCING and not _shrinks(entry, committed, signed):
+                reasons.append(verdicts.not_reducing(order, target, entry.views(), committed))
+            inputs = self._inputs(caller, order, after, spec.multiplier, quote, now, reasons)
+            breaches = self._breakers.evaluate_inputs(inputs).breaches if inputs is not None else ()
+            if breaches:
+                shrinks = _shrinks(entry, committed, signed)
+                reasons.extend(
+                    Reason(b.code, b.breaker.value, b.message, b.value, b.limit)
+                    for b in breaches
+                    # An oversized position must be reducible: the size limit only
+                    # blocks orders that would not shrink it.
+                    if not (shrinks and b.breaker is BreakerName.POSITION_SIZE)
+                )
+            limits = self._limits
+            if limits is not None:
+                resting = ledger.resting(key, order.side) if entry.orders else ()
+                reasons.extend(limits.check(target, order, quote, now, resting))
         except Exception as exc:  # noqa: BLE001  (fail closed: a check that raises blocks)
             reasons.append(verdicts.check_error("risk", exc))
         return tuple(reasons) if reasons else (), inputs, target
@@ -572,14 +572,16 @@ class RiskGate(Unique):
         self,
         caller: tuple[float | None, ...],
         order: OrderRequest,
-        views: tuple[float, ...],
-        committed: float,
+        after: float,
         multiplier: float,
         quote: Quote | None,
         now: datetime,
         reasons: list[Reason],
     ) -> BreakerInputs | None:
-        """The breakers' inputs: the caller's, the derived ones, or the stricter of both."""
+        """The breakers' inputs: the caller's, the derived ones, or the stricter of both.
+
+        ``after`` is the absolute position after the order (the stricter view).
+        """
         if caller == verdicts.NO_INPUTS:
             given = None
             if not self._derive:
@@ -601,11 +603,6 @@ class RiskGate(Unique):
         if price is None:
             reasons.append(verdicts.NO_PRICE)
             return None
-        signed = order.signed_quantity
-        if len(views) == 1:
-            after = abs(views[0] + committed + signed)
-        else:
-            after = max(abs(view + committed + signed) for view in views)
         try:
             derived = self._session.inputs(self._broker.account(), after * price * multiplier, now)
         except (InvalidInputError, BrokerError) as exc:
@@ -653,9 +650,27 @@ class RiskGate(Unique):
                 order_id = self._capability.reserve_order_id()
             except Exception as exc:  # noqa: BLE001  (fail closed: no id, no order)
                 reasons, allowed = (verdicts.check_error("order_id", exc),), False
-        event = "order.allowed" if allowed else "order.blocked"
-        triggered = [reason.name for reason in reasons]
+        audit = self._audit
+        if allowed:
+            kind, event = ("flatten" if exemption else "decision"), "order.allowed"
+        else:
+            kind, event = "decision", "order.blocked"
+            # The one log event of a blocked attempt (an allowed one logs after the hand-off).
+            _log.warning(
+                event,
+                seq=seq,
+                symbol=symbol,
+                side=valid.side if valid else None,
+                quantity=valid.quantity if valid else None,
+                triggered=[reason.name for reason in reasons],
+                reasons=[reason.message for reason in reasons],
+            )
+            if audit.silent:
+                return self._keep(seq, now, symbol, valid, reasons, inputs, None)
         record: dict[str, Any] = {
+            "kind": kind,
+            "event": event,
+            "config_version": audit.config_version,
             "seq": seq,
             "time": now.isoformat(),
             "symbol": symbol,
@@ -667,37 +682,18 @@ class RiskGate(Unique):
             "caller_inputs": verdicts.caller_fields(caller),
             "outcome": "allowed" if allowed else "blocked",
             "order_id": order_id,
-            "triggered": triggered,
-            "reasons": [verdicts.reason_fields(r) for r in reasons],
+            "triggered": [reason.name for reason in reasons],
+            "reasons": [verdicts.reason_fields(r) for r in reasons] if reasons else [],
             "inputs": verdicts.inputs_fields(inputs),
             "trading_state": self._state,
             "latency_s": time.perf_counter() - started,
         }
         if exemption:
             record["exemption"] = exemption
-        if allowed:
-            # The write-ahead record, with the order id the broker will use: journaled,
-            # not logged. The one log event of an allowed attempt follows the hand-off.
-            written = self._audit.record(
-                "flatten" if exemption else "decision", event, record, level=None
-            )
-        else:
-            written = self._audit.record(
-                "decision",
-                event,
-                record,
-                level="warning",
-                log_fields={
-                    "seq": seq,
-                    "symbol": symbol,
-                    "side": record["side"],
-                    "quantity": record["quantity"],
-                    "triggered": triggered,
-                    "reasons": [r.message for r in reasons],
-                },
-            )
-        if allowed and not written:
-            reasons, allowed, order_id = (verdicts.JOURNAL_FAILED,), False, None
+        # For an allowed order this is the write-ahead record, with the order id the
+        # broker will use; a journal that cannot take it blocks the order.
+        if not audit.write(record) and allowed:
+            reasons, order_id = (verdicts.JOURNAL_FAILED,), None
             _log.warning(
                 "order.blocked",
                 seq=seq,
@@ -877,3 +873,20 @@ class RiskGate(Unique):
                 who="risk gate",
                 why="audit journal cannot be written; trading halted until it is fixed",
             )
+
+
+def _shrinks(entry: LedgerEntry, committed: float, signed: float) -> bool:
+    """Does the order shrink the position in every view (the ledger's, the broker's)?"""
+    if not shrinks_position(entry.position, committed, signed):
+        return False
+    broker = entry.broker
+    return not (entry.mismatch and broker is not None) or shrinks_position(
+        broker, committed, signed
+    )
+
+
+def _size_reason(spec: ContractSpec, quantity: float) -> Reason | None:
+    """The broker's size rules: a whole number of shares passes at a glance."""
+    if spec.size_increment == 1.0 and quantity.is_integer() and quantity >= spec.min_size:
+        return None
+    return spec.size_reason(quantity)

@@ -94,6 +94,7 @@ class JsonlJournal:
         self._prev = prev.encode()
         self._head = b'"account":' + orjson.dumps(account) + b',"jseq":'
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._where = os.fspath(self.path)  # stat'ed per record: a str, not a Path
         self._pending = 0
         opened = os.fstat(self._fd)
         self._identity = (opened.st_dev, opened.st_ino)
@@ -138,7 +139,7 @@ class JsonlJournal:
             field = next(name for name in RESERVED_FIELDS if name in record)
             raise InvalidInputError(field, "is stamped by the journal; leave it out", record)
         try:
-            now = os.stat(self.path)
+            now = os.stat(self._where)
         except FileNotFoundError:
             raise JournalDamagedError(
                 str(self.path), "the journal file was removed while in use; nothing written"
