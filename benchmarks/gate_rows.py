@@ -37,6 +37,7 @@ __all__ = [
     "checks_only_row",
     "memory_row",
     "production_rows",
+    "recorded_row",
     "sim_gate",
 ]
 
@@ -137,6 +138,14 @@ async def production_rows(count: int, workdir: Path) -> list[Row]:
             assert gate.last_decision.allowed is expected, f"{name}: {gate.last_decision}"
             gate.close()
         rows.append(summarise(name, what, repeats))
+    rows.append(
+        await recorded_row(
+            "gate_pass_sink",
+            "allowed: gate -> recording adapter (a sink), journal + production log",
+            count,
+            workdir,
+        )
+    )
     rows.append(await sim_submit_fill_row(count))
     rows.append(structlog_row(count))
     rows.append(journal_row(count, workdir))
@@ -145,13 +154,34 @@ async def production_rows(count: int, workdir: Path) -> list[Row]:
 
 async def checks_only_row(count: int) -> Row:
     """The gate's checks alone: no journal, info logs filtered, a broker that only records."""
+    return await recorded_row(
+        "gate_checks_only", "allowed, no journal, logs filtered, recording adapter", count, None
+    )
+
+
+async def recorded_row(name: str, what: str, count: int, journal_dir: Path | None) -> Row:
+    """Allowed orders through the gate into ``RecordingBroker`` (Nautilus' sink, in kind).
+
+    With ``journal_dir`` the audit journal is on (fsync never); logging is whatever the
+    process configured (production at info for ``gate_pass_sink``, at warning for the
+    checks alone).
+    """
     repeats = []
-    for _ in range(REPEATS):
+    for r in range(REPEATS):
         clock = ManualClock(START)
         broker = RecordingBroker(clock)
         await broker.connect()
+        journal = (
+            JsonlJournal(journal_dir / f"{name}-{r}.jsonl", "never", account="SIM0001")
+            if journal_dir is not None
+            else None
+        )
         gate = RiskGate(
-            broker, CircuitBreakerManager(clock=clock), limits=BENCH_LIMITS, clock=clock
+            broker,
+            CircuitBreakerManager(clock=clock),
+            limits=BENCH_LIMITS,
+            journal=journal,
+            clock=clock,
         )
         action = _recorded_action(gate, broker, clock)
         time_each(action, min(200, count), broker.settle)
@@ -160,9 +190,8 @@ async def checks_only_row(count: int) -> Row:
         assert gate.last_decision is not None
         assert gate.last_decision.allowed, gate.last_decision
         assert broker.recorded[-1].order_id == min(200, count) + count, "orders went missing"
-    return summarise(
-        "gate_checks_only", "allowed, no journal, logs filtered, recording adapter", repeats
-    )
+        gate.close()
+    return summarise(name, what, repeats)
 
 
 def _recorded_action(

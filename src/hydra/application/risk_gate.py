@@ -679,12 +679,14 @@ class RiskGate(Unique):
             "quantity": valid.quantity if valid else None,
             "order_type": valid.order_type if valid else None,
             "limit_price": valid.limit_price if valid else None,
-            "caller_inputs": verdicts.caller_fields(caller),
+            "caller_inputs": (
+                None if caller == verdicts.NO_INPUTS else verdicts.caller_fields(caller)
+            ),
             "outcome": "allowed" if allowed else "blocked",
             "order_id": order_id,
-            "triggered": [reason.name for reason in reasons],
+            "triggered": [reason.name for reason in reasons] if reasons else [],
             "reasons": [verdicts.reason_fields(r) for r in reasons] if reasons else [],
-            "inputs": verdicts.inputs_fields(inputs),
+            "inputs": verdicts.inputs_fields(inputs) if inputs is not None else None,
             "trading_state": self._state,
             "latency_s": time.perf_counter() - started,
         }
