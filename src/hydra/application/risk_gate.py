@@ -672,7 +672,7 @@ class RiskGate(Unique):
             "event": event,
             "config_version": audit.config_version,
             "seq": seq,
-            "time": now.isoformat(),
+            "time": verdicts.iso_time(now),
             "symbol": symbol,
             "con_id": contract.con_id if isinstance(contract, Instrument) else None,
             "side": valid.side if valid else None,
@@ -766,7 +766,7 @@ class RiskGate(Unique):
             if isinstance(exc, BrokerError):
                 raise
             raise BrokerError(f"broker failed to take the order: {exc!r}") from exc
-        self._ledger.on_order(handle)
+        self._ledger.sent(handle)
         if self._limits is not None:
             self._limits.record_sent(contract, order, decision.time)
         order_id = handle.order_id

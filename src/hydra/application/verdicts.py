@@ -8,6 +8,7 @@ JSON-ready fields of an audit record.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from hydra.domain import (
@@ -35,6 +36,7 @@ __all__ = [
     "inputs_fields",
     "invalid",
     "invalid_type",
+    "iso_time",
     "json_number",
     "not_reducing",
     "reason_fields",
@@ -182,3 +184,28 @@ def invalid_type(name: str, value: object, converter: str) -> Reason:
 def check_error(check: str, exc: Exception) -> Reason:
     """The block for a check that raised (fail closed)."""
     return Reason("check.error", f"{check}_error", f"{check} check raised {exc!r}")
+
+
+class _Stamps:
+    """ISO 8601 times for records, the seconds part formatted once per second (UTC only)."""
+
+    __slots__ = ("_prefix", "_second")
+
+    def __init__(self) -> None:
+        self._second = -1.0
+        self._prefix = ""
+
+    def __call__(self, now: datetime) -> str:
+        if now.tzinfo is not UTC:
+            return now.isoformat()
+        micro = now.microsecond
+        second = now.timestamp() // 1 if micro else -2.0
+        if second != self._second:
+            if not micro:
+                return now.isoformat()
+            self._second, self._prefix = second, now.replace(microsecond=0).isoformat()[:-6]
+        return "%s.%06d+00:00" % (self._prefix, micro)  # noqa: UP031  (the fastest here)
+
+
+iso_time = _Stamps()
+"""``datetime.isoformat()``, cheaper on the decision path: same text, byte for byte."""

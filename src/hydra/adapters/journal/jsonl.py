@@ -144,7 +144,7 @@ class JsonlJournal:
             raise JournalDamagedError(
                 str(self.path), "the journal file was removed while in use; nothing written"
             ) from None
-        if (now.st_dev, now.st_ino) != self._identity:
+        if now.st_ino != self._identity[1] or now.st_dev != self._identity[0]:
             raise JournalDamagedError(
                 str(self.path), "the journal file was replaced while in use; nothing written"
             )
