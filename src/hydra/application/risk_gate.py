@@ -56,6 +56,7 @@ from hydra.domain import (
     TradingState,
 )
 from hydra.domain._unique import Unique
+from hydra.domain.breakers import Breach
 from hydra.domain.clock import system_clock
 from hydra.domain.limits import OrderLimitChecker
 from hydra.domain.trading_state import shrinks_position
@@ -66,6 +67,9 @@ if TYPE_CHECKING:
 __all__ = ["RiskGate"]
 
 _log = structlog.get_logger("hydra.gate")
+
+_LATCHED_KEPT = 64
+"""Latched breaches whose block reason is kept (a handful of trips per session)."""
 
 _RESOLVED_KEPT = 4096
 """Instruments whose economics check is cached (by object identity) before it is reset."""
@@ -139,6 +143,8 @@ class RiskGate(Unique):
         # Instruments already checked against the broker's economics, by object identity
         # (the instrument object is kept, so its id cannot be reused while cached).
         self._resolved: dict[int, tuple[Instrument, ContractSpec, Instrument]] = {}
+        # The reason for each latched trip's breach (kept with the breach: ids stay unique).
+        self._latched_reasons: dict[int, tuple[Breach, Reason]] = {}
 
     # ------------------------------------------------------------------ views
     @property
@@ -540,7 +546,7 @@ class RiskGate(Unique):
             if breaches:
                 shrinks = _shrinks(entry, committed, signed)
                 reasons.extend(
-                    Reason(b.code, b.breaker.value, b.message, b.value, b.limit)
+                    self._breach_reason(b)
                     for b in breaches
                     # An oversized position must be reducible: the size limit only
                     # blocks orders that would not shrink it.
@@ -553,6 +559,25 @@ class RiskGate(Unique):
         except Exception as exc:  # noqa: BLE001  (fail closed: a check that raises blocks)
             reasons.append(verdicts.check_error("risk", exc))
         return tuple(reasons) if reasons else (), inputs, target
+
+    def _breach_reason(self, breach: Breach) -> Reason:
+        """The block reason for a breach (a latched trip's is built once).
+
+        A latched trip's breach is the same object on every order it blocks.
+        """
+        if not breach.latched:
+            return Reason(
+                breach.code, breach.breaker.value, breach.message, breach.value, breach.limit
+            )
+        cached = self._latched_reasons.get(id(breach))
+        if cached is None or cached[0] is not breach:
+            if len(self._latched_reasons) > _LATCHED_KEPT:
+                self._latched_reasons.clear()
+            reason = Reason(
+                breach.code, breach.breaker.value, breach.message, breach.value, breach.limit
+            )
+            cached = self._latched_reasons[id(breach)] = (breach, reason)
+        return cached[1]
 
     def _seed_ledger(self) -> None:
         """Start the ledger from the broker's positions and working orders, once."""

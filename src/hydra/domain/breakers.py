@@ -351,6 +351,9 @@ class CircuitBreakerManager(Unique):
         # Per latched trip, computed once: the remembered breach, the daily loss's end.
         self._breaches: dict[LatchedTrip, Breach] = {}
         self._daily_end: tuple[LatchedTrip, datetime] | None = None
+        # The verdict while only latched trips block (no fresh breach): every order gets
+        # the same one until a trip is added, expires or is reset.
+        self._latched: BreakerVerdict | None = None
         self._owned = False
 
     @property
@@ -409,8 +412,20 @@ class CircuitBreakerManager(Unique):
         self._expire(now)
         self._last_inputs = inputs
         config = self._config
-        if not self._trips and _clear(inputs, config):
-            return _CLEAR  # the common case: nothing tripped, nothing remembered
+        if _clear(inputs, config):
+            if not self._trips:
+                return _CLEAR  # the common case: nothing tripped, nothing remembered
+            latched = self._latched
+            if latched is None:
+                latched = self._latched = BreakerVerdict(
+                    tuple(
+                        sorted(
+                            (self._remembered(trip) for trip in self._trips.values()),
+                            key=lambda b: _ORDER[b.breaker],
+                        )
+                    )
+                )
+            return latched
         fresh = judge(inputs, config)
         if not fresh and not self._trips:
             return _CLEAR
@@ -419,6 +434,7 @@ class CircuitBreakerManager(Unique):
             if breach.breaker in _LATCHING and breach.breaker not in self._trips:
                 trip = LatchedTrip(breach.breaker, now, breach.value, breach.message)
                 self._trips[breach.breaker] = trip
+                self._latched = None
                 self._new_trips.append(trip)
         remembered = [
             self._remembered(trip)
@@ -467,6 +483,7 @@ class CircuitBreakerManager(Unique):
             if trip.breaker not in _LATCHING:
                 raise InvalidInputError("trip.breaker", "does not latch", trip.breaker)
             self._trips[trip.breaker] = trip
+        self._latched = None
         self._expire(self._clock())
 
     def reset(self, name: BreakerName | str, reason: str) -> BreakerStatus:
@@ -494,6 +511,7 @@ class CircuitBreakerManager(Unique):
         if not isinstance(reason, str) or not reason.strip():
             raise InvalidInputError("reason", "a reset needs a reason", reason)
         self._trips.pop(breaker, None)
+        self._latched = None
         return self._status_of(breaker)
 
     def status(self) -> tuple[BreakerStatus, ...]:
@@ -536,9 +554,11 @@ class CircuitBreakerManager(Unique):
         daily = self._trips.get(BreakerName.DAILY_LOSS)
         if daily is not None and now >= self._daily_until(daily):
             del self._trips[BreakerName.DAILY_LOSS]
+            self._latched = None
         cooling = self._trips.get(BreakerName.TRADE_LOSS)
         if cooling is not None and now >= cooling.since + self._config.trade_loss_cooldown:
             del self._trips[BreakerName.TRADE_LOSS]
+            self._latched = None
 
 
 _CLEAR = BreakerVerdict(())
