@@ -150,6 +150,22 @@ def test_trade_loss_cools_down_then_rearms() -> None:
     assert manager.check_trade(*OK).allowed
 
 
+def test_latched_verdict_follows_every_trip_change() -> None:
+    """With several trips latched, a new trip, a reset and an expiry each show at once."""
+    clock = ManualClock()
+    manager = CircuitBreakerManager(BreakerConfig(trade_loss_cooldown=timedelta(minutes=5)), clock)
+    manager.check_trade(0.0, 100_000.0, 85_000.0, 0.0, 0.0)  # drawdown latches
+    assert manager.check_trade(*OK).triggered == ("drawdown",)
+    manager.check_trade(0.0, 1e5, 1e5, 0.0, 0.02)  # trade loss cools down
+    assert manager.check_trade(*OK).triggered == ("drawdown", "trade_loss")
+    manager.check_trade(-0.05, 1e5, 95_000.0, 0.0, 0.0)  # daily loss latches too
+    assert manager.check_trade(*OK).triggered == ("daily_loss", "drawdown", "trade_loss")
+    manager.reset("drawdown", "risk desk reviewed the loss")
+    assert manager.check_trade(*OK).triggered == ("daily_loss", "trade_loss")
+    clock.advance(timedelta(minutes=6))  # the trade-loss cooldown ends
+    assert manager.check_trade(*OK).triggered == ("daily_loss",)
+
+
 def test_position_size_blocks_that_order_only() -> None:
     """An oversized order is blocked, and the next normal one passes."""
     manager = CircuitBreakerManager()
