@@ -12,6 +12,7 @@ ROWS = {
     "baseline",
     "gate_pass",
     "gate_pass_fsync100",
+    "gate_pass_sink",
     "gate_block_breaker",
     "gate_block_limit",
     "gate_halted",
@@ -51,7 +52,7 @@ def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
     assert rows["gate_pass"]["ratio"] > 0
     assert "gate_pass" in result.stdout
     verdicts = report["verdicts"]
-    assert len(verdicts) == 10
+    assert len(verdicts) == 11
     for item in verdicts:
         assert item["verdict"] in {"PASS", "FAIL", "SKIP"}, item
         # Only the Nautilus comparisons may be skipped, and only without Nautilus.
