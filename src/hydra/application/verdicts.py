@@ -187,24 +187,26 @@ def check_error(check: str, exc: Exception) -> Reason:
 
 
 class _Stamps:
-    """ISO 8601 times for records, the seconds part formatted once per second (UTC only)."""
+    """ISO 8601 times for records, the seconds part formatted once per second (UTC only).
 
-    __slots__ = ("_prefix", "_second")
+    The cached second and its text are one tuple, replaced in one store: gates in other
+    threads never see a second paired with another second's text.
+    """
+
+    __slots__ = ("_cached",)
 
     def __init__(self) -> None:
-        self._second = -1.0
-        self._prefix = ""
+        self._cached: tuple[float, str] = (-1.0, "")
 
     def __call__(self, now: datetime) -> str:
-        if now.tzinfo is not UTC:
-            return now.isoformat()
         micro = now.microsecond
-        second = now.timestamp() // 1 if micro else -2.0
-        if second != self._second:
-            if not micro:
-                return now.isoformat()
-            self._second, self._prefix = second, now.replace(microsecond=0).isoformat()[:-6]
-        return "%s.%06d+00:00" % (self._prefix, micro)  # noqa: UP031  (the fastest here)
+        if not micro or now.tzinfo is not UTC:
+            return now.isoformat()
+        second = now.timestamp() // 1
+        cached = self._cached
+        if cached[0] != second:
+            cached = self._cached = (second, now.replace(microsecond=0).isoformat()[:-6])
+        return "%s.%06d+00:00" % (cached[1], micro)  # noqa: UP031  (the fastest here)
 
 
 iso_time = _Stamps()
