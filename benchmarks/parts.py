@@ -15,7 +15,7 @@ __all__ = ["run_part"]
 def run_part(part: str, count: int, workdir: str) -> list[Row]:
     """Configure logging the way ``part`` needs, then measure its rows."""
     # Imported here so the parent process never caches a logger before configuring it.
-    from benchmarks import anchors, gate_rows, ib_rows  # noqa: PLC0415
+    from benchmarks import anchors, gate_rows, ib_rows, sketch  # noqa: PLC0415
 
     work = Path(workdir)
     if part == "nautilus":
@@ -27,9 +27,11 @@ def run_part(part: str, count: int, workdir: str) -> list[Row]:
         # ib_async reports every cancel (error 202) through stdlib logging; not our output.
         logging.getLogger("ib_async").setLevel(logging.CRITICAL)
         if part == "production":
-            return asyncio.run(gate_rows.production_rows(count, work))
+            rows = asyncio.run(gate_rows.production_rows(count, work))
+            return rows + sketch.sketch_rows(count, work, ("pass", "block", "halted"))
         if part == "checks":
-            return [asyncio.run(gate_rows.checks_only_row(count))]
+            rows = [asyncio.run(gate_rows.checks_only_row(count))]
+            return rows + sketch.sketch_rows(count, None, ("checks",))
         if part == "ib":
             return asyncio.run(ib_rows.round_trip_rows(count, work))
         if part == "memory":
