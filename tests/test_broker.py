@@ -6,11 +6,10 @@ else about BrokerGateway is tested against the real client in ``tests/integratio
 
 from __future__ import annotations
 
+from datetime import UTC
 from unittest.mock import AsyncMock, MagicMock, patch
 
 import pytest
-from ib_async import Contract, Order, Trade
-from ib_async import OrderStatus as IBOrderStatus
 
 from hydra.domain import (
     ConnectionState,
@@ -71,38 +70,43 @@ def _mocked_ib() -> MagicMock:
     ib.isConnected.return_value = True
     ib.connectAsync = AsyncMock()
     ib.managedAccounts.return_value = ["DU123456"]
+    # What the gateway's order door reads of ib_async's wrapper (see place_new_order).
+    ib.wrapper.trades = {}
+    ib.wrapper.clientId = 1
+    ib.wrapper.defaultTimezone = UTC
     return ib
 
 
-async def test_submit_delegates_to_place_order() -> None:
-    """The capability converts the domain order and calls IB.placeOrder once."""
+async def test_submit_sends_the_order_once_through_the_client() -> None:
+    """The capability converts the domain order and sends it once through ib_async's client."""
     ib = _mocked_ib()
-    trade = Trade(Contract(symbol="AAPL"), Order(orderId=7), IBOrderStatus(status="Submitted"))
-    ib.placeOrder.return_value = trade
+    ib.client.getReqId.return_value = 7
     with patch("hydra.adapters.ib.gateway.IB", return_value=ib):
         gateway = BrokerGateway()
     await gateway.connect()
-    place_order = ib.placeOrder  # the claim takes this door away from the raw client
     capability = gateway.claim_submit_capability()
     handle = capability.submit_order(Instrument("AAPL"), OrderRequest.limit(Side.BUY, 10, 150.0))
-    place_order.assert_called_once()
-    contract, order = place_order.call_args.args
-    assert (contract.symbol, order.action, order.totalQuantity, order.lmtPrice) == (
+    ib.client.placeOrder.assert_called_once()
+    order_id, contract, order = ib.client.placeOrder.call_args.args
+    assert (order_id, contract.symbol, order.action, order.totalQuantity, order.lmtPrice) == (
+        7,
         "AAPL",
         "BUY",
         10,
         150.0,
     )
     assert handle.order_id == 7
-    assert handle.trade is trade  # type: ignore[attr-defined]
+    trade = handle.trade  # type: ignore[attr-defined]
+    assert trade.order is order
+    assert list(ib.wrapper.trades.values()) == [trade]  # followed as IB.placeOrder would
+    ib.newOrderEvent.emit.assert_called_once_with(trade)
     await gateway.disconnect()
 
 
 async def test_cancel_delegates_to_cancel_order() -> None:
     """cancel_order hands the handle's ib_async Order to IB.cancelOrder."""
     ib = _mocked_ib()
-    trade = Trade(Contract(symbol="AAPL"), Order(orderId=8), IBOrderStatus(status="Submitted"))
-    ib.placeOrder.return_value = trade
+    ib.client.getReqId.return_value = 8
     with patch("hydra.adapters.ib.gateway.IB", return_value=ib):
         gateway = BrokerGateway()
     await gateway.connect()
@@ -110,7 +114,8 @@ async def test_cancel_delegates_to_cancel_order() -> None:
         Instrument("AAPL"), OrderRequest.market(Side.BUY, 1)
     )
     await gateway.cancel_order(handle)
-    ib.cancelOrder.assert_called_once_with(trade.order)
+    ib.cancelOrder.assert_called_once_with(handle.trade.order)  # type: ignore[attr-defined]
+    assert handle.trade.order.orderId == 8  # type: ignore[attr-defined]
     await gateway.disconnect()
 
 

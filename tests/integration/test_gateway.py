@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
-from ib_async import IB
+from ib_async import IB, LimitOrder
 from structlog.testing import capture_logs
 
 from hydra.adapters.ib import BrokerGateway, ClientIdInUseError, IBOrderHandle
+from hydra.adapters.ib.orders import place_new_order
 from hydra.application import RiskGate
 from hydra.domain import (
     BrokerNotConnectedError,
@@ -25,6 +27,7 @@ from hydra.domain import (
 from hydra.testing import FakeIBGateway
 from hydra.testing.contract import OK, eventually
 from tests.integration.gateway_harness import make_gateway
+from tests.integration.ib_async_kit import Clients, qualified
 
 pytestmark = pytest.mark.integration
 
@@ -230,3 +233,29 @@ async def test_rejection_carries_the_brokers_message_and_listener_bugs_are_logge
     assert "short sale not allowed" in handle.message
     assert any(e["event"] == "gateway.listener_failed" for e in logs)
     await gateway.disconnect()
+
+
+async def test_the_private_door_places_as_ib_async_does_and_logs_only_when_asked(
+    fake_gateway: FakeIBGateway, clients: Clients, caplog: pytest.LogCaptureFixture
+) -> None:
+    """place_new_order registers and emits the Trade as IB.placeOrder does; logs at INFO only."""
+    ib = await clients.connect(fake_gateway, client_id=7)
+    contract = await qualified(ib, "AAPL")
+    announced: list[object] = []
+    ib.newOrderEvent += announced.append
+    with caplog.at_level(logging.WARNING, logger="ib_async.ib"):
+        quiet = place_new_order(ib, contract, LimitOrder("BUY", 1, 90.0))
+    assert not [r for r in caplog.records if "New order" in r.getMessage()]
+    with caplog.at_level(logging.INFO, logger="ib_async.ib"):
+        loud = place_new_order(ib, contract, LimitOrder("BUY", 2, 90.0))
+    lines = [r.getMessage() for r in caplog.records if "New order" in r.getMessage()]
+    assert len(lines) == 1
+    assert f"orderId={loud.order.orderId}" in lines[0]
+    assert announced == [quiet, loud]
+    assert (quiet.order.clientId, loud.order.orderId) == (7, quiet.order.orderId + 1)
+    await eventually(lambda: {quiet.orderStatus.status, loud.orderStatus.status} == {"Submitted"})
+    assert [id(t) for t in ib.openTrades()] == [id(quiet), id(loud)]
+    quiet.order.lmtPrice = 91.0  # a known order id: a modification, through IB.placeOrder
+    assert place_new_order(ib, contract, quiet.order) is quiet
+    await eventually(lambda: fake_gateway.placed[-1].limit_price == 91.0)
+    assert len(announced) == 2

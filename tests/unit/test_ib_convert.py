@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from ib_async import Contract, Order
+from ib_async import Contract, LimitOrder, MarketOrder, Order
 
 from hydra.adapters.ib import instrument_from_ib, order_request_from_ib
-from hydra.domain import InvalidInputError
+from hydra.adapters.ib.convert import to_ib_order
+from hydra.domain import InvalidInputError, OrderRequest, OrderType, Side, TimeInForce
 
 
 def test_converters_reject_unsupported_ib_values_by_field() -> None:
@@ -21,3 +22,18 @@ def test_converters_reject_unsupported_ib_values_by_field() -> None:
         ).tif.value
         == "GTD"
     )
+
+
+def test_to_ib_order_is_the_order_ib_async_would_build() -> None:
+    """Every field equals ib_async's own LimitOrder/MarketOrder; mutable fields are not shared."""
+    limit = to_ib_order(OrderRequest(Side.SELL, 3, OrderType.LIMIT, 101.5, TimeInForce.GTC))
+    expected = LimitOrder("SELL", 3, 101.5, tif="GTC")
+    assert type(limit) is LimitOrder
+    assert vars(limit) == vars(expected)
+    market = to_ib_order(OrderRequest.market(Side.BUY, 2))
+    assert type(market) is MarketOrder
+    assert vars(market) == vars(MarketOrder("BUY", 2, tif="DAY"))
+    for name in ("algoParams", "conditions", "orderMiscOptions", "softDollarTier"):
+        assert getattr(limit, name) is not getattr(market, name)
+    limit.algoParams.append("x")  # type: ignore[arg-type]
+    assert to_ib_order(OrderRequest.market(Side.BUY, 1)).algoParams == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
@@ -34,7 +35,7 @@ from hydra.adapters.ib.live import (
     require_live_opt_in,
 )
 from hydra.adapters.ib.market import IBMarketData
-from hydra.adapters.ib.orders import IB_DONE, IBOrderBook, IBOrderHandle
+from hydra.adapters.ib.orders import IB_DONE, IBOrderBook, IBOrderHandle, place_new_order
 from hydra.application import BrokerObserver, OrderHandle, OrderListener, Unsubscribe
 from hydra.domain import (
     AccountSnapshot,
@@ -173,7 +174,8 @@ class BrokerGateway(Unique):
         self._state = ConnectionState.DISCONNECTED
         self._deliberate = False
         self._claimed = False
-        self._place_order: Callable[[Contract, Any], Trade] = self._ib.placeOrder
+        # The private door: ib_async's placeOrder for new orders, minus its eager log line.
+        self._place_order: Callable[[Contract, Any], Trade] = partial(place_new_order, self._ib)
         self._orders = IBOrderBook(self._ib, client_id)
         self._account = IBAccount(self._ib)
         self.market_data = bool(market_data)
@@ -448,7 +450,6 @@ class BrokerGateway(Unique):
             )
         self._claimed = True
         # From now on the raw client refuses orders: the capability keeps the real door.
-        self._place_order = self._ib.placeOrder
         self._ib.placeOrder = _refuse_raw_order  # type: ignore[method-assign,assignment]
         return _IBSubmitCapability(self)
 
