@@ -63,18 +63,21 @@ def place_new_order(ib: IB, contract: Contract, order: Order) -> Trade:
     order id) goes through ``IB.placeOrder`` itself.
     """
     wrapper = ib.wrapper
+    # Everything read from ib_async's internals is read BEFORE the send: if a future
+    # ib_async moved one, this raises with nothing sent, never after the order is live.
+    client_id, trades, zone = wrapper.clientId, wrapper.trades, wrapper.defaultTimezone
     order_id = order.orderId or ib.client.getReqId()
-    key = wrapper.orderKey(wrapper.clientId, order_id, order.permId)
-    if key in wrapper.trades:
+    key = wrapper.orderKey(client_id, order_id, order.permId)
+    if key in trades:
         order.orderId = order_id
         return IB.placeOrder(ib, contract, order)  # not the instance's: the claim refuses it
     ib.client.placeOrder(order_id, contract, order)  # type: ignore[no-untyped-call]
-    now = datetime.datetime.now(wrapper.defaultTimezone)
-    order.clientId = wrapper.clientId
+    now = datetime.datetime.now(zone)
+    order.clientId = client_id
     order.orderId = order_id
     status = IBOrderStatus(orderId=order_id, status=IBOrderStatus.PendingSubmit)
     trade = Trade(contract, order, status, [], [TradeLogEntry(now, status.status)])
-    wrapper.trades[key] = trade
+    trades[key] = trade
     if _ib_log.isEnabledFor(logging.INFO):
         _ib_log.info("placeOrder: New order %s", trade)
     ib.newOrderEvent.emit(trade)
