@@ -259,3 +259,27 @@ async def test_the_private_door_places_as_ib_async_does_and_logs_only_when_asked
     assert place_new_order(ib, contract, quiet.order) is quiet
     await eventually(lambda: fake_gateway.placed[-1].limit_price == 91.0)
     assert len(announced) == 2
+
+
+async def test_the_reference_price_follows_every_tick(fake_gateway: FakeIBGateway) -> None:
+    """A new streamed price replaces the one the gate judges by; an unchanged tick is reused."""
+    fake_gateway.set_price("AAPL", 200.0)
+    gateway = make_gateway(fake_gateway)
+    await gateway.connect()
+    gate = RiskGate(gateway, CircuitBreakerManager())
+    aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+    await eventually(
+        lambda: (q := gate.broker.reference_price(aapl)) is not None and q.price == 200.0
+    )
+    first = gate.broker.reference_price(aapl)
+    assert gate.broker.reference_price(aapl) is first  # no tick since: the same quote
+    fake_gateway.set_price("AAPL", 205.0)
+    await eventually(
+        lambda: (q := gate.broker.reference_price(aapl)) is not None and q.price == 205.0
+    )
+    # The gate judges by it: a limit 5.5 % under 205 is outside the collar, one at 200 is not.
+    far = gate.submit_with_decision(aapl, OrderRequest.limit(Side.BUY, 1, 193.5))
+    assert far.triggered == ("price_collar",)
+    near = gate.submit_with_decision(aapl, OrderRequest.limit(Side.BUY, 1, 200.0))
+    assert near.allowed
+    await gateway.disconnect()

@@ -43,6 +43,9 @@ class IBMarketData:
         self._tickers: dict[int, Ticker] = {}
         # Last fill prices, and the last streamed price of tickers a reconnect replaced.
         self._fill_quotes: dict[int, Quote] = {}
+        # The Quote read from each ticker, with the tick time it was read at: the gate asks
+        # on every decision, and a ticker whose time has not moved has not changed.
+        self._read: dict[int, tuple[object, Quote | None]] = {}
 
     async def qualify(self, contract: Instrument) -> Instrument:
         """Qualify at IB (contract details); remember the economics; start streaming.
@@ -84,8 +87,18 @@ class IBMarketData:
         """
         if not instrument.con_id:
             return None
-        best = self._fill_quotes.get(instrument.con_id)
-        streamed = self._ticker_quote(self._tickers.get(instrument.con_id))
+        con_id = instrument.con_id
+        best = self._fill_quotes.get(con_id)
+        ticker = self._tickers.get(con_id)
+        if ticker is None:
+            streamed = None
+        else:
+            read = self._read.get(con_id)
+            if read is not None and read[0] is ticker.time and ticker.time is not None:
+                streamed = read[1]
+            else:
+                streamed = self._ticker_quote(ticker)
+                self._read[con_id] = (ticker.time, streamed)
         if streamed is not None and (best is None or streamed.time >= best.time):
             return streamed
         return best
