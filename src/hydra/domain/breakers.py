@@ -466,7 +466,9 @@ class CircuitBreakerManager(Unique):
 
     def take_new_trips(self) -> list[LatchedTrip]:
         """Trips latched since the last call (for the audit trail), oldest first."""
-        trips, self._new_trips = self._new_trips, []
+        trips = self._new_trips
+        if trips:  # the common case, nothing new, allocates nothing
+            self._new_trips = []
         return trips
 
     def restore(self, trips: Iterable[LatchedTrip]) -> None:
