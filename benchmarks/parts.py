@@ -31,7 +31,7 @@ def run_part(part: str, count: int, workdir: str) -> list[Row]:
             return rows + sketch.sketch_rows(count, work, ("pass", "block", "halted"))
         if part == "checks":
             rows = [asyncio.run(gate_rows.checks_only_row(count))]
-            return rows + sketch.sketch_rows(count, None, ("checks",))
+            return rows + sketch.sketch_rows(count, None, ("checks", "checks_api"))
         if part == "ib":
             return asyncio.run(ib_rows.round_trip_rows(count, work))
         if part == "memory":

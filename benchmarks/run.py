@@ -41,6 +41,7 @@ ANCHORS = {
     "gate_block_breaker": "nautilus_deny",
     "gate_halted": "nautilus_deny",
     "sketch_checks": "nautilus_pass",
+    "sketch_checks_api": "nautilus_pass",
     "sketch_pass": "nautilus_pass",
     "sketch_block": "nautilus_deny",
     "sketch_halted": "nautilus_deny",
@@ -100,7 +101,8 @@ def verdicts(rows: dict[str, Row], decisions: int) -> list[dict[str, Any]]:
         rows["gate_checks_only"].anchor_ratio,
         0.25,
         "x",
-        sketch("sketch_checks", "nautilus_pass"),
+        sketch("sketch_checks", "nautilus_pass")
+        + ("" if skip else "; " + _sketch_note(rows, "sketch_checks_api", "nautilus_pass")),
     )
     target("simulator submit + fill median", rows["sim_submit_fill"].median_us, 5.0, "us")
     gated, raw = rows["ib_gate_round_trip"], rows["ib_raw_round_trip"]

@@ -16,12 +16,16 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
 
+from benchmarks.recording import AAPL
 from benchmarks.timing import REPEATS, Row, summarise, time_each
 from hydra.adapters.journal import JsonlJournal
+from hydra.application import OrderDecision, OrderHandle
+from hydra.domain import OrderRequest, Side, TradingState
 
 __all__ = ["sketch_rows"]
 
@@ -145,8 +149,57 @@ def _orders(limit: float) -> list[tuple[bool, float, float]]:
     return [(i % 2 == 0, float(1 + i // 2), limit) for i in range(DISTINCT)]
 
 
+def _api_action(desk: _Desk) -> Callable[[int], object]:
+    """The checks alone, keeping the public API's objects and nothing more.
+
+    The caller's ``OrderRequest`` comes in (built before the timing, as in the gate rows),
+    the adapter hands back an ``OrderHandle`` (what ``RiskGate.submit`` returns) and the
+    gate keeps an ``OrderDecision`` (``submit_with_decision``, ``last_decision``).
+    """
+    requests = [OrderRequest(Side.BUY if buy else Side.SELL, qty) for buy, qty, _ in _orders(0.0)]
+    instrument = AAPL
+    sequence = itertools.count()
+    history: deque[OrderDecision] = deque(maxlen=1000)
+    started = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+
+    def act(_i: int) -> object:
+        n = next(sequence)
+        desk.now += STEP
+        if n % 10_000 == 0:
+            desk.price_time = desk.now
+        request = requests[n % DISTINCT]
+        buy, qty = request.side is Side.BUY, request.quantity
+        if _judge(desk, buy, qty, 0.0):
+            return None
+        order_id = _send(desk, buy, qty, 0.0)
+        handle = OrderHandle(order_id, instrument, request)
+        history.append(
+            OrderDecision(
+                n,
+                started,
+                "AAPL",
+                request.side,
+                qty,
+                request.order_type,
+                None,
+                True,  # noqa: FBT003  (allowed: the NamedTuple's field, by position as the gate builds it)
+                (),
+                order_id,
+                None,
+                TradingState.ACTIVE,
+                handle,
+            )
+        )
+        _settle(desk, buy, qty)
+        return handle
+
+    return act
+
+
 def _action(desk: _Desk, journal: JsonlJournal | None, kind: str) -> Callable[[int], object]:
     """One sketch decision; ``kind``: checks (no journal, no log), pass, block, halted."""
+    if kind == "checks_api":
+        return _api_action(desk)
     orders = _orders(150.0 if kind == "block" else 0.0)
     sequence = itertools.count()
     append = journal.append if journal is not None else None
@@ -199,6 +252,11 @@ def _action(desk: _Desk, journal: JsonlJournal | None, kind: str) -> Callable[[i
 
 SKETCHES = (
     ("sketch_checks", "sketch: the checks alone + the hand-off to a sink", "checks"),
+    (
+        "sketch_checks_api",
+        "sketch: the same, with the API's objects (OrderHandle, OrderDecision)",
+        "checks_api",
+    ),
     ("sketch_pass", "sketch: checks + one chained journal record + one log line, allowed", "pass"),
     ("sketch_block", "sketch: the same, blocked by the collar", "block"),
     ("sketch_halted", "sketch: HALTED + one chained journal record + one log line", "halted"),

@@ -18,6 +18,7 @@ ROWS = {
     "gate_halted",
     "gate_checks_only",
     "sketch_checks",
+    "sketch_checks_api",
     "sketch_pass",
     "sketch_block",
     "sketch_halted",
