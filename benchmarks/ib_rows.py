@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from ib_async import IB, LimitOrder, Stock, Trade
+import structlog
+from ib_async import IB, Contract, LimitOrder, Stock, Trade
 
 from benchmarks.gate_rows import BENCH_LIMITS
+from benchmarks.sketch import Desk, judge, send, settle
 from benchmarks.timing import REPEATS, Row, summarise
 from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import JsonlJournal
@@ -23,10 +26,10 @@ from hydra.domain import (
 )
 from hydra.testing import FakeIBGateway
 
-__all__ = ["round_trip_rows"]
+__all__ = ["round_trip_rows", "sketch_round_trip_row"]
 
 
-async def round_trip_rows(count: int, workdir: Path) -> list[Row]:  # noqa: PLR0915  (one scenario, read top to bottom)
+async def round_trip_rows(count: int, workdir: Path) -> list[Row]:
     """Submit -> 'Submitted' over loopback: BrokerGateway + RiskGate vs raw ib_async.
 
     The gate is the production one: journal on (fsync never), production logging.
@@ -47,28 +50,7 @@ async def round_trip_rows(count: int, workdir: Path) -> list[Row]:  # noqa: PLR0
         gate = RiskGate(gateway, CircuitBreakerManager(), limits=BENCH_LIMITS, journal=journal)
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
 
-        async def raw_once(i: int) -> float:
-            done = asyncio.get_running_loop().create_future()
-
-            def on_status(trade: Trade) -> None:
-                if trade.orderStatus.status == "Submitted" and not done.done():
-                    done.set_result(None)
-
-            start = time.perf_counter_ns()
-            trade = raw.placeOrder(contract, LimitOrder("BUY", 1 + i % 7, 196.0))
-            trade.statusEvent += on_status
-            await done
-            elapsed = (time.perf_counter_ns() - start) / 1000.0
-            cancelled = asyncio.get_running_loop().create_future()
-
-            def on_done(_trade: Trade) -> None:
-                if not cancelled.done():
-                    cancelled.set_result(None)
-
-            trade.cancelledEvent += on_done
-            raw.cancelOrder(trade.order)
-            await asyncio.wait_for(cancelled, 5)  # outside the timing, as for the gate
-            return elapsed
+        raw_once = _raw_once(raw, contract)
 
         sequence = iter(range(10**9))
 
@@ -117,3 +99,120 @@ async def round_trip_rows(count: int, workdir: Path) -> list[Row]:  # noqa: PLR0
             results["gate"],
         ),
     ]
+
+
+async def sketch_round_trip_row(count: int, workdir: Path) -> Row:  # noqa: PLR0915  (one scenario, read top to bottom)
+    """The bare sketch around ``BrokerGateway``'s own capability, against raw ib_async.
+
+    What any gate keeping the rules must do per order, and nothing more: the sketch's
+    checks (``benchmarks/sketch.py``), one chained journal record written ahead with the
+    reserved order id, the capability's submit, one production log line. A fake of its own
+    (client id 1 is the gate row's in the first one) with its own raw client, so the ratio
+    compares the two in the same loop, like the gate row.
+    """
+    async with FakeIBGateway(prices={"AAPL": 200.0}, max_messages_per_second=None) as fake:
+        raw = IB()
+        raw.client.MaxRequests = 0
+        await raw.connectAsync("127.0.0.1", fake.port, clientId=8, timeout=5)
+        [contract] = await raw.qualifyContractsAsync(Stock("AAPL", "SMART", "USD"))
+        gateway_ib = IB()
+        gateway_ib.client.MaxRequests = 0
+        gateway = BrokerGateway(port=fake.port, connect_timeout=5, ib=gateway_ib)
+        await gateway.connect()
+        capability = gateway.claim_submit_capability()
+        aapl = await gateway.qualify_contract(Instrument("AAPL"))
+        journal = JsonlJournal(workdir / "ib-sketch.jsonl", "never", account="DU123456")
+        desk = Desk()
+        buy = True  # every sketch order buys, as the gate row's do
+        log = structlog.get_logger("hydra.sketch")
+        sequence = iter(range(10**9))
+        waiting: dict[str, asyncio.Future[None]] = {}
+
+        def on_event(event: OrderEvent) -> None:
+            future = waiting.get("next")
+            if event.status is OrderStatus.SUBMITTED and future is not None and not future.done():
+                future.set_result(None)
+
+        gateway.subscribe(on_event)
+
+        async def sketch_once(_i: int) -> float:
+            n = next(sequence)
+            qty, limit = float(1 + n % 97), 196.0 - (n // 97 % 50) * 0.01
+            order = OrderRequest.limit(Side.BUY, qty, limit)
+            waiting["next"] = done = asyncio.get_running_loop().create_future()
+            start = time.perf_counter_ns()
+            desk.now += 0.002
+            blocked = judge(desk, buy, qty, limit)
+            assert not blocked, blocked
+            order_id = capability.reserve_order_id()
+            journal.append(
+                {
+                    "kind": "decision",
+                    "event": "order.allowed",
+                    "seq": n,
+                    "symbol": "AAPL",
+                    "side": "BUY",
+                    "quantity": qty,
+                    "order_id": order_id,
+                }
+            )
+            send(desk, buy, qty, limit)
+            handle = capability.submit_order(aapl, order)
+            log.info("order.allowed", seq=n, symbol="AAPL", quantity=qty, order_id=order_id)
+            await done
+            elapsed = (time.perf_counter_ns() - start) / 1000.0
+            settle(desk, buy, qty)
+            await gateway.cancel_order(handle)
+            await handle.wait(timeout=5)
+            return elapsed
+
+        raw_once = _raw_once(raw, contract)
+        results: dict[str, list[list[float]]] = {"raw": [], "sketch": []}
+        for _ in range(REPEATS):
+            for key, once in (("raw", raw_once), ("sketch", sketch_once)):
+                samples = []
+                for i in range(count):
+                    samples.append(await once(i))
+                    await asyncio.sleep(0.001)
+                results[key].append(samples)
+        raw.disconnect()
+        journal.close()
+        await gateway.disconnect()
+    base = summarise("raw", "", results["raw"])
+    row = summarise(
+        "ib_sketch_round_trip",
+        f"sketch + BrokerGateway -> Submitted (its own fake; raw there {base.median_us:.0f} us)",
+        results["sketch"],
+    )
+    row.ratio = row.median_us / base.median_us
+    row.p99_ratio = (row.p99_us or 0.0) / (base.p99_us or 1.0)
+    return row
+
+
+def _raw_once(raw: IB, contract: Contract) -> Callable[[int], Awaitable[float]]:
+    """Raw ib_async: placeOrder -> the trade's status is Submitted (the cancel untimed)."""
+
+    async def raw_once(i: int) -> float:
+        done = asyncio.get_running_loop().create_future()
+
+        def on_status(trade: Trade) -> None:
+            if trade.orderStatus.status == "Submitted" and not done.done():
+                done.set_result(None)
+
+        start = time.perf_counter_ns()
+        trade = raw.placeOrder(contract, LimitOrder("BUY", 1 + i % 7, 196.0))
+        trade.statusEvent += on_status
+        await done
+        elapsed = (time.perf_counter_ns() - start) / 1000.0
+        cancelled = asyncio.get_running_loop().create_future()
+
+        def on_done(_trade: Trade) -> None:
+            if not cancelled.done():
+                cancelled.set_result(None)
+
+        trade.cancelledEvent += on_done
+        raw.cancelOrder(trade.order)
+        await asyncio.wait_for(cancelled, 5)  # outside the timing, as for the gate
+        return elapsed
+
+    return raw_once

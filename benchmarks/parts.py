@@ -33,7 +33,8 @@ def run_part(part: str, count: int, workdir: str) -> list[Row]:
             rows = [asyncio.run(gate_rows.checks_only_row(count))]
             return rows + sketch.sketch_rows(count, None, ("checks", "checks_api"))
         if part == "ib":
-            return asyncio.run(ib_rows.round_trip_rows(count, work))
+            rows = asyncio.run(ib_rows.round_trip_rows(count, work))
+            return [*rows, asyncio.run(ib_rows.sketch_round_trip_row(count, work))]
         if part == "memory":
             return [asyncio.run(gate_rows.memory_row(count, work))]
     raise ValueError(f"unknown benchmark part {part!r}")

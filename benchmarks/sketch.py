@@ -27,7 +27,7 @@ from hydra.adapters.journal import JsonlJournal
 from hydra.application import OrderDecision, OrderHandle
 from hydra.domain import OrderRequest, Side, TradingState
 
-__all__ = ["sketch_rows"]
+__all__ = ["Desk", "judge", "send", "settle", "sketch_rows"]
 
 _log = structlog.get_logger("hydra.sketch")
 
@@ -39,7 +39,7 @@ STEP = 0.002  # seconds of clock per order, as in the gate rows
 DISTINCT = 2_000
 
 
-class _Desk:
+class Desk:
     """Everything the sketch's checks read, kept incrementally (no rebuild per order)."""
 
     def __init__(self) -> None:
@@ -62,7 +62,7 @@ class _Desk:
         self.next_id = 1
 
 
-def _judge(desk: _Desk, buy: bool, qty: float, limit: float) -> list[str]:  # noqa: PLR0912  (the sketch: every check in one place)
+def judge(desk: Desk, buy: bool, qty: float, limit: float) -> list[str]:  # noqa: PLR0912  (the sketch: every check in one place)
     """Every check; returns the names of what blocks (empty: allowed). Limit 0.0 = market."""
     if desk.halted:
         return ["halted"]
@@ -121,7 +121,7 @@ def _judge(desk: _Desk, buy: bool, qty: float, limit: float) -> list[str]:  # no
     return out
 
 
-def _send(desk: _Desk, buy: bool, qty: float, limit: float) -> int:
+def send(desk: Desk, buy: bool, qty: float, limit: float) -> int:
     """The hand-off to a sink: reserve the id, count the order in flight, remember it."""
     order_id = desk.next_id
     desk.next_id = order_id + 1
@@ -137,7 +137,7 @@ def _send(desk: _Desk, buy: bool, qty: float, limit: float) -> int:
     return order_id
 
 
-def _settle(desk: _Desk, buy: bool, qty: float) -> None:
+def settle(desk: Desk, buy: bool, qty: float) -> None:
     """The broker's later cancel (untimed in the gate rows too): nothing stays in flight."""
     if buy:
         desk.buying -= qty
@@ -149,7 +149,7 @@ def _orders(limit: float) -> list[tuple[bool, float, float]]:
     return [(i % 2 == 0, float(1 + i // 2), limit) for i in range(DISTINCT)]
 
 
-def _api_action(desk: _Desk) -> Callable[[int], object]:
+def _api_action(desk: Desk) -> Callable[[int], object]:
     """The checks alone, keeping the public API's objects and nothing more.
 
     The caller's ``OrderRequest`` comes in (built before the timing, as in the gate rows),
@@ -169,9 +169,9 @@ def _api_action(desk: _Desk) -> Callable[[int], object]:
             desk.price_time = desk.now
         request = requests[n % DISTINCT]
         buy, qty = request.side is Side.BUY, request.quantity
-        if _judge(desk, buy, qty, 0.0):
+        if judge(desk, buy, qty, 0.0):
             return None
-        order_id = _send(desk, buy, qty, 0.0)
+        order_id = send(desk, buy, qty, 0.0)
         handle = OrderHandle(order_id, instrument, request)
         history.append(
             OrderDecision(
@@ -190,13 +190,13 @@ def _api_action(desk: _Desk) -> Callable[[int], object]:
                 handle,
             )
         )
-        _settle(desk, buy, qty)
+        settle(desk, buy, qty)
         return handle
 
     return act
 
 
-def _action(desk: _Desk, journal: JsonlJournal | None, kind: str) -> Callable[[int], object]:
+def _action(desk: Desk, journal: JsonlJournal | None, kind: str) -> Callable[[int], object]:
     """One sketch decision; ``kind``: checks (no journal, no log), pass, block, halted."""
     if kind == "checks_api":
         return _api_action(desk)
@@ -211,7 +211,7 @@ def _action(desk: _Desk, journal: JsonlJournal | None, kind: str) -> Callable[[i
         if n % 10_000 == 0:
             desk.price_time = desk.now
         buy, qty, limit = orders[n % DISTINCT]
-        blocked = _judge(desk, buy, qty, limit)
+        blocked = judge(desk, buy, qty, limit)
         if blocked:
             if append is not None:
                 append(
@@ -241,10 +241,10 @@ def _action(desk: _Desk, journal: JsonlJournal | None, kind: str) -> Callable[[i
                     "order_id": order_id,
                 }
             )
-        _send(desk, buy, qty, limit)
+        send(desk, buy, qty, limit)
         if log:
             _log.info("order.allowed", seq=n, symbol="AAPL", quantity=qty, order_id=order_id)
-        _settle(desk, buy, qty)
+        settle(desk, buy, qty)
         return order_id
 
     return act
@@ -271,7 +271,7 @@ def sketch_rows(count: int, workdir: Path | None, kinds: tuple[str, ...]) -> lis
             continue
         repeats = []
         for r in range(REPEATS):
-            desk = _Desk()
+            desk = Desk()
             desk.halted = kind == "halted"
             journal = (
                 JsonlJournal(workdir / f"{name}-{r}.jsonl", "never", account="SIM0001")

@@ -27,6 +27,7 @@ ROWS = {
     "journal_append",
     "ib_raw_round_trip",
     "ib_gate_round_trip",
+    "ib_sketch_round_trip",
     "memory_rss_growth_mb",
 }
 ANCHOR_ROWS = {"nautilus_pass", "nautilus_deny"}
