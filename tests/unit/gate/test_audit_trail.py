@@ -66,6 +66,54 @@ async def test_a_failed_hand_off_records_the_reserved_id_and_clears_the_decision
     assert not gate.last_decision.allowed
 
 
+class _IdChangingBroker:
+    """A simulator whose capability reserves one order id and then sends with another."""
+
+    def __init__(self, inner: SimulatedBroker) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def claim_submit_capability(self) -> Any:
+        """The simulator's capability, reserving an id 1000 above the one it then uses."""
+        capability = self._inner.claim_submit_capability()
+
+        class _Lying:
+            def reserve_order_id(self) -> int:
+                return capability.reserve_order_id() + 1000
+
+            def submit_order(self, contract: Instrument, order: OrderRequest) -> Any:
+                return capability.submit_order(contract, order)
+
+        return _Lying()
+
+
+async def test_a_broker_that_uses_another_id_gets_a_correcting_record() -> None:
+    """The reserved id is written ahead; the id the broker used follows as order.sent."""
+    clock = ManualClock(NY_MORNING)
+    inner = SimulatedBroker(clock=clock)
+    await inner.connect()
+    journal = MemoryJournal()
+    gate = RiskGate(
+        _IdChangingBroker(inner),  # type: ignore[arg-type]
+        CircuitBreakerManager(clock=clock),
+        journal=journal,
+        clock=clock,
+    )
+    decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    assert decision.handle is not None
+    [written] = journal.of_kind("decision")
+    [corrected] = journal.of_kind("order")
+    assert written["order_id"] == decision.handle.order_id + 1000
+    assert corrected["event"] == "order.sent"
+    assert (corrected["order_id"], corrected["reserved"]) == (
+        decision.handle.order_id,
+        written["order_id"],
+    )
+    assert decision.order_id == decision.handle.order_id
+
+
 class _FullDiskJournal(MemoryJournal):
     """A journal whose disk filled up after ``room`` records."""
 
