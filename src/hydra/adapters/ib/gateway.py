@@ -6,16 +6,16 @@ nest_asyncio, nothing blocking). Live trading needs an explicit two-part opt-in
 and resynchronises open orders and positions, rebinding existing order handles to
 ib_async's new Trade objects.
 
-This module is the connection: identity, lifecycle and the submit capability. The order
-book (``orders``), market data and contract economics (``market``) and the account
-(``account``) are its parts. The raw ib_async client is private: once the capability is
-claimed, placing an order through it is refused, so the RiskGate stays the only way out.
+This module is the gateway: identity, the connection's lifecycle and the submit
+capability. Opening a connection (``connection``), the order book (``orders``), market
+data and contract economics (``market``) and the account (``account``) are its parts.
+The raw ib_async client is private: once the capability is claimed, placing an order
+through it is refused, so the RiskGate stays the only way out.
 """
 
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,6 +25,13 @@ from ib_async import IB, Contract, Trade
 from ib_async import Fill as IBFill
 
 from hydra.adapters.ib.account import IBAccount
+from hydra.adapters.ib.connection import (
+    DEFAULT_RECONNECT_DELAYS,
+    ClientIdInUseError,
+    claim_endpoint,
+    handshake,
+    release_endpoint,
+)
 from hydra.adapters.ib.convert import position_from_ib
 from hydra.adapters.ib.live import (
     LIVE_CONFIRMATION,
@@ -67,13 +74,6 @@ __all__ = [
 
 _log = structlog.get_logger("hydra.ib")
 
-DEFAULT_RECONNECT_DELAYS: tuple[float, ...] = tuple(float(min(2**i, 30)) for i in range(10))
-"""1, 2, 4, 8, 16, 30, 30, 30, 30, 30 seconds: ten attempts, capped at 30 s."""
-
-
-class ClientIdInUseError(BrokerError):
-    """Another gateway in this process, or another client at the broker, uses this id."""
-
 
 class _IBSubmitCapability(Unique):
     """The gateway's submit capability; only its one claimant holds it."""
@@ -91,10 +91,6 @@ class _IBSubmitCapability(Unique):
         """Send the order to IB now (placeOrder); nothing is queued when disconnected."""
         # The capability is the gateway's own door to its private order entry.
         return self._gateway._place(contract, order)
-
-
-_Endpoint = tuple[str, int, int]
-_ACTIVE: weakref.WeakValueDictionary[_Endpoint, BrokerGateway] = weakref.WeakValueDictionary()
 
 
 class BrokerGateway(Unique):
@@ -230,13 +226,7 @@ class BrokerGateway(Unique):
         if self._state is ConnectionState.CONNECTED and self._ib.isConnected():
             return
         endpoint = (self.host, self.port, self.client_id)
-        holder = _ACTIVE.get(endpoint)
-        if holder is not None and holder is not self:
-            raise ClientIdInUseError(
-                f"client id {self.client_id} at {self.host}:{self.port} is already used by "
-                "another BrokerGateway in this process; use one gateway per client id"
-            )
-        _ACTIVE[endpoint] = self
+        claim_endpoint(endpoint, self)
         self._bind()
         self._deliberate = False
         self._state = ConnectionState.CONNECTING
@@ -244,8 +234,7 @@ class BrokerGateway(Unique):
             await self._connect_once()
         except BaseException:
             self._state = ConnectionState.DISCONNECTED
-            if _ACTIVE.get(endpoint) is self:
-                del _ACTIVE[endpoint]
+            release_endpoint(endpoint, self)
             raise
         if self.role is ClientRole.EMERGENCY:
             # Other clients' orders reach this connection only when asked for.
@@ -255,53 +244,19 @@ class BrokerGateway(Unique):
         self._state = ConnectionState.CONNECTED
 
     async def _connect_once(self) -> None:
-        _log.info(
-            "gateway.connecting",
-            mode=self.mode,
-            host=self.host,
-            port=self.port,
-            client_id=self.client_id,
-            readonly=self.readonly,
-        )
         try:
-            await self._ib.connectAsync(
-                self.host,
-                self.port,
-                clientId=self.client_id,
+            await handshake(
+                self._ib,
+                (self.host, self.port, self.client_id),
                 timeout=self.connect_timeout,
                 readonly=self.readonly,
+                live_opt_in=self._live_opt_in,
+                mode=self.mode,
             )
-        except TimeoutError as exc:
+        except LiveTradingNotAllowedError:
+            self._deliberate = True  # our own disconnect: no auto-reconnect to a live account
             self._ib.disconnect()
-            raise ClientIdInUseError(
-                f"no answer from {self.host}:{self.port} within {self.connect_timeout:g}s as "
-                f"client id {self.client_id}: the id may be in use by another client, or the "
-                "gateway is not ready"
-            ) from exc
-        except (OSError, ConnectionError) as exc:
-            self._ib.disconnect()
-            raise BrokerNotConnectedError(
-                f"cannot connect to IB at {self.host}:{self.port} ({exc}); is IB Gateway/TWS "
-                "running with the API enabled?"
-            ) from exc
-        accounts = list(self._ib.managedAccounts())
-        live_accounts = [a for a in accounts if not a.upper().startswith("D")]
-        if live_accounts and not self._live_opt_in:
-            self._deliberate = True
-            self._ib.disconnect()
-            raise LiveTradingNotAllowedError(
-                f"the gateway at {self.host}:{self.port} manages live account(s) "
-                f"{live_accounts}; live trading needs allow_live=True and "
-                f"{LIVE_CONFIRMATION_ENV}='{LIVE_CONFIRMATION}'"
-            )
-        _log.info(
-            "gateway.connected",
-            mode="live" if live_accounts else self.mode,
-            accounts=accounts,
-            host=self.host,
-            port=self.port,
-            client_id=self.client_id,
-        )
+            raise
 
     async def disconnect(self) -> None:
         """Disconnect deliberately: no auto-reconnect; the client id is released."""
@@ -311,9 +266,7 @@ class BrokerGateway(Unique):
             task.cancel()
         self._ib.disconnect()
         self._state = ConnectionState.DISCONNECTED
-        endpoint = (self.host, self.port, self.client_id)
-        if _ACTIVE.get(endpoint) is self:
-            del _ACTIVE[endpoint]
+        release_endpoint((self.host, self.port, self.client_id), self)
         _log.info("gateway.disconnected", host=self.host, port=self.port)
 
     async def reconnect(self) -> None:
