@@ -42,10 +42,7 @@ async def round_trip_rows(count: int, workdir: Path) -> list[Row]:
         raw.client.MaxRequests = 0
         await raw.connectAsync("127.0.0.1", fake.port, clientId=7, timeout=5)
         [contract] = await raw.qualifyContractsAsync(Stock("AAPL", "SMART", "USD"))
-        gateway_ib = IB()
-        gateway_ib.client.MaxRequests = 0
-        gateway = BrokerGateway(port=fake.port, connect_timeout=5, ib=gateway_ib)
-        await gateway.connect()
+        gateway = await _trading_gateway(fake)
         journal = JsonlJournal(workdir / "ib.jsonl", "never", account="DU123456")
         gate = RiskGate(gateway, CircuitBreakerManager(), limits=BENCH_LIMITS, journal=journal)
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
@@ -53,20 +50,12 @@ async def round_trip_rows(count: int, workdir: Path) -> list[Row]:
         raw_once = _raw_once(raw, contract)
 
         sequence = iter(range(10**9))
-
-        waiting: dict[str, asyncio.Future[None]] = {}
-
-        def on_event(event: OrderEvent) -> None:
-            future = waiting.get("next")
-            if event.status is OrderStatus.SUBMITTED and future is not None and not future.done():
-                future.set_result(None)
-
-        gateway.subscribe(on_event)
+        next_submitted = _submitted(gateway)
 
         async def gate_once(i: int) -> float:
             n = next(sequence)  # distinct quantity/price pairs: no duplicate-guard blocks
             order = OrderRequest.limit(Side.BUY, 1 + n % 97, 196.0 - (n // 97 % 50) * 0.01)
-            waiting["next"] = done = asyncio.get_running_loop().create_future()
+            done = next_submitted()
             start = time.perf_counter_ns()
             handle = gate.submit_with_decision(aapl, order).handle
             assert handle is not None, gate.last_decision
@@ -101,7 +90,7 @@ async def round_trip_rows(count: int, workdir: Path) -> list[Row]:
     ]
 
 
-async def sketch_round_trip_row(count: int, workdir: Path) -> Row:  # noqa: PLR0915  (one scenario, read top to bottom)
+async def sketch_round_trip_row(count: int, workdir: Path) -> Row:
     """The bare sketch around ``BrokerGateway``'s own capability, against raw ib_async.
 
     What any gate keeping the rules must do per order, and nothing more: the sketch's
@@ -115,10 +104,7 @@ async def sketch_round_trip_row(count: int, workdir: Path) -> Row:  # noqa: PLR0
         raw.client.MaxRequests = 0
         await raw.connectAsync("127.0.0.1", fake.port, clientId=8, timeout=5)
         [contract] = await raw.qualifyContractsAsync(Stock("AAPL", "SMART", "USD"))
-        gateway_ib = IB()
-        gateway_ib.client.MaxRequests = 0
-        gateway = BrokerGateway(port=fake.port, connect_timeout=5, ib=gateway_ib)
-        await gateway.connect()
+        gateway = await _trading_gateway(fake)
         capability = gateway.claim_submit_capability()
         aapl = await gateway.qualify_contract(Instrument("AAPL"))
         journal = JsonlJournal(workdir / "ib-sketch.jsonl", "never", account="DU123456")
@@ -126,20 +112,13 @@ async def sketch_round_trip_row(count: int, workdir: Path) -> Row:  # noqa: PLR0
         buy = True  # every sketch order buys, as the gate row's do
         log = structlog.get_logger("hydra.sketch")
         sequence = iter(range(10**9))
-        waiting: dict[str, asyncio.Future[None]] = {}
-
-        def on_event(event: OrderEvent) -> None:
-            future = waiting.get("next")
-            if event.status is OrderStatus.SUBMITTED and future is not None and not future.done():
-                future.set_result(None)
-
-        gateway.subscribe(on_event)
+        next_submitted = _submitted(gateway)
 
         async def sketch_once(_i: int) -> float:
             n = next(sequence)
             qty, limit = float(1 + n % 97), 196.0 - (n // 97 % 50) * 0.01
             order = OrderRequest.limit(Side.BUY, qty, limit)
-            waiting["next"] = done = asyncio.get_running_loop().create_future()
+            done = next_submitted()
             start = time.perf_counter_ns()
             desk.now += 0.002
             blocked = judge(desk, buy, qty, limit)
@@ -216,3 +195,30 @@ def _raw_once(raw: IB, contract: Contract) -> Callable[[int], Awaitable[float]]:
         return elapsed
 
     return raw_once
+
+
+async def _trading_gateway(fake: FakeIBGateway) -> BrokerGateway:
+    """A connected BrokerGateway (client id 1) on ``fake``, ib_async's pacing off."""
+    ib = IB()
+    ib.client.MaxRequests = 0
+    gateway = BrokerGateway(port=fake.port, connect_timeout=5, ib=ib)
+    await gateway.connect()
+    return gateway
+
+
+def _submitted(gateway: BrokerGateway) -> Callable[[], asyncio.Future[None]]:
+    """Arm a future that the gateway's next SUBMITTED order event resolves."""
+    waiting: list[asyncio.Future[None]] = []
+
+    def on_event(event: OrderEvent) -> None:
+        if event.status is OrderStatus.SUBMITTED and waiting and not waiting[-1].done():
+            waiting[-1].set_result(None)
+
+    gateway.subscribe(on_event)
+
+    def arm() -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiting[:] = [future]
+        return future
+
+    return arm
