@@ -119,6 +119,20 @@ async def test_dropped_connection_refuses_orders_until_reconnected() -> None:
     assert capability.submit_order(Instrument("AAPL"), OrderRequest.market(Side.BUY, 1))
 
 
+async def test_a_reserved_order_id_is_held_for_the_next_submit() -> None:
+    """A reserved id is held: asked twice or with a foreign order between, the submit gets it."""
+    broker = SimulatedBroker(prices={"AAPL": 200.0})
+    await broker.connect()
+    capability = broker.claim_submit_capability()
+    reserved = capability.reserve_order_id()
+    assert capability.reserve_order_id() == reserved
+    foreign = broker.inject_foreign_order(Instrument("AAPL"), OrderRequest.limit(Side.BUY, 1, 150))
+    handle = capability.submit_order(Instrument("AAPL"), OrderRequest.market(Side.BUY, 1))
+    assert handle.order_id == reserved
+    assert foreign.order_id != reserved
+    assert capability.reserve_order_id() not in (reserved, foreign.order_id)
+
+
 async def test_unknown_instrument_and_missing_price() -> None:
     """Qualify refuses unknown symbols; a market order with no price is rejected clearly."""
     broker = SimulatedBroker(prices={"AAPL": 200.0})

@@ -110,7 +110,7 @@ class _SimSubmitCapability(Unique):
 
     def reserve_order_id(self) -> int:
         """The order id the next submit will use (the simulator's ids simply count up)."""
-        return self._broker._next_id
+        return self._broker._reserve()
 
     def submit_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Send the order to the simulated broker now."""
@@ -196,6 +196,7 @@ class SimulatedBroker(Unique):
         self._reported: dict[str, float] = {}
         self._held_reports: deque[str] | None = None
         self._next_id = 1
+        self._reserved: int | None = None  # the id the gate's next submit uses
         self._exec_ids = itertools.count(1)
         self._reject_next = 0
         self._fail_handoffs = 0
@@ -345,16 +346,26 @@ class SimulatedBroker(Unique):
             self._resting.pop(handle.order_id, None)
             self._emit(handle, OrderStatus.CANCELLED, "cancelled by global cancel")
 
+    def _reserve(self) -> int:
+        """Hold the next order id for the capability's next submit (foreign orders skip it)."""
+        if self._reserved is None:
+            self._reserved = self._next_id
+            self._next_id += 1
+        return self._reserved
+
     def _place(
         self, contract: Instrument, order: OrderRequest, *, foreign: bool = False
     ) -> OrderHandle:
         if self._state is not ConnectionState.CONNECTED:
             self._require_connected("submit")
+        if self._reserved is not None and not foreign:
+            order_id, self._reserved = self._reserved, None
+        else:
+            order_id = self._next_id
+            self._next_id = order_id + 1
         if self._fail_handoffs and not foreign:
-            self._fail_handoffs -= 1
+            self._fail_handoffs -= 1  # the id is spent, as a send that fails at IB spends it
             raise BrokerError("simulated hand-off failure; the order was not sent")
-        order_id = self._next_id
-        self._next_id = order_id + 1
         handle = (
             OrderHandle(order_id, contract, order, foreign=True)
             if foreign
