@@ -11,6 +11,7 @@ from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
     BreakerState,
+    BrokerNotConnectedError,
     CircuitBreakerManager,
     Instrument,
     ManualClock,
@@ -112,6 +113,47 @@ async def test_a_broker_that_uses_another_id_gets_a_correcting_record() -> None:
         written["order_id"],
     )
     assert decision.order_id == decision.handle.order_id
+
+
+class _NoIdBroker(_IdChangingBroker):
+    """A simulator whose capability cannot reserve an order id (say, the link just went)."""
+
+    def claim_submit_capability(self) -> Any:
+        """A capability whose reservation raises, and which records every submit."""
+        capability = self._inner.claim_submit_capability()
+        sent: list[object] = []
+        self.sent = sent
+
+        class _NoId:
+            def reserve_order_id(self) -> int:
+                raise BrokerNotConnectedError("no order id: not connected")
+
+            def submit_order(self, contract: Instrument, order: OrderRequest) -> Any:
+                sent.append(order)
+                return capability.submit_order(contract, order)
+
+        return _NoId()
+
+
+async def test_no_order_id_means_no_order() -> None:
+    """A capability that cannot reserve an id blocks the order, journaled (fail closed)."""
+    clock = ManualClock(NY_MORNING)
+    inner = SimulatedBroker(clock=clock)
+    await inner.connect()
+    journal = MemoryJournal()
+    broker = _NoIdBroker(inner)
+    gate = RiskGate(
+        broker,  # type: ignore[arg-type]
+        CircuitBreakerManager(clock=clock),
+        journal=journal,
+        clock=clock,
+    )
+    decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    assert not decision.allowed
+    assert decision.triggered == ("order_id_error",)
+    assert broker.sent == []
+    [record] = journal.of_kind("decision")
+    assert (record["outcome"], record["order_id"]) == ("blocked", None)
 
 
 class _FullDiskJournal(MemoryJournal):
