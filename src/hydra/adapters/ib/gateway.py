@@ -6,9 +6,10 @@ nest_asyncio, nothing blocking). Live trading needs an explicit two-part opt-in
 and resynchronises open orders and positions, rebinding existing order handles to
 ib_async's new Trade objects.
 
-This module is the gateway: identity, the connection's lifecycle and the submit
-capability. Opening a connection (``connection``), the order book (``orders``), market
-data and contract economics (``market``) and the account (``account``) are its parts.
+This module is the gateway: identity, the connection's lifecycle, the port's reads and
+cancels. Opening a connection (``connection``), the order door and submit capability
+(``door``), the order book (``orders``), market data and contract economics (``market``)
+and the account (``account``) are its parts.
 The raw ib_async client is private: once the capability is claimed, placing an order
 through it is refused, so the RiskGate stays the only way out.
 """
@@ -17,11 +18,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
-from ib_async import IB, Contract, Trade
+from ib_async import IB, Trade
 from ib_async import Fill as IBFill
 
 from hydra.adapters.ib.account import IBAccount
@@ -33,6 +33,7 @@ from hydra.adapters.ib.connection import (
     release_endpoint,
 )
 from hydra.adapters.ib.convert import position_from_ib
+from hydra.adapters.ib.door import IBOrderDoor, IBSubmitCapability
 from hydra.adapters.ib.live import (
     LIVE_CONFIRMATION,
     LIVE_CONFIRMATION_ENV,
@@ -42,21 +43,18 @@ from hydra.adapters.ib.live import (
     require_live_opt_in,
 )
 from hydra.adapters.ib.market import IBMarketData
-from hydra.adapters.ib.orders import IB_DONE, IBOrderBook, IBOrderHandle, place_new_order
+from hydra.adapters.ib.orders import IBOrderBook, IBOrderHandle
 from hydra.application import BrokerObserver, OrderHandle, OrderListener, Unsubscribe
 from hydra.domain import (
     AccountSnapshot,
     BrokerError,
     BrokerNotConnectedError,
-    CapabilityAlreadyClaimedError,
     ClientRole,
     ConnectionState,
     ContractSpec,
     Instrument,
     InvalidInputError,
     LiveTradingNotAllowedError,
-    OrderRequest,
-    PermissionDeniedError,
     Position,
     Quote,
 )
@@ -73,24 +71,6 @@ __all__ = [
 ]
 
 _log = structlog.get_logger("hydra.ib")
-
-
-class _IBSubmitCapability(Unique):
-    """The gateway's submit capability; only its one claimant holds it."""
-
-    __slots__ = ("_gateway",)
-
-    def __init__(self, gateway: BrokerGateway) -> None:
-        self._gateway = gateway
-
-    def reserve_order_id(self) -> int:
-        """The IB order id the next submit will use (from ib_async's id sequence)."""
-        return self._gateway._reserve()
-
-    def submit_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
-        """Send the order to IB now (placeOrder); nothing is queued when disconnected."""
-        # The capability is the gateway's own door to its private order entry.
-        return self._gateway._place(contract, order)
 
 
 class BrokerGateway(Unique):
@@ -169,10 +149,8 @@ class BrokerGateway(Unique):
         self._ib = ib if ib is not None else IB()
         self._state = ConnectionState.DISCONNECTED
         self._deliberate = False
-        self._claimed = False
-        # The private door: ib_async's placeOrder for new orders, minus its eager log line.
-        self._place_order: Callable[[Contract, Any], Trade] = partial(place_new_order, self._ib)
         self._orders = IBOrderBook(self._ib, client_id)
+        self._door = IBOrderDoor(self._ib, self._orders, self._require_connected)
         self._account = IBAccount(self._ib)
         self.market_data = bool(market_data)
         self.market_data_wait = float(market_data_wait)
@@ -383,28 +361,14 @@ class BrokerGateway(Unique):
         return self._orders.observe(observer)
 
     # ------------------------------------------------------------------ orders
-    def claim_submit_capability(self) -> _IBSubmitCapability:
+    def claim_submit_capability(self) -> IBSubmitCapability:
         """Hand out the submit capability once; only the trading client (id 1) has one.
 
         Raises:
             PermissionDeniedError: a diagnostic or CLI client, or a read-only gateway.
             CapabilityAlreadyClaimedError: claimed before.
         """
-        if not self.role.may_submit or self.readonly:
-            raise PermissionDeniedError(
-                f"client id {self.client_id} ({self.role.name.lower()}"
-                f"{', read-only' if self.readonly else ''}) may not submit orders; "
-                "only the trading client (id 1, not read-only) may"
-            )
-        if self._claimed:
-            raise CapabilityAlreadyClaimedError(
-                "the submit capability of this BrokerGateway is already claimed "
-                "(one RiskGate per gateway; orders go through that gate)"
-            )
-        self._claimed = True
-        # From now on the raw client refuses orders: the capability keeps the real door.
-        self._ib.placeOrder = _refuse_raw_order  # type: ignore[method-assign,assignment]
-        return _IBSubmitCapability(self)
+        return self._door.claim(self.role, self.client_id, readonly=self.readonly)
 
     async def cancel_order(self, handle: OrderHandle) -> None:
         """Ask IB to cancel the order; unknown or done orders raise UnknownOrderError."""
@@ -422,25 +386,7 @@ class BrokerGateway(Unique):
         self._require_connected("cancel all orders")
         self._ib.reqGlobalCancel()  # type: ignore[no-untyped-call]
         _log.warning("gateway.global_cancel", host=self.host, port=self.port)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.connect_timeout
-        while self._orders.foreign_working() and loop.time() < deadline:
-            await asyncio.sleep(0.1)
-            async with self._resync_lock:  # ib_async keys these requests by a fixed name
-                trades = await asyncio.wait_for(
-                    self._ib.reqAllOpenOrdersAsync(), self.connect_timeout
-                )
-            self._orders.retire_missing_foreign(
-                {t.order.permId for t in trades if t.orderStatus.status not in IB_DONE}
-            )
-
-    def _reserve(self) -> int:
-        self._require_connected("reserve an order id")
-        return self._orders.reserve()
-
-    def _place(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
-        self._require_connected("submit")
-        return self._orders.place(self._place_order, contract, order)
+        await self._orders.follow_global_cancel(self._resync_lock, self.connect_timeout)
 
     # ------------------------------------------------------------------ events
     def _bind(self) -> None:
@@ -489,13 +435,6 @@ class BrokerGateway(Unique):
             raise BrokerNotConnectedError(
                 f"cannot {action}: IB connection is {state.value}; nothing was sent or queued"
             )
-
-
-def _refuse_raw_order(*_args: object, **_kwargs: object) -> None:
-    raise PermissionDeniedError(
-        "orders through the raw ib_async client are refused: this gateway's submit "
-        "capability belongs to a RiskGate, and every order goes through it"
-    )
 
 
 if TYPE_CHECKING:

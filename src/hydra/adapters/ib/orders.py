@@ -8,6 +8,7 @@ clients (another client id, TWS) become ``foreign`` handles keyed by their negat
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 from collections import deque
@@ -235,6 +236,24 @@ class IBOrderBook:
     def foreign_working(self) -> bool:
         """True while a foreign order (another client's, TWS's) is followed as working."""
         return any(handle.foreign for handle in self._open.values())
+
+    async def follow_global_cancel(self, lock: asyncio.Lock, timeout: float) -> None:
+        """After a global cancel, wait (up to ``timeout`` s) until foreign orders are gone.
+
+        IB does not stream other clients' cancels to us, so this asks for the account's
+        open orders until the foreign ones this book follows are no longer listed. ``lock``
+        serialises the request with the gateway's resync: ib_async keys these
+        requests by a fixed name, so two at once would collide.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.foreign_working() and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+            async with lock:
+                trades = await asyncio.wait_for(self._ib.reqAllOpenOrdersAsync(), timeout)
+            self.retire_missing_foreign(
+                {t.order.permId for t in trades if t.orderStatus.status not in IB_DONE}
+            )
 
     def retire_missing_foreign(self, open_perm_ids: set[int]) -> None:
         """Close the foreign handles IB no longer lists as open.
