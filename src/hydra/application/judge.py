@@ -198,19 +198,18 @@ class Judge:
 
         A latched trip's breach is the same object on every order it blocks.
         """
-        if not breach.latched:
-            return Reason(
-                breach.code, breach.breaker.value, breach.message, breach.value, breach.limit
-            )
-        cached = self._latched_reasons.get(id(breach))
-        if cached is None or cached[0] is not breach:
-            if len(self._latched_reasons) > _LATCHED_KEPT:
-                self._latched_reasons.clear()
-            reason = Reason(
-                breach.code, breach.breaker.value, breach.message, breach.value, breach.limit
-            )
-            cached = self._latched_reasons[id(breach)] = (breach, reason)
-        return cached[1]
+        kept = self._latched_reasons
+        cached = kept.get(id(breach)) if breach.latched else None
+        if cached is not None and cached[0] is breach:
+            return cached[1]
+        reason = Reason(
+            breach.code, breach.breaker.value, breach.message, breach.value, breach.limit
+        )
+        if breach.latched:
+            if len(kept) > _LATCHED_KEPT:
+                kept.clear()
+            kept[id(breach)] = (breach, reason)
+        return reason
 
     def seed_ledger(self) -> None:
         """Start the ledger from the broker's positions and working orders, once."""

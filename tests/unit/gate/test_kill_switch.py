@@ -79,7 +79,7 @@ async def test_kill_switch_does_not_flatten_under_a_working_order() -> None:
     gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 10))
     gate.submit_with_decision(STOCK, OrderRequest.limit(Side.SELL, 10, 205.0))
     broker.drop_connection()  # cancels fail; nothing can be flattened
-    report = await gate.kill_switch(who="ops", why="test", flatten=True)
+    report = await gate.kill_switch(who="ops", why="test", flatten=True, cancel_wait=0.2)
     assert report.flattened == ()
     assert report.failed
     assert report.not_flattened
