@@ -144,38 +144,6 @@ class ExposureLedger:
         """Count an order's change: fills move from working to position at once."""
         self._count(handle, seeding=False)
 
-    def sent(self, handle: OrderHandle) -> None:
-        """The gate's hand-off: count an order it has just sent as working, at once.
-
-        The short path for the common case (a new order, nothing filled yet); an order
-        the adapter already reported while it was being sent goes the general way.
-        """
-        order_id = handle.order_id
-        if (
-            handle.filled
-            or order_id in self._applied
-            or order_id in self._finished
-            or handle.status.is_done
-        ):
-            self._count(handle, seeding=False)
-            return
-        request = handle.request
-        key = handle.instrument.key
-        entry = self._entries.get(key)
-        if entry is None:
-            entry = self._entries[key] = LedgerEntry()
-        working = handle.remaining
-        if request.side is Side.BUY:
-            entry.buying += working
-            sign = 1
-        else:
-            entry.selling += working
-            sign = -1
-        entry.orders += 1
-        self._applied[order_id] = _Applied(key, entry, sign, 0.0, working)
-        if request.order_type is OrderType.LIMIT:
-            self._rest(key, handle, done=False)
-
     def on_position(self, position: Position) -> None:
         """Reconcile with a broker position message; a disagreement keeps both views."""
         key = position.instrument.key

@@ -610,7 +610,7 @@ class RiskGate(Unique):
             if isinstance(exc, BrokerError):
                 raise
             raise BrokerError(f"broker failed to take the order: {exc!r}") from exc
-        self._ledger.sent(handle)
+        self._ledger.on_order(handle)
         if self._limits is not None:
             self._limits.record_sent(contract, order, decision.time)
         order_id = handle.order_id
