@@ -74,14 +74,20 @@ async def sim_gate(
     broker = SimulatedBroker(clock=clock, cash=1e9, history=1000)
     await broker.connect()
     journal = JsonlJournal(journal_path, fsync, account="SIM0001") if journal_path else None
-    gate = RiskGate(
+    return _bench_gate(broker, clock, journal), broker, clock
+
+
+def _bench_gate(
+    broker: SimulatedBroker | RecordingBroker, clock: ManualClock, journal: JsonlJournal | None
+) -> RiskGate:
+    """The production gate over ``broker``: default limits (throttle widened), derived inputs."""
+    return RiskGate(
         broker,
         CircuitBreakerManager(clock=clock),
         limits=BENCH_LIMITS,
         journal=journal,
         clock=clock,
     )
-    return gate, broker, clock
 
 
 def gate_scenario(
@@ -176,13 +182,7 @@ async def recorded_row(name: str, what: str, count: int, journal_dir: Path | Non
             if journal_dir is not None
             else None
         )
-        gate = RiskGate(
-            broker,
-            CircuitBreakerManager(clock=clock),
-            limits=BENCH_LIMITS,
-            journal=journal,
-            clock=clock,
-        )
+        gate = _bench_gate(broker, clock, journal)
         action = _recorded_action(gate, broker, clock)
         time_each(action, min(200, count), broker.settle)
         gc.collect()

@@ -36,12 +36,7 @@ async def round_trip_rows(count: int, workdir: Path) -> list[Row]:
     """
     # Pacing (error 100 past 50 messages a second) is off: a burst measures the path.
     async with FakeIBGateway(prices={"AAPL": 200.0}, max_messages_per_second=None) as fake:
-        raw = IB()
-        # ib_async paces requests to 45/s by default; a burst of place+cancel pairs would
-        # measure that pacing, not the path. Off for both clients, so they stay comparable.
-        raw.client.MaxRequests = 0
-        await raw.connectAsync("127.0.0.1", fake.port, clientId=7, timeout=5)
-        [contract] = await raw.qualifyContractsAsync(Stock("AAPL", "SMART", "USD"))
+        raw, contract = await _raw_client(fake, 7)
         gateway = await _trading_gateway(fake)
         journal = JsonlJournal(workdir / "ib.jsonl", "never", account="DU123456")
         gate = RiskGate(gateway, CircuitBreakerManager(), limits=BENCH_LIMITS, journal=journal)
@@ -100,10 +95,7 @@ async def sketch_round_trip_row(count: int, workdir: Path) -> Row:
     compares the two in the same loop, like the gate row.
     """
     async with FakeIBGateway(prices={"AAPL": 200.0}, max_messages_per_second=None) as fake:
-        raw = IB()
-        raw.client.MaxRequests = 0
-        await raw.connectAsync("127.0.0.1", fake.port, clientId=8, timeout=5)
-        [contract] = await raw.qualifyContractsAsync(Stock("AAPL", "SMART", "USD"))
+        raw, contract = await _raw_client(fake, 8)
         gateway = await _trading_gateway(fake)
         capability = gateway.claim_submit_capability()
         aapl = await gateway.qualify_contract(Instrument("AAPL"))
@@ -195,6 +187,19 @@ def _raw_once(raw: IB, contract: Contract) -> Callable[[int], Awaitable[float]]:
         return elapsed
 
     return raw_once
+
+
+async def _raw_client(fake: FakeIBGateway, client_id: int) -> tuple[IB, Contract]:
+    """A raw ib_async client on ``fake`` and its qualified AAPL.
+
+    ib_async paces requests to 45/s by default; a burst of place+cancel pairs would measure
+    that pacing, not the path. It is off for every client here, so the rows compare.
+    """
+    raw = IB()
+    raw.client.MaxRequests = 0
+    await raw.connectAsync("127.0.0.1", fake.port, clientId=client_id, timeout=5)
+    [contract] = await raw.qualifyContractsAsync(Stock("AAPL", "SMART", "USD"))
+    return raw, contract
 
 
 async def _trading_gateway(fake: FakeIBGateway) -> BrokerGateway:
