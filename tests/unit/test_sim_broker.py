@@ -133,6 +133,20 @@ async def test_a_reserved_order_id_is_held_for_the_next_submit() -> None:
     assert capability.reserve_order_id() not in (reserved, foreign.order_id)
 
 
+async def test_the_account_follows_every_fill_and_price_move() -> None:
+    """Equity and unrealized P&L move with a fill and with each later price, read at once."""
+    broker = SimulatedBroker(prices={"AAPL": 200.0}, cash=100_000.0)
+    await broker.connect()
+    assert broker.account().net_liquidation == 100_000.0
+    broker.claim_submit_capability().submit_order(
+        Instrument("AAPL"), OrderRequest.market(Side.BUY, 10)
+    )
+    assert broker.account().cash == 98_000.0
+    broker.set_price("AAPL", 210.0)
+    after = broker.account()
+    assert (after.unrealized_pnl, after.net_liquidation) == (100.0, 100_100.0)
+
+
 async def test_unknown_instrument_and_missing_price() -> None:
     """Qualify refuses unknown symbols; a market order with no price is rejected clearly."""
     broker = SimulatedBroker(prices={"AAPL": 200.0})

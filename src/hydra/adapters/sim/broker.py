@@ -184,6 +184,9 @@ class SimulatedBroker(Unique):
         self._state = ConnectionState.DISCONNECTED
         self._holdings: dict[str, _Holding] = {}
         self._realized = 0.0
+        # The last account snapshot, until a fill or a price moves it (the gate asks for
+        # it on every decision).
+        self._snapshot: AccountSnapshot | None = None
         # Only working orders are kept: memory stays flat however many orders pass.
         self._open: dict[int, OrderHandle] = {}
         self._resting: dict[int, OrderHandle] = {}
@@ -270,6 +273,12 @@ class SimulatedBroker(Unique):
 
     def account(self) -> AccountSnapshot:
         """Equity (cash + marked positions), cash and realized/unrealized P&L."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            snapshot = self._snapshot = self._mark()
+        return snapshot
+
+    def _mark(self) -> AccountSnapshot:
         unrealized = 0.0
         market_value = 0.0
         for symbol, holding in self._holdings.items():
@@ -464,6 +473,7 @@ class SimulatedBroker(Unique):
 
     def _book(self, symbol: str, signed_qty: float, price: float, multiplier: float) -> float:
         """Book a fill into the holding; returns the new quantity."""
+        self._snapshot = None  # cash, holdings and P&L are about to move
         holding = self._holdings.get(symbol)
         if holding is None:
             holding = self._holdings[symbol] = _Holding()
@@ -490,6 +500,7 @@ class SimulatedBroker(Unique):
             raise InvalidInputError("symbol", "is not an instrument this simulator knows", symbol)
         self._prices[symbol] = positive("price", price)
         self._quotes[symbol] = Quote(self._prices[symbol], self._clock())
+        self._snapshot = None
         for handle in list(self._resting.values()):
             if handle.instrument.symbol == symbol and _crosses(handle.request, price):
                 self._fill(handle, price)
