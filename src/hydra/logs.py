@@ -1,10 +1,10 @@
 """Logging set-ups: the ``hydra`` command's, and the one we recommend for production.
 
 The library itself never configures logging: a host application embedding HYDRA keeps its
-own structlog/logging configuration. ``hydra.cli`` calls ``configure_logging`` (a console
-renderer on a terminal, JSON lines otherwise). ``configure_production`` is the fast JSON
-set-up the README recommends to hosts, and the one the benchmarks measure: orjson renders
-bytes straight to a binary file, loggers are cached on first use, and lines below the level
+own structlog/logging configuration. ``hydra.entrypoints.cli`` calls ``configure_logging``
+(a console renderer on a terminal, JSON lines otherwise). ``configure_production`` is the
+fast JSON set-up the README recommends to hosts, and the one the benchmarks measure: orjson
+renders bytes straight to a binary file, loggers are cached on first use, and lines below the level
 are dropped by a no-op method before any processor runs.
 """
 

@@ -16,9 +16,9 @@ __all__ = ["run_hydra"]
 def run_hydra(
     *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m hydra.cli ARGS` run to completion (60 s at most); the exit code is not checked."""
+    """`python -m hydra.entrypoints.cli ARGS` to completion (60 s at most); exit code unchecked."""
     return subprocess.run(  # noqa: S603  (our own entry point, fixed arguments)
-        [sys.executable, "-m", "hydra.cli", *args],
+        [sys.executable, "-m", "hydra.entrypoints.cli", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -25,7 +25,7 @@ async def _hydra(*args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "hydra.cli",
+        "hydra.entrypoints.cli",
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -87,7 +87,7 @@ def test_fake_gateway_command_serves_a_shell_session() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(  # noqa: S603  (our own entry point)
-        [sys.executable, "-m", "hydra.cli", "fake-gateway", "--port", str(port)],
+        [sys.executable, "-m", "hydra.entrypoints.cli", "fake-gateway", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -102,7 +102,7 @@ def test_fake_gateway_command_serves_a_shell_session() -> None:
                     raise
                 time.sleep(0.05)
         result = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "hydra.cli", "positions", "--port", str(port)],
+            [sys.executable, "-m", "hydra.entrypoints.cli", "positions", "--port", str(port)],
             capture_output=True,
             text=True,
             timeout=60,

@@ -24,7 +24,8 @@ def _free_port() -> int:
 async def _state_of_a_trader(env: dict[str, str], *extra: str) -> str:
     """Start `hydra trade --broker sim`, read its trading state, stop it."""
     trader = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hydra.cli", "trade", "--broker", "sim", "--interval", "5", *extra,
+        sys.executable, "-m", "hydra.entrypoints.cli", "trade", "--broker", "sim",
+        "--interval", "5", *extra,
         env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -32,7 +33,7 @@ async def _state_of_a_trader(env: dict[str, str], *extra: str) -> str:
         banner = await asyncio.wait_for(trader.stdout.readline(), 20)
         assert b"control server" in banner, banner
         status = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hydra.cli", "status", "--json",
+            sys.executable, "-m", "hydra.entrypoints.cli", "status", "--json",
             env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         out, err = await asyncio.wait_for(status.communicate(), 20)

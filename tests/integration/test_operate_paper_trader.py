@@ -49,7 +49,7 @@ def _env(tmp_path: Path, fake: FakeIBGateway) -> dict[str, str]:
 
 async def _hydra(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hydra.cli", *args, env=env,
+        sys.executable, "-m", "hydra.entrypoints.cli", *args, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(process.communicate(), timeout=30)
@@ -62,7 +62,7 @@ async def _trader(env: dict[str, str], log: Path) -> AsyncIterator[asyncio.subpr
     """`hydra trade` running until its banner; SIGTERM (or SIGKILL if stopped) afterwards."""
     with log.open("ab") as stderr:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hydra.cli", "trade", "--interval", "0.3", env=env,
+            sys.executable, "-m", "hydra.entrypoints.cli", "trade", "--interval", "0.3", env=env,
             stdout=asyncio.subprocess.PIPE, stderr=stderr,
         )  # fmt: skip
     try:

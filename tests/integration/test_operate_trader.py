@@ -32,7 +32,7 @@ def test_status_and_halt_reach_a_running_trader_which_stops_cleanly(tmp_path: Pa
     port = _free_port()
     journal = tmp_path / "demo.jsonl"
     trader = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "hydra.cli", "demo", "--serve", "--port", str(port),
+        [sys.executable, "-m", "hydra.entrypoints.cli", "demo", "--serve", "--port", str(port),
          "--journal", str(journal)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -27,15 +27,20 @@ from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import read_journal
 from hydra.application import RiskGate, replay_journal
 from hydra.container import Container, build_container
-from hydra.demo import DEFAULT_DEMO_JOURNAL, MIN_ORDERS, DemoReport, run_demo, serve_demo
 from hydra.domain import (
     CircuitBreakerManager,
     ConfigError,
     HydraError,
     InvalidInputError,
 )
-from hydra.logs import configure_logging
-from hydra.operator import (
+from hydra.entrypoints.demo import (
+    DEFAULT_DEMO_JOURNAL,
+    MIN_ORDERS,
+    DemoReport,
+    run_demo,
+    serve_demo,
+)
+from hydra.entrypoints.operator import (
     checked_journal,
     common_parent,
     control_parent,
@@ -44,9 +49,10 @@ from hydra.operator import (
     seconds,
     who_why_parent,
 )
-from hydra.render import breaker_table, render_table
+from hydra.entrypoints.render import breaker_table, render_table
+from hydra.entrypoints.trader import LadderConfig, run_trader
+from hydra.logs import configure_logging
 from hydra.testing import serve
-from hydra.trader import LadderConfig, run_trader
 
 __all__ = ["main", "render_table"]
 

@@ -33,7 +33,7 @@ from hydra.domain import (
     InvalidInputError,
     TradingState,
 )
-from hydra.render import breaker_table, render_json, render_table
+from hydra.entrypoints.render import breaker_table, render_json, render_table
 
 __all__ = [
     "checked_journal",
