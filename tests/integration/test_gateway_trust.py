@@ -7,6 +7,7 @@ from ib_async import IB, LimitOrder, Stock
 
 from hydra.adapters.ib import BrokerGateway
 from hydra.application import RiskGate
+from hydra.application.records import ForeignOrder
 from hydra.domain import (
     CircuitBreakerManager,
     Instrument,
@@ -110,9 +111,9 @@ async def test_a_foreign_order_counts_is_audited_and_the_global_cancel_reaches_i
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
         assert gate.submit_with_decision(aapl, OrderRequest.limit(Side.BUY, 5, 199.0)).allowed
         fake.inject_foreign_order("AAPL", "BUY", 90, limit_price=195.0)
-        await eventually(lambda: bool(journal.of_kind("alert")))
-        (alert,) = journal.of_kind("alert")
-        assert alert["event"] == "order.foreign"
+        await eventually(lambda: bool(journal.of_type(ForeignOrder)))
+        (alert,) = journal.of_type(ForeignOrder)
+        assert alert.quantity == 90
         assert gate.exposure(aapl).buying == 95
         assert [h.foreign for h in gate.broker.open_orders()].count(True) == 1
         report = await gate.kill_switch(who="ops", why="foreign order seen")

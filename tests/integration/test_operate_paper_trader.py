@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from hydra.adapters.journal import read_journal
+from hydra.application import parse_record
 from hydra.testing import FakeIBGateway
 
 pytestmark = pytest.mark.integration
@@ -112,7 +113,7 @@ async def _trader_status(env: dict[str, str]) -> dict[str, Any]:
 def _blocked_by_halt_after(records: list[dict[str, Any]], jseq: int) -> list[dict[str, Any]]:
     return [
         r for r in records
-        if r["jseq"] > jseq and r["kind"] == "decision" and r["triggered"] == ["halted"]
+        if r["jseq"] > jseq and getattr(parse_record(r), "triggered", ()) == ("halted",)
     ]  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from hydra.adapters.journal import read_journal
+from hydra.application import parse_record
 
 from .hydra_cli import run_hydra
 
@@ -63,7 +64,7 @@ def test_status_and_halt_reach_a_running_trader_which_stops_cleanly(tmp_path: Pa
         while True:
             blocked = [
                 r for r in read_journal(journal).records
-                if r["kind"] == "decision" and r["triggered"] == ["halted"]
+                if getattr(parse_record(r), "triggered", ()) == ("halted",)
             ]  # fmt: skip
             if blocked:
                 break

@@ -14,6 +14,7 @@ from hydra.application.ports import (
     Unsubscribe,
 )
 from hydra.application.prices import PriceRefusedError
+from hydra.application.records import AuditRecord, DecisionRecord, parse_record
 from hydra.application.replay import JournalReplay, replay_journal
 from hydra.application.risk_gate import RiskGate
 from hydra.application.views import BreakersView, BrokerView
@@ -21,10 +22,12 @@ from hydra.application.views import BreakersView, BrokerView
 __all__ = [
     "AuditJournal",
     "AuditListener",
+    "AuditRecord",
     "BreakersView",
     "BrokerObserver",
     "BrokerPort",
     "BrokerView",
+    "DecisionRecord",
     "ExposureLedger",
     "GateStatus",
     "JournalReplay",
@@ -36,5 +39,6 @@ __all__ = [
     "PriceRefusedError",
     "RiskGate",
     "Unsubscribe",
+    "parse_record",
     "replay_journal",
 ]

@@ -4,52 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from hydra.application.orders import OrderHandle
+from hydra.application.records import DecisionRecord
 from hydra.domain import (
-    BreakerInputs,
     BreakerStatus,
     ConnectionState,
     OrderLimits,
-    OrderType,
-    Reason,
-    Side,
     TradingState,
 )
 
 __all__ = ["GateStatus", "KillReport", "OrderDecision"]
 
-
-class OrderDecision(NamedTuple):
-    """The gate's decision on one submit attempt: outcome, every reason, the order id.
-
-    Immutable (a NamedTuple: built once per order, so it is also the cheapest to build).
-    """
-
-    seq: int
-    time: datetime
-    symbol: str
-    side: Side | None
-    quantity: float | None
-    order_type: OrderType | None
-    limit_price: float | None
-    allowed: bool
-    reasons: tuple[Reason, ...] = ()
-    order_id: int | None = None
-    inputs: BreakerInputs | None = None
-    trading_state: TradingState = TradingState.ACTIVE
-    handle: OrderHandle | None = None
-
-    @property
-    def triggered(self) -> tuple[str, ...]:
-        """Names of everything that blocked the order (empty when allowed)."""
-        return tuple(reason.name for reason in self.reasons)
-
-    @property
-    def outcome(self) -> str:
-        """``"allowed"`` or ``"blocked"``."""
-        return "allowed" if self.allowed else "blocked"
+OrderDecision = DecisionRecord
+"""The gate's decision on one submit attempt; it is also its own audit record."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hydra.application.records import (
+    AuditRecord,
+    BreakerReset,
+    BreakerTripped,
+    DecisionRecord,
+    SessionStarted,
+    StateChanged,
+    parse_record,
+)
 from hydra.domain import BreakerName, InvalidInputError, TradingState
 from hydra.domain.breakers import LatchedTrip
 
@@ -23,12 +32,12 @@ class JournalReplay:
     peak_equity: float | None
 
 
-def replay_journal(records: Iterable[Mapping[str, Any]]) -> JournalReplay:
+def replay_journal(records: Iterable[Mapping[str, Any] | AuditRecord]) -> JournalReplay:
     """Fold audit records into the gate memory they imply (later records win).
 
-    Trips not followed by a reset stay latched (the breakers drop expired ones when
-    restored); the last state change gives the trading state; the peak is the highest
-    peak equity any decision recorded.
+    Takes the journal's JSON records (or typed ones). Trips not followed by a reset stay
+    latched (the breakers drop expired ones when restored); the last state change gives
+    the trading state; the peak is the highest peak equity any decision recorded.
 
     Raises:
         InvalidInputError: a record that should carry gate memory is malformed (the
@@ -38,29 +47,22 @@ def replay_journal(records: Iterable[Mapping[str, Any]]) -> JournalReplay:
     state = TradingState.ACTIVE
     peak: float | None = None
     session: tuple[datetime, float] | None = None
-    for number, record in enumerate(records, start=1):
-        kind = record.get("kind")
+    for number, item in enumerate(records, start=1):
         try:
-            if kind == "trip":
-                name = BreakerName(record["breaker"])
-                trips[name] = LatchedTrip(
-                    name,
-                    datetime.fromisoformat(record["since"]),
-                    float(record["value"]),
-                    str(record["reason"]),
-                )
-            elif kind == "reset":
-                trips.pop(BreakerName(record["breaker"]), None)
-            elif kind == "state":
-                state = TradingState(record["state"])
-            elif kind == "session":
-                session = (datetime.fromisoformat(record["start"]), float(record["equity"]))
-            elif kind == "decision":
-                recorded = (record.get("inputs") or {}).get("peak_equity")
-                if isinstance(recorded, int | float) and not isinstance(recorded, bool):
-                    peak = float(recorded) if peak is None else max(peak, float(recorded))
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise InvalidInputError(
-                f"journal record {number}", f"malformed {kind!r} record: {exc!r}"
-            ) from None
+            record = parse_record(item) if isinstance(item, Mapping) else item
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"journal record {number}", exc.reason) from None
+        if isinstance(record, BreakerTripped):
+            trips[record.breaker] = LatchedTrip(
+                record.breaker, record.since, record.value, record.reason
+            )
+        elif isinstance(record, BreakerReset):
+            trips.pop(record.breaker, None)
+        elif isinstance(record, StateChanged):
+            state = record.state
+        elif isinstance(record, SessionStarted):
+            session = (record.start, record.equity)
+        elif isinstance(record, DecisionRecord) and record.inputs is not None:
+            recorded = record.inputs.peak_equity
+            peak = recorded if peak is None else max(peak, recorded)
     return JournalReplay(tuple(trips.values()), state, session, peak)

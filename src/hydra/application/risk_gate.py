@@ -33,6 +33,22 @@ from hydra.application.judge import Judge
 from hydra.application.orders import OrderHandle
 from hydra.application.ports import AuditJournal, Unsubscribe
 from hydra.application.prices import PriceRefusedError, ReferencePrices
+from hydra.application.records import (
+    AuditRecord,
+    BreakerReset,
+    BreakerTripped,
+    BrokerErrorRecord,
+    CancelRecord,
+    ForeignOrder,
+    GateRestored,
+    KillRecord,
+    LedgerMismatch,
+    LedgerReconciled,
+    OrderSent,
+    PriceRefused,
+    SessionStarted,
+    StateChanged,
+)
 from hydra.application.replay import JournalReplay, replay_journal
 from hydra.application.session import SessionTracker
 from hydra.application.views import BreakersView, BrokerView
@@ -225,16 +241,13 @@ class RiskGate(Unique):
             self._prices.feed(target, price, at)
         except PriceRefusedError as exc:
             self._audit.record(
-                "price",
-                "price.refused",
-                {
-                    "time": self._clock().isoformat(),
-                    "symbol": target.symbol,
-                    "con_id": target.con_id,
-                    "price": verdicts.json_number(price),
-                    "reason": exc.reason,
-                },
-                level="warning",
+                PriceRefused(
+                    time=self._clock(),
+                    symbol=target.symbol,
+                    con_id=target.con_id,
+                    price=verdicts.json_number(price),
+                    reason=exc.reason,
+                )
             )
             raise
 
@@ -294,9 +307,9 @@ class RiskGate(Unique):
     async def cancel(self, handle: OrderHandle) -> None:
         """Cancel an order through the broker port."""
         self._audit.record(
-            "cancel",
-            "order.cancel",
-            {"order_id": handle.order_id, "symbol": handle.instrument.symbol},
+            CancelRecord(
+                time=self._clock(), order_id=handle.order_id, symbol=handle.instrument.symbol
+            )
         )
         await self._broker.cancel_order(handle)
 
@@ -311,20 +324,15 @@ class RiskGate(Unique):
         verdicts.require_text("who", who)
         verdicts.require_text("why", why)
         previous, self._state = self._state, new
-        self._record(
-            "state",
-            "gate.state_changed",
-            previous=previous.value,
-            state=new.value,
-            who=who,
-            why=why,
+        self._audit.record(
+            StateChanged(time=self._clock(), previous=previous, state=new, who=who, why=why)
         )
 
     def reset_breaker(self, name: BreakerName | str, *, who: str, why: str) -> BreakerStatus:
         """Re-arm a latched breaker deliberately; audited with who and why."""
         verdicts.require_text("who", who)
         status = self._control.reset(name, why)
-        self._record("reset", "breaker.reset", breaker=status.name.value, who=who, why=why)
+        self._audit.record(BreakerReset(time=self._clock(), breaker=status.name, who=who, why=why))
         return status
 
     async def kill_switch(
@@ -373,15 +381,16 @@ class RiskGate(Unique):
             except Exception as exc:  # noqa: BLE001  (reported; the kill record still follows)
                 skipped.append(("*", f"flatten failed: {type(exc).__name__}: {exc}"))
         report = KillReport(tuple(cancelled), tuple(failed), tuple(flattened), tuple(skipped))
-        self._record(
-            "kill",
-            "gate.kill_switch",
-            who=who,
-            why=why,
-            cancelled=list(report.cancelled),
-            failed=[list(item) for item in report.failed],
-            flattened=[h.order_id for h in report.flattened],
-            not_flattened=[list(item) for item in report.not_flattened],
+        self._audit.record(
+            KillRecord(
+                time=self._clock(),
+                who=who,
+                why=why,
+                cancelled=report.cancelled,
+                failed=report.failed,
+                flattened=tuple(h.order_id for h in report.flattened),
+                not_flattened=report.not_flattened,
+            )
         )
         return report
 
@@ -419,7 +428,7 @@ class RiskGate(Unique):
                 order,
                 (),
                 None,
-                (),
+                verdicts.NO_INPUTS,
                 time.perf_counter(),
                 exemption=f"kill switch flatten by {who}",
             )
@@ -454,12 +463,13 @@ class RiskGate(Unique):
         self._control.restore(replay.trips)
         self._state = replay.trading_state
         self._session.restore(replay.session, replay.peak_equity, self._clock())
-        self._record(
-            "restore",
-            "gate.restored",
-            state=self._state.value,
-            latched=[t.breaker.value for t in self._breakers.latched],
-            peak_equity=self._session.peak,
+        self._audit.record(
+            GateRestored(
+                time=self._clock(),
+                state=self._state,
+                latched=tuple(t.breaker for t in self._breakers.latched),
+                peak_equity=self._session.peak,
+            )
         )
         return replay
 
@@ -482,64 +492,46 @@ class RiskGate(Unique):
         An allowed decision is journaled BEFORE the hand-off (write-ahead); if that write
         fails the order is blocked, not sent.
         """
-        valid = order if isinstance(order, OrderRequest) else None
-        symbol = contract.symbol if isinstance(contract, Instrument) else repr(contract)
+        instrument = contract if isinstance(contract, Instrument) else None
+        symbol = instrument.symbol if instrument is not None else repr(contract)
         allowed = not reasons
-        if allowed and self._audit.silent:
-            # Nothing would receive the write-ahead record: skip building it.
-            return self._keep(seq, now, symbol, valid, reasons, inputs, None)
         order_id: int | None = None
-        if allowed:
+        if allowed and not self._audit.silent:
             try:
                 order_id = self._capability.reserve_order_id()
             except Exception as exc:  # noqa: BLE001  (fail closed: no id, no order)
                 reasons, allowed = (verdicts.check_error("order_id", exc),), False
-        audit = self._audit
-        if allowed:
-            kind, event = ("flatten" if exemption else "decision"), "order.allowed"
-        else:
-            kind, event = "decision", "order.blocked"
+        if not allowed:
             # The one log event of a blocked attempt (an allowed one logs after the hand-off).
             _log.warning(
-                event,
+                "order.blocked",
                 seq=seq,
                 symbol=symbol,
-                side=valid.side if valid else None,
-                quantity=valid.quantity if valid else None,
                 triggered=[reason.name for reason in reasons],
                 reasons=[reason.message for reason in reasons],
             )
-            if audit.silent:
-                return self._keep(seq, now, symbol, valid, reasons, inputs, None)
-        record: dict[str, Any] = {
-            "kind": kind,
-            "event": event,
-            "config_version": audit.config_version,
-            "seq": seq,
-            "time": verdicts.iso_time(now),
-            "symbol": symbol,
-            "con_id": contract.con_id if isinstance(contract, Instrument) else None,
-            "side": valid.side if valid else None,
-            "quantity": valid.quantity if valid else None,
-            "order_type": valid.order_type if valid else None,
-            "limit_price": valid.limit_price if valid else None,
-            "caller_inputs": (
-                None if caller == verdicts.NO_INPUTS else verdicts.caller_fields(caller)
-            ),
-            "outcome": "allowed" if allowed else "blocked",
-            "order_id": order_id,
-            "triggered": [reason.name for reason in reasons] if reasons else [],
-            "reasons": [verdicts.reason_fields(r) for r in reasons] if reasons else [],
-            "inputs": verdicts.inputs_fields(inputs) if inputs is not None else None,
-            "trading_state": self._state,
-            "latency_s": time.perf_counter() - started,
-        }
-        if exemption:
-            record["exemption"] = exemption
+        caller_inputs = None
+        if caller != verdicts.NO_INPUTS:
+            with contextlib.suppress(InvalidInputError):
+                caller_inputs = verdicts.caller_inputs(caller, required=False)
+        decision = OrderDecision(
+            seq=seq,
+            time=now,
+            symbol=symbol,
+            allowed=allowed,
+            reasons=reasons,
+            instrument=instrument,
+            order=order if isinstance(order, OrderRequest) else None,
+            order_id=order_id,
+            inputs=inputs,
+            caller_inputs=caller_inputs,
+            trading_state=self._state,
+            latency_s=time.perf_counter() - started,
+            exemption=exemption,
+        )
         # For an allowed order this is the write-ahead record, with the order id the
         # broker will use; a journal that cannot take it blocks the order.
-        if not audit.write(record) and allowed:
-            reasons, order_id = (verdicts.JOURNAL_FAILED,), None
+        if not self._audit.write(decision) and allowed:
             _log.warning(
                 "order.blocked",
                 seq=seq,
@@ -547,34 +539,9 @@ class RiskGate(Unique):
                 triggered=[verdicts.JOURNAL_FAILED.name],
                 reasons=[verdicts.JOURNAL_FAILED.message],
             )
-        return self._keep(seq, now, symbol, valid, reasons, inputs, order_id)
-
-    def _keep(
-        self,
-        seq: int,
-        now: datetime,
-        symbol: str,
-        order: OrderRequest | None,
-        reasons: tuple[Reason, ...],
-        inputs: BreakerInputs | None,
-        order_id: int | None,
-    ) -> OrderDecision:
-        """The decision, kept in the bounded history (``order_id``: the reserved id)."""
-        decision = OrderDecision(
-            seq,
-            now,
-            symbol,
-            order.side if order else None,
-            order.quantity if order else None,
-            order.order_type if order else None,
-            order.limit_price if order else None,
-            not reasons,
-            reasons,
-            order_id,
-            inputs,
-            self._state,
-            None,
-        )
+            decision = decision._replace(
+                allowed=False, reasons=(verdicts.JOURNAL_FAILED,), order_id=None
+            )
         self._decisions.append(decision)
         return decision
 
@@ -592,16 +559,13 @@ class RiskGate(Unique):
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             self._audit.record(
-                "order",
-                "order.broker_error",
-                {
-                    "seq": decision.seq,
-                    "symbol": decision.symbol,
-                    "order_id": decision.order_id,
-                    "outcome": "error",
-                    "error": error,
-                },
-                level="error",
+                BrokerErrorRecord(
+                    time=self._clock(),
+                    seq=decision.seq,
+                    symbol=decision.symbol,
+                    order_id=decision.order_id,
+                    error=error,
+                )
             )
             failure = Reason("broker.error", "broker_error", error)
             self._decisions[-1] = decision._replace(
@@ -615,94 +579,81 @@ class RiskGate(Unique):
             self._limits.record_sent(contract, order, decision.time)
         order_id = handle.order_id
         if decision.order_id is not None and order_id != decision.order_id:
-            self._record(
-                "order",
-                "order.sent",
-                seq=decision.seq,
-                symbol=decision.symbol,
-                order_id=order_id,
-                reserved=decision.order_id,
-                why="the broker used another order id than it reserved",
+            self._audit.record(
+                OrderSent(
+                    time=self._clock(),
+                    seq=decision.seq,
+                    symbol=decision.symbol,
+                    order_id=order_id,
+                    reserved=decision.order_id,
+                    why="the broker used another order id than it reserved",
+                )
             )
         _log.info(
             "order.allowed",
             seq=decision.seq,
             symbol=decision.symbol,
-            side=decision.side,
-            quantity=decision.quantity,
+            side=order.side,
+            quantity=order.quantity,
             order_id=order_id,
         )
-        done = OrderDecision(
-            decision.seq,
-            decision.time,
-            decision.symbol,
-            decision.side,
-            decision.quantity,
-            decision.order_type,
-            decision.limit_price,
-            decision.allowed,
-            (),
-            order_id,
-            decision.inputs,
-            decision.trading_state,
-            handle,
-        )
+        done = decision._replace(order_id=order_id, handle=handle)
         self._decisions[-1] = done
         return done
 
     # ------------------------------------------------------------------ audit
-    def _record(self, kind: str, event: str, **fields: Any) -> None:
-        fields.setdefault("time", self._clock().isoformat())
-        level = (
-            "warning" if kind in ("trip", "kill", "state", "alert", "ledger", "order") else "info"
-        )
-        self._audit.record(kind, event, fields, level=level)
+    def _record(self, record: AuditRecord) -> None:
+        self._audit.record(record)
 
     def _audit_trips(self) -> None:
         for trip in self._breakers.take_new_trips():
             self._record(
-                "trip",
-                "breaker.tripped",
-                breaker=trip.breaker.value,
-                since=trip.since.isoformat(),
-                value=trip.value,
-                reason=trip.reason,
+                BreakerTripped(
+                    time=self._clock(),
+                    breaker=trip.breaker,
+                    since=trip.since,
+                    value=trip.value,
+                    reason=trip.reason,
+                )
             )
 
     def _session_started(self, start: datetime, equity: float) -> None:
-        self._record("session", "gate.session_start", start=start.isoformat(), equity=equity)
+        self._record(SessionStarted(time=self._clock(), start=start, equity=equity))
 
     def _foreign_order(self, handle: OrderHandle) -> None:
         self._record(
-            "alert",
-            "order.foreign",
-            order_id=handle.order_id,
-            symbol=handle.instrument.symbol,
-            con_id=handle.instrument.con_id,
-            side=handle.request.side,
-            quantity=handle.request.quantity,
-            why="an order this gate did not send (another client, TWS or a manual order); "
-            "it counts as exposure and the kill switch cancels it",
+            ForeignOrder(
+                time=self._clock(),
+                order_id=handle.order_id,
+                symbol=handle.instrument.symbol,
+                con_id=handle.instrument.con_id,
+                side=handle.request.side,
+                quantity=handle.request.quantity,
+                why="an order this gate did not send (another client, TWS or a manual order); "
+                "it counts as exposure and the kill switch cancels it",
+            )
         )
 
     def _ledger_mismatch(self, position: Position, ledger: float) -> None:
         self._record(
-            "ledger",
-            "ledger.mismatch",
-            symbol=position.symbol,
-            con_id=position.instrument.con_id,
-            broker=position.quantity,
-            ledger=ledger,
-            why="the broker's position differs from the ledger; the stricter view counts",
+            LedgerMismatch(
+                time=self._clock(),
+                symbol=position.symbol,
+                con_id=position.instrument.con_id,
+                broker=position.quantity,
+                ledger=ledger,
+                why="the broker's position differs from the ledger; the stricter view counts",
+            )
         )
 
     def _ledger_reconciled(self, position: Position) -> None:
         self._record(
-            "ledger",
-            "ledger.reconciled",
-            symbol=position.symbol,
-            con_id=position.instrument.con_id,
-            position=position.quantity,
+            LedgerReconciled(
+                time=self._clock(),
+                symbol=position.symbol,
+                con_id=position.instrument.con_id,
+                position=position.quantity,
+            )
         )
 
     def _journal_failed(self, record: Mapping[str, Any], exc: Exception) -> None:

@@ -26,6 +26,7 @@ from hydra.adapters.control import ControlServer
 from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import read_journal
 from hydra.application import RiskGate, replay_journal
+from hydra.application.records import parse_records
 from hydra.container import Container, build_container
 from hydra.domain import (
     CircuitBreakerManager,
@@ -49,7 +50,7 @@ from hydra.entrypoints.operator import (
     seconds,
     who_why_parent,
 )
-from hydra.entrypoints.render import breaker_table, render_table
+from hydra.entrypoints.render import RECORD_COLUMNS, breaker_table, record_row, render_table
 from hydra.entrypoints.trader import LadderConfig, run_trader
 from hydra.logs import configure_logging
 from hydra.testing import serve
@@ -301,7 +302,15 @@ async def _journal(args: argparse.Namespace) -> int:
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
     contents = read_journal(path)
-    records = contents.filtered(since=since, outcome=args.outcome)
+    records = [
+        (data, record)
+        for data, record in zip(
+            contents.filtered(since=since),
+            parse_records(contents.filtered(since=since), strict=False),
+            strict=True,
+        )
+        if args.outcome is None or getattr(record, "outcome", None) == args.outcome
+    ]
     if contents.torn_tail is not None:
         print(
             f"hydra journal: {path}: last record torn (crash while writing); ignored",
@@ -315,26 +324,10 @@ async def _journal(args: argparse.Namespace) -> int:
     if contents.damage is not None:
         print(f"hydra journal: {path}: chain damaged: {contents.damage}", file=sys.stderr)
     if args.json:
-        print(json.dumps(records, indent=2))
+        print(json.dumps([data for data, _ in records], indent=2))
         return 0
     print(
-        render_table(
-            ["time", "kind", "seq", "symbol", "side", "qty", "outcome", "why / event", "order"],
-            [
-                [
-                    r.get("time", ""),
-                    r.get("kind", ""),
-                    r.get("seq"),
-                    r.get("symbol"),
-                    r.get("side"),
-                    r.get("quantity"),
-                    r.get("outcome") or r.get("state") or r.get("breaker"),
-                    ",".join(r.get("triggered") or []) or r.get("why") or r.get("event", ""),
-                    r.get("order_id"),
-                ]
-                for r in records
-            ],
-        )
+        render_table(RECORD_COLUMNS, [record_row(record) for _, record in records])
         if records
         else f"(no records in {path} match)"
     )

@@ -28,7 +28,8 @@ from typing import Any
 from hydra.adapters.control import ControlServer
 from hydra.adapters.journal import JsonlJournal, anchor_path, read_journal
 from hydra.adapters.sim import DEFAULT_ACCOUNT, DEFAULT_INSTRUMENTS, SimulatedBroker
-from hydra.application import KillReport, OrderDecision, RiskGate
+from hydra.application import KillReport, OrderDecision, RiskGate, parse_record
+from hydra.application.records import DemoStarted
 from hydra.container import build_container
 from hydra.domain import (
     BreakerStatus,
@@ -163,7 +164,6 @@ async def run_demo(
     return report
 
 
-_DEMO_MARKER = "demo"
 _STOCKS = tuple(i.symbol for i in DEFAULT_INSTRUMENTS if i.sec_type is SecurityType.STOCK)
 """The demo trades the simulator's stocks (its ES future would dwarf a 100k account)."""
 
@@ -178,7 +178,7 @@ def _fresh_journal(journal: str | Path) -> Path:
             records = read_journal(path).records
         except (HydraError, OSError):
             records = []
-        if not records or records[0].get("kind") != _DEMO_MARKER:
+        if not records or not isinstance(parse_record(records[0]), DemoStarted):
             raise InvalidInputError(
                 "--journal",
                 "is not a demo journal (a trader's audit trail?); refusing to overwrite it",
@@ -188,7 +188,7 @@ def _fresh_journal(journal: str | Path) -> Path:
         path.unlink(missing_ok=True)  # a demo is a fresh session, not a restart
         anchor_path(path).unlink(missing_ok=True)
         with JsonlJournal(path, "never", account=DEFAULT_ACCOUNT) as marker:
-            marker.append({"kind": _DEMO_MARKER, "event": "demo.start"})
+            marker.append(DemoStarted(time=datetime.now(UTC)).as_json())
     except OSError as exc:
         raise InvalidInputError(
             "--journal", f"cannot write it: {exc.strerror}", str(path)

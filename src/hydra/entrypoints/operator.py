@@ -24,6 +24,7 @@ from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.ib.emergency import EmergencyClient
 from hydra.adapters.journal import JsonlJournal, read_journal
 from hydra.application import KillReport, RiskGate
+from hydra.application.records import AuditRecord, KillRecord, StateChanged
 from hydra.container import Container, build_container
 from hydra.domain import (
     BrokerError,
@@ -208,9 +209,9 @@ def _journal_account(path: str, configured: str) -> str:
     return found or "unknown"
 
 
-def _append(path: str, account: str, record: dict[str, Any]) -> None:
+def _append(path: str, account: str, record: AuditRecord) -> None:
     with JsonlJournal(path, account=account) as journal:
-        journal.append(record)
+        journal.append(record.as_json())
 
 
 async def _emergency_flatten(
@@ -295,16 +296,13 @@ async def _broker_fallback(
         _append(
             journal_path,
             account,
-            {
-                "kind": "state",
-                "event": "gate.state_changed",
-                "time": datetime.now(UTC).isoformat(),
-                "previous": None,
-                "state": TradingState.HALTED.value,
-                "who": who,
-                "why": reason,
-                "path": "broker",
-            },
+            StateChanged(
+                time=datetime.now(UTC),
+                state=TradingState.HALTED,
+                who=who,
+                why=reason,
+                path="broker",
+            ),
         )
     except (HydraError, OSError) as exc:
         journal_error = str(exc)
@@ -341,19 +339,16 @@ async def _broker_fallback(
             _append(
                 journal_path,
                 account,
-                {
-                    "kind": "kill",
-                    "event": "gate.kill_switch",
-                    "time": datetime.now(UTC).isoformat(),
-                    "who": who,
-                    "why": why,
-                    "path": "broker",
-                    "emergency_client_id": emergency.client_id,
-                    "cancelled": data["cancelled"],
-                    "failed": data["failed"],
-                    "flattened": [],
-                    "not_flattened": data["not_flattened"],
-                },
+                KillRecord(
+                    time=datetime.now(UTC),
+                    who=who,
+                    why=why,
+                    path="broker",
+                    emergency_client_id=emergency.client_id,
+                    cancelled=tuple(data["cancelled"]),
+                    failed=tuple(tuple(item) for item in data["failed"]),
+                    not_flattened=tuple(tuple(item) for item in data["not_flattened"]),
+                ),
             )
         except (HydraError, OSError) as exc:
             journal_error = data["journal_error"] = f"kill record not journaled: {exc}"

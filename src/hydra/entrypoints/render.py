@@ -6,7 +6,18 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["breaker_table", "render_json", "render_table"]
+from hydra.application.records import (
+    AuditRecord,
+    BreakerReset,
+    BreakerTripped,
+    DecisionRecord,
+    StateChanged,
+)
+
+__all__ = ["RECORD_COLUMNS", "breaker_table", "record_row", "render_json", "render_table"]
+
+RECORD_COLUMNS = ("time", "kind", "seq", "symbol", "side", "qty", "outcome", "why / event", "order")
+"""The columns of ``hydra journal``'s table (``record_row`` fills them)."""
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -29,6 +40,39 @@ def breaker_table(rows: list[dict[str, Any]]) -> str:
         ["breaker", "state", "last value", "threshold", "since"],
         [[b["name"], b["state"], b["value"], b["threshold"], b["since"]] for b in rows],
     )
+
+
+def record_row(record: AuditRecord) -> list[object]:
+    """One journal record as a row of ``RECORD_COLUMNS``."""
+    if isinstance(record, DecisionRecord):
+        return [
+            record.time.isoformat(),
+            record.kind,
+            record.seq,
+            record.symbol,
+            record.side,
+            record.quantity,
+            record.outcome,
+            ",".join(record.triggered) or record.exemption,
+            record.order_id,
+        ]
+    if isinstance(record, StateChanged):
+        outcome: object = record.state
+    elif isinstance(record, BreakerTripped | BreakerReset):
+        outcome = record.breaker
+    else:
+        outcome = None
+    return [
+        record.time.isoformat(),
+        record.kind,
+        getattr(record, "seq", None),
+        getattr(record, "symbol", None),
+        getattr(record, "side", None),
+        getattr(record, "quantity", None),
+        outcome,
+        getattr(record, "why", None) or getattr(record, "reason", None) or record.event,
+        getattr(record, "order_id", None),
+    ]
 
 
 def _cell(value: object) -> str:

@@ -22,6 +22,7 @@ from typing import Protocol
 import pytest
 
 from hydra.application import RiskGate
+from hydra.application.records import AuditRecord, DecisionRecord, OrderSent
 from hydra.domain import (
     CapabilityAlreadyClaimedError,
     CircuitBreakerManager,
@@ -124,19 +125,19 @@ class BrokerContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """The write-ahead record's reserved order id is the id the broker gives the order."""
-        records: list[dict[str, object]] = []
-        gate.subscribe(lambda record: records.append(dict(record)))
+        records: list[AuditRecord] = []
+        gate.subscribe(records.append)
         harness.set_price("AAPL", 200.0)
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
         first = await gate.submit(aapl, OrderRequest.market(Side.BUY, 1), *OK)
         second = await gate.submit(aapl, OrderRequest.market(Side.SELL, 1), *OK)
         assert first is not None
         assert second is not None
-        reserved = [r["order_id"] for r in records if r["kind"] == "decision"]
+        reserved = [r.order_id for r in records if isinstance(r, DecisionRecord)]
         assert reserved == [first.order_id, second.order_id]
         assert first.order_id != second.order_id
         await eventually(lambda: second.order_id in harness.received())
-        assert not [r for r in records if r["event"] == "order.sent"]  # no correction needed
+        assert not [r for r in records if isinstance(r, OrderSent)]  # no correction needed
 
     async def test_limit_order_rests_then_cancels(
         self, harness: BrokerHarness, gate: RiskGate

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from hydra.adapters.journal import RESERVED_FIELDS
+from hydra.application.records import AuditRecord, parse_record
 from hydra.domain import InvalidInputError
+
+_R = TypeVar("_R")
 
 __all__ = ["MemoryJournal"]
 
@@ -33,6 +36,11 @@ class MemoryJournal:
                 raise InvalidInputError(name, "is stamped by the journal; leave it out", record)
         self.records.append(dict(record))
 
-    def of_kind(self, kind: str) -> list[dict[str, Any]]:
-        """Records of one kind (decision, state, trip, reset, kill, session, restore)."""
-        return [r for r in self.records if r["kind"] == kind]
+    @property
+    def typed(self) -> list[AuditRecord]:
+        """Every record, read back as its typed record (as replay and the CLI read them)."""
+        return [parse_record(record) for record in self.records]
+
+    def of_type(self, cls: type[_R]) -> list[_R]:
+        """The records of one type, e.g. ``journal.of_type(DecisionRecord)``, oldest first."""
+        return [record for record in self.typed if isinstance(record, cls)]

@@ -9,6 +9,16 @@ import pytest
 
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
+from hydra.application.records import (
+    AuditRecord,
+    BreakerReset,
+    BreakerTripped,
+    BrokerErrorRecord,
+    DecisionRecord,
+    OrderSent,
+    SessionStarted,
+    StateChanged,
+)
 from hydra.domain import (
     BreakerState,
     BrokerNotConnectedError,
@@ -32,13 +42,12 @@ async def test_exactly_one_audit_record_per_submit_attempt() -> None:
     broker.fail_next_submits(1)
     with pytest.raises(Exception, match="hand-off"):
         gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 3), *OK)
-    outcomes = [r["outcome"] for r in journal.of_kind("decision")]
+    outcomes = [r.outcome for r in journal.of_type(DecisionRecord)]
     assert outcomes == ["allowed", "blocked", "allowed"]
-    assert [r["seq"] for r in journal.of_kind("decision")] == [1, 2, 3]
-    sent = [(r["seq"], r["event"]) for r in journal.of_kind("order")]
-    assert sent == [(3, "order.broker_error")]
-    kinds = [r["kind"] for r in journal.records if r["kind"] in ("decision", "order")]
-    assert kinds == ["decision", "decision", "decision", "order"]
+    assert [r.seq for r in journal.of_type(DecisionRecord)] == [1, 2, 3]
+    assert [r.seq for r in journal.of_type(BrokerErrorRecord)] == [3]
+    kinds = [type(r) for r in journal.typed if isinstance(r, DecisionRecord | BrokerErrorRecord)]
+    assert kinds == [DecisionRecord, DecisionRecord, DecisionRecord, BrokerErrorRecord]
 
 
 async def test_the_write_ahead_record_names_the_broker_order_id() -> None:
@@ -46,7 +55,7 @@ async def test_the_write_ahead_record_names_the_broker_order_id() -> None:
     broker, gate, _, journal = await trading_desk()
     first = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
     second = gate.submit_with_decision(AAPL, OrderRequest.market(Side.SELL, 1), *OK)
-    ids = [r["order_id"] for r in journal.of_kind("decision")]
+    ids = [r.order_id for r in journal.of_type(DecisionRecord)]
     assert ids == [first.order_id, second.order_id]
     assert [row[0] for row in broker.received] == ids
     assert first.handle is not None
@@ -59,9 +68,9 @@ async def test_a_failed_hand_off_records_the_reserved_id_and_clears_the_decision
     broker.fail_next_submits(1)
     with pytest.raises(Exception, match="hand-off"):
         gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
-    [decision] = journal.of_kind("decision")
-    [error] = journal.of_kind("order")
-    assert error["order_id"] == decision["order_id"] is not None
+    [decision] = journal.of_type(DecisionRecord)
+    [error] = journal.of_type(BrokerErrorRecord)
+    assert error.order_id == decision.order_id is not None
     assert gate.last_decision is not None
     assert gate.last_decision.order_id is None
     assert not gate.last_decision.allowed
@@ -104,13 +113,12 @@ async def test_a_broker_that_uses_another_id_gets_a_correcting_record() -> None:
     )
     decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
     assert decision.handle is not None
-    [written] = journal.of_kind("decision")
-    [corrected] = journal.of_kind("order")
-    assert written["order_id"] == decision.handle.order_id + 1000
-    assert corrected["event"] == "order.sent"
-    assert (corrected["order_id"], corrected["reserved"]) == (
+    [written] = journal.of_type(DecisionRecord)
+    [corrected] = journal.of_type(OrderSent)
+    assert written.order_id == decision.handle.order_id + 1000
+    assert (corrected.order_id, corrected.reserved) == (
         decision.handle.order_id,
-        written["order_id"],
+        written.order_id,
     )
     assert decision.order_id == decision.handle.order_id
 
@@ -152,8 +160,8 @@ async def test_no_order_id_means_no_order() -> None:
     assert not decision.allowed
     assert decision.triggered == ("order_id_error",)
     assert broker.sent == []
-    [record] = journal.of_kind("decision")
-    assert (record["outcome"], record["order_id"]) == ("blocked", None)
+    [record] = journal.of_type(DecisionRecord)
+    assert (record.outcome, record.order_id) == ("blocked", None)
 
 
 class _FullDiskJournal(MemoryJournal):
@@ -187,43 +195,45 @@ async def test_an_audit_trail_that_cannot_be_written_halts_trading() -> None:
     third = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 3), *OK)
     assert third.triggered == ("halted",)
     assert len(broker.received) == 1
-    events = [r["event"] for r in journal.records]
-    assert events == ["gate.session_start", "order.allowed"]
+    assert [type(r) for r in journal.typed] == [SessionStarted, DecisionRecord]
+    assert journal.of_type(DecisionRecord)[0].allowed
 
 
 async def test_reset_breaker_is_audited() -> None:
     """A deliberate reset re-arms the breaker and leaves a reset record with who and why."""
     _, gate, _, journal = await trading_desk()
     gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 80_000.0, 0.0, 0.0)
-    assert journal.of_kind("trip")[0]["breaker"] == "drawdown"
+    assert journal.of_type(BreakerTripped)[0].breaker == "drawdown"
     status = gate.reset_breaker("drawdown", who="cro", why="reviewed")
     assert status.state is BreakerState.ACTIVE
-    [reset] = journal.of_kind("reset")
-    assert (reset["breaker"], reset["who"], reset["why"]) == ("drawdown", "cro", "reviewed")
+    [reset] = journal.of_type(BreakerReset)
+    assert (reset.breaker, reset.who, reset.why) == ("drawdown", "cro", "reviewed")
 
 
 async def test_listeners_see_every_record_without_a_journal(
     gate: RiskGate, aapl: Instrument
 ) -> None:
     """With no journal, decisions and state changes still reach a listener, with latency."""
-    seen: list[Mapping[str, Any]] = []
+    seen: list[AuditRecord] = []
     gate.subscribe(seen.append)
     gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 1e5, 200.0, 0.0)
     gate.set_trading_state("HALTED", who="ops", why="test")
-    assert [r["kind"] for r in seen] == ["session", "decision", "state"]
-    decision = seen[1]
-    assert decision["outcome"] == "allowed"
-    assert decision["order_id"] == gate.decisions[-1].order_id
-    assert isinstance(decision["latency_s"], float)
-    assert decision["latency_s"] >= 0.0
-    assert seen[2]["who"] == "ops"
+    session, decision, state = seen
+    assert isinstance(session, SessionStarted)
+    assert isinstance(decision, DecisionRecord)
+    assert isinstance(state, StateChanged)
+    assert decision.outcome == "allowed"
+    assert decision.order_id == gate.decisions[-1].order_id
+    assert isinstance(decision.latency_s, float)
+    assert decision.latency_s >= 0.0
+    assert state.who == "ops"
 
 
 async def test_a_failing_listener_never_blocks_trading(gate: RiskGate, aapl: Instrument) -> None:
     """A listener that raises is logged; the order still passes and later listeners still run."""
-    seen: list[Mapping[str, Any]] = []
+    seen: list[AuditRecord] = []
 
-    def broken(_record: Mapping[str, Any]) -> None:
+    def broken(_record: AuditRecord) -> None:
         raise RuntimeError("boom")
 
     gate.subscribe(broken)
@@ -232,7 +242,7 @@ async def test_a_failing_listener_never_blocks_trading(gate: RiskGate, aapl: Ins
         aapl, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 1e5, 200.0, 0.0
     )
     assert decision.allowed
-    assert [r["event"] for r in seen if r["kind"] in ("decision", "order")] == ["order.allowed"]
+    assert [r.event for r in seen if isinstance(r, DecisionRecord)] == ["order.allowed"]
 
 
 async def test_unsubscribe_stops_delivery(clock: ManualClock, aapl: Instrument) -> None:
@@ -240,10 +250,10 @@ async def test_unsubscribe_stops_delivery(clock: ManualClock, aapl: Instrument) 
     broker = SimulatedBroker(clock=clock)
     await broker.connect()
     gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock)
-    seen: list[Mapping[str, Any]] = []
+    seen: list[AuditRecord] = []
     unsubscribe = gate.subscribe(seen.append)
     gate.set_trading_state("REDUCING", who="a", why="b")
     unsubscribe()
     gate.set_trading_state("ACTIVE", who="a", why="b")
-    assert [r["state"] for r in seen] == ["REDUCING"]
+    assert [r.state for r in seen if isinstance(r, StateChanged)] == ["REDUCING"]
     await broker.disconnect()

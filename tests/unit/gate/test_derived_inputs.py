@@ -9,6 +9,7 @@ import pytest
 
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
+from hydra.application.records import SessionStarted
 from hydra.domain import (
     BreakerConfig,
     CircuitBreakerManager,
@@ -47,7 +48,7 @@ async def test_derived_inputs_follow_the_account() -> None:
     assert blocked.inputs is not None
     assert blocked.inputs.daily_pnl == pytest.approx(-0.025)
     assert blocked.inputs.peak_equity == pytest.approx(100_000.0)
-    assert journal.of_kind("session")[0]["equity"] == pytest.approx(100_000.0)
+    assert journal.of_type(SessionStarted)[0].equity == pytest.approx(100_000.0)
 
 
 async def test_stricter_of_caller_and_derived_wins() -> None:
@@ -109,9 +110,9 @@ async def test_daily_loss_resets_at_the_session_boundary_with_a_new_start_equity
     broker.set_price("AAPL", 150.0)  # a fresh quote in the new session
     next_day = gate.submit_with_decision(AAPL, OrderRequest.market(Side.SELL, 2))
     assert next_day.allowed, next_day.reasons
-    sessions = journal.of_kind("session")
+    sessions = journal.of_type(SessionStarted)
     assert len(sessions) == 2
-    assert sessions[1]["equity"] == pytest.approx(97_500.0)
+    assert sessions[1].equity == pytest.approx(97_500.0)
 
 
 async def test_exposure_is_reserved_by_orders_in_flight() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import ExposureLedger, OrderHandle, RiskGate
+from hydra.application.records import LedgerMismatch
 from hydra.domain import (
     BreakerConfig,
     CircuitBreakerManager,
@@ -126,8 +127,8 @@ async def test_a_disagreeing_broker_position_is_audited_and_the_stricter_view_co
     gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock, journal=journal)
     assert gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 10)).allowed
     broker.book_external_trade("AAPL", 90, 200.0)  # the broker now says 100; the ledger 10
-    (mismatch,) = journal.of_kind("ledger")
-    assert (mismatch["event"], mismatch["broker"], mismatch["ledger"]) == (
+    (mismatch,) = journal.of_type(LedgerMismatch)
+    assert (mismatch.event, mismatch.broker, mismatch.ledger) == (
         "ledger.mismatch",
         100.0,
         10.0,

@@ -8,6 +8,7 @@ import pytest
 
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import PriceRefusedError, RiskGate
+from hydra.application.records import PriceRefused
 from hydra.domain import (
     CircuitBreakerManager,
     Instrument,
@@ -35,8 +36,8 @@ async def test_a_far_fed_price_is_refused_audited_and_never_preferred(clock: Man
     clock.advance(timedelta(seconds=1))
     with pytest.raises(PriceRefusedError, match="away from the broker's reference 200"):
         gate.update_price("AAPL", 2.00)
-    (refused,) = journal.of_kind("price")
-    assert (refused["event"], refused["symbol"], refused["price"]) == ("price.refused", "AAPL", 2.0)
+    (refused,) = journal.of_type(PriceRefused)
+    assert (refused.symbol, refused.price) == ("AAPL", 2.0)
     decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 10_000))
     assert "max_notional" in decision.triggered  # valued at the broker's 200, not at 2
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hydra.application import RiskGate
+from hydra.application.records import DecisionRecord, KillRecord
 from hydra.domain import (
     CircuitBreakerManager,
     Instrument,
@@ -27,9 +28,9 @@ async def test_kill_switch_halts_cancels_and_reports() -> None:
     assert report.failed == ()
     assert broker.open_orders() == []
     assert not gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK).allowed
-    [kill] = journal.of_kind("kill")
-    assert kill["who"] == "risk desk"
-    assert sorted(kill["cancelled"]) == sorted(report.cancelled)
+    [kill] = journal.of_type(KillRecord)
+    assert kill.who == "risk desk"
+    assert sorted(kill.cancelled) == sorted(report.cancelled)
 
 
 async def test_kill_switch_reports_cancels_that_fail() -> None:
@@ -55,7 +56,7 @@ async def test_kill_switch_can_flatten_through_the_gates_own_capability() -> Non
     assert len(report.flattened) == 2
     assert all(h.status is OrderStatus.FILLED for h in report.flattened)
     assert broker.positions() == []
-    assert len(journal.of_kind("flatten")) == 2
+    assert len([d for d in journal.of_type(DecisionRecord) if d.exemption]) == 2
 
 
 async def test_kill_switch_flattens_after_the_cancels_are_confirmed() -> None:
@@ -83,7 +84,7 @@ async def test_kill_switch_does_not_flatten_under_a_working_order() -> None:
     assert report.flattened == ()
     assert report.failed
     assert report.not_flattened
-    [kill] = journal.of_kind("kill")
-    assert kill["not_flattened"]
+    [kill] = journal.of_type(KillRecord)
+    assert kill.not_flattened
     await broker.connect()
     assert [p.quantity for p in broker.positions()] == [10]

@@ -13,6 +13,7 @@ from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import JsonlJournal
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
+from hydra.application.records import BreakerReset, ForeignOrder
 from hydra.domain import (
     BreakerName,
     CapabilityAlreadyClaimedError,
@@ -80,8 +81,8 @@ async def test_reset_through_the_gate_is_audited(clock: ManualClock) -> None:
     gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), -0.05, 1e5, 95e3, 0.0, 0.0)
     gate.reset_breaker("daily_loss", who="risk officer", why="reviewed")
     assert breakers.latched == ()
-    (reset,) = journal.of_kind("reset")
-    assert (reset["who"], reset["why"]) == ("risk officer", "reviewed")
+    (reset,) = journal.of_type(BreakerReset)
+    assert (reset.who, reset.why) == ("risk officer", "reviewed")
 
 
 async def test_restore_is_refused_after_the_first_decision(clock: ManualClock) -> None:
@@ -105,8 +106,8 @@ async def test_a_foreign_order_counts_alerts_and_is_cancelled_by_the_kill_switch
     gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock, journal=journal)
     foreign = broker.inject_foreign_order(AAPL, OrderRequest.limit(Side.BUY, 90, 199.0))
     assert foreign.foreign
-    (alert,) = journal.of_kind("alert")
-    assert (alert["event"], alert["order_id"]) == ("order.foreign", foreign.order_id)
+    (alert,) = journal.of_type(ForeignOrder)
+    assert alert.order_id == foreign.order_id
     assert gate.exposure(AAPL).buying == 90
     # 90 working + 20 = 110 x 200 = 22k of 100k: past the 20 % limit only with the foreign order.
     assert (

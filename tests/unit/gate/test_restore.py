@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from hydra.adapters.journal import read_journal
-from hydra.application import RiskGate
+from hydra.application import RiskGate, parse_record
+from hydra.application.records import (
+    BreakerReset,
+    BreakerTripped,
+    GateRestored,
+    SessionStarted,
+    StateChanged,
+)
 from hydra.container import build_container
 from hydra.domain import (
     ConfigError,
@@ -44,9 +51,9 @@ def test_rebuilt_gate_comes_back_tripped_until_reset(tmp_path: Path) -> None:
     third = asyncio.run(session(OK))
     assert third.last_decision is not None
     assert third.last_decision.allowed
-    kinds = [r["kind"] for r in read_journal(path).records]
-    assert kinds.count("restore") == 2
-    assert kinds.count("reset") == 1
+    kinds = [type(parse_record(r)) for r in read_journal(path).records]
+    assert kinds.count(GateRestored) == 2
+    assert kinds.count(BreakerReset) == 1
 
 
 def test_halted_state_survives_a_rebuild(tmp_path: Path) -> None:
@@ -63,12 +70,14 @@ def _write(path: Path, records: list[dict[str, object]], tail: str = "") -> None
     path.write_text("".join(json.dumps(r) + "\n" for r in records) + tail)
 
 
+ACTIVE = StateChanged(time=NY_MORNING, state=TradingState.ACTIVE, who="desk", why="open")
+SESSION = SessionStarted(time=NY_MORNING, start=NY_MORNING, equity=1.0)
+
+
 def test_a_damaged_journal_restores_halted(tmp_path: Path) -> None:
     """A torn last record may have been a HALT: the rebuilt gate starts HALTED."""
     path = tmp_path / "j.jsonl"
-    _write(
-        path, [{"kind": "state", "state": "ACTIVE", "time": NY_MORNING.isoformat()}], '{"kind": "st'
-    )
+    _write(path, [ACTIVE.as_json()], ACTIVE.as_json().__repr__()[:12])
     gate = build_container(env={}, overrides={"journal": {"path": str(path)}}).risk_gate()
     assert gate.trading_state is TradingState.HALTED
 
@@ -78,7 +87,7 @@ def test_a_malformed_journal_record_is_a_config_error_naming_it(tmp_path: Path) 
     path = tmp_path / "j.jsonl"
     _write(
         path,
-        [{"kind": "session", "start": NY_MORNING.isoformat(), "equity": 1.0}, {"kind": "trip"}],
+        [SESSION.as_json(), {"kind": BreakerTripped.KIND}],
     )
     with pytest.raises(ConfigError, match="journal record 2"):
         build_container(env={}, overrides={"journal": {"path": str(path)}}).risk_gate()

@@ -6,6 +6,7 @@ import pytest
 
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
+from hydra.application.records import StateChanged
 from hydra.domain import (
     CircuitBreakerManager,
     Instrument,
@@ -30,8 +31,8 @@ async def test_halted_admits_nothing_and_is_checked_first() -> None:
     decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
     assert decision.triggered == ("halted",)
     assert broker.received == []
-    [state] = journal.of_kind("state")
-    assert (state["previous"], state["state"], state["who"], state["why"]) == (
+    [state] = journal.of_type(StateChanged)
+    assert (state.previous, state.state, state.who, state.why) == (
         "ACTIVE",
         "HALTED",
         "ops",

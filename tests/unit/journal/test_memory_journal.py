@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from hydra.domain import InvalidInputError
+from hydra.application.records import BreakerReset, StateChanged
+from hydra.domain import BreakerName, InvalidInputError, TradingState
 from hydra.testing import MemoryJournal
+
+NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 
 
 def test_memory_journal_keeps_copies_in_order() -> None:
-    """Appended records are kept as copies, in order; of_kind selects by kind."""
+    """Appended records are kept as copies, in order; of_type reads them back typed."""
     journal = MemoryJournal()
-    record = {"kind": "decision", "n": 0}
+    reset = BreakerReset(time=NOW, breaker=BreakerName.DRAWDOWN, who="cro", why="reviewed")
+    state = StateChanged(time=NOW, state=TradingState.HALTED, who="desk", why="news")
+    record = reset.as_json()
     journal.append(record)
-    journal.append({"kind": "state", "n": 1})
-    record["n"] = 99
-    assert journal.records == [{"kind": "decision", "n": 0}, {"kind": "state", "n": 1}]
-    assert journal.of_kind("state") == [{"kind": "state", "n": 1}]
+    journal.append(state.as_json())
+    record["who"] = "someone else"
+    assert journal.records == [reset.as_json(), state.as_json()]
+    assert journal.of_type(StateChanged) == [state]
+    assert journal.typed == [reset, state]
 
 
 def test_memory_journal_refuses_stamped_fields() -> None:

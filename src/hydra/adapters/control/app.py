@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hydra.adapters.control.events import EventHub
 from hydra.adapters.control.metrics import GateMetrics
 from hydra.adapters.control.token import tokens_match
-from hydra.application import OrderDecision, OrderHandle, RiskGate
+from hydra.application import OrderHandle, RiskGate
 from hydra.domain import BreakerName, InvalidInputError, TradingState
 
 __all__ = ["API_PREFIX", "BROKER_POLL_S", "PUBLIC_PATHS", "ApiError", "ControlApp", "to_json"]
@@ -283,7 +283,7 @@ class ControlApp:
             if (outcome is None or d.outcome == outcome)
             and (reason is None or any(reason in (r.code, r.name) for r in d.reasons))
         ]
-        return JSONResponse({"decisions": [_decision_json(d) for d in selected[-limit:]]})
+        return JSONResponse({"decisions": [d.as_json() for d in selected[-limit:]]})
 
     async def journal(self, request: Request) -> Response:
         """The journal's last records (``?limit=``, default 50)."""
@@ -301,9 +301,9 @@ class ControlApp:
         """
         loop = asyncio.get_running_loop()
 
-        def sse(record: Mapping[str, Any]) -> str:
-            data = json.dumps(to_json(record), separators=(",", ":"), default=str)
-            return f"event: {record.get('kind')}\ndata: {data}\n\n"
+        def sse(kind: str, payload: Mapping[str, Any]) -> str:
+            data = json.dumps(payload, separators=(",", ":"), default=str)
+            return f"event: {kind}\ndata: {data}\n\n"
 
         async def body() -> AsyncIterator[str]:
             yield ": hydra event stream\n\n"
@@ -312,14 +312,14 @@ class ControlApp:
             async for record in self.hub.stream(heartbeat=BROKER_POLL_S):
                 now = loop.time()
                 if record is not None:
-                    yield sse(record)
+                    yield sse(record.kind, record.as_json())
                     sent = now
                 if now - checked >= BROKER_POLL_S:
                     checked = now
                     snapshot = self._broker_snapshot()
                     if snapshot != seen:
                         seen = snapshot
-                        yield sse({"kind": "broker", "event": "broker.changed"})
+                        yield sse("broker", {})
                         sent = now
                 if now - sent >= _KEEP_ALIVE_S:
                     yield ": keep-alive\n\n"
@@ -455,29 +455,4 @@ def _order_json(handle: OrderHandle) -> dict[str, Any]:
         "status": to_json(handle.status),
         "filled": handle.filled,
         "remaining": handle.remaining,
-    }
-
-
-def _decision_json(decision: OrderDecision) -> dict[str, Any]:
-    return {
-        "seq": decision.seq,
-        "time": decision.time.isoformat(),
-        "symbol": decision.symbol,
-        "side": to_json(decision.side),
-        "quantity": decision.quantity,
-        "order_type": to_json(decision.order_type),
-        "limit_price": decision.limit_price,
-        "outcome": decision.outcome,
-        "reasons": [
-            {
-                "code": r.code,
-                "name": r.name,
-                "message": r.message,
-                "value": r.value,
-                "limit": r.limit,
-            }
-            for r in decision.reasons
-        ],
-        "order_id": decision.order_id,
-        "trading_state": to_json(decision.trading_state),
     }

@@ -8,13 +8,25 @@ slowing down or blocking the gate.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator
+
+from hydra.application import AuditRecord
 
 __all__ = ["STREAMED_KINDS", "EventHub"]
 
 STREAMED_KINDS = frozenset(
-    {"decision", "flatten", "order", "alert", "state", "trip", "reset", "kill"}
+    {
+        "decision",
+        "flatten",
+        "order.sent",
+        "order.broker_error",
+        "order.foreign",
+        "cancel",
+        "state",
+        "trip",
+        "reset",
+        "kill",
+    }
 )
 """Audit record kinds sent on the event stream."""
 
@@ -25,13 +37,13 @@ class EventHub:
     """Delivers published records to every open stream; ``close`` ends them all."""
 
     def __init__(self) -> None:
-        self._queues: set[asyncio.Queue[Mapping[str, Any] | None]] = set()
+        self._queues: set[asyncio.Queue[AuditRecord | None]] = set()
         self.dropped = 0
         self._closed = False
 
-    def publish(self, record: Mapping[str, Any]) -> None:
+    def publish(self, record: AuditRecord) -> None:
         """Queue ``record`` for every stream (never blocks; a full queue drops it)."""
-        if record.get("kind") not in STREAMED_KINDS:
+        if record.kind not in STREAMED_KINDS:
             return
         for queue in self._queues:
             try:
@@ -39,9 +51,9 @@ class EventHub:
             except asyncio.QueueFull:
                 self.dropped += 1
 
-    async def stream(self, heartbeat: float = 15.0) -> AsyncIterator[Mapping[str, Any] | None]:
+    async def stream(self, heartbeat: float = 15.0) -> AsyncIterator[AuditRecord | None]:
         """Records as they come; ``None`` every ``heartbeat`` seconds of silence."""
-        queue: asyncio.Queue[Mapping[str, Any] | None] = asyncio.Queue(_QUEUE)
+        queue: asyncio.Queue[AuditRecord | None] = asyncio.Queue(_QUEUE)
         self._queues.add(queue)
         try:
             while not self._closed:

@@ -7,14 +7,13 @@ gate when Prometheus scrapes, so they are never stale.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from hydra.application import RiskGate
+from hydra.application import AuditRecord, DecisionRecord, RiskGate
 from hydra.domain import BreakerState, ConnectionState, TradingState
 
 __all__ = ["GateMetrics"]
@@ -49,16 +48,15 @@ class GateMetrics:
         )
         self.registry.register(_GateState(gate, journal_failures))
 
-    def observe(self, record: Mapping[str, Any]) -> None:
+    def observe(self, record: AuditRecord) -> None:
         """Count a decision record (other kinds are read from the gate at scrape time)."""
-        if record.get("kind") not in ("decision", "flatten"):
+        if not isinstance(record, DecisionRecord):
             return
-        self.decisions.labels(str(record.get("outcome"))).inc()
-        for reason in record.get("reasons") or ():
-            self.reasons.labels(str(reason.get("code")), str(reason.get("name"))).inc()
-        latency = record.get("latency_s")
-        if isinstance(latency, float):
-            self.latency.observe(latency)
+        self.decisions.labels(record.outcome).inc()
+        for reason in record.reasons:
+            self.reasons.labels(reason.code, reason.name).inc()
+        if record.latency_s is not None:
+            self.latency.observe(record.latency_s)
 
 
 class _GateState(Collector):
