@@ -12,6 +12,7 @@ __all__ = [
     "JournalAccountError",
     "JournalDamagedError",
     "JournalError",
+    "JournalLockedError",
     "LiveTradingNotAllowedError",
     "NotCopyableError",
     "OrderRejectedError",
@@ -114,3 +115,16 @@ class JournalDamagedError(JournalError):
     def __init__(self, path: str, reason: str, line: int | None = None) -> None:
         self.line = line
         super().__init__(path, reason if line is None else f"line {line}: {reason}")
+
+
+class JournalLockedError(JournalError):
+    """Another process writes this journal (it holds the journal's lock); ``pid`` names it."""
+
+    def __init__(self, path: str, pid: int | None) -> None:
+        self.pid = pid
+        holder = f"process {pid}" if pid else "another process"
+        super().__init__(
+            path,
+            f"{holder} holds this journal's writer lock: a journal has one writer (stop it, "
+            "or talk to it through its control server)",
+        )
