@@ -43,7 +43,7 @@ def test_the_probe_sees_a_writer_in_another_process_and_none_after_it_dies(
             "-c",
             "import sys,time\n"
             "from hydra.adapters.journal.lock import JournalLock\n"
-            f"JournalLock({str(journal)!r}); print('held', flush=True); time.sleep(60)",
+            f"lock = JournalLock({str(journal)!r}); print('held', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -57,4 +57,6 @@ def test_the_probe_sees_a_writer_in_another_process_and_none_after_it_dies(
     finally:
         holder.kill()
         holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
     assert journal_writer(journal) is None
