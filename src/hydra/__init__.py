@@ -75,6 +75,7 @@ _EXPORTS: dict[str, str] = {
     "JournalError": "hydra.domain",
     "JournalAccountError": "hydra.domain",
     "JournalDamagedError": "hydra.domain",
+    "JournalLockedError": "hydra.domain",
     # composition and operation
     "build_container": "hydra.container",
     "configure_production": "hydra.logs",
@@ -105,6 +106,7 @@ __all__ = [
     "JournalAccountError",
     "JournalDamagedError",
     "JournalError",
+    "JournalLockedError",
     "JsonlJournal",
     "KillReport",
     "LiveTradingNotAllowedError",
@@ -188,6 +190,7 @@ if TYPE_CHECKING:
         JournalAccountError,
         JournalDamagedError,
         JournalError,
+        JournalLockedError,
         LiveTradingNotAllowedError,
         ManualClock,
         NotCopyableError,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import time, timedelta
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -24,13 +26,16 @@ from hydra.adapters.ib.emergency import EmergencyClient
 from hydra.adapters.journal import (
     CountingJournal,
     FsyncPolicy,
-    JournalContents,
+    JournalLock,
+    JournalScan,
     JsonlJournal,
-    read_journal,
+    restart_segments,
     tail_journal,
 )
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
+from hydra.application.records import Checkpoint, is_checkpoint
+from hydra.application.replay import JournalFold
 from hydra.domain import (
     BreakerConfig,
     CircuitBreakerManager,
@@ -84,38 +89,117 @@ def _journal_account(broker: SimulatedBroker | BrokerGateway, configured: str) -
     return account
 
 
-def _damage_report(path: str, previous: JournalContents) -> str | None:
+def _damage_report(path: str, previous: PreviousJournal) -> str | None:
     """Why a journal cannot be trusted, or None if it can."""
     if not previous.damaged:
         return None
     return (
         f"journal {path} is damaged (chain: {previous.damage or 'intact'}; torn last record: "
-        f"{previous.torn_tail is not None}; unreadable lines: {list(previous.corrupt_lines)}); "
+        f"{previous.torn_tail is not None}; unreadable lines: {list(previous.corrupt)}); "
         "review it, then resume deliberately"
     )
 
 
-class OpenedJournal:
-    """The journal as the gate found it (read and verified first), then opened to append.
+@dataclass(frozen=True, slots=True)
+class PreviousJournal:
+    """What a restart read: the memory folded from the last checkpoint on, and any damage.
 
-    ``journal`` counts failed appends (``failures``), which the control server exports.
-    ``new_journal`` archives the old journal and anchor and starts a new chain.
+    ``memory`` is that fold as one checkpoint (None: the journal held no record);
+    ``read_from`` names the first segment read (the one opened by the last checkpoint).
     """
 
-    def __init__(self, path: str, fsync: FsyncPolicy, account: str, *, new_journal: bool) -> None:
+    memory: Checkpoint | None = None
+    damage: str | None = None
+    torn_tail: str | None = None
+    corrupt: tuple[tuple[str, int], ...] = ()
+    read_from: str | None = None
+
+    @property
+    def damaged(self) -> bool:
+        """True if anything may have been lost: chain damage, unreadable lines or a torn tail."""
+        return self.damage is not None or self.torn_tail is not None or bool(self.corrupt)
+
+
+def _read_previous(path: str, account: str, clock: Clock) -> PreviousJournal:
+    """Fold the last checkpoint and the records after it; time and memory do not grow.
+
+    Damage behind the checkpoint is not read (``hydra journal verify`` reports it); a
+    journal whose oldest segments are gone and that keeps no checkpoint is damage.
+
+    Raises:
+        InvalidInputError: a record that should carry gate memory is malformed.
+    """
+    segments, from_checkpoint = restart_segments(path, is_checkpoint)
+    scan = JournalScan(path, account, segments=segments)
+    fold = JournalFold()
+    for record in scan:
+        fold.apply(record)
+    damage = str(scan.damage) if scan.damage is not None else None
+    if damage is None and not from_checkpoint and scan.origin is not None:
+        damage = (
+            f"records missing: the journal starts at {scan.origin.name} and keeps no "
+            "checkpoint, so the memory before it is unknown"
+        )
+    return PreviousJournal(
+        fold.checkpoint(clock()) if fold.records else None,
+        damage,
+        scan.torn_tail,
+        tuple(scan.corrupt),
+        segments[0].name if segments else None,
+    )
+
+
+class OpenedJournal:
+    """The journal as the gate found it (its tail read and verified first), then opened.
+
+    The writer lock is taken before anything is read, so the journal read is the journal
+    appended to. ``previous`` is what the restart read (the last checkpoint and what
+    follows); ``journal`` counts failed appends (``failures``), which the control server
+    exports. ``new_journal`` archives the old journal and anchor and starts a new chain.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        fsync: FsyncPolicy,
+        account: str,
+        *,
+        new_journal: bool,
+        segment_mb: float | None = None,
+        session: SessionSchedule | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
         self.path = path
+        options: dict[str, Any] = {
+            "account": account,
+            "segment_bytes": int(segment_mb * 2**20) if segment_mb else None,
+            "session": session,
+            "clock": clock,
+        }
+        target = Path(path)
+        if target.is_dir():
+            raise ConfigError("journal.path", f"{path} is a directory, not a file")
+        lock = None if target.exists() and not target.is_file() else JournalLock(target)
         try:
             if new_journal:
-                inner = JsonlJournal(path, fsync, account=account, new_journal=True)
-                self.previous: JournalContents = read_journal(path, account)
+                inner = JsonlJournal(path, fsync, new_journal=True, lock=lock, **options)
+                self.previous = PreviousJournal()
             else:
                 # Read before opening: opening repairs a missing anchor and a torn line.
-                self.previous = read_journal(path, account)
-                inner = JsonlJournal(path, fsync, account=account)
-        except IsADirectoryError:
-            raise ConfigError("journal.path", f"{path} is a directory, not a file") from None
+                self.previous = _read_previous(path, account, clock)
+                inner = JsonlJournal(path, fsync, lock=lock, **options)
+        except InvalidInputError as exc:
+            if lock is not None:
+                lock.release()
+            raise ConfigError("journal.path", f"{exc.field}: {exc.reason}") from None
         except OSError as exc:
+            if lock is not None:
+                lock.release()
             raise ConfigError("journal.path", f"cannot open {path}: {exc.strerror}") from None
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
         self.journal = CountingJournal(inner)
 
     @property
@@ -123,8 +207,14 @@ class OpenedJournal:
         """Appends that failed since the journal was opened."""
         return self.journal.failures
 
+    def checkpoint_from(self, gate: RiskGate) -> None:
+        """Open each new segment with the gate's memory (``RiskGate.checkpoint``)."""
+        inner = self.journal.inner
+        if isinstance(inner, JsonlJournal):
+            inner.checkpoint_source = lambda: gate.checkpoint().as_json()
+
     def close(self) -> None:
-        """Sync, anchor and close the file."""
+        """Sync, anchor and close the file; let go of the writer lock."""
         inner = self.journal.inner
         if isinstance(inner, JsonlJournal):
             inner.close()
@@ -141,7 +231,7 @@ def _risk_gate(
     history: int,
     config_version: str,
 ) -> RiskGate:
-    """Build the gate, with its journal; replay the journal first so memory survives."""
+    """Build the gate, with its journal; restore the memory the journal's tail implies."""
     journal = opened
     previous = opened.previous
     journal_path = opened.path
@@ -156,8 +246,9 @@ def _risk_gate(
             history=history,
             config_version=config_version,
         )
-        if previous.records:
-            gate.restore(previous.records)
+        if previous.memory is not None:
+            # The folded tail as one checkpoint: the memory every record since implies.
+            gate.restore([previous.memory.as_json()])
     except InvalidInputError as exc:
         journal.close()
         raise ConfigError(
@@ -171,6 +262,9 @@ def _risk_gate(
     if damage is not None:
         # A damaged or missing journal may have lost a state change or a trip: fail closed.
         gate.set_trading_state(TradingState.HALTED, who="risk gate", why=damage)
+    # From here on every new segment opens with the gate's memory (restored, and HALTED
+    # if the journal was damaged), so the next restart reads from there.
+    opened.checkpoint_from(gate)
     return gate
 
 
@@ -313,6 +407,9 @@ class Container(containers.DeclarativeContainer):
         fsync=config.journal.fsync,
         account=providers.Callable(_journal_account, broker, config.journal.account),
         new_journal=new_journal,
+        segment_mb=config.journal.segment_mb,
+        session=session,
+        clock=clock,
     )
     risk_gate = providers.Singleton(
         _risk_gate,

@@ -307,6 +307,11 @@ SCHEMA: Mapping[str, Mapping[str, tuple[_Parser, object, str]]] = {
         "path": (_path, None, f"audit journal file (default <state dir>/{DEFAULT_JOURNAL_NAME})"),
         "fsync": (_fsync, "every", "every | never | N (fsync every N records)"),
         "account": (_any_str, "", "account the journal is for ('' = the broker's account)"),
+        "segment_mb": (
+            _positive_float,
+            16.0,
+            "begin a new journal segment past this size, MiB (also at each session boundary)",
+        ),
     },
     "state": {
         "dir": (_optional_path, "", "per-user state directory (default XDG state dir/hydra)"),

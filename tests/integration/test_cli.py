@@ -89,7 +89,7 @@ def test_logs_are_json_lines_when_not_a_terminal(tmp_path: Path) -> None:
 
 
 def test_hydra_journal_names_the_first_break_on_stderr(tmp_path: Path) -> None:
-    """A removed record is reported on stderr by line; the records still list on stdout."""
+    """A removed record: exit 1, the break named on stderr by line; the records still listed."""
     path = tmp_path / "audit.jsonl"
     with JsonlJournal(path, account="DU123456") as journal:
         for n in range(3):
@@ -97,6 +97,6 @@ def test_hydra_journal_names_the_first_break_on_stderr(tmp_path: Path) -> None:
     kept = path.read_bytes().splitlines(keepends=True)
     path.write_bytes(kept[0] + kept[2])
     result = run_hydra("journal", str(path), "--json")
-    assert result.returncode == 0, result.stderr
-    assert "chain damaged: line 2: records removed or reordered" in result.stderr
+    assert result.returncode == 1, result.stderr
+    assert "chain damaged: audit.jsonl line 2: records removed or reordered" in result.stderr
     assert '"seq": 2' in result.stdout

@@ -112,3 +112,15 @@ def test_append_that_returns_has_written_the_whole_record(tmp_path: Path) -> Non
         f"{acknowledged} appends returned normally but only {len(contents.records)} records "
         f"are readable; torn tail {contents.torn_tail!r}"
     )
+
+
+def test_opening_advances_the_anchor_so_a_killed_writer_is_still_covered(tmp_path: Path) -> None:
+    """Records a SIGKILLed writer never anchored are anchored by the next open: cuts show."""
+    path = tmp_path / "audit.jsonl"
+    _kill_writer_mid_stream(path)  # killed before any flush: its anchor says jseq 0
+    _kill_writer_mid_stream(path)  # the next writer vouches at open, then is killed too
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:2]))
+    damage = read_journal(path).damage
+    assert damage is not None
+    assert "truncated" in damage.reason

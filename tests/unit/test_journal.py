@@ -11,6 +11,7 @@ import pytest
 
 from hydra.adapters.journal import RESERVED_FIELDS, FsyncPolicy, JsonlJournal, read_journal
 from hydra.domain import InvalidInputError
+from hydra.entrypoints.journal_commands import TimeWindow
 
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 ACCOUNT = "DU123456"
@@ -198,7 +199,7 @@ def test_corrupt_middle_lines_are_reported_by_line_number(tmp_path: Path) -> Non
     assert contents.torn_tail is None
 
 
-# ---------------------------------------------------------------- filtered
+# ---------------------------------------------------------------- the time window of a read
 
 
 def _timeline() -> list[dict[str, Any]]:
@@ -211,51 +212,35 @@ def _timeline() -> list[dict[str, Any]]:
     ]
 
 
-def _seqs(records: list[dict[str, Any]]) -> list[int]:
-    return [record["seq"] for record in records]
+def _seqs(window: TimeWindow, records: list[dict[str, Any]] | None = None) -> list[int]:
+    return [r["seq"] for r in (records or _timeline()) if window.holds(r)]
 
 
-@pytest.fixture
-def timeline(tmp_path: Path) -> Path:
-    """A journal of five records at T0 + 0..3 minutes, one of them without a time."""
-    path = tmp_path / "audit.jsonl"
-    with JsonlJournal(path, fsync="never", account=ACCOUNT) as journal:
-        for record in _timeline():
-            journal.append(record)
-    return path
+def test_an_open_window_holds_everything() -> None:
+    """No since and no until: every record, timed or not, in order."""
+    assert _seqs(TimeWindow()) == [0, 1, 2, 3, 4]
 
 
-def test_filtered_without_criteria_returns_everything(timeline: Path) -> None:
-    """No since and no outcome: every record, in order."""
-    assert _seqs(read_journal(timeline).filtered()) == [0, 1, 2, 3, 4]
-
-
-def test_filtered_since_is_inclusive_and_skips_untimed_records(timeline: Path) -> None:
+def test_since_is_inclusive_and_skips_untimed_records() -> None:
     """Since keeps records at or after the instant and drops records that carry no time."""
-    contents = read_journal(timeline)
-    assert _seqs(contents.filtered(since=T0 + timedelta(minutes=1))) == [1, 2, 4]
-    assert _seqs(contents.filtered(since=T0 + timedelta(seconds=61))) == [2, 4]
-    assert _seqs(contents.filtered(since=T0 - timedelta(days=1))) == [0, 1, 2, 4]
+    assert _seqs(TimeWindow(since=T0 + timedelta(minutes=1))) == [1, 2, 4]
+    assert _seqs(TimeWindow(since=T0 + timedelta(seconds=61))) == [2, 4]
+    assert _seqs(TimeWindow(since=T0 - timedelta(days=1))) == [0, 1, 2, 4]
 
 
-def test_filtered_since_compares_instants_across_time_zones(timeline: Path) -> None:
+def test_until_is_inclusive() -> None:
+    """Until keeps records at or before the instant; with since, both ends hold."""
+    assert _seqs(TimeWindow(until=T0 + timedelta(minutes=1))) == [0, 1]
+    assert _seqs(TimeWindow(since=T0 + timedelta(seconds=30), until=T0 + timedelta(minutes=2))) == [
+        1,
+        2,
+    ]
+
+
+def test_since_compares_instants_across_time_zones() -> None:
     """Since is an instant: 10:01 in New York (UTC-5) is 15:01 UTC."""
     new_york = datetime.fromisoformat("2026-01-05T10:01:00-05:00")
-    assert _seqs(read_journal(timeline).filtered(since=new_york)) == [1, 2, 4]
-
-
-def test_filtered_by_outcome(timeline: Path) -> None:
-    """Outcome keeps only records with exactly that outcome."""
-    contents = read_journal(timeline)
-    assert _seqs(contents.filtered(outcome="blocked")) == [1, 4]
-    assert _seqs(contents.filtered(outcome="allowed")) == [0, 2]
-    assert contents.filtered(outcome="BLOCKED") == []
-
-
-def test_filtered_by_since_and_outcome_together(timeline: Path) -> None:
-    """Both criteria must hold."""
-    contents = read_journal(timeline)
-    assert _seqs(contents.filtered(since=T0 + timedelta(seconds=30), outcome="allowed")) == [2]
+    assert _seqs(TimeWindow(since=new_york)) == [1, 2, 4]
 
 
 @pytest.mark.parametrize(
@@ -263,10 +248,7 @@ def test_filtered_by_since_and_outcome_together(timeline: Path) -> None:
     [12345, None, "not a time", "2026-01-05T14:00:00"],
     ids=["number", "null", "garbage-string", "naive-string"],
 )
-def test_filtered_since_skips_records_with_unusable_times(tmp_path: Path, stamp: object) -> None:
+def test_since_skips_records_with_unusable_times(stamp: object) -> None:
     """A record with an unusable time (not a string, not ISO, naive) never makes since raise."""
-    path = tmp_path / "audit.jsonl"
-    with JsonlJournal(path, account=ACCOUNT) as journal:
-        journal.append({"seq": 0, "time": T0.isoformat()})
-        journal.append({"seq": 1, "time": stamp})
-    assert _seqs(read_journal(path).filtered(since=T0)) == [0]
+    records = [{"seq": 0, "time": T0.isoformat()}, {"seq": 1, "time": stamp}]
+    assert _seqs(TimeWindow(since=T0), records) == [0]

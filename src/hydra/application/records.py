@@ -36,6 +36,7 @@ from hydra.domain import (
     TimeInForce,
     TradingState,
 )
+from hydra.domain.breakers import LatchedTrip
 
 if TYPE_CHECKING:
     from hydra.application.orders import OrderHandle
@@ -47,22 +48,29 @@ __all__ = [
     "BreakerTripped",
     "BrokerErrorRecord",
     "CancelRecord",
+    "Checkpoint",
     "DecisionRecord",
     "DemoStarted",
     "ForeignOrder",
     "GateRestored",
     "KillRecord",
     "LedgerMismatch",
+    "LedgerPosition",
     "LedgerReconciled",
     "OrderSent",
     "PriceRefused",
     "SessionStarted",
     "StateChanged",
     "UnknownRecord",
+    "config_version_of",
+    "decision_peak",
+    "is_checkpoint",
+    "is_decision",
     "iso_time",
     "journal_form",
     "parse_record",
     "parse_records",
+    "record_time",
 ]
 
 
@@ -368,9 +376,10 @@ class DecisionRecord(NamedTuple):
             data["inputs"] = _inputs_json(self.inputs)
         if self.caller_inputs is not None:
             data["caller_inputs"] = _inputs_json(self.caller_inputs)
-        data["trading_state"] = self.trading_state.value
+        if self.trading_state is not TradingState.ACTIVE:  # ACTIVE is the default: left out
+            data["trading_state"] = self.trading_state.value
         if self.latency_s is not None:
-            data["latency_s"] = self.latency_s
+            data["latency_s"] = round(self.latency_s, 7)  # 0.1 us: finer is timer noise
         if self.exemption:
             data["exemption"] = self.exemption
         return data
@@ -705,6 +714,144 @@ class DemoStarted(_Fields):
 
 
 @dataclass(frozen=True, slots=True)
+class LedgerPosition:
+    """One contract in a checkpoint: the ledger's position and its working buys and sells."""
+
+    con_id: int
+    position: float = 0.0
+    buying: float = 0.0
+    selling: float = 0.0
+
+
+@_record("checkpoint", "journal.checkpoint")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Checkpoint(_Fields):
+    """The gate's memory where a journal segment begins; a restart folds what follows it.
+
+    Trading state, latched trips (breaker, since, value, reason), the session's start and
+    its equity, the peak equity, the configuration version, and the exposure ledger's view
+    (position and working orders by contract id; a restart takes exposure from the broker
+    again, the checkpoint keeps it for the audit).
+    """
+
+    time: datetime
+    state: TradingState
+    trips: tuple[LatchedTrip, ...] = ()
+    session_start: datetime | None = None
+    session_equity: float | None = None
+    peak_equity: float | None = None
+    config_version: str = ""
+    ledger: tuple[LedgerPosition, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """``kind``, the state, and every non-empty part (trips and ledger as objects)."""
+        data: dict[str, Any] = {"kind": self.KIND, "time": iso_time(self.time)}
+        data["state"] = self.state.value
+        if self.trips:
+            data["trips"] = [
+                {
+                    "breaker": trip.breaker.value,
+                    "since": iso_time(trip.since),
+                    "value": _number(trip.value),
+                    "reason": trip.reason,
+                }
+                for trip in self.trips
+            ]
+        if self.session_start is not None and self.session_equity is not None:
+            data["session"] = {
+                "start": self.session_start.isoformat(),
+                "equity": self.session_equity,
+            }
+        if self.peak_equity is not None:
+            data["peak_equity"] = self.peak_equity
+        if self.config_version:
+            data["config_version"] = self.config_version
+        if self.ledger:
+            data["ledger"] = [
+                {
+                    key: value
+                    for key, value in (
+                        ("con_id", line.con_id),
+                        ("position", line.position),
+                        ("buying", line.buying),
+                        ("selling", line.selling),
+                    )
+                    if value or key == "con_id"
+                }
+                for line in self.ledger
+            ]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Checkpoint:
+        """The checkpoint from its journal form."""
+        session = data.get("session") or {}
+        peak = data.get("peak_equity")
+        return cls(
+            time=_time(data["time"]),
+            state=TradingState(data["state"]),
+            trips=tuple(
+                LatchedTrip(
+                    BreakerName(trip["breaker"]),
+                    _time(trip["since"]),
+                    float(trip["value"]),
+                    str(trip["reason"]),
+                )
+                for trip in data.get("trips") or ()
+            ),
+            session_start=_time(session["start"]) if "start" in session else None,
+            session_equity=float(session["equity"]) if "equity" in session else None,
+            peak_equity=float(peak) if peak is not None else None,
+            config_version=str(data.get("config_version") or ""),
+            ledger=tuple(
+                LedgerPosition(
+                    int(line["con_id"]),
+                    float(line.get("position", 0.0)),
+                    float(line.get("buying", 0.0)),
+                    float(line.get("selling", 0.0)),
+                )
+                for line in data.get("ledger") or ()
+            ),
+        )
+
+
+def is_checkpoint(data: Mapping[str, Any]) -> bool:
+    """True for a checkpoint's journal form (the journal's readers look for the last one)."""
+    return data.get("kind") == Checkpoint.KIND
+
+
+_DECISION_KINDS = frozenset(("decision", "flatten"))
+
+
+def is_decision(data: Mapping[str, Any]) -> bool:
+    """True for a decision's journal form (kinds ``decision`` and ``flatten``)."""
+    return data.get("kind") in _DECISION_KINDS
+
+
+def decision_peak(data: Mapping[str, Any]) -> float | None:
+    """The peak equity a journaled decision saw (None: it recorded no inputs).
+
+    A decision's only part in a replay is that number, so a restart reads it alone instead
+    of the whole decision (``parse_record``: ~15 us a decision; this: ~0.3 us).
+
+    Raises:
+        InvalidInputError: the decision's inputs are malformed (field "record").
+    """
+    inputs = data.get("inputs")  # perf: journal_restart
+    if inputs is None:
+        return None
+    try:
+        peak = inputs["peak_equity"]
+        if isinstance(peak, bool) or not isinstance(peak, int | float):
+            raise TypeError(f"peak_equity is {peak!r}")
+    except (KeyError, TypeError) as exc:
+        raise InvalidInputError(
+            "record", f"malformed {data.get('kind')!r} record: inputs: {exc}"
+        ) from None
+    return float(peak)
+
+
+@dataclass(frozen=True, slots=True)
 class UnknownRecord:
     """A journal record of a kind this version does not know (kept whole, never dropped)."""
 
@@ -783,9 +930,32 @@ def parse_records(
             yield UnknownRecord(data)
 
 
+def record_time(data: Mapping[str, Any]) -> datetime | None:
+    """A journaled record's time, read alone (None: it has no readable time).
+
+    A filtered read (``hydra journal --since``) tests the time of every record it streams
+    and builds the typed record only for those inside the window.
+    """
+    try:
+        return _time(data["time"])  # perf: journal_read
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def config_version_of(data: Mapping[str, Any]) -> str:
+    """The configuration version a journaled record names ("" when none: decisions)."""
+    version = data.get("config_version")
+    return version if isinstance(version, str) else ""
+
+
 def journal_form(record: AuditRecord, config_version: str) -> dict[str, Any]:
-    """What the journal appends: the record's JSON form and the configuration version."""
+    """What the journal appends: the record's JSON form and the configuration version.
+
+    Decisions leave the version out: it changes only when a gate starts, and every run's
+    first record before its decisions names it (the restore record, the journal's
+    checkpoint, the session start), so a decision's version is the last one named before it.
+    """
     data = record.as_json()
-    if config_version:
+    if config_version and not isinstance(record, DecisionRecord):
         data["config_version"] = config_version
     return data

@@ -39,10 +39,12 @@ from hydra.application.records import (
     BreakerTripped,
     BrokerErrorRecord,
     CancelRecord,
+    Checkpoint,
     ForeignOrder,
     GateRestored,
     KillRecord,
     LedgerMismatch,
+    LedgerPosition,
     LedgerReconciled,
     OrderSent,
     PriceRefused,
@@ -472,6 +474,28 @@ class RiskGate(Unique):
             )
         )
         return replay
+
+    def checkpoint(self) -> Checkpoint:
+        """The gate's memory as a journal checkpoint (each new journal segment opens with one).
+
+        Reads only: trading state, latched trips, session, peak, configuration version and
+        the ledger's exposure by contract id.
+        """
+        session = self._session
+        return Checkpoint(
+            time=self._clock(),
+            state=self._state,
+            trips=self._breakers.latched,
+            session_start=session.start,
+            session_equity=session.start_equity,
+            peak_equity=session.peak,
+            config_version=self._audit.config_version,
+            ledger=tuple(
+                LedgerPosition(key[0], entry.position, entry.buying, entry.selling)
+                for key, entry in self._ledger._entries.items()  # the ledger has no listing yet
+                if len(key) == 1 and isinstance(key[0], int) and (entry.position or entry.orders)
+            ),
+        )
 
     # ------------------------------------------------------------------ one way in, one out
     def _conclude(

@@ -17,7 +17,6 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from dependency_injector import providers
@@ -26,7 +25,6 @@ from hydra.adapters.control import ControlServer
 from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import read_journal
 from hydra.application import RiskGate, replay_journal
-from hydra.application.records import parse_records
 from hydra.container import Container, build_container
 from hydra.domain import (
     CircuitBreakerManager,
@@ -41,6 +39,7 @@ from hydra.entrypoints.demo import (
     run_demo,
     serve_demo,
 )
+from hydra.entrypoints.journal_commands import add_journal_commands, run_journal_command
 from hydra.entrypoints.operator import (
     checked_journal,
     common_parent,
@@ -50,7 +49,7 @@ from hydra.entrypoints.operator import (
     seconds,
     who_why_parent,
 )
-from hydra.entrypoints.render import RECORD_COLUMNS, breaker_table, record_row, render_table
+from hydra.entrypoints.render import breaker_table, render_table
 from hydra.entrypoints.trader import LadderConfig, run_trader
 from hydra.logs import configure_logging
 from hydra.testing import serve
@@ -287,53 +286,6 @@ async def _read(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _journal(args: argparse.Namespace) -> int:
-    if args.path:
-        path = checked_journal(args.path, field="path", must_exist=True)
-    else:
-        configured = build_container(args.config).config.journal.path()
-        path = checked_journal(configured, field="journal.path", must_exist=True)
-    since = None
-    if args.since:
-        try:
-            since = datetime.fromisoformat(args.since)
-        except ValueError:
-            raise InvalidInputError("--since", "must be an ISO date/time", args.since) from None
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-    contents = read_journal(path)
-    records = [
-        (data, record)
-        for data, record in zip(
-            contents.filtered(since=since),
-            parse_records(contents.filtered(since=since), strict=False),
-            strict=True,
-        )
-        if args.outcome is None or getattr(record, "outcome", None) == args.outcome
-    ]
-    if contents.torn_tail is not None:
-        print(
-            f"hydra journal: {path}: last record torn (crash while writing); ignored",
-            file=sys.stderr,
-        )
-    if contents.corrupt_lines:
-        print(
-            f"hydra journal: {path}: unreadable lines {list(contents.corrupt_lines)}",
-            file=sys.stderr,
-        )
-    if contents.damage is not None:
-        print(f"hydra journal: {path}: chain damaged: {contents.damage}", file=sys.stderr)
-    if args.json:
-        print(json.dumps([data for data, _ in records], indent=2))
-        return 0
-    print(
-        render_table(RECORD_COLUMNS, [record_row(record) for _, record in records])
-        if records
-        else f"(no records in {path} match)"
-    )
-    return 0
-
-
 async def _status(args: argparse.Namespace) -> int:
     """The trader's status from its control server; a gateway's with --host/--port."""
     if args.host is not None or args.port is not None:
@@ -461,14 +413,7 @@ def _parser() -> argparse.ArgumentParser:
     kill.add_argument("--port", type=_port, default=None, help="gateway port for the fallback")
     kill.add_argument("--journal", default=None, help="journal for the fallback's HALT record")
 
-    journal = commands.add_parser("journal", help="read the audit journal as a table")
-    journal.add_argument("path", nargs="?", default=None, help="journal file (default config)")
-    journal.add_argument("--since", default=None, help="only records at/after this ISO time")
-    journal.add_argument(
-        "--outcome", choices=["allowed", "blocked", "error"], default=None, help="filter"
-    )
-    journal.add_argument("--config", default=None, help="TOML config file (or $HYDRA_CONFIG)")
-    journal.add_argument("--json", action="store_true", help="machine-readable output")
+    add_journal_commands(commands)
 
     fake = commands.add_parser("fake-gateway", help="serve a fake IB Gateway for dry runs")
     fake.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
@@ -487,7 +432,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] =
     "reduce": run_control_command,
     "resume": run_control_command,
     "reset-breaker": run_control_command,
-    "journal": _journal,
+    "journal": run_journal_command,
     "fake-gateway": _fake_gateway,
 }
 

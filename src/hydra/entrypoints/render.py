@@ -14,7 +14,14 @@ from hydra.application.records import (
     StateChanged,
 )
 
-__all__ = ["RECORD_COLUMNS", "breaker_table", "record_row", "render_json", "render_table"]
+__all__ = [
+    "RECORD_COLUMNS",
+    "breaker_table",
+    "cell_text",
+    "record_row",
+    "render_json",
+    "render_table",
+]
 
 RECORD_COLUMNS = ("time", "kind", "seq", "symbol", "side", "qty", "outcome", "why / event", "order")
 """The columns of ``hydra journal``'s table (``record_row`` fills them)."""
@@ -22,7 +29,7 @@ RECORD_COLUMNS = ("time", "kind", "seq", "symbol", "side", "qty", "outcome", "wh
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Plain-text table with aligned columns."""
-    cells = [[str(h) for h in headers], *[[_cell(v) for v in row] for row in rows]]
+    cells = [[str(h) for h in headers], *[[cell_text(v) for v in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -75,7 +82,8 @@ def record_row(record: AuditRecord) -> list[object]:
     ]
 
 
-def _cell(value: object) -> str:
+def cell_text(value: object) -> str:
+    """How a table shows one value (numbers grouped and rounded, "-" for nothing)."""
     if value is None:
         return "-"
     if isinstance(value, float):

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hydra.adapters.journal import GENESIS, JsonlJournal, anchor_path, read_journal
-from hydra.domain import InvalidInputError, JournalAccountError, JournalDamagedError
+from hydra.domain import (
+    InvalidInputError,
+    JournalAccountError,
+    JournalDamagedError,
+    JournalLockedError,
+)
 
 ACCOUNT = "DU123456"
 OTHER = "DU999999"
@@ -281,20 +287,34 @@ def test_append_raises_when_the_file_was_replaced_while_open(tmp_path: Path) -> 
     assert journal_path.read_bytes() == b""
 
 
-def test_append_raises_when_another_process_appended_while_open(tmp_path: Path) -> None:
-    """A record appended by another writer (hydra kill's HALT) stops this stale writer."""
+def test_a_second_writer_is_refused_while_the_first_holds_the_journal(tmp_path: Path) -> None:
+    """One writer: a second JsonlJournal on the same journal is refused, naming the holder."""
     journal_path = tmp_path / "audit.jsonl"
     trader = JsonlJournal(journal_path, "never", account=ACCOUNT)
     trader.append({"n": 0})
-    write(journal_path, 1, start=1)  # e.g. the kill fallback, while the trader was frozen
+    with pytest.raises(JournalLockedError) as caught:
+        JsonlJournal(journal_path, "never", account=ACCOUNT)
+    assert caught.value.pid == os.getpid()
+    trader.append({"n": 1})
+    trader.close()
+    write(journal_path, 1, start=2)  # free again once the first writer closed
+    contents = read_journal(journal_path, ACCOUNT)
+    assert contents.damage is None
+    assert [r["n"] for r in contents.records] == [0, 1, 2]
+
+
+def test_append_raises_when_a_process_ignoring_the_lock_appended(tmp_path: Path) -> None:
+    """Bytes appended behind the writer's back (no lock taken) stop it: nothing more written."""
+    journal_path = tmp_path / "audit.jsonl"
+    trader = JsonlJournal(journal_path, "never", account=ACCOUNT)
+    trader.append({"n": 0})
+    with journal_path.open("ab") as intruder:
+        intruder.write(b'{"n":1}\n')
     before = journal_path.read_bytes()
     with pytest.raises(JournalDamagedError, match="another process"):
         trader.append({"n": 2})
     trader.close()
     assert journal_path.read_bytes() == before
-    contents = read_journal(journal_path, ACCOUNT)
-    assert contents.damage is None
-    assert [r["n"] for r in contents.records] == [0, 1]
 
 
 # ---------------------------------------------------------------- starting afresh, explicitly
@@ -367,17 +387,3 @@ def _reseal(record: dict[str, Any], **changes: Any) -> bytes:
     stamped["prev"] = record["prev"]
     head = json.dumps(stamped, separators=(",", ":")).encode()
     return head[:-1] + b',"digest":"' + digest_of(head).encode() + b'"}\n'
-
-
-def test_opening_advances_the_anchor_so_a_killed_writer_is_still_covered(tmp_path: Path) -> None:
-    """Records a killed writer never anchored are anchored by the next open: cutting them shows."""
-    journal_path = tmp_path / "audit.jsonl"
-    killed = JsonlJournal(journal_path, "never", account=ACCOUNT)
-    for n in range(4):
-        killed.append({"n": n})  # never flushed or closed: the anchor still says jseq 0
-    restarted = JsonlJournal(journal_path, account=ACCOUNT)  # killed again before any flush
-    journal_path.write_bytes(b"".join(lines(journal_path)[:2]))
-    damage = read_journal(journal_path, ACCOUNT).damage
-    restarted.close()
-    assert damage is not None
-    assert "truncated" in damage.reason

@@ -54,12 +54,13 @@ def test_an_edited_journal_restores_halted_naming_the_line(tmp_path: Path) -> No
     path = tmp_path / "j.jsonl"
     fresh_gate(path)
     lines = path.read_bytes().splitlines(keepends=True)
-    lines[0] = lines[0].replace(b'"who":"ops"', b'"who":"eve"')
+    edited = next(n for n, line in enumerate(lines) if b'"who":"ops"' in line)
+    lines[edited] = lines[edited].replace(b'"who":"ops"', b'"who":"eve"')
     path.write_bytes(b"".join(lines))
     gate = container(path).risk_gate()
     assert gate.trading_state is TradingState.HALTED
     why = read_journal(path).records[-1]["why"]
-    assert "line 1: edited" in why
+    assert f"line {edited + 1}: edited" in why
 
 
 def test_a_journal_of_another_account_stops_start_up(tmp_path: Path) -> None:

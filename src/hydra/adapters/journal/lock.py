@@ -13,6 +13,7 @@ import fcntl
 import os
 from pathlib import Path
 
+from hydra.adapters.journal.files import make_dirs, open_private
 from hydra.domain import JournalLockedError
 
 __all__ = ["JournalLock", "journal_writer", "lock_path"]
@@ -36,8 +37,8 @@ class JournalLock:
 
     def __init__(self, journal: str | os.PathLike[str]) -> None:
         self.path = lock_path(journal)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        make_dirs(self.path.parent)
+        fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -2,17 +2,20 @@
 
 ``CountingJournal`` wraps any ``AuditJournal`` and counts the appends that raised (the
 gate halts on them; the control server exports the count as a metric). ``tail_journal``
-reads the last records of a JSON-lines journal from the end of the file, so a status
-page never reads a long journal whole.
+reads the last records of a journal from the end of its live segment, so a status page
+never reads a long journal whole.
 """
 
 from __future__ import annotations
 
-import json
 import os
+from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
+
+from hydra.adapters.journal.scan import parse_line
+from hydra.adapters.journal.segments import Segment, list_segments, read_lines
 
 __all__ = ["CountingJournal", "tail_journal"]
 
@@ -46,15 +49,43 @@ class CountingJournal:
 
 
 def tail_journal(path: str | os.PathLike[str], count: int) -> list[dict[str, Any]]:
-    """The last ``count`` readable records of a journal, oldest first (missing: none)."""
+    """The last ``count`` readable records of a journal, oldest first (missing: none).
+
+    Reads backwards from the end of the live segment, into the closed ones only if it
+    holds fewer records.
+    """
     if count <= 0:
         return []
     source = Path(path)
-    try:
-        handle = source.open("rb")
-    except (FileNotFoundError, IsADirectoryError):
+    if source.is_dir():
         return []
-    with handle:
+    records: list[dict[str, Any]] = []
+    for segment in reversed(list_segments(source)):
+        try:
+            found = _tail(segment, count - len(records))
+        except (OSError, EOFError):
+            continue
+        records[:0] = found
+        if len(records) >= count:
+            break
+    return records[-count:]
+
+
+def _tail(segment: Segment, count: int) -> list[dict[str, Any]]:
+    """The last ``count`` readable records of one segment."""
+    if segment.codec:
+        kept: deque[bytes] = deque(maxlen=count)
+        for _, line, _ in read_lines(segment):
+            kept.append(line)
+        lines = list(kept)
+    else:
+        lines = _last_lines(segment.path, count)
+    records = [record for line in lines if line.strip() and (record := parse_line(line))]
+    return records[-count:]
+
+
+def _last_lines(path: Path, count: int) -> list[bytes]:
+    with path.open("rb") as handle:
         end = handle.seek(0, os.SEEK_END)
         data = b""
         position = end
@@ -64,16 +95,4 @@ def tail_journal(path: str | os.PathLike[str], count: int) -> list[dict[str, Any
             handle.seek(position)
             data = handle.read(step) + data
     lines = data.split(b"\n")
-    if position > 0:
-        lines = lines[1:]  # the first line may be cut in the middle
-    records: list[dict[str, Any]] = []
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue
-        if isinstance(value, dict):
-            records.append(value)
-    return records[-count:]
+    return lines[1:] if position > 0 else lines  # the first may be cut in the middle
