@@ -10,6 +10,7 @@ of patching.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -200,6 +201,13 @@ class OpenedJournal:
             if lock is not None:
                 lock.release()
             raise
+        # Until the gate takes over (checkpoint_from), a segment begun during the restore
+        # opens with the memory just read: HALTED if the journal was damaged, so a crash
+        # right after cannot leave the damage behind a clean checkpoint.
+        memory = self.previous.memory or JournalFold().checkpoint(clock())
+        if self.previous.damaged:
+            memory = dataclasses.replace(memory, state=TradingState.HALTED)
+        inner.checkpoint_source = lambda: dataclasses.replace(memory, time=clock()).as_json()
         self.journal = CountingJournal(inner)
 
     @property

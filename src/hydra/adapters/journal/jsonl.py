@@ -173,6 +173,7 @@ class JsonlJournal:
         opened = os.fstat(self._fd)
         self._identity = (opened.st_dev, opened.st_ino)
         self._regular = stat.S_ISREG(opened.st_mode)
+        self._policy: FsyncPolicy = self.fsync if self._regular else "never"  # /dev/null
         if self._regular and opened.st_size and _ends_torn(self.path):
             os.write(self._fd, b"\n")
         # What this writer knows the file holds: anything more was appended by a process
@@ -284,7 +285,7 @@ class JsonlJournal:
             written += os.write(self._fd, data[written:])
         self._jseq, self._prev = jseq, digest
         self._size += len(data)
-        policy = self.fsync
+        policy = self._policy
         if policy == "never":
             return
         self._pending += 1
@@ -334,7 +335,8 @@ class JsonlJournal:
             self._size = 0
         if checkpoint is not None:
             self._write(checkpoint)
-        os.fsync(self._fd)
+        if self._regular:
+            os.fsync(self._fd)
         self._pending = 0
         fsync_dir(self.path.parent)
         self._begin_segment(now)
@@ -358,11 +360,10 @@ class JsonlJournal:
     # ------------------------------------------------------------------ closing
     def flush(self) -> None:
         """Sync to disk whatever the policy has not synced yet, and update the anchor."""
-        if self._fd >= 0:
+        if self._fd >= 0 and self._regular:
             os.fsync(self._fd)
             self._pending = 0
-            if self._regular:
-                self._write_anchor()
+            self._write_anchor()
 
     def close(self) -> None:
         """Sync, update the anchor, close the file and let go of the lock."""
