@@ -26,7 +26,6 @@ from hydra.domain import (
     TradingState,
 )
 from hydra.domain.breakers import LatchedTrip
-
 from tests.unit.gate.desk import NY_MORNING, STOCK, funded_sim, trading_desk
 
 DRAWN_DOWN = (0.0, 100_000.0, 85_000.0, 0.0, 0.0)
