@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from hydra.adapters.journal import RESERVED_FIELDS, JsonlJournal, read_journal
+from hydra.container import build_container
+from hydra.domain import JournalLockedError
 
 pytestmark = pytest.mark.integration
 
@@ -124,3 +126,41 @@ def test_opening_advances_the_anchor_so_a_killed_writer_is_still_covered(tmp_pat
     damage = read_journal(path).damage
     assert damage is not None
     assert "truncated" in damage.reason
+
+
+HOLDER = """
+import sys, time
+from hydra.adapters.journal import JsonlJournal
+
+journal = JsonlJournal(sys.argv[1], account="SIM0001")
+journal.append({"kind": "decision", "seq": 1})
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_second_writer_process_is_refused_while_the_first_lives(tmp_path: Path) -> None:
+    """Two writers: the second (a JsonlJournal, a container's gate) is refused naming the first."""
+    path = tmp_path / "trader.jsonl"
+    holder = subprocess.Popen(  # noqa: S603  (our interpreter, fixed script)
+        [sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "holding\n"
+        with pytest.raises(JournalLockedError) as caught:
+            JsonlJournal(path, account="SIM0001")
+        assert caught.value.pid == holder.pid
+        with pytest.raises(JournalLockedError, match=f"process {holder.pid}"):
+            build_container(env={}, overrides={"journal": {"path": str(path)}}).risk_gate()
+        assert [r["seq"] for r in read_journal(path).records] == [1]  # readers need no lock
+        before = path.read_bytes()
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        if holder.stdout is not None:
+            holder.stdout.close()
+    assert path.read_bytes() == before  # nothing was written by the refused writers
+    with JsonlJournal(path, account="SIM0001") as journal:  # the lock died with its holder
+        journal.append({"kind": "decision", "seq": 2})
+    assert read_journal(path).damage is None
