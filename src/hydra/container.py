@@ -52,7 +52,14 @@ from hydra.domain import (
 from hydra.domain.clock import system_clock
 from hydra.settings import Settings, load_settings
 
-__all__ = ["Container", "OpenedJournal", "build_container", "container_for"]
+__all__ = [
+    "Container",
+    "OpenedJournal",
+    "PreviousJournal",
+    "build_container",
+    "container_for",
+    "read_previous",
+]
 
 _log = structlog.get_logger("hydra.container")
 
@@ -121,7 +128,9 @@ class PreviousJournal:
         return self.damage is not None or self.torn_tail is not None or bool(self.corrupt)
 
 
-def _read_previous(path: str, account: str, clock: Clock) -> PreviousJournal:
+def read_previous(
+    path: str, account: str | None = None, clock: Clock = system_clock
+) -> PreviousJournal:
     """Fold the last checkpoint and the records after it; time and memory do not grow.
 
     Damage behind the checkpoint is not read (``hydra journal verify`` reports it); a
@@ -187,7 +196,7 @@ class OpenedJournal:
                 self.previous = PreviousJournal()
             else:
                 # Read before opening: opening repairs a missing anchor and a torn line.
-                self.previous = _read_previous(path, account, clock)
+                self.previous = read_previous(path, account, clock)
                 inner = JsonlJournal(path, fsync, lock=lock, **options)
         except InvalidInputError as exc:
             if lock is not None:

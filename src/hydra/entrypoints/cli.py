@@ -23,9 +23,8 @@ from dependency_injector import providers
 
 from hydra.adapters.control import ControlServer
 from hydra.adapters.ib import BrokerGateway
-from hydra.adapters.journal import read_journal
 from hydra.application import RiskGate, replay_journal
-from hydra.container import Container, build_container
+from hydra.container import Container, build_container, read_previous
 from hydra.domain import (
     CircuitBreakerManager,
     ConfigError,
@@ -248,7 +247,8 @@ def _breakers_data(
     journal_path = args.journal or container.config.journal.path()
     if journal_path and not args.journal:
         checked_journal(journal_path, field="journal.path", must_exist=False)
-    replay = replay_journal(read_journal(journal_path).records) if journal_path else None
+    memory = read_previous(journal_path).memory if journal_path else None  # checkpoint + tail
+    replay = replay_journal([memory.as_json()] if memory else []) if journal_path else None
     if replay is not None:
         breakers.restore(replay.trips)
     account = gateway.account()

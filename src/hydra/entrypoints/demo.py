@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from hydra.adapters.control import ControlServer
-from hydra.adapters.journal import JsonlJournal, anchor_path, read_journal
+from hydra.adapters.journal import JsonlJournal, discard_journal
+from hydra.adapters.journal.reader import first_record
 from hydra.adapters.sim import DEFAULT_ACCOUNT, DEFAULT_INSTRUMENTS, SimulatedBroker
 from hydra.application import KillReport, OrderDecision, RiskGate, parse_record
 from hydra.application.records import DemoStarted
@@ -173,20 +174,19 @@ def _fresh_journal(journal: str | Path) -> Path:
     path = Path(journal)
     if path.is_dir():
         raise InvalidInputError("--journal", "is a directory, not a journal file", str(path))
-    if path.exists() and path.stat().st_size:
-        try:
-            records = read_journal(path).records
-        except (HydraError, OSError):
-            records = []
-        if not records or not isinstance(parse_record(records[0]), DemoStarted):
-            raise InvalidInputError(
-                "--journal",
-                "is not a demo journal (a trader's audit trail?); refusing to overwrite it",
-                str(path),
-            )
     try:
-        path.unlink(missing_ok=True)  # a demo is a fresh session, not a restart
-        anchor_path(path).unlink(missing_ok=True)
+        first = first_record(path)  # any segment: a trader's journal may be mid-rollover
+        demo = first is None or isinstance(parse_record(first), DemoStarted)
+    except (HydraError, OSError, ValueError):
+        demo = False
+    if not demo:
+        raise InvalidInputError(
+            "--journal",
+            "is not a demo journal (a trader's audit trail?); refusing to overwrite it",
+            str(path),
+        )
+    try:
+        discard_journal(path)  # a demo is a fresh session, not a restart
         with JsonlJournal(path, "never", account=DEFAULT_ACCOUNT) as marker:
             marker.append(DemoStarted(time=datetime.now(UTC)).as_json())
     except OSError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -15,7 +16,8 @@ from hydra.adapters.journal import JsonlJournal, Segment, list_segments, read_jo
 from hydra.adapters.journal.chain import anchor_path, read_anchor
 from hydra.adapters.journal.lock import lock_path
 from hydra.adapters.journal.segments import read_lines
-from hydra.domain import ManualClock, SessionSchedule
+from hydra.domain import InvalidInputError, ManualClock, SessionSchedule
+from hydra.entrypoints.demo import run_demo
 
 ACCOUNT = "DU123456"
 MONDAY = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # 10:00 New York
@@ -209,7 +211,21 @@ def test_dev_null_is_written_without_lock_anchor_or_segments(tmp_path: Path) -> 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True])
 def test_a_bad_segment_size_is_refused_naming_it(tmp_path: Path, bad: object) -> None:
     """segment_bytes must be a positive int."""
-    from hydra.domain import InvalidInputError  # noqa: PLC0415
-
     with pytest.raises(InvalidInputError, match="segment_bytes"):
         JsonlJournal(tmp_path / "a.jsonl", account=ACCOUNT, segment_bytes=bad)  # type: ignore[arg-type]
+
+
+def test_the_demo_never_discards_a_journal_of_segments_that_is_not_its_own(
+    tmp_path: Path,
+) -> None:
+    """A trader's journal caught between segments (closed ones, no live file) is refused."""
+    path = tmp_path / "audit.jsonl"
+    journal = opened(path, ManualClock(MONDAY), segment_bytes=200)
+    for n in range(4):
+        journal.append({"kind": "decision", "n": n, "pad": "x" * 150})
+    journal.close()
+    path.unlink()  # as a crash between a segment's close and the next one's leaves it
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(InvalidInputError, match="not a demo journal"):
+        asyncio.run(run_demo(journal=path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -8,6 +8,7 @@ from hydra.adapters.journal.jsonl import (
     CheckpointSource,
     FsyncPolicy,
     JsonlJournal,
+    discard_journal,
 )
 from hydra.adapters.journal.lock import JournalLock, journal_writer
 from hydra.adapters.journal.observed import CountingJournal, tail_journal
@@ -29,6 +30,7 @@ __all__ = [
     "JsonlJournal",
     "Segment",
     "anchor_path",
+    "discard_journal",
     "journal_writer",
     "list_segments",
     "read_journal",

@@ -47,7 +47,7 @@ from hydra.domain import (
 )
 from hydra.domain.clock import system_clock
 
-__all__ = ["RESERVED_FIELDS", "CheckpointSource", "FsyncPolicy", "JsonlJournal"]
+__all__ = ["RESERVED_FIELDS", "CheckpointSource", "FsyncPolicy", "JsonlJournal", "discard_journal"]
 
 FsyncPolicy = Literal["every", "never"] | int
 """``"every"`` record, ``"never"``, or an int N: fsync after every N records."""
@@ -398,6 +398,22 @@ class JsonlJournal:
             self.anchor_path,
             Anchor(self.account, self._created, self._jseq, self._prev.decode(), self._number),
         )
+
+
+def discard_journal(path: str | os.PathLike[str]) -> None:
+    """Delete a journal, every segment and its anchor (a demo's, recreated each run).
+
+    Raises:
+        JournalLockedError: a writer holds it.
+    """
+    journal = Path(path)
+    lock = JournalLock(journal)
+    try:
+        for segment in list_segments(journal):
+            segment.path.unlink(missing_ok=True)
+        anchor_path(journal).unlink(missing_ok=True)
+    finally:
+        lock.release()
 
 
 def _archive(path: Path, anchor: Path) -> tuple[Path, ...]:

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from hydra.adapters.journal.chain import Stamps, stamps
-from hydra.adapters.journal.scan import JournalDamage, JournalScan
-from hydra.adapters.journal.segments import Segment, read_lines
+from hydra.adapters.journal.scan import JournalDamage, JournalScan, parse_line
+from hydra.adapters.journal.segments import Segment, first_line, list_segments, read_lines
 
-__all__ = ["JournalContents", "JournalDamage", "last_chained", "read_journal"]
+__all__ = ["JournalContents", "JournalDamage", "first_record", "last_chained", "read_journal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,22 @@ def read_journal(path: str | os.PathLike[str], account: str | None = None) -> Jo
         scan.last_jseq,
         tuple(scan.corrupt),
     )
+
+
+def first_record(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The journal's first record (its oldest segment's first line); None when it has none.
+
+    Raises:
+        ValueError: the journal holds something, but its first line is not a record.
+    """
+    segments = [s for s in list_segments(Path(path)) if s.codec or s.path.stat().st_size]
+    if not segments:
+        return None
+    line = first_line(segments[0])
+    record = parse_line(line) if line is not None else None
+    if record is None:
+        raise ValueError(f"{segments[0].path}: the first line is not a record")
+    return record
 
 
 def last_chained(segment: Segment, block: int = 1 << 16) -> Stamps | None:
