@@ -62,6 +62,8 @@ def test_config_file_named_by_env(tmp_path: Path) -> None:
         ("", {"HYDRA_GATE_HISTORY": "0"}, "gate.history"),
         ("", {"HYDRA_SIM_CASH": "-5"}, "sim.cash"),
         ("", {"HYDRA_JOURNAL_FSYNC": "sometimes"}, "journal.fsync"),
+        ("", {"HYDRA_JOURNAL_SEGMENT_MB": "0"}, "journal.segment_mb"),
+        ("[journal]\nsegment_mb = -16\n", {}, "journal.segment_mb"),
         ("", {"HYDRA_BREAKERS_SESSION_RESET": "25:00"}, "breakers.session_reset"),
         ("", {"HYDRA_BREAKERS_MAX_DRAWDOWN": "1.5"}, "breakers.max_drawdown"),
         ("", {"HYDRA_BREAKERS_SESSION_TIMEZONE": "Nowhere/City"}, "session.timezone"),
