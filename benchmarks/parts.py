@@ -15,7 +15,7 @@ __all__ = ["run_part"]
 def run_part(part: str, count: int, workdir: str) -> list[Row]:
     """Configure logging the way ``part`` needs, then measure its rows."""
     # Imported here so the parent process never caches a logger before configuring it.
-    from benchmarks import anchors, gate_rows, ib_rows, sketch  # noqa: PLC0415
+    from benchmarks import anchors, gate_rows, ib_rows, journal_rows, sketch  # noqa: PLC0415
 
     work = Path(workdir)
     if part == "nautilus":
@@ -37,4 +37,6 @@ def run_part(part: str, count: int, workdir: str) -> list[Row]:
             return [*rows, asyncio.run(ib_rows.sketch_round_trip_row(count, work))]
         if part == "memory":
             return [asyncio.run(gate_rows.memory_row(count, work))]
+        if part == "journal":
+            return journal_rows.journal_rows(count, work)
     raise ValueError(f"unknown benchmark part {part!r}")

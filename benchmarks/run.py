@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.anchors import available
+from benchmarks.journal_rows import journal_verdicts
 from benchmarks.parts import run_part
 from benchmarks.timing import Row, baseline_row
 
@@ -128,6 +129,7 @@ def verdicts(rows: dict[str, Row], decisions: int) -> list[dict[str, Any]]:
         "MB",
         f"{decisions:,} decisions" + ("" if decisions >= 1_000_000 else " (not the full 1M)"),
     )
+    out += journal_verdicts(rows)
     return out
 
 
@@ -165,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += _in_child("checks", count, tmp)
         rows += _in_child("ib", trips, tmp)
         rows += _in_child("memory", decisions, tmp)
+        rows += _in_child("journal", decisions, tmp)
     by_name = {row.name: row for row in rows}
     base = rows[0].median_us
     for row in rows[1:]:

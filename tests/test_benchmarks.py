@@ -29,6 +29,21 @@ ROWS = {
     "ib_gate_round_trip",
     "ib_sketch_round_trip",
     "memory_rss_growth_mb",
+    "journal_record_bytes",
+    "journal_gate_write_s",
+    "journal_write_made_s",
+    *(
+        f"journal_{what}_{tag}_{unit}"
+        for tag in ("gate", "made")
+        for what, unit in (
+            ("restart", "s"),
+            ("restart", "rss_mb"),
+            ("verify", "rate"),
+            ("verify", "rss_mb"),
+            ("since", "s"),
+            ("since", "cli_s"),
+        )
+    ),
 }
 ANCHOR_ROWS = {"nautilus_pass", "nautilus_deny"}
 
@@ -58,7 +73,7 @@ def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
     assert rows["gate_pass"]["ratio"] > 0
     assert "gate_pass" in result.stdout
     verdicts = report["verdicts"]
-    assert len(verdicts) == 11
+    assert len(verdicts) == 11 + 9  # the decision path's, then the journal's
     for item in verdicts:
         assert item["verdict"] in {"PASS", "FAIL", "SKIP"}, item
         # Only the Nautilus comparisons may be skipped, and only without Nautilus.

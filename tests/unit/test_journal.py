@@ -10,11 +10,23 @@ from typing import Any
 import pytest
 
 from hydra.adapters.journal import RESERVED_FIELDS, FsyncPolicy, JsonlJournal, read_journal
-from hydra.domain import InvalidInputError
+from hydra.application.records import DecisionRecord, StateChanged, decision_listing, parse_record
+from hydra.domain import (
+    Instrument,
+    InvalidInputError,
+    OrderRequest,
+    Reason,
+    Side,
+    TradingState,
+)
 from hydra.entrypoints.journal_commands import TimeWindow
+from hydra.entrypoints.render import record_row
 
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 ACCOUNT = "DU123456"
+STOCK = Instrument("AAPL", con_id=265598)
+BUY = OrderRequest.limit(Side.BUY, 3, 150.0)
+COLLAR = Reason("limit.price_collar", "price_collar", "25% from 200", 0.25, 0.05)
 
 
 def plain(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -252,3 +264,36 @@ def test_since_skips_records_with_unusable_times(stamp: object) -> None:
     """A record with an unusable time (not a string, not ISO, naive) never makes since raise."""
     records = [{"seq": 0, "time": T0.isoformat()}, {"seq": 1, "time": stamp}]
     assert _seqs(TimeWindow(since=T0), records) == [0]
+
+
+# ---------------------------------------------------------------- a listing's rows
+
+
+@pytest.mark.parametrize(
+    "decision",
+    [
+        DecisionRecord(1, T0, "AAPL", allowed=True, instrument=STOCK, order=BUY, order_id=7),
+        DecisionRecord(
+            2, T0, "AAPL", allowed=False, reasons=(COLLAR,), instrument=STOCK, order=BUY
+        ),
+        DecisionRecord(3, T0, "'x'", allowed=False, reasons=(COLLAR, COLLAR)),
+        DecisionRecord(4, T0, "AAPL", allowed=True, instrument=STOCK, order=BUY, exemption="ops"),
+    ],
+    ids=["allowed", "blocked", "invalid-contract", "flatten"],
+)
+def test_a_decisions_listing_shows_the_row_its_typed_record_shows(
+    decision: DecisionRecord,
+) -> None:
+    """Hydra journal's fast listing of a decision and the typed decision give the same row."""
+    data = decision.as_json()
+    listing = decision_listing(data)
+    assert listing is not None
+    assert record_row(listing) == record_row(parse_record(data))
+
+
+def test_a_listing_is_only_for_decisions_of_todays_form() -> None:
+    """Other kinds, and decisions in the flat form written before, get no listing."""
+    state = StateChanged(time=T0, state=TradingState.HALTED, who="a", why="b").as_json()
+    flat = {"kind": "decision", "time": T0.isoformat(), "symbol": "AAPL", "outcome": "allowed"}
+    assert decision_listing(state) is None
+    assert decision_listing(flat) is None

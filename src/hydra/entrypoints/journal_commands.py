@@ -29,7 +29,9 @@ from hydra.adapters.journal.scan import parse_line
 from hydra.adapters.journal.segments import first_line, select_segments
 from hydra.application.records import (
     AuditRecord,
+    DecisionListing,
     UnknownRecord,
+    decision_listing,
     is_checkpoint,
     parse_record,
     record_time,
@@ -246,7 +248,7 @@ class _TableOut:
         self._block: list[list[str]] = []
         self._widths: list[int] | None = None
 
-    def add(self, record: AuditRecord) -> None:
+    def add(self, record: AuditRecord | DecisionListing) -> None:
         row = [printable(cell_text(value)) for value in record_row(record)]
         if self._widths is not None:
             print(self._line(row), flush=self._follow)
@@ -319,7 +321,7 @@ def _read(args: argparse.Namespace) -> int:
             _say(f"hydra journal: {path}: chain damaged: {told}")
         if not window.holds(data):
             continue
-        record = _typed(data)
+        record = decision_listing(data) or _typed(data)
         if args.outcome is not None and getattr(record, "outcome", None) != args.outcome:
             continue
         if listing is not None:

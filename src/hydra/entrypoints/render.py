@@ -10,6 +10,7 @@ from hydra.application.records import (
     AuditRecord,
     BreakerReset,
     BreakerTripped,
+    DecisionListing,
     DecisionRecord,
     StateChanged,
 )
@@ -49,9 +50,9 @@ def breaker_table(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def record_row(record: AuditRecord) -> list[object]:
-    """One journal record as a row of ``RECORD_COLUMNS``."""
-    if isinstance(record, DecisionRecord):
+def record_row(record: AuditRecord | DecisionListing) -> list[object]:
+    """One journal record (or a decision's listing) as a row of ``RECORD_COLUMNS``."""
+    if isinstance(record, DecisionRecord | DecisionListing):
         return [
             record.time.isoformat(),
             record.kind,
