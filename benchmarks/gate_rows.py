@@ -24,6 +24,7 @@ from hydra.adapters.journal import JsonlJournal
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
+    BreakerInputs,
     CircuitBreakerManager,
     ManualClock,
     OrderLimits,
@@ -96,7 +97,9 @@ def gate_scenario(
     """The per-order action of one scenario; the clock moves 2 ms per order."""
     if kind == "blocked_breaker":
         # Latch the daily-loss breaker once (caller's daily P&L -5%); it stays tripped.
-        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), -0.05, 1e9, 1e9, 0, 0)
+        gate.submit_with_decision(
+            AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(-0.05, 1e9, 1e9, 0, 0)
+        )
         assert gate.breakers.latched, "the daily-loss breaker did not latch"
     if kind == "halted":
         gate.set_trading_state(TradingState.HALTED, who="bench", why="halted row")

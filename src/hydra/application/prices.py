@@ -1,8 +1,9 @@
 """Reference prices for the checks: the broker's own, and prices the host feeds in.
 
 A fed price never overrides the broker's silently: one that deviates from the broker's
-reference by more than the price collar is refused (and audited by the gate), and when
-the broker's reference moves away from an earlier fed price, the broker's counts.
+reference by more than the gate's ``fed_price_tolerance`` is refused (and audited by the
+gate), whether or not the per-order limits are on; and when the broker's reference moves
+away from an earlier fed price, the broker's counts.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ _CLOCK_SKEW_S = 1.0
 
 
 class PriceRefusedError(InvalidInputError):
-    """A fed price deviates from the broker's own reference by more than the collar."""
+    """A fed price deviates from the broker's own reference by more than the tolerance."""
 
 
 class ReferencePrices:
@@ -27,16 +28,15 @@ class ReferencePrices:
     Args:
         broker: whose ``reference_price`` is the authority.
         clock: to refuse prices dated in the future.
-        collar: the largest relative deviation of a fed price from the broker's
-            (the limits' price collar; None: fed prices are not compared).
+        tolerance: the largest relative deviation of a fed price from the broker's.
     """
 
-    __slots__ = ("_broker", "_clock", "_collar", "_fed")
+    __slots__ = ("_broker", "_clock", "_fed", "_tolerance")
 
-    def __init__(self, broker: BrokerPort, clock: Clock, collar: float | None) -> None:
+    def __init__(self, broker: BrokerPort, clock: Clock, tolerance: float) -> None:
         self._broker = broker
         self._clock = clock
-        self._collar = collar
+        self._tolerance = tolerance
         self._fed: dict[tuple[object, ...], Quote] = {}
 
     def feed(self, instrument: Instrument, price: float, at: datetime | None = None) -> Quote:
@@ -44,7 +44,7 @@ class ReferencePrices:
 
         Raises:
             InvalidInputError: a bad price, or a time in the future.
-            PriceRefusedError: the price is outside the collar around the broker's reference.
+            PriceRefusedError: the price is further than the tolerance from the broker's.
         """
         now = self._clock()
         stamp = at if at is not None else now
@@ -52,13 +52,13 @@ class ReferencePrices:
         if (stamp - now).total_seconds() > _CLOCK_SKEW_S:
             raise InvalidInputError("at", "a price cannot be dated in the future", stamp)
         broker = self._broker.reference_price(instrument)
-        if self._collar is not None and isinstance(broker, Quote):
+        if isinstance(broker, Quote):
             deviation = abs(quote.price - broker.price) / broker.price
-            if deviation > self._collar:
+            if deviation > self._tolerance:
                 raise PriceRefusedError(
                     "price",
                     f"{quote.price:g} for {instrument.symbol} is {deviation:.2%} away from the "
-                    f"broker's reference {broker.price:g} (max {self._collar:.2%}); refused",
+                    f"broker's reference {broker.price:g} (max {self._tolerance:.2%}); refused",
                     price,
                 )
         current = self._fed.get(instrument.key)
@@ -67,14 +67,13 @@ class ReferencePrices:
         return quote
 
     def quote(self, instrument: Instrument) -> Quote | None:
-        """The broker's reference, or a fresher fed price that lies within the collar."""
+        """The broker's reference, or a fresher fed price within the tolerance of it."""
         fed = self._fed.get(instrument.key) if self._fed else None
         broker = self._broker.reference_price(instrument)
         if not isinstance(broker, Quote):
             return fed
         if fed is None or broker.time >= fed.time:
             return broker
-        collar = self._collar
-        if collar is not None and abs(fed.price - broker.price) > collar * broker.price:
+        if abs(fed.price - broker.price) > self._tolerance * broker.price:
             return broker  # the broker's price moved away from the fed one: it counts
         return fed
