@@ -32,10 +32,24 @@ from hydra.domain import (
 from hydra.domain.limits import OrderLimitChecker
 from hydra.domain.trading_state import shrinks_position
 
-__all__ = ["ContextBuilder", "DecisionContext", "check_error"]
+__all__ = ["ContextBuilder", "DecisionContext", "caller_inputs", "check_error"]
+
+_INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
 
 _RESOLVED_KEPT = 4096
 """Instruments whose economics lookup is cached (by object identity) before it is reset."""
+
+
+def caller_inputs(caller: tuple[float | None, ...]) -> BreakerInputs:
+    """The seed's five floats as one value: all five, validated.
+
+    Raises:
+        InvalidInputError: one is missing (named), or invalid (NaN, infinity, negative).
+    """
+    missing = [name for name, value in zip(_INPUT_NAMES, caller, strict=True) if value is None]
+    if missing:
+        raise InvalidInputError(missing[0], "pass all five breaker inputs or none")
+    return BreakerInputs(*caller)  # type: ignore[arg-type]
 
 
 def check_error(name: str, exc: BaseException) -> Reason:

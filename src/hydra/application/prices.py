@@ -8,12 +8,16 @@ away from an earlier fed price, the broker's counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from hydra.application.ports import BrokerPort
 from hydra.domain import Clock, Instrument, InvalidInputError, Quote
 
 __all__ = ["PriceRefusedError", "ReferencePrices"]
+
+Refused = Callable[[Instrument, object, str], None]
+"""Told of each refused fed price: the instrument, the price and why (the gate audits it)."""
 
 _CLOCK_SKEW_S = 1.0
 
@@ -29,23 +33,39 @@ class ReferencePrices:
         broker: whose ``reference_price`` is the authority.
         clock: to refuse prices dated in the future.
         tolerance: the largest relative deviation of a fed price from the broker's.
+        on_refused: told of every refused price.
     """
 
-    __slots__ = ("_broker", "_clock", "_fed", "_tolerance")
+    __slots__ = ("_broker", "_clock", "_fed", "_on_refused", "_tolerance")
 
-    def __init__(self, broker: BrokerPort, clock: Clock, tolerance: float) -> None:
+    def __init__(
+        self, broker: BrokerPort, clock: Clock, tolerance: float, on_refused: Refused
+    ) -> None:
         self._broker = broker
         self._clock = clock
         self._tolerance = tolerance
+        self._on_refused = on_refused
         self._fed: dict[tuple[object, ...], Quote] = {}
 
-    def feed(self, instrument: Instrument, price: float, at: datetime | None = None) -> Quote:
-        """Remember a host-fed price; returns it as a Quote.
+    def feed(self, instrument: Instrument | str, price: float, at: datetime | None = None) -> Quote:
+        """Remember a host-fed price (an Instrument, or a stock symbol); returns its Quote.
 
         Raises:
             InvalidInputError: a bad price, or a time in the future.
-            PriceRefusedError: the price is further than the tolerance from the broker's.
+            PriceRefusedError: the price is further than the tolerance from the broker's
+                (``on_refused`` is told first).
         """
+        target = instrument if isinstance(instrument, Instrument) else Instrument(instrument)
+        spec = self._broker.contract_spec(target)
+        if spec is not None and not target.con_id:
+            target = target.qualified(spec.con_id)
+        try:
+            return self._feed(target, price, at)
+        except PriceRefusedError as exc:
+            self._on_refused(target, price, exc.reason)
+            raise
+
+    def _feed(self, instrument: Instrument, price: float, at: datetime | None) -> Quote:
         now = self._clock()
         stamp = at if at is not None else now
         quote = Quote(price, stamp)

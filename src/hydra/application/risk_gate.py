@@ -20,25 +20,17 @@ from typing import TYPE_CHECKING, Any
 from hydra.application.audit import AuditListener, AuditTrail
 from hydra.application.checks import Check, built_in_checks, user_checks
 from hydra.application.config import GateConfig
-from hydra.application.context import ContextBuilder
+from hydra.application.context import ContextBuilder, caller_inputs
 from hydra.application.decisions import GateStatus, KillReport, OrderDecision
 from hydra.application.desk import Desk
 from hydra.application.exposure import ExposureLedger, LedgerEntry
 from hydra.application.judge import Judge
+from hydra.application.notices import Notices
 from hydra.application.orders import OrderHandle
 from hydra.application.outbox import Outbox
 from hydra.application.ports import AuditJournal, Unsubscribe
-from hydra.application.prices import PriceRefusedError, ReferencePrices
-from hydra.application.records import (
-    AuditRecord,
-    BreakerTripped,
-    CancelRecord,
-    ForeignOrder,
-    LedgerMismatch,
-    LedgerReconciled,
-    PriceRefused,
-    SessionStarted,
-)
+from hydra.application.prices import ReferencePrices
+from hydra.application.records import AuditRecord, CancelRecord
 from hydra.application.replay import JournalReplay
 from hydra.application.session import SessionTracker
 from hydra.application.views import BreakersView, BrokerView
@@ -52,7 +44,6 @@ from hydra.domain import (
     InvalidInputError,
     OrderLimits,
     OrderRequest,
-    Position,
     Reason,
     TradingState,
 )
@@ -65,7 +56,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RiskGate"]
 
-_INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
 _NOT_INPUTS = Reason(
     "input.invalid", "invalid_inputs", "inputs: must be BreakerInputs (or None to derive them)"
 )
@@ -126,12 +116,16 @@ class RiskGate(Unique):
         self._breakers_view = BreakersView(breakers)
         self._limits = OrderLimitChecker(limits) if limits is not None else None
         self._clock: Clock = clock if clock is not None else system_clock
-        self._prices = ReferencePrices(broker, self._clock, config.fed_price_tolerance)
-        self._session = SessionTracker(breakers.config.session, self._session_started)
+        self._audit = AuditTrail(journal, config_version, self._journal_failed)
+        self._notices = notices = Notices(self._audit, breakers, self._clock)
+        self._prices = ReferencePrices(
+            broker, self._clock, config.fed_price_tolerance, notices.price_refused
+        )
+        self._session = SessionTracker(breakers.config.session, notices.session_started)
         self._ledger = ExposureLedger(
-            on_mismatch=self._ledger_mismatch,
-            on_reconciled=self._ledger_reconciled,
-            on_foreign=self._foreign_order,
+            on_mismatch=notices.ledger_mismatch,
+            on_reconciled=notices.ledger_reconciled,
+            on_foreign=notices.foreign_order,
         )
         self._builder = ContextBuilder(
             broker,
@@ -143,7 +137,6 @@ class RiskGate(Unique):
         )
         gates, rules = built_in_checks(broker, breakers, self._limits, self._ledger)
         self._judge = Judge(self._builder, gates, [*rules, *extra])
-        self._audit = AuditTrail(journal, config_version, self._journal_failed)
         self._outbox = Outbox(
             capability, self._audit, self._ledger, self._limits, self._clock, config.history
         )
@@ -243,23 +236,7 @@ class RiskGate(Unique):
             InvalidInputError: a bad price or time.
             PriceRefusedError: the price deviates from the broker's reference.
         """
-        target = instrument if isinstance(instrument, Instrument) else Instrument(instrument)
-        spec = self._broker.contract_spec(target)
-        if spec is not None and not target.con_id:
-            target = target.qualified(spec.con_id)
-        try:
-            self._prices.feed(target, price, at)
-        except PriceRefusedError as exc:
-            self._audit.record(
-                PriceRefused(
-                    time=self._clock(),
-                    symbol=target.symbol,
-                    con_id=target.con_id,
-                    price=price if isinstance(price, float | int) else repr(price),
-                    reason=exc.reason,
-                )
-            )
-            raise
+        self._prices.feed(instrument, price, at)
 
     # ------------------------------------------------------------------ orders
     async def submit(
@@ -287,9 +264,10 @@ class RiskGate(Unique):
         problem: Reason | None = None
         if any(value is not None for value in caller):
             try:
-                inputs = _caller_inputs(caller)
+                inputs = caller_inputs(caller)
             except InvalidInputError as exc:
                 problem = Reason("input.invalid", f"invalid_{exc.field}", str(exc))
+
         return self._decide(contract, order, inputs, problem).handle
 
     def submit_with_decision(
@@ -322,7 +300,7 @@ class RiskGate(Unique):
         now = self._clock()
         ctx = self._builder.open(contract, order, now, desk.state, inputs, problem)
         reasons = self._judge.judge(ctx)
-        self._audit_trips()
+        self._notices.trips()
         decision = self._outbox.conclude(
             seq,
             now,
@@ -400,70 +378,5 @@ class RiskGate(Unique):
         """
         return self._desk.restore(records, damage=damage)
 
-    # ------------------------------------------------------------------ audit
-    def _audit_trips(self) -> None:
-        trips = self._breakers.take_new_trips()
-        for trip in trips:
-            self._audit.record(
-                BreakerTripped(
-                    time=self._clock(),
-                    breaker=trip.breaker,
-                    since=trip.since,
-                    value=trip.value,
-                    reason=trip.reason,
-                )
-            )
-
-    def _session_started(self, start: datetime, equity: float) -> None:
-        self._audit.record(SessionStarted(time=self._clock(), start=start, equity=equity))
-
-    def _foreign_order(self, handle: OrderHandle) -> None:
-        self._audit.record(
-            ForeignOrder(
-                time=self._clock(),
-                order_id=handle.order_id,
-                symbol=handle.instrument.symbol,
-                con_id=handle.instrument.con_id,
-                side=handle.request.side,
-                quantity=handle.request.quantity,
-                why="an order this gate did not send (another client, TWS or a manual order); "
-                "it counts as exposure and the kill switch cancels it",
-            )
-        )
-
-    def _ledger_mismatch(self, position: Position, ledger: float) -> None:
-        self._audit.record(
-            LedgerMismatch(
-                time=self._clock(),
-                symbol=position.symbol,
-                con_id=position.instrument.con_id,
-                broker=position.quantity,
-                ledger=ledger,
-                why="the broker's position differs from the ledger; the stricter view counts",
-            )
-        )
-
-    def _ledger_reconciled(self, position: Position) -> None:
-        self._audit.record(
-            LedgerReconciled(
-                time=self._clock(),
-                symbol=position.symbol,
-                con_id=position.instrument.con_id,
-                position=position.quantity,
-            )
-        )
-
     def _journal_failed(self, record: Mapping[str, Any], exc: Exception) -> None:
         self._desk.journal_failed(record, exc)
-
-
-def _caller_inputs(caller: tuple[float | None, ...]) -> BreakerInputs:
-    """The seed's five floats as one value: all five, validated.
-
-    Raises:
-        InvalidInputError: one is missing (named), or invalid (NaN, infinity, negative).
-    """
-    missing = [name for name, value in zip(_INPUT_NAMES, caller, strict=True) if value is None]
-    if missing:
-        raise InvalidInputError(missing[0], "pass all five breaker inputs or none")
-    return BreakerInputs(*caller)  # type: ignore[arg-type]
