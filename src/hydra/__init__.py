@@ -36,6 +36,9 @@ _EXPORTS: dict[str, str] = {
     "read_journal": "hydra.adapters.journal",
     # values and rules
     "Instrument": "hydra.domain",
+    "ContractChain": "hydra.domain",
+    "Right": "hydra.domain",
+    "AmbiguousContractError": "hydra.domain",
     "SecurityType": "hydra.domain",
     "ContractSpec": "hydra.domain",
     "OrderRequest": "hydra.domain",
@@ -88,6 +91,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "AccountSnapshot",
+    "AmbiguousContractError",
     "AuditRecord",
     "BreakerConfig",
     "BreakerInputs",
@@ -103,6 +107,7 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConnectionState",
+    "ContractChain",
     "ContractSpec",
     "DecisionContext",
     "DecisionRecord",
@@ -134,6 +139,7 @@ __all__ = [
     "PriceRefusedError",
     "Quote",
     "Reason",
+    "Right",
     "RiskGate",
     "SecurityType",
     "SessionSchedule",
@@ -184,6 +190,7 @@ if TYPE_CHECKING:
     from hydra.container import build_container
     from hydra.domain import (
         AccountSnapshot,
+        AmbiguousContractError,
         BreakerConfig,
         BreakerInputs,
         BreakerName,
@@ -197,6 +204,7 @@ if TYPE_CHECKING:
         Clock,
         ConfigError,
         ConnectionState,
+        ContractChain,
         ContractSpec,
         Fill,
         HydraError,
@@ -219,6 +227,7 @@ if TYPE_CHECKING:
         Position,
         Quote,
         Reason,
+        Right,
         SecurityType,
         SessionSchedule,
         Side,

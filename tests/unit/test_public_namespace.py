@@ -60,6 +60,9 @@ DOMAIN_PUBLIC = {
     "JournalAccountError",
     "JournalDamagedError",
     "JournalLockedError",
+    "AmbiguousContractError",
+    "ContractChain",
+    "Right",
 }
 
 DOMAIN_INTERNAL = {

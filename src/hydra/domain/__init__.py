@@ -21,6 +21,7 @@ from hydra.domain.clock import Clock, ManualClock, SessionSchedule
 from hydra.domain.connection import ClientRole, ConnectionState
 from hydra.domain.decisions import Reason
 from hydra.domain.errors import (
+    AmbiguousContractError,
     BrokerError,
     BrokerNotConnectedError,
     CapabilityAlreadyClaimedError,
@@ -38,7 +39,7 @@ from hydra.domain.errors import (
     UnknownInstrumentError,
     UnknownOrderError,
 )
-from hydra.domain.instruments import ContractSpec, Instrument, SecurityType
+from hydra.domain.instruments import ContractChain, ContractSpec, Instrument, Right, SecurityType
 from hydra.domain.limits import OrderLimits, Quote
 from hydra.domain.orders import (
     Fill,
@@ -54,6 +55,7 @@ from hydra.domain.trading_state import TradingState
 
 __all__ = [
     "AccountSnapshot",
+    "AmbiguousContractError",
     "BreakerConfig",
     "BreakerInputs",
     "BreakerName",
@@ -67,6 +69,7 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConnectionState",
+    "ContractChain",
     "ContractSpec",
     "Fill",
     "HydraError",
@@ -89,6 +92,7 @@ __all__ = [
     "Position",
     "Quote",
     "Reason",
+    "Right",
     "SecurityType",
     "SessionSchedule",
     "Side",
