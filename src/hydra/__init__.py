@@ -66,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     "Reason": "hydra.domain",
     # what a BrokerPort adapter of your own reports
     "OrderEvent": "hydra.domain",
+    "OrderLeg": "hydra.domain",
     "Quote": "hydra.domain",
     # errors
     "HydraError": "hydra.domain",
@@ -129,6 +130,7 @@ __all__ = [
     "OrderDecision",
     "OrderEvent",
     "OrderHandle",
+    "OrderLeg",
     "OrderLimits",
     "OrderRejectedError",
     "OrderRequest",
@@ -218,6 +220,7 @@ if TYPE_CHECKING:
         ManualClock,
         NotCopyableError,
         OrderEvent,
+        OrderLeg,
         OrderLimits,
         OrderRejectedError,
         OrderRequest,

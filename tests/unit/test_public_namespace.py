@@ -63,6 +63,7 @@ DOMAIN_PUBLIC = {
     "AmbiguousContractError",
     "ContractChain",
     "Right",
+    "OrderLeg",
 }
 
 DOMAIN_INTERNAL = {

@@ -44,6 +44,7 @@ from hydra.domain.limits import OrderLimits, Quote
 from hydra.domain.orders import (
     Fill,
     OrderEvent,
+    OrderLeg,
     OrderRequest,
     OrderStatus,
     OrderType,
@@ -83,6 +84,7 @@ __all__ = [
     "ManualClock",
     "NotCopyableError",
     "OrderEvent",
+    "OrderLeg",
     "OrderLimits",
     "OrderRejectedError",
     "OrderRequest",

@@ -10,10 +10,12 @@ from typing import Any, NamedTuple, TypeVar
 
 from hydra.domain._validate import non_negative, positive, text
 from hydra.domain.errors import InvalidInputError
+from hydra.domain.instruments import Instrument
 
 __all__ = [
     "Fill",
     "OrderEvent",
+    "OrderLeg",
     "OrderRequest",
     "OrderStatus",
     "OrderType",
@@ -401,3 +403,17 @@ class OrderEvent(NamedTuple):
     avg_fill_price: float
     message: str = ""
     fill: Fill | None = None
+
+
+class OrderLeg(NamedTuple):
+    """One order of a list sent together: a bracket's legs, or an OCA group's members.
+
+    ``parent`` is the index (in the list) of the leg this one waits for: a bracket's
+    take-profit and stop-loss wait for their entry to fill. Members of one ``oca_group``
+    cancel each other when one fills (a bracket's children always do).
+    """
+
+    instrument: Instrument
+    order: OrderRequest
+    parent: int | None = None
+    oca_group: str = ""
