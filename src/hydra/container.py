@@ -34,7 +34,7 @@ from hydra.adapters.journal import (
     tail_journal,
 )
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import RiskGate
+from hydra.application import GateConfig, RiskGate
 from hydra.application.records import Checkpoint, is_checkpoint
 from hydra.application.replay import JournalFold
 from hydra.domain import (
@@ -259,13 +259,14 @@ def _risk_gate(
             limits=limits,
             journal=opened.journal,
             clock=clock,
-            derive_inputs=derive_inputs,
-            history=history,
+            config=GateConfig(derive_inputs=derive_inputs, history=history),
             config_version=config_version,
         )
-        if previous.memory is not None:
-            # The folded tail as one checkpoint: the memory every record since implies.
-            gate.restore([previous.memory.as_json()])
+        # The folded tail as one checkpoint: the memory every record since implies. A
+        # damaged or missing journal may have lost a state change or a trip: the gate
+        # comes back HALTED (the desk's restore policy).
+        memory = [previous.memory.as_json()] if previous.memory is not None else []
+        gate.restore(memory, damage=_damage_report(journal_path, previous))
     except InvalidInputError as exc:
         journal.close()
         raise ConfigError(
@@ -275,10 +276,6 @@ def _risk_gate(
     except BaseException:
         journal.close()
         raise
-    damage = _damage_report(journal_path, previous)
-    if damage is not None:
-        # A damaged or missing journal may have lost a state change or a trip: fail closed.
-        gate.set_trading_state(TradingState.HALTED, who="risk gate", why=damage)
     # From here on every new segment opens with the gate's memory (restored, and HALTED
     # if the journal was damaged), so the next restart reads from there.
     opened.checkpoint_from(gate)

@@ -18,7 +18,7 @@ from hydra.adapters.journal.segments import first_line
 from hydra.application import RiskGate
 from hydra.application.records import Checkpoint, DecisionRecord, parse_record
 from hydra.container import build_container
-from hydra.domain import Instrument, OrderRequest, Side, TradingState
+from hydra.domain import BreakerInputs, Instrument, OrderRequest, Side, TradingState
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.integration
 TRADER = """
 import asyncio, sys, time
 from hydra.container import build_container
-from hydra.domain import Instrument, OrderRequest, Side
+from hydra.domain import BreakerInputs, Instrument, OrderRequest, Side
 
 path, mode = sys.argv[1], sys.argv[2]
 
@@ -55,7 +55,7 @@ async def main():
     while True:
         side = Side.BUY if n % 2 else Side.SELL
         decision = gate.submit_with_decision(
-            aapl, OrderRequest.market(side, 1), 0.0, 1e5, 1e5, 0.0, 0.0)
+            aapl, OrderRequest.market(side, 1), inputs=BreakerInputs(0.0, 1e5, 1e5, 0.0, 0.0))
         print("returned", decision.seq, flush=True)
         n += 1
 
@@ -107,7 +107,9 @@ async def _restart(path: Path) -> RiskGate:
     await broker.connect()
     gate: RiskGate = container.risk_gate()
     aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-    gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 1e5, 0.0, 0.0)
+    gate.submit_with_decision(
+        aapl, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(0.0, 1e5, 1e5, 0.0, 0.0)
+    )
     gate.close()
     return gate
 

@@ -35,18 +35,18 @@ __all__ = ["JournalFold", "JournalReplay", "replay_journal"]
 class JournalReplay:
     """What a journal says the gate's memory was: trips, trading state, session, peak.
 
+    ``records`` counts the records folded (0: an empty journal, nothing to restore).
     ``ledger`` and ``config_version`` are those of the last checkpoint folded (the ledger is
-    the audit's view: a restarted gate takes exposure from the broker again); ``records``
-    counts the records folded.
+    the audit's view: a restarted gate takes exposure from the broker again).
     """
 
     trips: tuple[LatchedTrip, ...]
     trading_state: TradingState
     session: tuple[datetime, float] | None
     peak_equity: float | None
+    records: int = 0
     ledger: tuple[LedgerPosition, ...] = ()
     config_version: str = ""
-    records: int = 0
 
 
 class JournalFold:
@@ -130,9 +130,9 @@ class JournalFold:
             self._state,
             self._session,
             self._peak,
+            self._count,
             self._ledger,
             self._config,
-            self._count,
         )
 
     def checkpoint(self, time: datetime, config_version: str = "") -> Checkpoint:

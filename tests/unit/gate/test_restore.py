@@ -19,6 +19,7 @@ from hydra.application.records import (
 )
 from hydra.container import build_container
 from hydra.domain import (
+    BreakerInputs,
     ConfigError,
     OrderRequest,
     Side,
@@ -38,7 +39,9 @@ def test_rebuilt_gate_comes_back_tripped_until_reset(tmp_path: Path) -> None:
         broker = container.sim_broker()
         await broker.connect()
         gate: RiskGate = container.risk_gate()
-        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *inputs)
+        gate.submit_with_decision(
+            AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*inputs)
+        )
         gate.close()  # one writer at a time: the next session opens the journal again
         return gate
 

@@ -18,6 +18,7 @@ from hydra.application.records import (
 )
 from hydra.application.replay import JournalFold, replay_journal
 from hydra.domain import (
+    BreakerInputs,
     BreakerName,
     CircuitBreakerManager,
     InvalidInputError,
@@ -28,7 +29,7 @@ from hydra.domain import (
 from hydra.domain.breakers import LatchedTrip
 from tests.unit.gate.desk import NY_MORNING, STOCK, funded_sim, trading_desk
 
-DRAWN_DOWN = (0.0, 100_000.0, 85_000.0, 0.0, 0.0)
+DRAWN_DOWN = BreakerInputs(0.0, 100_000.0, 85_000.0, 0.0, 0.0)
 TRIP = LatchedTrip(BreakerName.DRAWDOWN, NY_MORNING, 0.15, "drawdown 15% from peak")
 
 
@@ -38,7 +39,7 @@ async def test_the_gate_checkpoint_holds_state_trips_session_peak_version_and_le
     gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock, config_version="v7")
     gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 10))  # fills: position 10
     gate.submit_with_decision(STOCK, OrderRequest.limit(Side.BUY, 5, 199.0))  # rests: 5 working
-    gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 1), *DRAWN_DOWN)
+    gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 1), inputs=DRAWN_DOWN)
     gate.set_trading_state(TradingState.REDUCING, who="desk", why="checkpoint test")
     checkpoint = gate.checkpoint()
     assert checkpoint.state is TradingState.REDUCING
@@ -88,7 +89,7 @@ async def test_checkpoint_and_tail_fold_to_what_the_whole_journal_does() -> None
     """Replaying everything, or the gate's checkpoint then the records after it: same memory."""
     broker, gate, clock, journal = await trading_desk(derive=True)
     gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 10))
-    gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 1), *DRAWN_DOWN)
+    gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 1), inputs=DRAWN_DOWN)
     cut = len(journal.records)
     checkpoint = gate.checkpoint()
     clock.advance(timedelta(seconds=5))
@@ -110,7 +111,7 @@ async def test_checkpoint_and_tail_fold_to_what_the_whole_journal_does() -> None
 async def test_decisions_name_no_config_version_the_other_records_do() -> None:
     """The version is stamped on every record but decisions (a run's first record names it)."""
     _, gate, _, journal = await trading_desk()
-    gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 1), *DRAWN_DOWN)
+    gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 1), inputs=DRAWN_DOWN)
     decision = next(r for r in journal.records if r["kind"] == "decision")
     state = StateChanged(time=NY_MORNING, state=TradingState.HALTED, who="a", why="b")
     assert "config_version" not in journal_form(parse_record(decision), "v1")

@@ -15,6 +15,7 @@ from hydra.application import RiskGate
 from hydra.application.records import Checkpoint, GateRestored, parse_record
 from hydra.container import Container, build_container
 from hydra.domain import (
+    BreakerInputs,
     BreakerName,
     Instrument,
     ManualClock,
@@ -23,8 +24,8 @@ from hydra.domain import (
     TradingState,
 )
 
-OK = (0.0, 100_000.0, 100_000.0, 1_000.0, 0.0)
-DRAWN_DOWN = (0.0, 100_000.0, 85_000.0, 0.0, 0.0)  # 15% below the peak: drawdown trips
+OK = BreakerInputs(0.0, 100_000.0, 100_000.0, 1_000.0, 0.0)
+DRAWN_DOWN = BreakerInputs(0.0, 100_000.0, 85_000.0, 0.0, 0.0)  # 15% below the peak: drawdown trips
 MONDAY = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "legacy-journal"
 
@@ -49,10 +50,10 @@ async def _trade(path: Path, clock: ManualClock, orders: int, *, trip: bool) -> 
     gate: RiskGate = built.risk_gate()
     aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
     if trip:
-        gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1), *DRAWN_DOWN)
+        gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1), inputs=DRAWN_DOWN)
     for n in range(orders):
         clock.advance(timedelta(seconds=3))  # past the duplicate and rate windows
-        gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1 + n), *OK)
+        gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1 + n), inputs=OK)
     gate.close()
     return gate
 
@@ -169,7 +170,7 @@ def test_a_journal_written_as_one_file_is_read_as_one_segment_and_carries_on(
         gate: RiskGate = built.risk_gate()
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
         gate.set_trading_state(TradingState.ACTIVE, who="desk", why="after the upgrade")
-        gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1), *OK)
+        gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1), inputs=OK)
         gate.close()
         return gate
 
