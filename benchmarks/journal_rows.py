@@ -148,8 +148,17 @@ def _generated(path: Path, records: int) -> tuple[float, datetime]:
 
 
 # ---------------------------------------------------------------------------- measurements
-_RESTART = """
-import json, resource, sys, time
+# Peak RSS is VmHWM: getrusage's ru_maxrss would keep the forking parent's peak across exec.
+_PEAK = """
+def peak_mb():
+    with open("/proc/self/status") as status:
+        return int(status.read().split("VmHWM:")[1].split()[0]) / 1024
+"""
+
+_RESTART = (
+    _PEAK
+    + """
+import json, sys, time
 from hydra.container import build_container
 overrides = json.loads(sys.argv[1])
 started = time.perf_counter()
@@ -157,20 +166,24 @@ gate = build_container(env={}, overrides=overrides).risk_gate()
 seconds = time.perf_counter() - started
 state = gate.trading_state.value
 gate.close()
-print(json.dumps({"seconds": seconds, "state": state,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": seconds, "state": state, "rss_mb": peak_mb()}))
 """
+)
 
-_VERIFY = """
+_VERIFY = (
+    _PEAK
+    + """
 import json, resource, sys, time
-from hydra.adapters.journal import JournalScan
+from hydra.adapters.journal.verify import default_workers, verify_journal
 started = time.perf_counter()
-scan = JournalScan(sys.argv[1])
-count = scan.run()
+scan = verify_journal(sys.argv[1], workers=default_workers())  # as `hydra journal verify`
+count = scan.records
 seconds = time.perf_counter() - started
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest
 print(json.dumps({"seconds": seconds, "records": count, "damage": str(scan.damage or ""),
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": max(peak_mb(), workers)}))
 """
+)
 
 
 def _child(script: str, *args: str) -> dict[str, Any]:

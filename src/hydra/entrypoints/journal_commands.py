@@ -27,6 +27,7 @@ from hydra.adapters.journal import JournalScan, list_segments
 from hydra.adapters.journal.archive import CODEC_SUFFIXES, archive_segments
 from hydra.adapters.journal.scan import parse_line
 from hydra.adapters.journal.segments import first_line, select_segments
+from hydra.adapters.journal.verify import default_workers, verify_journal
 from hydra.application.records import (
     AuditRecord,
     DecisionListing,
@@ -130,6 +131,12 @@ def add_journal_commands(commands: argparse._SubParsersAction) -> None:  # type:
     verify = verbs.add_parser("verify", help="check the whole chain, every segment, streaming")
     verify.add_argument("path", nargs="?", default=None, help="the journal (default: config)")
     verify.add_argument("--json", action="store_true", default=quiet, help="JSON output")
+    verify.add_argument(
+        "--jobs",
+        type=int,
+        default=default_workers(),
+        help=f"processes checking segments side by side (default {default_workers()})",
+    )
     verify.add_argument("--config", default=quiet, help="TOML config file (or $HYDRA_CONFIG)")
 
     archive = verbs.add_parser("archive", help="compress closed segments (kept verifiable)")
@@ -339,9 +346,11 @@ def _read(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- verify
 def _verify(args: argparse.Namespace) -> int:
     path = _journal(args.path, getattr(args, "config", None))
+    if args.jobs < 1:
+        raise InvalidInputError("--jobs", "must be at least 1", args.jobs)
     started = time.perf_counter()
-    scan = JournalScan(path)
-    count = scan.run()
+    scan = verify_journal(path, workers=args.jobs)
+    count = scan.records
     seconds = time.perf_counter() - started
     origin = scan.origin
     note = None

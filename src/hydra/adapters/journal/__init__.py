@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from hydra.adapters.journal.aside import discard_journal
 from hydra.adapters.journal.chain import GENESIS, anchor_path
 from hydra.adapters.journal.jsonl import (
     RESERVED_FIELDS,
     CheckpointSource,
     FsyncPolicy,
     JsonlJournal,
-    discard_journal,
 )
 from hydra.adapters.journal.lock import JournalLock, journal_writer
 from hydra.adapters.journal.observed import CountingJournal, tail_journal

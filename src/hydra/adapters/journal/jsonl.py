@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import orjson
 
+from hydra.adapters.journal.aside import set_aside
 from hydra.adapters.journal.chain import GENESIS, Anchor, anchor_path, read_anchor, write_anchor
 from hydra.adapters.journal.files import fsync_dir, make_dirs, open_private
 from hydra.adapters.journal.lock import JournalLock
@@ -47,7 +48,7 @@ from hydra.domain import (
 )
 from hydra.domain.clock import system_clock
 
-__all__ = ["RESERVED_FIELDS", "CheckpointSource", "FsyncPolicy", "JsonlJournal", "discard_journal"]
+__all__ = ["RESERVED_FIELDS", "CheckpointSource", "FsyncPolicy", "JsonlJournal"]
 
 FsyncPolicy = Literal["every", "never"] | int
 """``"every"`` record, ``"never"``, or an int N: fsync after every N records."""
@@ -148,7 +149,7 @@ class JsonlJournal:
     def _open(self, *, new_journal: bool, segment_bytes: int | None, special: bool) -> None:
         make_dirs(self.path.parent)
         self.archived: tuple[Path, ...] = (
-            _archive(self.path, self.anchor_path) if new_journal and not special else ()
+            set_aside(self.path, self.anchor_path) if new_journal and not special else ()
         )
         anchor = None if special else self._own_anchor()
         segments = [] if special else list_segments(self.path)
@@ -398,39 +399,6 @@ class JsonlJournal:
             self.anchor_path,
             Anchor(self.account, self._created, self._jseq, self._prev.decode(), self._number),
         )
-
-
-def discard_journal(path: str | os.PathLike[str]) -> None:
-    """Delete a journal, every segment and its anchor (a demo's, recreated each run).
-
-    Raises:
-        JournalLockedError: a writer holds it.
-    """
-    journal = Path(path)
-    lock = JournalLock(journal)
-    try:
-        for segment in list_segments(journal):
-            segment.path.unlink(missing_ok=True)
-        anchor_path(journal).unlink(missing_ok=True)
-    finally:
-        lock.release()
-
-
-def _archive(path: Path, anchor: Path) -> tuple[Path, ...]:
-    """Rename the journal's segments and anchor aside with a UTC timestamp suffix."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    archived = []
-    for source in (*(s.path for s in list_segments(path)), anchor):
-        if not source.exists():
-            continue
-        target = source.with_name(f"{source.name}.{stamp}")
-        copy = 1
-        while target.exists():
-            target = source.with_name(f"{source.name}.{stamp}-{copy}")
-            copy += 1
-        source.rename(target)
-        archived.append(target)
-    return tuple(archived)
 
 
 def _parse_time(text: str) -> datetime | None:

@@ -16,22 +16,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from hashlib import blake2b
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import orjson
-
-from hydra.adapters.journal.chain import (
-    GENESIS,
-    SEAL_LENGTH,
-    Anchor,
-    Stamps,
-    anchor_path,
-    digest_of,
-    read_anchor,
-    stamps,
+from hydra.adapters.journal.chain import anchor_path, read_anchor, stamps
+from hydra.adapters.journal.links import (
+    Chain,
+    ChainState,
+    JournalDamage,
+    account_text,
+    parse_line,
 )
 from hydra.adapters.journal.segments import (
     Segment,
@@ -42,138 +36,17 @@ from hydra.adapters.journal.segments import (
 )
 from hydra.domain import JournalAccountError
 
-__all__ = ["IsCheckpoint", "JournalDamage", "JournalScan", "parse_line", "restart_segments"]
+__all__ = [
+    "IsCheckpoint",
+    "JournalDamage",
+    "JournalScan",
+    "ScanPart",
+    "parse_line",
+    "restart_segments",
+]
 
 IsCheckpoint = Callable[[Mapping[str, Any]], bool]
 """Tells a checkpoint record from the others (the journal does not read record kinds)."""
-
-
-@dataclass(frozen=True, slots=True)
-class JournalDamage:
-    """The first fault: the segment and line it is on (None: the journal as a whole), why."""
-
-    line: int | None
-    reason: str
-    segment: str | None = None
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return self.reason if self.segment is None else f"{self.segment}: {self.reason}"
-        where = f"line {self.line}" if self.segment is None else f"{self.segment} line {self.line}"
-        return f"{where}: {self.reason}"
-
-
-def parse_line(line: bytes) -> dict[str, Any] | None:
-    """A line's record, or None when it is not a JSON object."""
-    try:
-        value = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-class _Chain:
-    """Follows the chain record by record and keeps the first fault."""
-
-    __slots__ = (
-        "_anchor",
-        "_expect_genesis",
-        "account",
-        "anchored_digest",
-        "damage",
-        "first_jseq",
-        "jseq",
-        "prev",
-        "start_prev",
-    )
-
-    def __init__(self, account: str | None, anchor: Anchor | None, *, genesis: bool) -> None:
-        self.account: bytes | None = orjson.dumps(account) if account is not None else None
-        self.prev = GENESIS.encode()
-        self.jseq = 0
-        self.first_jseq = 0
-        self.start_prev = GENESIS
-        self.damage: JournalDamage | None = None
-        self._anchor = anchor
-        self._expect_genesis = genesis
-        self.anchored_digest: str | None = None  # digest of the record at the anchor's jseq
-
-    def follow(self, segment: str, number: int, line: bytes, found: Stamps) -> None:
-        if self._anchor is not None and found.jseq == self._anchor.jseq:
-            self.anchored_digest = found.digest
-        if self.damage is not None:
-            return
-        fault = self._fault(line, found)
-        if fault is not None:
-            self.damage = JournalDamage(number, fault, segment)
-            return
-        if not self.first_jseq:
-            self.first_jseq, self.start_prev = found.jseq, found.prev
-        self.prev, self.jseq = found.digest.encode(), found.jseq
-
-    def fast(self, line: bytes) -> bool:
-        """Accept the next record on the common path: the stamps expected next, its digest.
-
-        Returns False for anything else, and the caller judges the line by its stamps
-        (``follow``). One comparison and one BLAKE2b a line: ``verify`` runs at hash speed.
-        """
-        if self.damage is not None or not self.jseq or self.account is None:
-            return False
-        jseq = self.jseq + 1
-        expected = b'"account":%b,"jseq":%d,"prev":"%b","digest":"' % (
-            self.account,
-            jseq,
-            self.prev,
-        )
-        end = len(line) - 34
-        if (
-            not line.endswith(expected, 0, end)
-            or line[-2:] != b'"}'
-            or line[end - len(expected) - 1] not in b"{,"
-        ):
-            return False
-        digest = line[end:-2]
-        if blake2b(line[:-SEAL_LENGTH] + b"}", digest_size=16).hexdigest().encode() != digest:
-            return False
-        self.jseq, self.prev = jseq, digest
-        anchor = self._anchor
-        if anchor is not None and jseq == anchor.jseq:
-            self.anchored_digest = digest.decode()
-        return True
-
-    def unchained(self, segment: str, number: int) -> None:
-        if self.damage is None:
-            self.damage = JournalDamage(
-                number, "not a chained record (no account, jseq, prev or digest)", segment
-            )
-
-    def gap(self, segment: str, reason: str) -> None:
-        if self.damage is None:
-            self.damage = JournalDamage(None, reason, segment)
-
-    def _fault(self, line: bytes, found: Stamps) -> str | None:
-        jseq, prev = found.jseq, found.prev
-        if digest_of(line[:-SEAL_LENGTH] + b"}") != found.digest:
-            return f"edited: the digest of jseq {jseq} does not match its contents"
-        if self.account is None:
-            self.account = found.account
-        elif found.account != self.account:
-            return (
-                f"record of account {_text(found.account)!r} in the journal of account "
-                f"{_text(self.account)!r}"
-            )
-        if not self.jseq:
-            if not self._expect_genesis or (prev == GENESIS and jseq == 1):
-                return None
-            return f"records missing: the chain starts at jseq {jseq}, not at the genesis"
-        expected = self.jseq + 1
-        if prev.encode() == self.prev and jseq == expected:
-            return None
-        if jseq <= self.jseq:
-            return f"reordered or duplicated: jseq {jseq} after jseq {self.jseq}"
-        if jseq > expected:
-            return f"records removed or reordered: jseq {jseq} where {expected} was due"
-        return f"chain broken: prev of jseq {jseq} is not the digest of jseq {self.jseq}"
 
 
 class JournalScan:
@@ -217,7 +90,7 @@ class JournalScan:
         self._newest = every[-1].number if every else 0
         genesis = not self.segments or self.segments[0].number == 1
         owner = account if account is not None else self.anchor.account if self.anchor else None
-        self._chain = _Chain(owner, self.anchor, genesis=genesis)
+        self._chain = Chain(owner, self.anchor, genesis=genesis)
         self.torn_tail: str | None = None
         self.corrupt: list[tuple[str, int]] = []
         self.records = 0
@@ -228,7 +101,7 @@ class JournalScan:
     def account(self) -> str | None:
         """The journal's account (the anchor's, the expected one, or the first record's)."""
         found = self._chain.account
-        return _text(found) if found is not None else None
+        return account_text(found) if found is not None else None
 
     @property
     def first_jseq(self) -> int:
@@ -275,6 +148,41 @@ class JournalScan:
             pass
         return self.records
 
+    def part(self) -> ScanPart:
+        """What this scan of some segments found, to be joined to its neighbours' (``adopt``)."""
+        return ScanPart(
+            self._chain.state(),
+            self._chain.damage,
+            self.records,
+            tuple(self.corrupt),
+            self.torn_tail,
+            self.segments[0].name if self.segments else "",
+            self.segments[0].number if self.segments else 0,
+            self.segments[-1].number if self.segments else 0,
+        )
+
+    def adopt(self, parts: Sequence[ScanPart]) -> int:
+        """Finish this scan from its segments read in parts, in order (``verify_journal``).
+
+        Each part must follow on from the one before (jseq, prev, account, no segment
+        missing between them); then the anchor is checked as after a whole read.
+        """
+        chain = self._chain
+        previous: int | None = None
+        for index, part in enumerate(parts):
+            first = part.first_number
+            if previous is not None and first and first != previous + 1:
+                chain.gap(part.first_segment, f"segment(s) {previous + 1} missing before this one")
+            previous = part.last_number
+            chain.join(part.state, part.damage, part.first_segment)
+            self.records += part.records
+            self.corrupt += part.corrupt
+            if part.torn_tail is not None and index < len(parts) - 1:
+                self.corrupt.append((part.first_segment, 0))  # torn inside the journal
+            self.torn_tail = part.torn_tail
+        self._finish()
+        return self.records
+
     def _blocks(self) -> Iterator[tuple[Segment | None, str, list[bytes], bool]]:
         """(segment, its name, lines, all ended by a newline), block after block, in order.
 
@@ -309,12 +217,23 @@ class JournalScan:
         for segment, name, lines, ended in self._blocks():
             if name != current:
                 current, number = name, 0
+            if not decode:  # verify: whole runs of lines on the common path at once
+                index, count = 0, len(lines)
+                while index < count:
+                    accepted = chain.run(lines, index)
+                    self.records += accepted - index
+                    number += accepted - index
+                    if accepted == count:
+                        break
+                    line, index = lines[accepted], accepted + 1
+                    number += 1
+                    if line.strip():
+                        yield from self._judge(segment, name, number, line, ended, decode=False)
+                continue
             for line in lines:
                 number += 1
                 if fast(line):  # the common case: the next record, sealed as expected
                     self.records += 1
-                    if not decode:
-                        continue
                     record = parse_line(line)
                     if record is None:
                         self.corrupt.append((name, number))  # a digest over invalid JSON
@@ -362,9 +281,9 @@ class JournalScan:
             self._account is not None
             and self.anchor is None
             and chain.account is not None
-            and _text(chain.account) != self._account
+            and account_text(chain.account) != self._account
         ):
-            raise JournalAccountError(str(self.path), self._account, _text(chain.account))
+            raise JournalAccountError(str(self.path), self._account, account_text(chain.account))
         if self.damage is None:
             self.damage = chain.damage or self._anchor_fault()
 
@@ -410,6 +329,19 @@ class JournalScan:
         return None
 
 
+class ScanPart(NamedTuple):
+    """What a scan of some of a journal's segments found (``JournalScan.part``)."""
+
+    state: ChainState
+    damage: JournalDamage | None
+    records: int
+    corrupt: tuple[tuple[str, int], ...]
+    torn_tail: str | None
+    first_segment: str
+    first_number: int
+    last_number: int
+
+
 def restart_segments(
     path: str | os.PathLike[str], is_checkpoint: IsCheckpoint
 ) -> tuple[list[Segment], bool]:
@@ -428,11 +360,3 @@ def restart_segments(
         if record is not None and is_checkpoint(record):
             return segments[index:], True
     return segments, False
-
-
-def _text(account_json: bytes) -> str:
-    try:
-        value = orjson.loads(account_json)
-    except orjson.JSONDecodeError:
-        return account_json.decode(errors="replace")
-    return value if isinstance(value, str) else str(value)
