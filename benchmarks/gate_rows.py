@@ -29,9 +29,11 @@ from hydra.domain import (
     ManualClock,
     OrderLimits,
     OrderRequest,
+    SessionSchedule,
     Side,
     TradingState,
 )
+from hydra.settings import load_settings
 
 __all__ = [
     "BENCH_LIMITS",
@@ -78,8 +80,22 @@ async def sim_gate(
     clock = ManualClock(START)
     broker = SimulatedBroker(clock=clock, cash=1e9, history=1000)
     await broker.connect()
-    journal = JsonlJournal(journal_path, fsync, account="SIM0001") if journal_path else None
-    return bench_gate(broker, clock, journal), broker, clock
+    journal = (
+        JsonlJournal(
+            journal_path,
+            fsync,
+            account="SIM0001",
+            segment_bytes=int(load_settings(env={}).get("journal", "segment_mb") * 2**20),
+            session=SessionSchedule(),
+            clock=clock,
+        )
+        if journal_path
+        else None
+    )
+    gate = bench_gate(broker, clock, journal)
+    if journal is not None:  # segments open with the gate's memory, as the container wires it
+        journal.checkpoint_source = lambda: gate.checkpoint().as_json()
+    return gate, broker, clock
 
 
 def bench_gate(

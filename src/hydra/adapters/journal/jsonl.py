@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from hashlib import blake2b
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import orjson
 
@@ -241,7 +241,17 @@ class JsonlJournal:
         if "jseq" in record or "digest" in record or "prev" in record or "account" in record:
             field = next(name for name in RESERVED_FIELDS if name in record)
             raise InvalidInputError(field, "is stamped by the journal; leave it out", record)
-        self._check_file()
+        try:
+            now: os.stat_result | None = os.stat(self._where)
+        except FileNotFoundError:
+            now = None
+        if (
+            now is None
+            or now.st_ino != self._identity[1]
+            or now.st_dev != self._identity[0]
+            or (self._regular and now.st_size != self._size)
+        ):
+            self._refuse(now)
         boundary = self._boundary
         if self._size >= self._trigger or (boundary is not None and self._clock() >= boundary):
             self._roll()
@@ -251,23 +261,21 @@ class JsonlJournal:
             )
         )
 
-    def _check_file(self) -> None:
-        try:
-            now = os.stat(self._where)
-        except FileNotFoundError:
+    def _refuse(self, now: os.stat_result | None) -> NoReturn:
+        """The live segment is not what this writer wrote: say how, write nothing."""
+        if now is None:
             raise JournalDamagedError(
                 str(self.path), "the journal file was removed while in use; nothing written"
-            ) from None
+            )
         if now.st_ino != self._identity[1] or now.st_dev != self._identity[0]:
             raise JournalDamagedError(
                 str(self.path), "the journal file was replaced while in use; nothing written"
             )
-        if self._regular and now.st_size != self._size:
-            raise JournalDamagedError(
-                str(self.path),
-                f"the journal changed size while in use ({self._size} -> {now.st_size} bytes: "
-                "another process wrote to it without its lock); nothing written",
-            )
+        raise JournalDamagedError(
+            str(self.path),
+            f"the journal changed size while in use ({self._size} -> {now.st_size} bytes: "
+            "another process wrote to it without its lock); nothing written",
+        )
 
     def _write(self, body: bytes) -> None:
         """Seal ``body`` (a JSON object) with the chain stamps and write it as one line."""

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DecisionRecord"]
 
+_ACTIVE = TradingState.ACTIVE  # one global read, not a class attribute per record
+
 
 class DecisionRecord(NamedTuple):
     """The gate's decision on one order attempt: its journal record and its answer.
@@ -136,10 +138,11 @@ class DecisionRecord(NamedTuple):
             data["inputs"] = inputs_json(self.inputs)
         if self.caller_inputs is not None:
             data["caller_inputs"] = inputs_json(self.caller_inputs)
-        if self.trading_state is not TradingState.ACTIVE:  # ACTIVE is the default: left out
+        if self.trading_state is not _ACTIVE:  # the default: left out
             data["trading_state"] = self.trading_state.value
         if self.latency_s is not None:
-            data["latency_s"] = round(self.latency_s, 7)  # 0.1 us: finer is timer noise
+            # 0.1 us: finer is timer noise (round(x, 7) would cost ~0.5 us: perf: gate_pass)
+            data["latency_s"] = int(self.latency_s * 1e7) / 1e7
         if self.exemption:
             data["exemption"] = self.exemption
         return data
