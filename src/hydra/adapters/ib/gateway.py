@@ -11,8 +11,8 @@ This module is the gateway: identity, the port's reads and cancels. The connecti
 lifecycle (``lifecycle``, with ``reconnect``), opening a connection (``connection``), the
 order door and submit capability (``door``), the order book (``orders``), market data and
 contract economics (``market``) and the account (``account``) are its parts.
-The raw ib_async client is private: once the capability is claimed, placing an order
-through it is refused, so the RiskGate stays the only way out.
+The raw ib_async client is private: once the capability is claimed, every way of placing
+an order through it is refused, so the RiskGate stays the only way out.
 """
 from __future__ import annotations
 
@@ -92,14 +92,17 @@ class BrokerGateway(IBConnection):
             ``reference_price`` (and the gate's price checks) have something to judge by.
         market_data_wait: seconds ``qualify_contract`` waits for a new subscription's
             first prices (a symbol with no market data is then judged without a price).
-        ib: the ib_async ``IB`` instance to use (a new one by default).
+        ib: the ib_async ``IB`` instance to use (a new one by default). Only the
+            read-only roles (client ids 2, 3) and the emergency client take one: whoever
+            holds the trading client's ``IB`` could place orders past the RiskGate.
         emergency: the connection of ``hydra kill``'s fallback: ``client_id`` is the
             configured emergency id (never 1, 2 or 3); on connect it follows every open
             order of the account (all clients'), so a kill switch can wait for their
             cancels before it flattens.
 
     Raises:
-        InvalidInputError: a client id other than 1, 2, 3, or a bad argument.
+        InvalidInputError: a client id other than 1, 2, 3, a bad argument, or an ``ib``
+            for the trading client.
         LiveTradingNotAllowedError: a live port without both halves of the opt-in.
     """
 
@@ -132,6 +135,15 @@ class BrokerGateway(IBConnection):
             self.role = ClientRole.EMERGENCY
         else:
             self.role = ClientRole.from_client_id(client_id)
+        if ib is not None and self.role is ClientRole.TRADING:
+            raise InvalidInputError(
+                "ib",
+                "the trading client (id 1) never takes a host's ib_async client: whoever "
+                "holds it could place orders past the RiskGate. leave ib unset (the gateway "
+                "builds its own, private one), or pass it to a read-only role (client id "
+                "2 or 3) or the emergency client",
+                ib,
+            )
         self.host = host
         self.port = port
         self.client_id = client_id

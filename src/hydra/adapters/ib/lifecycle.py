@@ -98,6 +98,7 @@ class IBConnection(Unique):
             # Other clients' orders reach this connection only when asked for.
             await asyncio.wait_for(self._ib.reqAllOpenOrdersAsync(), self.connect_timeout)
         self._orders.adopt_open_trades()
+        self._orders.session_up()
         self._account.changed()
         self._state = ConnectionState.CONNECTED
 
