@@ -14,6 +14,7 @@ contract economics (``market``) and the account (``account``) are its parts.
 The raw ib_async client is private: once the capability is claimed, every way of placing
 an order through it is refused, so the RiskGate stays the only way out.
 """
+
 from __future__ import annotations
 
 import asyncio
