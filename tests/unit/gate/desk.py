@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import RiskGate
+from hydra.application import GateConfig, RiskGate
 from hydra.domain import CircuitBreakerManager, Instrument, ManualClock, OrderLimits
 from hydra.testing import MemoryJournal
 
@@ -32,7 +32,7 @@ async def trading_desk(
         limits=OrderLimits(),
         journal=journal,
         clock=clock,
-        derive_inputs=derive,
+        config=GateConfig(derive_inputs=derive),
     )
     return broker, gate, clock, journal
 
