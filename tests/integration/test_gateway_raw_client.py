@@ -39,7 +39,7 @@ def test_the_trading_client_never_takes_a_hosts_ib_client(readonly: bool) -> Non
         BrokerGateway(client_id=1, readonly=readonly, ib=IB())
     assert refused.value.field == "ib"
     assert "past the RiskGate" in refused.value.reason
-    assert "leave ib unset" in refused.value.reason
+    assert "Leave ib unset" in refused.value.reason
 
 
 async def test_read_only_roles_and_the_emergency_client_may_use_a_hosts_ib_client(

@@ -4,7 +4,8 @@
   of the position's value initially, ``stock_maintenance`` (25 %) to maintain, long or
   short.
 * Futures: the instrument's ``initial_margin`` per contract (maintenance: its
-  ``maintenance_margin``, else 90 % of the initial).
+  ``maintenance_margin``, else 90 % of the initial); a future without one is margined
+  like a stock.
 * Long options: nothing (the premium is paid in full).
 * Short options: per contract, the underlying's value times ``option_rate`` (20 %) less
   the amount the option is out of the money, but at least ``option_floor`` (10 %) of the

@@ -140,7 +140,7 @@ class BrokerGateway(IBConnection):
             raise InvalidInputError(
                 "ib",
                 "the trading client (id 1) never takes a host's ib_async client: whoever "
-                "holds it could place orders past the RiskGate. leave ib unset (the gateway "
+                "holds it could place orders past the RiskGate. Leave ib unset (the gateway "
                 "builds its own, private one), or pass it to a read-only role (client id "
                 "2 or 3) or the emergency client",
                 ib,
