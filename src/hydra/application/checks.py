@@ -224,8 +224,8 @@ class _Breakers:
         if inputs is None:
             return _NONE
         breaches = self._breakers.evaluate_inputs(inputs).breaches
-        if not breaches:
-            return _NONE
+        if not breaches or ctx.increase <= 0:
+            return _NONE  # what adds nothing passes (the evaluation still latched trips)
         if not ctx.shrinks:
             return [self._reason(b) for b in breaches]
         leaves = ctx.state is TradingState.REDUCING or not self._block_reducing
@@ -269,19 +269,32 @@ def _limit_checks(limits: OrderLimitChecker, ledger: ExposureLedger) -> list[Nam
         return (reason,) if reason is not None else _NONE
 
     def max_notional(ctx: DecisionContext) -> tuple[Reason, ...]:
-        """``limit.max_notional`` (valued with the broker's multiplier)."""
+        """``limit.max_notional`` on what the decision adds (the broker's multiplier)."""
         spec = ctx.spec
         assert spec is not None  # noqa: S101  (economics ran first)
-        reason = limits.notional(ctx.request, spec.multiplier, ctx.reference)
+        if ctx.increase <= 0:
+            return _NONE
+        reason = limits.notional(ctx.request, spec.multiplier, ctx.reference, ctx.increase)
         return (reason,) if reason is not None else _NONE
 
     def rate(ctx: DecisionContext) -> tuple[Reason, ...]:
-        """``limit.rate``."""
-        reason = limits.rate(ctx.now)
+        """``limit.rate`` for an order, ``limit.modify_rate`` for an amendment.
+
+        A bracket's children and an OCA group's further legs are counted with their
+        first leg (``RiskGate`` judges the list's size there).
+        """
+        if ctx.action == "modify":
+            reason = limits.modify_rate(ctx.now)
+        elif ctx.action == "order":
+            reason = limits.rate(ctx.now, ctx.orders)
+        else:
+            return _NONE
         return (reason,) if reason is not None else _NONE
 
     def duplicate(ctx: DecisionContext) -> tuple[Reason, ...]:
-        """``limit.duplicate``."""
+        """``limit.duplicate``: for a new order only (an amendment keeps its id)."""
+        if ctx.action != "order":
+            return _NONE
         reason = limits.duplicate(ctx.instrument, ctx.request, ctx.now)
         return (reason,) if reason is not None else _NONE
 

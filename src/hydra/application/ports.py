@@ -14,6 +14,7 @@ from hydra.application.orders import OrderHandle
 from hydra.domain import (
     AccountSnapshot,
     ConnectionState,
+    ContractChain,
     ContractSpec,
     Instrument,
     OrderEvent,
@@ -73,6 +74,10 @@ class BrokerPort(Protocol):
 
     def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
         """The broker's economics for a contract it has qualified (None: not qualified)."""
+        ...
+
+    async def contract_chain(self, contract: Instrument) -> ContractChain:
+        """A future's listed expiries, or an option's expiries and strikes."""
         ...
 
     async def get_positions(self) -> list[Position]:

@@ -14,7 +14,7 @@ asyncio transport itself: code that writes bytes to it reaches into the socket o
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
@@ -28,6 +28,7 @@ from hydra.domain import (
     CapabilityAlreadyClaimedError,
     ClientRole,
     Instrument,
+    OrderLeg,
     OrderRequest,
     PermissionDeniedError,
 )
@@ -60,11 +61,23 @@ class IBSubmitCapability(Unique):
 
     def reserve_order_id(self) -> int:
         """The IB order id the next submit will use (from ib_async's id sequence)."""
-        return self._door.reserve()
+        return self._door.reserve(1)[0]
+
+    def reserve_order_ids(self, count: int) -> tuple[int, ...]:
+        """The IB order ids the next ``submit_list`` of ``count`` legs will use."""
+        return self._door.reserve(count)
 
     def submit_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Send the order to IB now (placeOrder); nothing is queued when disconnected."""
         return self._door.place(contract, order)
+
+    def submit_list(self, legs: Sequence[OrderLeg]) -> tuple[OrderHandle, ...]:
+        """Send a bracket or an OCA group (parentId, ocaGroup, transmit on the last leg)."""
+        return self._door.place_list(legs)
+
+    def modify_order(self, handle: OrderHandle, order: OrderRequest) -> OrderHandle:
+        """Amend a working order: placeOrder on its known id, with the new fields."""
+        return self._door.modify(handle, order)
 
 
 class IBOrderDoor:
@@ -118,16 +131,29 @@ class IBOrderDoor:
         self._guard_client()
         return IBSubmitCapability(self)
 
-    def reserve(self) -> int:
-        """The order id the next ``place`` uses."""
+    def reserve(self, count: int) -> tuple[int, ...]:
+        """The order ids the next ``place`` / ``place_list`` uses."""
         self._require_connected("reserve an order id")
-        return self._orders.reserve()
+        return self._orders.reserve(count)
 
     def place(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Send ``order`` through the private door and track its handle."""
         self._require_connected("submit")
         with self.sending():
             return self._orders.place(self._place_order, contract, order)
+
+    def place_list(self, legs: Sequence[OrderLeg]) -> tuple[OrderHandle, ...]:
+        """Send every leg of a list through the private door, linked as the legs say."""
+        self._require_connected("submit")
+        with self.sending():
+            return tuple(self._orders.place_list(self._place_order, legs))
+
+    def modify(self, handle: OrderHandle, order: OrderRequest) -> OrderHandle:
+        """Amend a working order through the private door (the same order id)."""
+        self._require_connected("amend")
+        with self.sending():
+            self._orders.modify(self._place_order, handle, order)
+        return handle
 
     @contextmanager
     def sending(self) -> Iterator[None]:

@@ -48,6 +48,7 @@ from hydra.domain import (
     AccountSnapshot,
     ClientRole,
     ConnectionState,
+    ContractChain,
     ContractSpec,
     Instrument,
     InvalidInputError,
@@ -199,6 +200,13 @@ class BrokerGateway(IBConnection):
             raise InvalidInputError("contract", "must be an Instrument", contract)
         self._require_connected("qualify")
         return await self._market.qualify(contract)
+
+    async def contract_chain(self, contract: Instrument) -> ContractChain:
+        """A future's expiries, or an option's expiries and strikes, as IB lists them."""
+        if not isinstance(contract, Instrument):
+            raise InvalidInputError("contract", "must be an Instrument", contract)
+        self._require_connected("list a contract chain")
+        return await self._market.chain(contract)
 
     def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
         """IB's economics for a contract qualified through this gateway (None: not qualified)."""

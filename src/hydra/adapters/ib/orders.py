@@ -16,7 +16,7 @@ import asyncio
 import datetime
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -41,6 +41,7 @@ from hydra.domain import (
     Fill,
     Instrument,
     OrderEvent,
+    OrderLeg,
     OrderRequest,
     OrderStatus,
     UnknownOrderError,
@@ -106,8 +107,12 @@ class IBOrderHandle(OrderHandle):
         trade: Trade,
         *,
         foreign: bool = False,
+        parent_id: int | None = None,
+        oca_group: str = "",
     ) -> None:
-        super().__init__(order_id, instrument, request, foreign=foreign)
+        super().__init__(
+            order_id, instrument, request, foreign=foreign, parent_id=parent_id, oca_group=oca_group
+        )
         self.trade = trade
 
 
@@ -128,7 +133,7 @@ class IBOrderBook:
         self._ib_contracts: dict[Instrument, Contract] = {}
         self._listeners: list[OrderListener] = []
         self._observers: list[BrokerObserver] = []
-        self._reserved: int | None = None  # the id the next place() uses
+        self._reserved: list[int] = []  # the ids the next place() / place_list() use
         # From the first connect on, an own-id order no handle tracks was not the door's.
         self._session_up = False
 
@@ -146,40 +151,113 @@ class IBOrderBook:
         return attach(self._observers, observer)
 
     # ------------------------------------------------------------------ orders
-    def reserve(self) -> int:
-        """The order id the next ``place`` uses, taken from ib_async's id sequence once."""
-        if self._reserved is None:
+    def reserve(self, count: int = 1) -> tuple[int, ...]:
+        """The order ids the next ``place`` (or ``place_list`` of ``count`` legs) uses.
+
+        Taken from ib_async's id sequence once and held until that send.
+        """
+        reserved = self._reserved
+        while len(reserved) < count:
             try:
-                self._reserved = self._ib.client.getReqId()
+                reserved.append(self._ib.client.getReqId())
             except ConnectionError as exc:
                 raise BrokerNotConnectedError(f"no order id: {exc}") from exc
-        return self._reserved
+        return tuple(reserved[:count])
 
     def session_up(self) -> None:
         """The first connect's orders are adopted: later unknown own-id orders are foreign."""
         self._session_up = True
 
     def forget_reservation(self) -> None:
-        """Drop a held id (the connection is gone; the next session numbers afresh)."""
-        self._reserved = None
+        """Drop the held ids (the connection is gone; the next session numbers afresh)."""
+        self._reserved = []
 
     def place(
         self, place_order: PlaceOrder, contract: Instrument, order: OrderRequest
     ) -> OrderHandle:
         """Send through ``place_order`` (the gateway's private door) and track the handle."""
+        ib_order = to_ib_order(order)
+        if self._reserved:
+            ib_order.orderId = self._reserved.pop(0)
+            self._reserved.clear()
+        return self._send(place_order, contract, order, ib_order)
+
+    def place_list(self, place_order: PlaceOrder, legs: Sequence[OrderLeg]) -> list[OrderHandle]:
+        """Send a bracket or an OCA group as IB wants it, and track every leg.
+
+        Each leg gets its reserved id; a child names its parent (``parentId``); members of
+        a group share ``ocaGroup`` with ``ocaType`` 1 (cancel the others, with block); only
+        the last leg carries ``transmit``, so IB holds the list until it is whole.
+        """
+        ids = list(self.reserve(len(legs)))
+        self._reserved = []
+        handles: list[OrderHandle] = []
+        for index, leg in enumerate(legs):
+            ib_order = to_ib_order(leg.order)
+            ib_order.orderId = ids[index]
+            if leg.parent is not None:
+                ib_order.parentId = ids[leg.parent]
+            if leg.oca_group:
+                ib_order.ocaGroup = leg.oca_group
+                ib_order.ocaType = 1
+            ib_order.transmit = index == len(legs) - 1
+            handles.append(
+                self._send(
+                    place_order,
+                    leg.instrument,
+                    leg.order,
+                    ib_order,
+                    parent_id=ib_order.parentId or None,
+                    oca_group=leg.oca_group,
+                )
+            )
+        return handles
+
+    def modify(self, place_order: PlaceOrder, handle: OrderHandle, order: OrderRequest) -> None:
+        """Amend a working order: ``placeOrder`` on its known id with the new fields.
+
+        Raises:
+            UnknownOrderError: the order is unknown or no longer working.
+        """
+        known = self._handles.get(handle.order_id)
+        if known is None or known.is_done or known.foreign:
+            raise UnknownOrderError(
+                f"order {handle.order_id} is not working at this gateway (it is "
+                f"{handle.status.value}); only a working order of ours can be amended"
+            )
+        live = known.trade.order
+        ib_order = to_ib_order(order)
+        for name in ("orderId", "clientId", "permId", "parentId", "ocaGroup", "ocaType"):
+            setattr(ib_order, name, getattr(live, name))
+        contract = self._ib_contracts.get(known.instrument) or known.trade.contract
+        try:
+            place_order(contract, ib_order)
+        except ConnectionError as exc:
+            raise BrokerNotConnectedError(f"placeOrder failed: {exc}; nothing queued") from exc
+        known.request = order
+
+    def _send(
+        self,
+        place_order: PlaceOrder,
+        contract: Instrument,
+        order: OrderRequest,
+        ib_order: Order,
+        *,
+        parent_id: int | None = None,
+        oca_group: str = "",
+    ) -> OrderHandle:
         ib_contract = self._ib_contracts.get(contract)
         if ib_contract is None:
             if len(self._ib_contracts) >= _CONTRACT_CACHE_SIZE:
                 self._ib_contracts.clear()
             ib_contract = self._ib_contracts[contract] = to_ib_contract(contract)
-        ib_order = to_ib_order(order)
-        if self._reserved is not None:
-            ib_order.orderId, self._reserved = self._reserved, None
         try:
             trade = place_order(ib_contract, ib_order)
         except ConnectionError as exc:
             raise BrokerNotConnectedError(f"placeOrder failed: {exc}; nothing queued") from exc
-        handle = IBOrderHandle(trade.order.orderId, contract, order, trade)
+        handle = IBOrderHandle(
+            trade.order.orderId, contract, order, trade, parent_id=parent_id, oca_group=oca_group
+        )
         self._handles[handle.order_id] = handle
         self._open[handle.order_id] = handle
         return handle

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from hydra.application.records._codec import AuditRecord, iso_time, time_from
-from hydra.application.records.decision import DecisionRecord
+from hydra.application.records.decision import DecisionRecord, LegRecord
 from hydra.application.records.events import (
     RECORD_TYPES,
     BreakerReset,
@@ -55,6 +55,7 @@ __all__ = [
     "KillRecord",
     "LedgerMismatch",
     "LedgerReconciled",
+    "LegRecord",
     "OrderSent",
     "PriceRefused",
     "SessionStarted",
