@@ -31,7 +31,7 @@ from hydra.application.decisions import GateStatus, KillReport, OrderDecision
 from hydra.application.exposure import ExposureLedger, LedgerEntry
 from hydra.application.judge import Judge
 from hydra.application.orders import OrderHandle
-from hydra.application.ports import AuditJournal, Unsubscribe
+from hydra.application.ports import AuditJournal, HaltRequests, Unsubscribe
 from hydra.application.prices import PriceRefusedError, ReferencePrices
 from hydra.application.records import (
     AuditRecord,
@@ -72,6 +72,7 @@ from hydra.domain import (
 )
 from hydra.domain._unique import Unique
 from hydra.domain.clock import system_clock
+from hydra.domain.halt_request import HaltRequest
 from hydra.domain.limits import OrderLimitChecker
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ class RiskGate(Unique):
             stricter of the two wins. On by default; ``False`` trusts the caller alone.
         history: how many recent decisions ``decisions`` keeps (memory stays bounded).
         config_version: recorded with every audit record.
+        halt_requests: HALT requests left by ``hydra kill`` while this trader did not
+            answer; one pending is journaled (path "broker") and obeyed at the start of
+            the next decision and at ``restore``.
 
     Raises:
         CapabilityAlreadyClaimedError: the broker's capability, or the breakers, already
@@ -115,6 +119,7 @@ class RiskGate(Unique):
         derive_inputs: bool = True,
         history: int = 1000,
         config_version: str = "",
+        halt_requests: HaltRequests | None = None,
     ) -> None:
         if not isinstance(breakers, CircuitBreakerManager):
             raise InvalidInputError("breakers", "must be a CircuitBreakerManager", breakers)
@@ -136,6 +141,7 @@ class RiskGate(Unique):
         self._decisions: deque[OrderDecision] = deque(maxlen=history)
         self._seq = 0
         self._state = TradingState.ACTIVE
+        self._halts = halt_requests
         self._audit = AuditTrail(journal, config_version, self._journal_failed)
         self._prices = ReferencePrices(
             broker, self._clock, limits.price_collar if limits is not None else None
@@ -291,6 +297,11 @@ class RiskGate(Unique):
         Synchronous on purpose: nothing yields between the checks and the hand-off.
         """
         started = time.perf_counter()
+        halts = self._halts
+        if halts is not None:  # perf: gate_pass (the inbox stats at most every 50 ms)
+            request = halts.pending()
+            if request is not None:
+                self._take_halt(halts, request)
         self._seq += 1
         seq = self._seq
         now = self._clock()
@@ -471,7 +482,29 @@ class RiskGate(Unique):
                 peak_equity=self._session.peak,
             )
         )
+        halts = self._halts
+        request = halts.pending() if halts is not None else None
+        if halts is not None and request is not None:
+            self._take_halt(halts, request)
         return replay
+
+    def _take_halt(self, halts: HaltRequests, request: HaltRequest) -> None:
+        """Journal a pending HALT request, then obey it and let the inbox drop it.
+
+        Journaled first: if the journal refuses, the gate halts anyway (no audit trail, no
+        trading) and the request stays for the next attempt or restart.
+        """
+        record = StateChanged(
+            time=self._clock(),
+            previous=self._state,
+            state=TradingState.HALTED,
+            who=request.who,
+            why=request.why,
+            path="broker",
+        )
+        if self._audit.record(record):
+            self._state = TradingState.HALTED
+            halts.taken(request)
 
     # ------------------------------------------------------------------ one way in, one out
     def _conclude(
