@@ -130,7 +130,9 @@ async def test_the_token_never_reaches_the_logs(tmp_path: Path, running: Running
             base_url=running.server.url, headers={"Authorization": "Bearer guess"}
         ) as wrong:
             await wrong.get("/api/v1/status")
-        config = ControlConfig(token_file=str(running.server.token_file), port=0)
+        config = ControlConfig(
+            token_file=str(running.server.token_file), port=0, local_socket=False
+        )
         async with ControlServer(running.gate, config):
             pass
     assert logs

@@ -17,6 +17,7 @@ WHY_MAX = 1024
 """Longest ``why`` accepted, in characters."""
 
 _PREVIEW = 40
+_REQUIRED = "required, a non-empty string (recorded in the journal)"
 
 
 def operator_text(field: str, value: object, limit: int) -> str:
@@ -30,11 +31,13 @@ def operator_text(field: str, value: object, limit: int) -> str:
     Raises:
         InvalidInputError: naming ``field`` and the reason.
     """
+    if value is None:
+        raise InvalidInputError(field, _REQUIRED)
     if not isinstance(value, str):
         raise InvalidInputError(field, "must be a string", type(value).__name__)
     text = value.strip()
     if not text:
-        raise InvalidInputError(field, "must not be empty (it is recorded in the journal)")
+        raise InvalidInputError(field, _REQUIRED, value)
     if len(text) > limit:
         raise InvalidInputError(
             field, f"at most {limit} characters (got {len(text)})", text[:_PREVIEW] + "..."
