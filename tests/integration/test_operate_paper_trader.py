@@ -139,8 +139,9 @@ async def test_kill_from_another_process_cancels_the_ladder_and_halts_the_trader
         code, out, err = await _hydra(
             "kill", "--reason", "desk: stop the ladder", "--who", "alice", env=env
         )
-        assert code == 0, err
-        assert out.startswith("Kill via the control server")
+        assert code == 0, out + err
+        assert out.startswith("Kill via the trader's control server (unix:"), out
+        assert "Confirmed: trading HALTED and no order is working." in out
 
         await _eventually(lambda: not _working(fake_gateway), "orders still working at IB")
         assert all(fake_gateway.order_status(i) == "Cancelled" for i in resting)
@@ -159,63 +160,116 @@ async def test_kill_from_another_process_cancels_the_ladder_and_halts_the_trader
     assert "Traceback" not in _text(tmp_path / "trader.log")
 
 
-async def test_kill_of_a_frozen_trader_uses_the_broker_and_the_restart_stays_halted(
+async def test_kill_of_a_frozen_trader_requests_the_halt_and_never_writes_its_journal(
     fake_gateway: FakeIBGateway, tmp_path: Path
 ) -> None:
-    """Frozen trader: IB global cancel as client 99, HALT journaled; resumed/restarted: HALTED."""
+    """Frozen trader (lock held): global cancel as client 99 and a halt request; one writer."""
     fake_gateway.set_price("SPY", 500.0)
     env = _env(tmp_path, fake_gateway)
     log = tmp_path / "trader.log"
+    journal = Path(env["HYDRA_STATE_DIR"]) / "hydra.journal.jsonl"
     async with _trader(env, log) as trader:
         resting = await _ladder_resting(fake_gateway)
         trader.send_signal(signal.SIGSTOP)
+        before = journal.read_bytes()
 
         code, out, err = await _hydra(
             "kill", "--reason", "trader frozen", "--who", "bob", "--timeout", "1", env=env
         )
         assert code == 0, out + err
-        assert "No control server answered" in out
+        assert journal.read_bytes() == before  # the CLI never wrote the trader's journal
+        assert Path(f"{journal}.halt").exists()
+        assert "alive but not answering" in out
+        assert "HALT requested" in out
         assert "as emergency client 99" in out
         assert not _working(fake_gateway)  # the fallback waited for IB to confirm
         assert all(fake_gateway.order_status(i) == "Cancelled" for i in resting)
         assert 1 in fake_gateway.connected_client_ids()  # the frozen trader still holds id 1
-        records = _journal(env)
-        halt = next(r for r in reversed(records) if r["kind"] == "state")
-        assert (halt["state"], halt["who"], halt["path"]) == ("HALTED", "bob", "broker")
-        assert "trader frozen" in halt["why"]
-        kill = records[-1]
-        assert (kill["kind"], kill["who"], kill["why"]) == ("kill", "bob", "trader frozen")
-        assert sorted(kill["cancelled"]) == resting
 
-        # Resumed, the stale trader finds the journal grown under it: it halts itself.
+        code, out, err = await _hydra(
+            "kill", "--flatten", "--reason", "flat too", "--who", "carol", "--timeout", "1",
+            env=env,
+        )  # fmt: skip
+        assert code == 1, out + err  # a frozen trader's positions are not closed around it
+        assert "not flattened: the trader is alive and holds its journal" in out
+        assert journal.read_bytes() == before
+
+        # Resumed, the trader journals the request itself and halts: one writer, one chain.
         placed = len(fake_gateway.placed)
         trader.send_signal(signal.SIGCONT)
+        halt = await _eventually(
+            lambda: next(
+                (r for r in _journal(env) if r["kind"] == "state" and r.get("path") == "broker"),
+                None,
+            ),
+            "the resumed trader did not journal the halt request",
+        )
+        # The newer request replaced the older one (both ask for a HALT).
+        assert (halt["state"], halt["who"], halt["why"]) == ("HALTED", "carol", "flat too")
         assert (await _trader_status(env))["trading_state"] == "HALTED"
-        await asyncio.sleep(1.0)  # a few of its 0.3 s steps
+        await _eventually(
+            lambda: _blocked_by_halt_after(_journal(env), halt["jseq"]),
+            "the resumed trader's next submit was not blocked",
+        )
         assert len(fake_gateway.placed) == placed
-        assert not _working(fake_gateway)
-
+        assert read_journal(journal).damage is None
+        assert not Path(f"{journal}.halt").exists()
         trader.send_signal(signal.SIGKILL)
         await asyncio.wait_for(trader.wait(), WAIT)
 
     async with _trader(env, log):
-        status = await _trader_status(env)
-        assert status["trading_state"] == "HALTED"
-        contents = read_journal(Path(env["HYDRA_STATE_DIR"]) / "hydra.journal.jsonl")
-        assert contents.damage is None  # HALTED by the kill's record, not by damage
+        assert (await _trader_status(env))["trading_state"] == "HALTED"
+        assert read_journal(journal).damage is None
+    assert "journal.write_failed" not in _text(log)
+    assert "Traceback" not in _text(log)
+
+
+async def test_kill_of_a_dead_trader_journals_the_halt_as_its_one_writer(
+    fake_gateway: FakeIBGateway, tmp_path: Path
+) -> None:
+    """Dead trader (lock free): the CLI takes the lock, journals HALT and kill; restart HALTED."""
+    fake_gateway.set_price("SPY", 500.0)
+    env = _env(tmp_path, fake_gateway)
+    log = tmp_path / "trader.log"
+    journal = Path(env["HYDRA_STATE_DIR"]) / "hydra.journal.jsonl"
+    async with _trader(env, log) as trader:
+        resting = await _ladder_resting(fake_gateway)
+        trader.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(trader.wait(), WAIT)
+
+    code, out, err = await _hydra(
+        "kill", "--reason", "trader died", "--who", "bob", "--timeout", "2", env=env
+    )
+    assert code == 0, out + err
+    assert "Trader: dead" in out
+    assert "HALT appended to" in out
+    assert all(fake_gateway.order_status(i) == "Cancelled" for i in resting)
+    records = _journal(env)
+    halt, kill = records[-2:]
+    assert (halt["kind"], halt["state"], halt["who"], halt["path"]) == (
+        "state",
+        "HALTED",
+        "bob",
+        "broker",
+    )
+    assert (kill["kind"], kill["who"], kill["why"]) == ("kill", "bob", "trader died")
+    assert sorted(kill["cancelled"]) == resting
+    assert read_journal(journal).damage is None
+
+    async with _trader(env, log):
+        assert (await _trader_status(env))["trading_state"] == "HALTED"
         await _eventually(
             lambda: _blocked_by_halt_after(_journal(env), kill["jseq"]),
             "the restarted trader's submit was not blocked",
         )
-        assert len(fake_gateway.placed) == placed
         assert not _working(fake_gateway)
     assert "Traceback" not in _text(log)
 
 
-async def test_kill_flatten_of_a_frozen_trader_flattens_through_an_emergency_gate(
+async def test_kill_flatten_of_a_dead_trader_flattens_through_an_emergency_gate(
     fake_gateway: FakeIBGateway, tmp_path: Path
 ) -> None:
-    """Frozen trader holding a position: `hydra kill --flatten` cancels and closes it, audited."""
+    """Dead trader holding a position: `hydra kill --flatten` cancels and closes it, audited."""
     fake_gateway.set_price("SPY", 500.0)
     env = _env(tmp_path, fake_gateway)
     log = tmp_path / "trader.log"
@@ -223,28 +277,27 @@ async def test_kill_flatten_of_a_frozen_trader_flattens_through_an_emergency_gat
         await _ladder_resting(fake_gateway)
         fake_gateway.set_price("SPY", 490.0)  # the resting BUY limits fill
         await _eventually(lambda: fake_gateway.positions().get("SPY"), "no position at IB")
-        trader.send_signal(signal.SIGSTOP)
-        held = fake_gateway.positions()["SPY"][0]
-        assert held > 0
-
-        code, out, err = await _hydra(
-            "kill", "--flatten", "--reason", "frozen, flat now", "--who", "carol",
-            "--timeout", "2", "--json", env=env,
-        )  # fmt: skip
-        assert code == 0, out + err
-        report = json.loads(out)
-        assert report["path"] == "broker"
-        assert report["not_flattened"] == []
-        assert len(report["flattened"]) == 1
-        await _eventually(lambda: not fake_gateway.positions().get("SPY", (0.0,))[0], "not flat")
-        assert not _working(fake_gateway)
-        sells = [p for p in fake_gateway.placed if p.action == "SELL"]
-        assert [(p.client_id, p.order_type, p.quantity) for p in sells] == [(99, "MKT", held)]
-        records = _journal(env)
-        (flatten,) = [r for r in records if r["kind"] == "flatten"]
-        assert flatten["exemption"] == "kill switch flatten by carol"
-        kill = records[-1]
-        assert (kill["kind"], kill["who"], kill["why"]) == ("kill", "carol", "frozen, flat now")
-        assert read_journal(Path(env["HYDRA_STATE_DIR"]) / "hydra.journal.jsonl").damage is None
         trader.send_signal(signal.SIGKILL)
         await asyncio.wait_for(trader.wait(), WAIT)
+    held = fake_gateway.positions()["SPY"][0]
+    assert held > 0
+
+    code, out, err = await _hydra(
+        "kill", "--flatten", "--reason", "dead, flat now", "--who", "carol",
+        "--timeout", "2", "--json", env=env,
+    )  # fmt: skip
+    assert code == 0, out + err
+    report = json.loads(out)
+    assert report["path"] == "broker"
+    assert report["not_flattened"] == []
+    assert len(report["flattened"]) == 1
+    await _eventually(lambda: not fake_gateway.positions().get("SPY", (0.0,))[0], "not flat")
+    assert not _working(fake_gateway)
+    sells = [p for p in fake_gateway.placed if p.action == "SELL"]
+    assert [(p.client_id, p.order_type, p.quantity) for p in sells] == [(99, "MKT", held)]
+    records = _journal(env)
+    (flatten,) = [r for r in records if r["kind"] == "flatten"]
+    assert flatten["exemption"] == "kill switch flatten by carol"
+    kill = records[-1]
+    assert (kill["kind"], kill["who"], kill["why"]) == ("kill", "carol", "dead, flat now")
+    assert read_journal(Path(env["HYDRA_STATE_DIR"]) / "hydra.journal.jsonl").damage is None
