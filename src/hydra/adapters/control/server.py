@@ -208,6 +208,9 @@ class ControlServer:
         uv_config = uvicorn.Config(
             app.asgi,
             http=guarded_protocol(limits),
+            # asyncio accepts up to `backlog` sockets per loop pass before any is closed:
+            # a small one keeps a crowd from using up the file descriptors in one pass.
+            backlog=config.max_connections,
             log_config=None,
             access_log=False,
             lifespan="off",
