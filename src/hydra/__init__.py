@@ -19,7 +19,12 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # the gate and what it answers
     "RiskGate": "hydra.application",
+    "GateConfig": "hydra.application",
+    "DecisionContext": "hydra.application",
     "OrderDecision": "hydra.application",
+    "DecisionRecord": "hydra.application",
+    "AuditRecord": "hydra.application",
+    "parse_record": "hydra.application",
     "KillReport": "hydra.application",
     "GateStatus": "hydra.application",
     "OrderHandle": "hydra.application",
@@ -75,6 +80,7 @@ _EXPORTS: dict[str, str] = {
     "JournalError": "hydra.domain",
     "JournalAccountError": "hydra.domain",
     "JournalDamagedError": "hydra.domain",
+    "JournalLockedError": "hydra.domain",
     # composition and operation
     "build_container": "hydra.container",
     "configure_production": "hydra.logs",
@@ -82,6 +88,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "AccountSnapshot",
+    "AuditRecord",
     "BreakerConfig",
     "BreakerInputs",
     "BreakerName",
@@ -97,7 +104,10 @@ __all__ = [
     "ConfigError",
     "ConnectionState",
     "ContractSpec",
+    "DecisionContext",
+    "DecisionRecord",
     "Fill",
+    "GateConfig",
     "GateStatus",
     "HydraError",
     "Instrument",
@@ -105,6 +115,7 @@ __all__ = [
     "JournalAccountError",
     "JournalDamagedError",
     "JournalError",
+    "JournalLockedError",
     "JsonlJournal",
     "KillReport",
     "LiveTradingNotAllowedError",
@@ -135,6 +146,7 @@ __all__ = [
     "__version__",
     "build_container",
     "configure_production",
+    "parse_record",
     "read_journal",
 ]
 
@@ -157,12 +169,17 @@ if TYPE_CHECKING:
     from hydra.adapters.journal import JsonlJournal, read_journal
     from hydra.adapters.sim import SimulatedBroker
     from hydra.application import (
+        AuditRecord,
+        DecisionContext,
+        DecisionRecord,
+        GateConfig,
         GateStatus,
         KillReport,
         OrderDecision,
         OrderHandle,
         PriceRefusedError,
         RiskGate,
+        parse_record,
     )
     from hydra.container import build_container
     from hydra.domain import (
@@ -188,6 +205,7 @@ if TYPE_CHECKING:
         JournalAccountError,
         JournalDamagedError,
         JournalError,
+        JournalLockedError,
         LiveTradingNotAllowedError,
         ManualClock,
         NotCopyableError,

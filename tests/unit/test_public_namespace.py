@@ -59,6 +59,7 @@ DOMAIN_PUBLIC = {
     "JournalError",
     "JournalAccountError",
     "JournalDamagedError",
+    "JournalLockedError",
 }
 
 DOMAIN_INTERNAL = {

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from hydra.application.orders import OrderHandle
 from hydra.domain import OrderType, Position, Side
 from hydra.domain.limits import RestingOrder
 
-__all__ = ["ExposureLedger", "LedgerEntry"]
+__all__ = ["Exposure", "ExposureLedger", "LedgerEntry"]
 
 Key = tuple[object, ...]
 MismatchListener = Callable[[Position, float], None]
@@ -26,6 +27,23 @@ ReconciledListener = Callable[[Position], None]
 """Called with the broker's position when a mismatch is resolved."""
 ForeignListener = Callable[[OrderHandle], None]
 """Called once with each order the broker reports that this gate did not send."""
+
+
+class Exposure(NamedTuple):
+    """One instrument's exposure as a decision sees it (an immutable snapshot).
+
+    ``broker`` is the broker's last reported position while it disagrees with the
+    ledger's ``position`` (None when they agree): every check holds for both views.
+    """
+
+    position: float
+    buying: float
+    selling: float
+    broker: float | None
+
+    def views(self) -> tuple[float, ...]:
+        """The positions every check must hold for."""
+        return (self.position,) if self.broker is None else (self.position, self.broker)
 
 
 @dataclass(slots=True)

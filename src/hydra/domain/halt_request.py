@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from hydra.domain._validate import audit_text
 from hydra.domain.errors import InvalidInputError
-from hydra.domain.operator_text import operator_text, who_text, why_text
 
 __all__ = ["HaltRequest"]
 
@@ -35,9 +35,9 @@ class HaltRequest:
     account: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "id", operator_text("id", self.id, _ID_MAX))
-        object.__setattr__(self, "who", who_text(self.who))
-        object.__setattr__(self, "why", why_text(self.why))
-        object.__setattr__(self, "account", operator_text("account", self.account, _ACCOUNT_MAX))
+        object.__setattr__(self, "id", audit_text("id", self.id, limit=_ID_MAX))
+        object.__setattr__(self, "who", audit_text("who", self.who))
+        object.__setattr__(self, "why", audit_text("why", self.why))
+        object.__setattr__(self, "account", audit_text("account", self.account, limit=_ACCOUNT_MAX))
         if not isinstance(self.time, datetime) or self.time.utcoffset() is None:
             raise InvalidInputError("time", "must be a datetime with a time zone", self.time)

@@ -164,61 +164,100 @@ class OrderLimitChecker:
         now: datetime,
         resting: Iterable[RestingOrder] = (),
     ) -> list[Reason]:
-        """Every limit this order breaches (empty: within limits)."""
-        reasons: list[Reason] = []
-        quantity = order.quantity
-        limit_price = order.limit_price
-        if quantity > self._max_quantity:
-            reasons.append(_max_quantity(quantity, self._max_quantity))
-        reference = self._reference(instrument, quote, now, reasons)
-        # Price collar (limit orders) and notional (market orders at the reference).
-        if limit_price is not None and reference is not None:
-            distance = abs(limit_price - reference) / reference
-            if distance > self._collar:
-                reasons.append(_price_collar(limit_price, reference, distance, self._collar))
-        notional_price = limit_price if order.order_type is OrderType.LIMIT else reference
-        if notional_price is not None:
-            notional = quantity * notional_price * instrument.multiplier
-            if notional > self._max_notional:
-                reasons.append(_max_notional(notional, self._max_notional))
-        # Order-rate throttle and duplicate guard.
-        times = self._sent_times
-        if len(times) == self._max_orders and times[0] > now - self._rate_window:
-            reasons.append(_rate(self._max_orders, self._rate_window))
-        if not order.intentional_duplicate:
-            if self._recent:
-                self._forget(now)
-            key = _key(instrument, order)
-            if key in self._recent_keys:
-                reasons.append(_duplicate(instrument, order, self._dup_window))
-        if self._self_cross and resting and any(_crosses(order, other) for other in resting):
-            reasons.append(
-                Reason(
-                    "limit.self_cross",
-                    "self_cross",
-                    f"{order.side.value} {instrument.symbol} could trade against our own "
-                    "resting order (wash trade)",
-                )
-            )
-        return reasons
+        """Every limit this order breaches, in the table's order (empty: within limits).
 
-    def _reference(
-        self, instrument: Instrument, quote: Quote | None, now: datetime, reasons: list[Reason]
-    ) -> float | None:
-        """The reference price if present, not from the future and not stale."""
+        The gate runs each limit as a check of its own (``hydra.application.checks``);
+        this is the same judgement in one call, for using the limits without a gate.
+        """
+        reference, problem = self.reference(instrument, quote, now)
+        found = (
+            self.quantity(order),
+            problem,
+            self.collar(order, reference),
+            self.notional(order, instrument.multiplier, reference),
+            self.rate(now),
+            self.duplicate(instrument, order, now),
+            self.self_cross(instrument, order, resting),
+        )
+        return [reason for reason in found if reason is not None]
+
+    def reference(
+        self, instrument: Instrument, quote: Quote | None, now: datetime
+    ) -> tuple[float | None, Reason | None]:
+        """The reference price, or why there is none: missing, from the future, or stale."""
         if quote is None:
-            reasons.append(_price_missing(instrument))
-            return None
+            return None, _price_missing(instrument)
         age = now - quote.time
         if age < self._future:
-            reasons.append(_price_future(instrument, age.total_seconds()))
-            return None
+            return None, _price_future(instrument, age.total_seconds())
         if age > self._max_age:
-            reasons.append(
-                _price_stale(instrument, age.total_seconds(), self._max_age.total_seconds())
+            return None, _price_stale(
+                instrument, age.total_seconds(), self._max_age.total_seconds()
             )
+        return quote.price, None
+
+    def quantity(self, order: OrderRequest) -> Reason | None:
+        """``limit.max_quantity``: the order's quantity above the maximum."""
+        if order.quantity > self._max_quantity:
+            return _max_quantity(order.quantity, self._max_quantity)
+        return None
+
+    def collar(self, order: OrderRequest, reference: float | None) -> Reason | None:
+        """``limit.price_collar``: a limit price too far from the reference price."""
+        limit_price = order.limit_price
+        if limit_price is None or reference is None:
             return None
-        return quote.price
+        distance = abs(limit_price - reference) / reference
+        if distance > self._collar:
+            return _price_collar(limit_price, reference, distance, self._collar)
+        return None
+
+    def notional(
+        self, order: OrderRequest, multiplier: float, reference: float | None
+    ) -> Reason | None:
+        """``limit.max_notional``: quantity x price x multiplier above the maximum.
+
+        A limit order is valued at its limit price, a market order at the reference.
+        """
+        price = order.limit_price if order.order_type is OrderType.LIMIT else reference
+        if price is None:
+            return None
+        notional = order.quantity * price * multiplier
+        if notional > self._max_notional:
+            return _max_notional(notional, self._max_notional)
+        return None
+
+    def rate(self, now: datetime) -> Reason | None:
+        """``limit.rate``: ``max_orders`` already sent within the rolling window."""
+        times = self._sent_times
+        if len(times) == self._max_orders and times[0] > now - self._rate_window:
+            return _rate(self._max_orders, self._rate_window)
+        return None
+
+    def duplicate(
+        self, instrument: Instrument, order: OrderRequest, now: datetime
+    ) -> Reason | None:
+        """``limit.duplicate``: the same order was sent within the window (unless meant)."""
+        if order.intentional_duplicate:
+            return None
+        if self._recent:
+            self._forget(now)
+            if _key(instrument, order) in self._recent_keys:
+                return _duplicate(instrument, order, self._dup_window)
+        return None
+
+    def self_cross(
+        self, instrument: Instrument, order: OrderRequest, resting: Iterable[RestingOrder]
+    ) -> Reason | None:
+        """``limit.self_cross``: the order could trade against one of our resting orders."""
+        if self._self_cross and any(_crosses(order, other) for other in resting):
+            return Reason(
+                "limit.self_cross",
+                "self_cross",
+                f"{order.side.value} {instrument.symbol} could trade against our own "
+                "resting order (wash trade)",
+            )
+        return None
 
     def record_sent(self, instrument: Instrument, order: OrderRequest, now: datetime) -> None:
         """Remember an order that was sent (for the throttle and the duplicate guard)."""

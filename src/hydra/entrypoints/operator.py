@@ -26,7 +26,7 @@ from hydra.adapters.control.client import (
 from hydra.adapters.control.local import control_socket_path
 from hydra.container import Container, build_container
 from hydra.domain import ConfigError, HydraError, InvalidInputError, TradingState
-from hydra.domain.operator_text import who_text, why_text
+from hydra.domain._validate import audit_text
 from hydra.entrypoints.render import breaker_table, render_json, render_table
 
 __all__ = [
@@ -113,7 +113,7 @@ def operator_who_why(args: argparse.Namespace) -> tuple[str, str]:
             who = f"{getpass.getuser()} (cli)"
         except (KeyError, OSError):
             who = "cli"
-    return who_text(who, "--who"), why_text(args.reason, "--reason")
+    return audit_text("--who", who), audit_text("--reason", args.reason)
 
 
 def reach_trader(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import RiskGate
+from hydra.application import GateConfig, RiskGate
 from hydra.application.ports import HaltRequests
 from hydra.domain import CircuitBreakerManager, Instrument, ManualClock, OrderLimits
 from hydra.testing import MemoryJournal
@@ -33,7 +33,7 @@ async def trading_desk(
         limits=OrderLimits(),
         journal=journal,
         clock=clock,
-        derive_inputs=derive,
+        config=GateConfig(derive_inputs=derive),
         halt_requests=halt_requests,
     )
     return broker, gate, clock, journal

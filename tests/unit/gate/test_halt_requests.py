@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hydra.adapters.journal import HaltInbox, halt_request_path, write_halt_request
 from hydra.application.records import DecisionRecord, GateRestored, StateChanged
-from hydra.domain import OrderRequest, Side, TradingState
+from hydra.domain import BreakerInputs, OrderRequest, Side, TradingState
 from hydra.domain.halt_request import HaltRequest
 from tests.unit.gate.desk import AAPL, NY_MORNING, OK, trading_desk
 
@@ -20,7 +20,9 @@ async def test_the_next_decision_journals_the_halt_first_then_blocks(tmp_path: P
     inbox = HaltInbox(tmp_path / "j.jsonl", "SIM0001", interval=0.0)
     broker, gate, _clock, journal = await trading_desk(halt_requests=inbox)
     write_halt_request(tmp_path / "j.jsonl", REQUEST)
-    decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    decision = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK)
+    )
     assert decision.triggered == ("halted",)
     assert broker.received == []
     kinds = [type(r) for r in journal.typed]
@@ -41,7 +43,7 @@ async def test_a_journal_that_refuses_the_halt_keeps_the_request(tmp_path: Path)
     broker, gate, _clock, journal = await trading_desk(halt_requests=inbox)
     write_halt_request(tmp_path / "j.jsonl", REQUEST)
     journal.failure = OSError("disk full")
-    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK))
     assert gate.trading_state is TradingState.HALTED
     assert broker.received == []
     assert halt_request_path(tmp_path / "j.jsonl").exists()
@@ -52,7 +54,8 @@ async def test_restore_journals_a_request_left_while_the_trader_was_down(tmp_pat
     inbox = HaltInbox(tmp_path / "j.jsonl", "SIM0001", interval=60.0)
     _broker, gate, _clock, journal = await trading_desk(halt_requests=inbox)
     write_halt_request(tmp_path / "j.jsonl", REQUEST)
-    gate.restore([])
+    opened = StateChanged(time=NY_MORNING, state=TradingState.ACTIVE, who="desk", why="open")
+    gate.restore([opened.as_json()])
     assert gate.trading_state is TradingState.HALTED
     assert [type(r) for r in journal.typed] == [GateRestored, StateChanged]
     assert journal.of_type(StateChanged)[0].who == "bob"

@@ -19,6 +19,7 @@ from hydra.application.records import (
 )
 from hydra.container import build_container
 from hydra.domain import (
+    BreakerInputs,
     ConfigError,
     OrderRequest,
     Side,
@@ -38,7 +39,9 @@ def test_rebuilt_gate_comes_back_tripped_until_reset(tmp_path: Path) -> None:
         broker = container.sim_broker()
         await broker.connect()
         gate: RiskGate = container.risk_gate()
-        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *inputs)
+        gate.submit_with_decision(
+            AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*inputs)
+        )
         return gate
 
     first = asyncio.run(session((0.0, 100_000.0, 85_000.0, 0.0, 0.0)))

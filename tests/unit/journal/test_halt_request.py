@@ -107,5 +107,5 @@ def test_what_cannot_be_read_still_halts_naming_why(
 
 def test_a_request_with_control_characters_is_refused_when_built() -> None:
     """who/why of a request follow the operator text rule (no terminal escapes)."""
-    with pytest.raises(InvalidInputError, match="control or format"):
+    with pytest.raises(InvalidInputError, match="control characters"):
         request(who="bob\x1b]0;owned\x07")

@@ -3,7 +3,7 @@
 A mutation's body is a JSON object with exactly the fields it takes (an unknown field
 such as ``{"flaten": true}`` is a 422, never a kill without flatten); NaN and infinity
 are not JSON (422); malformed or too deeply nested JSON is a 400. ``who`` and ``why``
-follow the operator text rule (``hydra.domain.operator_text``). Then the gate's public
+follow the audit text rule (``hydra.domain._validate.audit_text``). Then the gate's public
 control runs, and its outcome is read back: a change the journal did not take, or a
 state other than the one asked for, is an error (503 / 409), never a 200.
 
@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from hydra.adapters.control.door import error_body, error_response
 from hydra.application import RiskGate
 from hydra.domain import BreakerName, HydraError, InvalidInputError, TradingState
-from hydra.domain.operator_text import who_text, why_text
+from hydra.domain._validate import audit_text
 
 __all__ = ["IDEMPOTENCY_KEPT", "Mutations", "parse_body"]
 
@@ -263,4 +263,11 @@ def _error(status: int, message: str) -> Answer:
 
 
 def _who_why(body: Mapping[str, Any]) -> tuple[str, str]:
-    return who_text(body.get("who")), why_text(body.get("why"))
+    """Both checked here, before the gate is touched (the gate checks them again)."""
+    checked = []
+    for name in ("who", "why"):
+        value = body.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise InvalidInputError(name, "required, a non-empty string (recorded in the journal)")
+        checked.append(audit_text(name, body[name]))
+    return checked[0], checked[1]
