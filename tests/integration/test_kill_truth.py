@@ -7,7 +7,6 @@ the operator `hydra` in another process; a squatter is another process on the po
 from __future__ import annotations
 
 import asyncio
-import signal
 import socket
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from hydra.testing import FakeIBGateway
 
 from .trader_harness import (
     WAIT,
+    dead_trader,
     file_bytes,
     hydra,
     journal_records,
@@ -59,10 +59,7 @@ async def test_a_squatter_on_the_control_port_gets_no_token_and_kill_fails_loudl
     """A process answering on the dead trader's port: no token leaks, exit 1; --broker works."""
     fake_gateway.set_price("SPY", 500.0)
     env = trader_env(tmp_path, fake_gateway)
-    async with running_trader(env, tmp_path / "trader.log") as trader:
-        resting = await ladder_resting(fake_gateway)
-        trader.send_signal(signal.SIGKILL)
-        await asyncio.wait_for(trader.wait(), WAIT)
+    resting = await dead_trader(env, tmp_path / "trader.log", fake_gateway)
     token = (tmp_path / "state" / "control.token").read_text().strip()
     log = tmp_path / "squatter.log"
     squatter = await asyncio.create_subprocess_exec(

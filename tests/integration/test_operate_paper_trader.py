@@ -20,6 +20,7 @@ from hydra.testing import FakeIBGateway
 from .trader_harness import (
     WAIT,
     blocked_by_halt_after,
+    dead_trader,
     eventually,
     file_bytes,
     hydra,
@@ -145,10 +146,7 @@ async def test_kill_of_a_dead_trader_journals_the_halt_as_its_one_writer(
     env = trader_env(tmp_path, fake_gateway)
     log = tmp_path / "trader.log"
     journal = Path(env["HYDRA_STATE_DIR"]) / "hydra.journal.jsonl"
-    async with running_trader(env, log) as trader:
-        resting = await ladder_resting(fake_gateway)
-        trader.send_signal(signal.SIGKILL)
-        await asyncio.wait_for(trader.wait(), WAIT)
+    resting = await dead_trader(env, log, fake_gateway)
 
     code, out, err = await hydra(
         "kill", "--reason", "trader died", "--who", "bob", "--timeout", "2", env=env

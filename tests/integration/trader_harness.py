@@ -27,6 +27,7 @@ __all__ = [
     "LEVELS",
     "WAIT",
     "blocked_by_halt_after",
+    "dead_trader",
     "eventually",
     "file_bytes",
     "free_port",
@@ -152,3 +153,12 @@ async def ladder_resting(fake: FakeIBGateway) -> list[int]:
 def file_bytes(path: Path) -> bytes | None:
     """A file's bytes, or None if it does not exist."""
     return path.read_bytes() if path.exists() else None
+
+
+async def dead_trader(env: dict[str, str], log: Path, fake: FakeIBGateway) -> list[int]:
+    """A trader that rested its ladder at ``fake`` and then died (SIGKILL): the order ids."""
+    async with running_trader(env, log) as process:
+        resting = await ladder_resting(fake)
+        process.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(process.wait(), WAIT)
+    return resting

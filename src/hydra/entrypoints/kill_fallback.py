@@ -53,6 +53,18 @@ class JournalIdentityError(HydraError):
     """The journal at the configured path is not provably the trader's."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Fallback:
+    """What every step of the fallback works with."""
+
+    args: argparse.Namespace
+    emergency: EmergencyClient
+    report: FallbackReport
+    configured: str  # the account the config names ('' = the broker's)
+    who: str
+    why: str
+
+
 @dataclass(slots=True)
 class FallbackReport:
     """What the fallback did; ``ok`` only when everything it promises held."""
@@ -137,61 +149,50 @@ async def broker_fallback(
         emergency_client_id=emergency.client_id,
         halt_error=journal_problem,
     )
-    configured = container.config.journal.account().strip()
+    step = _Fallback(args, emergency, report, container.config.journal.account().strip(), who, why)
     if writer is not None:
-        await _frozen_trader(args, emergency, report, configured, who, why)
+        await _frozen_trader(step)
     elif args.flatten and journal_problem is None:
-        await _dead_trader_flatten(args, container, emergency, report, configured, who, why)
+        await _dead_trader_flatten(step, container)
     else:
-        await _dead_trader(args, emergency, report, configured, who, why)
+        await _dead_trader(step)
     print(render_json({**asdict(report), "ok": report.ok}) if args.json else _text(report))
     return 0 if report.ok else 1
 
 
-async def _dead_trader(
-    args: argparse.Namespace,
-    emergency: EmergencyClient,
-    report: FallbackReport,
-    configured: str,
-    who: str,
-    why: str,
-) -> None:
+async def _dead_trader(step: _Fallback) -> None:
     """Take the journal's lock, HALT, global cancel, kill record, let go."""
+    report = step.report
     async with contextlib.AsyncExitStack() as stack:
-        session = await _session(stack, emergency, args.timeout, report)
+        session = await _session(stack, step)
         journal = None
         if report.halt_error is None:
-            journal = _open_trader_journal(report, configured, session)
+            journal = _open_trader_journal(report, step.configured, session)
         if journal is not None:
             stack.callback(journal.close)
-            _halt(journal, report, who, why)
+            _halt(journal, step)
         if session is not None:
             await _cancel(session, report)
         if journal is not None and report.halt is not None:
-            _append_kill(journal, report, who, why, emergency.client_id)
+            _append_kill(journal, step)
 
 
-async def _dead_trader_flatten(
-    args: argparse.Namespace,
-    container: Container,
-    emergency: EmergencyClient,
-    report: FallbackReport,
-    configured: str,
-    who: str,
-    why: str,
-) -> None:
+async def _dead_trader_flatten(step: _Fallback, container: Container) -> None:
     """As ``_dead_trader``, the cancel and the flattening done by a gate of its own."""
-    gateway: BrokerGateway = container.emergency_gateway(host=emergency.host, port=emergency.port)
+    report, timeout = step.report, step.args.timeout
+    gateway: BrokerGateway = container.emergency_gateway(
+        host=step.emergency.host, port=step.emergency.port
+    )
     try:
         await gateway.connect()
     except (BrokerError, HydraError) as exc:
         report.broker_error = f"cannot connect the emergency gateway: {exc}"
         report.not_flattened = [["*", "not flattened: no broker connection"]]
-        await _dead_trader(args, emergency, report, configured, who, why)
+        await _dead_trader(step)
         return
     try:
         account = gateway.account().account
-        journal = _open_trader_journal(report, configured, (account,))
+        journal = _open_trader_journal(report, step.configured, (account,))
         if journal is None:  # orders first: cancel, but flatten nothing unjournaled
             await gateway.cancel_all()
             report.still_open = [h.order_id for h in gateway.open_orders()]
@@ -199,11 +200,13 @@ async def _dead_trader_flatten(
             return
         try:
             previous = read_journal(report.journal, report.account).records
-            _halt(journal, report, who, why)
+            _halt(journal, step)
             gate = RiskGate(gateway, CircuitBreakerManager(), limits=None, journal=journal)
             with contextlib.suppress(HydraError):  # a damaged tail: the HALT still stands
                 gate.restore(previous)
-            kill = await gate.kill_switch(who=who, why=why, flatten=True, cancel_wait=args.timeout)
+            kill = await gate.kill_switch(
+                who=step.who, why=step.why, flatten=True, cancel_wait=timeout
+            )
         finally:
             journal.close()
         report.cancelled = list(kill.cancelled)
@@ -211,30 +214,26 @@ async def _dead_trader_flatten(
         report.flattened = [h.order_id for h in kill.flattened]
         report.not_flattened = [list(item) for item in kill.not_flattened]
         with contextlib.suppress(TimeoutError):  # the closing orders work until filled
-            await asyncio.wait_for(
-                asyncio.gather(*(h.wait() for h in kill.flattened)), args.timeout
-            )
+            await asyncio.wait_for(asyncio.gather(*(h.wait() for h in kill.flattened)), timeout)
         report.still_open = [h.order_id for h in gateway.open_orders()]
     finally:
         await gateway.disconnect()
 
 
-async def _frozen_trader(
-    args: argparse.Namespace,
-    emergency: EmergencyClient,
-    report: FallbackReport,
-    configured: str,
-    who: str,
-    why: str,
-) -> None:
+async def _frozen_trader(step: _Fallback) -> None:
     """Leave a HALT request for the trader's gate; global cancel; never touch its journal."""
+    report = step.report
     async with contextlib.AsyncExitStack() as stack:
-        session = await _session(stack, emergency, args.timeout, report)
+        session = await _session(stack, step)
         if report.halt_error is None:
             try:
-                account = _trader_account(report.journal, configured, session)
+                account = _trader_account(report.journal, step.configured, session)
                 request = HaltRequest(
-                    id=uuid.uuid4().hex, who=who, why=why, time=datetime.now(UTC), account=account
+                    id=uuid.uuid4().hex,
+                    who=step.who,
+                    why=step.why,
+                    time=datetime.now(UTC),
+                    account=account,
                 )
                 write_halt_request(report.journal, request)
             except (HydraError, OSError) as exc:
@@ -243,7 +242,7 @@ async def _frozen_trader(
                 report.account, report.halt = account, "requested"
         if session is not None:
             await _cancel(session, report)
-    if args.flatten:
+    if step.args.flatten:
         report.not_flattened = [
             [
                 "*",
@@ -254,16 +253,13 @@ async def _frozen_trader(
 
 
 async def _session(
-    stack: contextlib.AsyncExitStack[bool | None],
-    emergency: EmergencyClient,
-    timeout: float,
-    report: FallbackReport,
+    stack: contextlib.AsyncExitStack[bool | None], step: _Fallback
 ) -> EmergencySession | None:
     try:
-        return await stack.enter_async_context(emergency.session(timeout=timeout))
+        return await stack.enter_async_context(step.emergency.session(timeout=step.args.timeout))
     except (BrokerError, HydraError) as exc:
-        report.broker_error = str(exc)
-        report.failed = [["*", f"global cancel not sent: {exc}"]]
+        step.report.broker_error = str(exc)
+        step.report.failed = [["*", f"global cancel not sent: {exc}"]]
         return None
 
 
@@ -311,16 +307,20 @@ def _open_trader_journal(
     return journal
 
 
-def _halt(journal: JsonlJournal, report: FallbackReport, who: str, why: str) -> None:
+def _halt(journal: JsonlJournal, step: _Fallback) -> None:
     record = StateChanged(
-        time=datetime.now(UTC), state=TradingState.HALTED, who=who, why=why, path="broker"
+        time=datetime.now(UTC),
+        state=TradingState.HALTED,
+        who=step.who,
+        why=step.why,
+        path="broker",
     )
     try:
         journal.append(record.as_json())
     except (HydraError, OSError) as exc:
-        report.halt_error = f"HALT not journaled: {exc}"
+        step.report.halt_error = f"HALT not journaled: {exc}"
     else:
-        report.halt = "journaled"
+        step.report.halt = "journaled"
 
 
 async def _cancel(session: EmergencySession, report: FallbackReport) -> None:
@@ -335,15 +335,14 @@ async def _cancel(session: EmergencySession, report: FallbackReport) -> None:
     report.failed = [[o, "still open after the global cancel"] for o in result.open_after]
 
 
-def _append_kill(
-    journal: JsonlJournal, report: FallbackReport, who: str, why: str, client_id: int
-) -> None:
+def _append_kill(journal: JsonlJournal, step: _Fallback) -> None:
+    report = step.report
     record = KillRecord(
         time=datetime.now(UTC),
-        who=who,
-        why=why,
+        who=step.who,
+        why=step.why,
         path="broker",
-        emergency_client_id=client_id,
+        emergency_client_id=step.emergency.client_id,
         cancelled=tuple(report.cancelled),
         failed=tuple((item[0], str(item[1])) for item in report.failed),
         not_flattened=tuple((str(a), str(b)) for a, b in report.not_flattened),
