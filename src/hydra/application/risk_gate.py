@@ -301,7 +301,9 @@ class RiskGate(Unique):
         """Judge, conclude and (if allowed) send one order: the decision's whole life."""
         started = time.perf_counter()
         desk = self._desk
-        if self._halts is not None:  # perf: gate_pass (the inbox stats at most every 50 ms)
+        # perf: gate_pass: the inbox stats its file at most every 50 ms (~0.2 us a
+        # decision here; a stat per decision would cost ~3 us).
+        if self._halts is not None:
             self._take_halt_request(self._halts)
         seq = desk.next_seq()
         now = self._clock()
