@@ -36,6 +36,9 @@ _EXPORTS: dict[str, str] = {
     "read_journal": "hydra.adapters.journal",
     # values and rules
     "Instrument": "hydra.domain",
+    "ContractChain": "hydra.domain",
+    "Right": "hydra.domain",
+    "AmbiguousContractError": "hydra.domain",
     "SecurityType": "hydra.domain",
     "ContractSpec": "hydra.domain",
     "OrderRequest": "hydra.domain",
@@ -63,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     "Reason": "hydra.domain",
     # what a BrokerPort adapter of your own reports
     "OrderEvent": "hydra.domain",
+    "OrderLeg": "hydra.domain",
     "Quote": "hydra.domain",
     # errors
     "HydraError": "hydra.domain",
@@ -88,6 +92,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "AccountSnapshot",
+    "AmbiguousContractError",
     "AuditRecord",
     "BreakerConfig",
     "BreakerInputs",
@@ -103,6 +108,7 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConnectionState",
+    "ContractChain",
     "ContractSpec",
     "DecisionContext",
     "DecisionRecord",
@@ -124,6 +130,7 @@ __all__ = [
     "OrderDecision",
     "OrderEvent",
     "OrderHandle",
+    "OrderLeg",
     "OrderLimits",
     "OrderRejectedError",
     "OrderRequest",
@@ -134,6 +141,7 @@ __all__ = [
     "PriceRefusedError",
     "Quote",
     "Reason",
+    "Right",
     "RiskGate",
     "SecurityType",
     "SessionSchedule",
@@ -184,6 +192,7 @@ if TYPE_CHECKING:
     from hydra.container import build_container
     from hydra.domain import (
         AccountSnapshot,
+        AmbiguousContractError,
         BreakerConfig,
         BreakerInputs,
         BreakerName,
@@ -197,6 +206,7 @@ if TYPE_CHECKING:
         Clock,
         ConfigError,
         ConnectionState,
+        ContractChain,
         ContractSpec,
         Fill,
         HydraError,
@@ -210,6 +220,7 @@ if TYPE_CHECKING:
         ManualClock,
         NotCopyableError,
         OrderEvent,
+        OrderLeg,
         OrderLimits,
         OrderRejectedError,
         OrderRequest,
@@ -219,6 +230,7 @@ if TYPE_CHECKING:
         Position,
         Quote,
         Reason,
+        Right,
         SecurityType,
         SessionSchedule,
         Side,

@@ -60,6 +60,10 @@ DOMAIN_PUBLIC = {
     "JournalAccountError",
     "JournalDamagedError",
     "JournalLockedError",
+    "AmbiguousContractError",
+    "ContractChain",
+    "Right",
+    "OrderLeg",
 }
 
 DOMAIN_INTERNAL = {

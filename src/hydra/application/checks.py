@@ -147,6 +147,32 @@ def size(ctx: DecisionContext) -> tuple[Reason, ...]:
     return (reason,) if reason is not None else _NONE
 
 
+def tick(ctx: DecisionContext) -> tuple[Reason, ...]:
+    """``instrument.tick``: a limit or stop price off the broker's minimum tick."""
+    spec = ctx.spec
+    prices = ctx.request.prices
+    if not prices or spec is None or not spec.min_tick:
+        return _NONE
+    reason = spec.tick_reason(prices)
+    return (reason,) if reason is not None else _NONE
+
+
+def reduce_only(ctx: DecisionContext) -> tuple[Reason, ...]:
+    """``order.reduce_only``: a reduce-only order that could grow |position| (or flip it)."""
+    if not ctx.request.reduce_only or ctx.shrinks:
+        return _NONE
+    order = ctx.request
+    shown = " / ".join(f"{view:g}" for view in ctx.exposure.views())
+    return (
+        Reason(
+            "order.reduce_only",
+            "reduce_only",
+            f"reduce-only {order.side.value} {order.quantity:g} {ctx.instrument.label} could "
+            f"grow the position {shown} (with {ctx.committed:g} working on that side)",
+        ),
+    )
+
+
 def reducing(ctx: DecisionContext) -> tuple[Reason, ...]:
     """``state.reducing``: in REDUCING only an order that shrinks every view passes."""
     if ctx.state is not TradingState.REDUCING or ctx.shrinks:
@@ -291,6 +317,8 @@ def built_in_checks(
     ]
     rules = [
         NamedCheck("size", size),
+        NamedCheck("tick", tick),
+        NamedCheck("reduce_only", reduce_only),
         NamedCheck("reducing", reducing),
         NamedCheck("breaker_inputs", breaker_inputs),
         NamedCheck("breakers", _Breakers(breakers)),

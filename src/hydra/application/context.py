@@ -256,7 +256,7 @@ class ContextBuilder:
                 ctx.inputs_problem = _REQUIRED
             ctx.inputs = given
             return
-        price = order.limit_price
+        price = order.valued_at(None)
         if quote is not None:
             price = quote.price if price is None or quote.price > price else price
         if price is None:

@@ -34,7 +34,7 @@ from hydra.domain._validate import positive
 from hydra.domain.decisions import Reason
 from hydra.domain.errors import InvalidInputError
 from hydra.domain.instruments import Instrument
-from hydra.domain.orders import OrderRequest, OrderType, Side
+from hydra.domain.orders import OrderRequest, Side
 
 __all__ = ["OrderLimitChecker", "OrderLimits", "Quote", "RestingOrder"]
 
@@ -217,9 +217,10 @@ class OrderLimitChecker:
     ) -> Reason | None:
         """``limit.max_notional``: quantity x price x multiplier above the maximum.
 
-        A limit order is valued at its limit price, a market order at the reference.
+        An order is valued at its limit price, else its trigger (stop or touch) price,
+        else the reference (a market or trailing order).
         """
-        price = order.limit_price if order.order_type is OrderType.LIMIT else reference
+        price = order.valued_at(reference)
         if price is None:
             return None
         notional = order.quantity * price * multiplier

@@ -174,31 +174,58 @@ def inputs_from(data: object) -> BreakerInputs | None:
 
 
 def order_json(order: OrderRequest) -> dict[str, Any]:
+    """An order request's JSON form: every field that differs from its default."""
     data: dict[str, Any] = {
         "side": order.side.value,
         "quantity": order.quantity,
-        "type": order.order_type.value,
+        "order_type": order.order_type.value,
     }
     if order.limit_price is not None:
         data["limit_price"] = order.limit_price
+    if order.stop_price is not None:
+        data["stop_price"] = order.stop_price
+    if order.trailing_amount is not None:
+        data["trailing_amount"] = order.trailing_amount
+    if order.trailing_percent is not None:
+        data["trailing_percent"] = order.trailing_percent
+    if order.limit_offset is not None:
+        data["limit_offset"] = order.limit_offset
     if order.tif is not TimeInForce.DAY:
         data["tif"] = order.tif.value
+    if order.good_till is not None:
+        data["good_till"] = order.good_till.isoformat()
+    if order.outside_rth:
+        data["outside_rth"] = True
+    if order.order_ref:
+        data["order_ref"] = order.order_ref
+    if order.reduce_only:
+        data["reduce_only"] = True
     if order.intentional_duplicate:
         data["intentional_duplicate"] = True
     return data
 
 
 def order_from(data: object) -> OrderRequest | None:
+    """The order request a JSON form holds (None when it is not a valid one)."""
     if not isinstance(data, Mapping):
         return None
     try:
+        good_till = data.get("good_till")
         return OrderRequest(
             Side(data["side"]),
             float(data["quantity"]),
-            OrderType(data.get("type", OrderType.MARKET.value)),
+            OrderType(data.get("order_type") or OrderType.MARKET.value),
             data.get("limit_price"),
             TimeInForce(data.get("tif", TimeInForce.DAY.value)),
-            intentional_duplicate=bool(data.get("intentional_duplicate", False)),
+            bool(data.get("intentional_duplicate", False)),
+            stop_price=data.get("stop_price"),
+            trailing_amount=data.get("trailing_amount"),
+            trailing_percent=data.get("trailing_percent"),
+            limit_offset=data.get("limit_offset"),
+            good_till=time_from(good_till) if good_till else None,
+            outside_rth=bool(data.get("outside_rth", False)),
+            order_ref=str(data.get("order_ref", "")),
+            reduce_only=bool(data.get("reduce_only", False)),
         )
     except (KeyError, ValueError, TypeError, InvalidInputError):
         return None
@@ -214,6 +241,16 @@ def instrument_json(instrument: Instrument) -> dict[str, Any]:
         data["currency"] = instrument.currency
     if instrument.multiplier != 1.0:
         data["multiplier"] = instrument.multiplier
+    if instrument.expiry:
+        data["expiry"] = instrument.expiry
+    if instrument.strike is not None:
+        data["strike"] = instrument.strike
+    if instrument.right is not None:
+        data["right"] = instrument.right.value
+    if instrument.local_symbol:
+        data["local_symbol"] = instrument.local_symbol
+    if instrument.trading_class:
+        data["trading_class"] = instrument.trading_class
     return data
 
 
@@ -227,6 +264,11 @@ def instrument_from(data: object) -> Instrument | None:
             currency=str(data.get("currency", "USD")),
             con_id=int(data.get("con_id", 0)),
             multiplier=float(data.get("multiplier", 1.0)),
+            expiry=str(data.get("expiry", "")),
+            strike=data.get("strike"),
+            right=data.get("right"),
+            local_symbol=str(data.get("local_symbol", "")),
+            trading_class=str(data.get("trading_class", "")),
         )
     except (KeyError, ValueError, TypeError, InvalidInputError):
         return None

@@ -160,7 +160,7 @@ class DecisionRecord(NamedTuple):
                 {
                     "side": data.get("side"),
                     "quantity": data.get("quantity"),
-                    "type": data.get("order_type") or OrderType.MARKET.value,
+                    "order_type": data.get("order_type") or OrderType.MARKET.value,
                     "limit_price": data.get("limit_price"),
                 }
             )
