@@ -93,5 +93,7 @@ def test_demo_serve_follows_the_configured_port_and_an_explicit_one_wins(
     """HYDRA_CONTROL_PORT sets the served demo's port; --port overrides it."""
     configured, explicit = free_port(), free_port()
     env = _env(tmp_path, configured)
+    with _served_demo(env) as (_demo, banner):
+        assert f"http://127.0.0.1:{configured}" in banner
     with _served_demo(env, "--port", str(explicit)) as (_demo, banner):
         assert f"http://127.0.0.1:{explicit}" in banner
