@@ -119,6 +119,7 @@ def test_broker_view_has_no_submit() -> None:
         "open_orders",
         "positions",
         "qualify_contract",
+        "reconnects",
         "reference_price",
     }
 

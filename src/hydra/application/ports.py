@@ -70,6 +70,11 @@ class BrokerPort(Protocol):
         """The connection's state; only CONNECTED admits orders."""
         ...
 
+    @property
+    def reconnects(self) -> int:
+        """Reconnect attempts since the adapter was built (0 for one that never reconnects)."""
+        ...
+
     async def qualify_contract(self, contract: Instrument) -> Instrument:
         """Return the instrument with the broker's contract id; raise if unknown."""
         ...

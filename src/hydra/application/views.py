@@ -68,6 +68,11 @@ class BrokerView(Unique):
         """The broker connection's state."""
         return self.__broker.connection_state
 
+    @property
+    def reconnects(self) -> int:
+        """Reconnect attempts the broker adapter made since it was built."""
+        return self.__broker.reconnects
+
     async def qualify_contract(self, contract: Instrument) -> Instrument:
         """Qualify an instrument at the broker."""
         return await self.__broker.qualify_contract(contract)

@@ -220,9 +220,10 @@ class BrokerContract:
     async def test_gate_blocks_while_disconnected_and_recovers(
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
-        """A dropped connection blocks orders with a connection reason; restored, they flow."""
+        """A dropped connection blocks orders, restored they flow; the reconnect is counted."""
         harness.set_price("AAPL", 200.0)
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        assert gate.broker.reconnects == 0
         await harness.drop()
         await eventually(lambda: not gate.broker.is_connected())
         before = harness.received()
@@ -232,6 +233,7 @@ class BrokerContract:
         assert harness.received() == before
         await harness.restore()
         await eventually(gate.broker.is_connected, timeout=10)
+        assert gate.broker.reconnects >= 1
         handle = await gate.submit(aapl, OrderRequest.market(Side.BUY, 1), *OK)
         assert handle is not None
         assert await handle.wait(timeout=5) is OrderStatus.FILLED

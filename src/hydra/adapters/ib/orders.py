@@ -4,6 +4,10 @@ ib_async reports orders as Trade objects and rebuilds them after a reconnect; th
 keeps one handle per order, finds it by order id or by IB's permId, follows the new Trade,
 and publishes each change to the gateway's listeners and observers. Orders placed by other
 clients (another client id, TWS) become ``foreign`` handles keyed by their negated permId.
+So does an order IB reports under this client's own id once the session is up, if the
+gateway's door never sent it (keyed by its order id): nothing but the door may place
+orders as this client, so such an order had no decision. Working orders found when the
+gateway first connects are this client's from an earlier session, and its own.
 """
 
 from __future__ import annotations
@@ -125,6 +129,8 @@ class IBOrderBook:
         self._listeners: list[OrderListener] = []
         self._observers: list[BrokerObserver] = []
         self._reserved: int | None = None  # the id the next place() uses
+        # From the first connect on, an own-id order no handle tracks was not the door's.
+        self._session_up = False
 
     # ------------------------------------------------------------------ reads
     def open_orders(self) -> list[OrderHandle]:
@@ -148,6 +154,10 @@ class IBOrderBook:
             except ConnectionError as exc:
                 raise BrokerNotConnectedError(f"no order id: {exc}") from exc
         return self._reserved
+
+    def session_up(self) -> None:
+        """The first connect's orders are adopted: later unknown own-id orders are foreign."""
+        self._session_up = True
 
     def forget_reservation(self) -> None:
         """Drop a held id (the connection is gone; the next session numbers afresh)."""
@@ -263,7 +273,7 @@ class IBOrderBook:
         gone. Whether it was cancelled or filled, the position messages tell the ledger.
         """
         for handle in list(self._open.values()):
-            if handle.foreign and -handle.order_id not in open_perm_ids:
+            if handle.foreign and _perm_id(handle.trade) not in open_perm_ids:
                 event = OrderEvent(
                     handle.order_id,
                     handle.instrument.symbol,
@@ -295,7 +305,7 @@ class IBOrderBook:
         handle = None
         if order.orderId > 0 and order.clientId == self._client_id:
             handle = self._handles.get(order.orderId)
-        perm_id = order.permId or trade.orderStatus.permId
+        perm_id = _perm_id(trade)
         if handle is None and perm_id:
             handle = self._by_perm_id.get(perm_id)
         if handle is None:
@@ -308,20 +318,22 @@ class IBOrderBook:
 
     def _adopt(self, trade: Trade) -> None:
         order = trade.order
-        perm_id = order.permId or trade.orderStatus.permId
-        own = order.clientId == self._client_id and order.orderId > 0
-        if not own and not perm_id:
+        perm_id = _perm_id(trade)
+        own_id = order.clientId == self._client_id and order.orderId > 0
+        if not own_id and not perm_id:
             return  # not identifiable yet; IB sends the permId with the next message
-        order_id = order.orderId if own else -perm_id
+        order_id = order.orderId if own_id else -perm_id
         if order_id in self._handles:
             return
+        # Under our own id but not the door's (it tracks every order it sends): no decision.
+        foreign = not own_id or self._session_up
         try:
             handle = IBOrderHandle(
                 order_id,
                 instrument_from_ib(trade.contract),
                 order_request_from_ib(order),
                 trade,
-                foreign=not own,
+                foreign=foreign,
             )
         except Exception as exc:  # noqa: BLE001  (one odd order must not break connect)
             _log.warning(
@@ -339,7 +351,7 @@ class IBOrderBook:
             "gateway.open_order_adopted",
             order_id=order_id,
             client_id=order.clientId,
-            foreign=not own,
+            foreign=foreign,
             symbol=handle.instrument.symbol,
         )
         self._publish(handle, self._event(handle, trade, None))
@@ -391,6 +403,11 @@ class IBOrderBook:
             old = self._retired.popleft()
             self._retired_ids.discard(old.order_id)
             self._handles.pop(old.order_id, None)
-            perm_id = old.trade.order.permId or old.trade.orderStatus.permId
+            perm_id = _perm_id(old.trade)
             if perm_id:
                 self._by_perm_id.pop(perm_id, None)
+
+
+def _perm_id(trade: Trade) -> int:
+    """IB's permanent id of an order (0 until IB has reported it)."""
+    return int(trade.order.permId or trade.orderStatus.permId or 0)
