@@ -20,7 +20,7 @@ import structlog
 
 from benchmarks.recording import AAPL, RecordingBroker
 from benchmarks.timing import REPEATS, Row, summarise, time_each
-from hydra.adapters.journal import JsonlJournal
+from hydra.adapters.journal import HaltInbox, JsonlJournal
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
@@ -92,6 +92,7 @@ def bench_gate(
         limits=BENCH_LIMITS,
         journal=journal,
         clock=clock,
+        halt_requests=HaltInbox(journal.path, journal.account) if journal is not None else None,
     )
 
 

@@ -24,6 +24,7 @@ from hydra.adapters.ib.emergency import EmergencyClient
 from hydra.adapters.journal import (
     CountingJournal,
     FsyncPolicy,
+    HaltInbox,
     JournalContents,
     JsonlJournal,
     read_journal,
@@ -103,6 +104,7 @@ class OpenedJournal:
 
     def __init__(self, path: str, fsync: FsyncPolicy, account: str, *, new_journal: bool) -> None:
         self.path = path
+        self.account = account
         try:
             if new_journal:
                 inner = JsonlJournal(path, fsync, account=account, new_journal=True)
@@ -153,6 +155,7 @@ def _risk_gate(
             clock=clock,
             config=GateConfig(derive_inputs=derive_inputs, history=history),
             config_version=config_version,
+            halt_requests=HaltInbox(journal_path, opened.account),
         )
         # A damaged or missing journal may have lost a state change or a trip: the gate
         # comes back HALTED (the desk's restore policy).

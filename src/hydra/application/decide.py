@@ -75,7 +75,7 @@ class Decider:
         """Judge, conclude and (if allowed) send one order."""
         started = time.perf_counter()
         desk = self._desk
-        seq = desk.next_seq()
+        seq = desk.begin_decision()
         now = self._clock()
         ctx = self._builder.open(contract, order, now, desk.state, inputs, problem)
         reasons = self._judge.judge(ctx)
@@ -109,7 +109,7 @@ class Decider:
         """
         started = time.perf_counter()
         desk = self._desk
-        seq = desk.next_seq()
+        seq = desk.begin_decision()
         now = self._clock()
         base = parent.remaining * parent.request.side.sign if parent is not None else 0.0
         ctx = self._builder.open(
@@ -146,7 +146,7 @@ class Decider:
         """Judge every leg of a bracket or OCA group as one decision; send all or none."""
         started = time.perf_counter()
         desk = self._desk
-        seq = desk.next_seq()
+        seq = desk.begin_decision()
         now = self._clock()
         builder, judge = self._builder, self._judge
         contexts = []

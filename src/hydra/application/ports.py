@@ -21,8 +21,16 @@ from hydra.domain import (
     Position,
     Quote,
 )
+from hydra.domain.halt_request import HaltRequest
 
-__all__ = ["AuditJournal", "BrokerObserver", "BrokerPort", "OrderListener", "Unsubscribe"]
+__all__ = [
+    "AuditJournal",
+    "BrokerObserver",
+    "BrokerPort",
+    "HaltRequests",
+    "OrderListener",
+    "Unsubscribe",
+]
 
 OrderListener = Callable[[OrderEvent], None]
 """A callback for order-status and fill events."""
@@ -126,4 +134,16 @@ class AuditJournal(Protocol):
 
     def append(self, record: Mapping[str, Any]) -> None:
         """Append one record durably (as the journal's fsync policy defines)."""
+        ...
+
+
+class HaltRequests(Protocol):
+    """HALT requests left for the gate by an operator who could not reach it (``hydra kill``)."""
+
+    def pending(self) -> HaltRequest | None:
+        """The request waiting to be journaled, if any (cheap: called before every decision)."""
+        ...
+
+    def taken(self, request: HaltRequest) -> None:
+        """The gate journaled ``request`` and halted: remove it (a newer one stays)."""
         ...

@@ -29,7 +29,7 @@ from hydra.application.lists import OrderLists
 from hydra.application.notices import Notices
 from hydra.application.orders import OrderHandle
 from hydra.application.outbox import Outbox
-from hydra.application.ports import AuditJournal, Unsubscribe
+from hydra.application.ports import AuditJournal, HaltRequests, Unsubscribe
 from hydra.application.prices import ReferencePrices
 from hydra.application.records import CancelRecord
 from hydra.application.session import SessionTracker
@@ -75,6 +75,9 @@ class RiskGate(DeskControls, OrderLists, Unique):
             the built-in ones; they can only block (codes become ``user.<name>.<code>``),
             and one that raises blocks the order (``check.error``).
         config_version: recorded with every audit record.
+        halt_requests: HALT requests left by ``hydra kill`` while this trader did not
+            answer; one pending is journaled (path "broker") and obeyed at the start of
+            the next decision and at ``restore``.
 
     Raises:
         CapabilityAlreadyClaimedError: the broker's capability, or the breakers, already
@@ -94,6 +97,7 @@ class RiskGate(DeskControls, OrderLists, Unique):
         config: GateConfig | None = None,
         checks: Sequence[Check] = (),
         config_version: str = "",
+        halt_requests: HaltRequests | None = None,
     ) -> None:
         if not isinstance(breakers, CircuitBreakerManager):
             raise InvalidInputError("breakers", "must be a CircuitBreakerManager", breakers)
@@ -147,6 +151,7 @@ class RiskGate(DeskControls, OrderLists, Unique):
             self._ledger,
             self._session,
             self._clock,
+            halt_requests,
         )
         self._decider = Decider(
             self._builder, self._judge, notices, self._outbox, self._desk, self._clock

@@ -105,7 +105,7 @@ async def test_a_done_or_foreign_order_cannot_be_amended() -> None:
     assert working is not None
     with pytest.raises(InvalidInputError, match="nothing to change"):
         await gate.modify(working)
-    with pytest.raises(InvalidInputError, match="order.stop_price"):
+    with pytest.raises(InvalidInputError, match=r"order\.stop_price"):
         await gate.modify(working, stop_price=190.0)  # a LMT takes no stop price
 
 
