@@ -215,8 +215,8 @@ class _Breakers:
         self.__name__ = "breakers"
         self._breakers = breakers
         self._block_reducing = breakers.config.block_reducing
-        # The reason of each latched trip's breach, built once (the breach is the same
-        # object on every order a latched trip blocks).
+        # perf: gate_block_breaker (+5.9 % instructions without it): the reason of each
+        # latched trip's breach, built once (the same breach blocks every order).
         self._latched_reasons: dict[int, tuple[Breach, Reason]] = {}
 
     def __call__(self, ctx: DecisionContext) -> tuple[Reason, ...] | list[Reason]:

@@ -37,9 +37,6 @@ __all__ = ["ContextBuilder", "DecisionContext", "caller_inputs", "check_error"]
 
 _INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
 
-_RESOLVED_KEPT = 4096
-"""Instruments whose economics lookup is cached (by object identity) before it is reset."""
-
 
 def caller_inputs(caller: tuple[float | None, ...]) -> BreakerInputs:
     """The seed's five floats as one value: all five, validated.
@@ -172,7 +169,7 @@ class ContextBuilder:
         derive: derive the breakers' inputs (the stricter of the caller's and the derived).
     """
 
-    __slots__ = ("_broker", "_derive", "_ledger", "_limits", "_prices", "_resolved", "_session")
+    __slots__ = ("_broker", "_derive", "_ledger", "_limits", "_prices", "_session")
 
     def __init__(
         self,
@@ -190,9 +187,6 @@ class ContextBuilder:
         self._session = session
         self._limits = limits
         self._derive = derive
-        # Instruments already found to agree with the broker, by object identity (the
-        # object is kept, so its id cannot be reused while cached).
-        self._resolved: dict[int, tuple[Instrument, ContractSpec, Instrument]] = {}
 
     def open(
         self,
@@ -235,14 +229,7 @@ class ContextBuilder:
         assert isinstance(ctx.order, OrderRequest)  # noqa: S101
         assert spec is not None  # noqa: S101
         order = ctx.request = ctx.order
-        resolved = self._resolved.get(id(contract))
-        if resolved is not None and resolved[0] is contract and resolved[1] is spec:
-            target = resolved[2]
-        else:
-            target = contract if contract.con_id else contract.qualified(spec.con_id)
-            if len(self._resolved) >= _RESOLVED_KEPT:
-                self._resolved.clear()
-            self._resolved[id(contract)] = (contract, spec, target)
+        target = contract if contract.con_id else contract.qualified(spec.con_id)
         ctx.instrument = target
         if not self._ledger.seeded:
             self.seed_ledger()

@@ -41,7 +41,7 @@ from hydra.domain.orders import OrderRequest, Side
 
 __all__ = ["OrderLimitChecker", "OrderLimits", "Quote", "RestingOrder"]
 
-_Key = tuple[tuple[object, ...], bool, float, float | None]
+_Key = tuple[tuple[object, ...], Side, float, float | None]
 _CLOCK_SKEW = 1.0
 """Seconds a quote may be dated ahead of the gate's clock before it counts as invalid."""
 
@@ -111,42 +111,22 @@ class OrderLimitChecker:
     """Applies ``OrderLimits`` to one order at a time, remembering recent sends.
 
     Memory is bounded: the throttle keeps at most ``max_orders`` send times and the
-    duplicate guard only the orders sent within ``duplicate_window``. The limits are read
-    into plain attributes once, and time is compared as ``timedelta``s, so a check that
-    passes builds nothing but the duplicate key.
+    duplicate guard only the orders sent within ``duplicate_window``.
     """
 
     __slots__ = (
-        "_collar",
-        "_dup_window",
         "_future",
         "_limits",
-        "_max_age",
-        "_max_modifies",
-        "_max_notional",
-        "_max_orders",
-        "_max_quantity",
         "_modified_times",
-        "_rate_window",
         "_recent",
         "_recent_keys",
-        "_self_cross",
         "_sent_times",
     )
 
     def __init__(self, limits: OrderLimits) -> None:
         self._limits = limits
-        self._max_quantity = float(limits.max_quantity)
-        self._max_notional = float(limits.max_notional)
-        self._collar = float(limits.price_collar)
-        self._max_age = limits.max_price_age
         self._future = timedelta(seconds=-_CLOCK_SKEW)
-        self._max_orders = limits.max_orders
-        self._rate_window = limits.rate_window
-        self._dup_window = limits.duplicate_window
-        self._self_cross = limits.self_cross
         self._sent_times: deque[datetime] = deque(maxlen=limits.max_orders)
-        self._max_modifies = limits.max_modifies
         self._modified_times: deque[datetime] = deque(maxlen=limits.max_modifies)
         # Sends within the duplicate window, oldest first, plus a count per order key so
         # the duplicate check is one dict lookup however many orders are in the window.
@@ -200,16 +180,16 @@ class OrderLimitChecker:
         age = now - quote.time
         if age < self._future:
             return None, _price_future(instrument, age.total_seconds())
-        if age > self._max_age:
+        if age > self._limits.max_price_age:
             return None, _price_stale(
-                instrument, age.total_seconds(), self._max_age.total_seconds()
+                instrument, age.total_seconds(), self._limits.max_price_age.total_seconds()
             )
         return quote.price, None
 
     def quantity(self, order: OrderRequest) -> Reason | None:
         """``limit.max_quantity``: the order's quantity above the maximum."""
-        if order.quantity > self._max_quantity:
-            return _max_quantity(order.quantity, self._max_quantity)
+        if order.quantity > self._limits.max_quantity:
+            return _max_quantity(order.quantity, self._limits.max_quantity)
         return None
 
     def collar(self, order: OrderRequest, reference: float | None) -> Reason | None:
@@ -218,8 +198,8 @@ class OrderLimitChecker:
         if limit_price is None or reference is None:
             return None
         distance = abs(limit_price - reference) / reference
-        if distance > self._collar:
-            return _price_collar(limit_price, reference, distance, self._collar)
+        if distance > self._limits.price_collar:
+            return _price_collar(limit_price, reference, distance, self._limits.price_collar)
         return None
 
     def notional(
@@ -239,8 +219,8 @@ class OrderLimitChecker:
         if price is None:
             return None
         notional = (order.quantity if quantity is None else quantity) * price * multiplier
-        if notional > self._max_notional:
-            return _max_notional(notional, self._max_notional)
+        if notional > self._limits.max_notional:
+            return _max_notional(notional, self._limits.max_notional)
         return None
 
     def rate(self, now: datetime, count: int = 1) -> Reason | None:
@@ -249,23 +229,23 @@ class OrderLimitChecker:
         The send times are kept in order, so the ``max_orders - count + 1``-th most recent
         one tells: if it lies inside the window, there is no room for ``count`` more.
         """
-        room = self._max_orders - count + 1
+        room = self._limits.max_orders - count + 1
         times = self._sent_times
-        if room < 1 or (len(times) >= room and times[-room] > now - self._rate_window):
-            return _rate(self._max_orders, self._rate_window)
+        if room < 1 or (len(times) >= room and times[-room] > now - self._limits.rate_window):
+            return _rate(self._limits.max_orders, self._limits.rate_window)
         return None
 
     def modify_rate(self, now: datetime) -> Reason | None:
         """``limit.modify_rate``: ``max_modifies`` amendments already within the window."""
         times = self._modified_times
-        if len(times) == self._max_modifies and times[0] > now - self._rate_window:
+        if len(times) == self._limits.max_modifies and times[0] > now - self._limits.rate_window:
             return Reason(
                 "limit.modify_rate",
                 "modify_rate",
-                f"{self._max_modifies} amendments already sent in the last "
-                f"{self._rate_window.total_seconds():g}s",
-                float(self._max_modifies + 1),
-                float(self._max_modifies),
+                f"{self._limits.max_modifies} amendments already sent in the last "
+                f"{self._limits.rate_window.total_seconds():g}s",
+                float(self._limits.max_modifies + 1),
+                float(self._limits.max_modifies),
             )
         return None
 
@@ -282,14 +262,14 @@ class OrderLimitChecker:
         if self._recent:
             self._forget(now)
             if _key(instrument, order) in self._recent_keys:
-                return _duplicate(instrument, order, self._dup_window)
+                return _duplicate(instrument, order, self._limits.duplicate_window)
         return None
 
     def self_cross(
         self, instrument: Instrument, order: OrderRequest, resting: Iterable[RestingOrder]
     ) -> Reason | None:
         """``limit.self_cross``: the order could trade against one of our resting orders."""
-        if self._self_cross and any(_crosses(order, other) for other in resting):
+        if self._limits.self_cross and any(_crosses(order, other) for other in resting):
             return Reason(
                 "limit.self_cross",
                 "self_cross",
@@ -308,7 +288,7 @@ class OrderLimitChecker:
         self._forget(now)
 
     def _forget(self, now: datetime) -> None:
-        horizon = now - self._dup_window
+        horizon = now - self._limits.duplicate_window
         recent = self._recent
         keys = self._recent_keys
         while recent and recent[0][0] < horizon:
@@ -325,7 +305,7 @@ def _key(instrument: Instrument, order: OrderRequest) -> _Key:
     con_id = instrument.con_id
     return (
         (con_id,) if con_id else instrument.key,
-        order.side is Side.BUY,  # a bool hashes in C; an Enum member hashes in Python
+        order.side,
         order.quantity,
         order.limit_price,
     )
