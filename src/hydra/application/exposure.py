@@ -10,6 +10,7 @@ stricter one.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -120,7 +121,7 @@ class ExposureLedger:
         # fill, so a group counts as its largest working order, not the sum.
         self._groups: dict[tuple[Key, int, str], dict[int, float]] = {}
         # Working limit orders per key, for the self-cross check (no scan of all orders).
-        self._resting: dict[Key, dict[int, OrderHandle]] = {}
+        self._resting: dict[Key, _Book] = {}
         self._on_mismatch = on_mismatch
         self._on_reconciled = on_reconciled
         self._on_foreign = on_foreign
@@ -152,15 +153,18 @@ class ExposureLedger:
         return entry if entry is not None else LedgerEntry()
 
     def resting(self, key: Key, side: Side) -> list[RestingOrder]:
-        """Working limit orders on the other side of ``side``, for the self-cross check."""
-        orders = self._resting.get(key)
-        if not orders:
+        """For the self-cross check: the best working limit order on the other side.
+
+        An order could trade against one of ours only if it reaches the best of them (the
+        lowest sell for a buy, the highest buy for a sell), so that one decides alone;
+        finding it costs the same with one order resting or thousands.
+        """
+        book = self._resting.get(key)
+        if book is None:
             return []
-        return [
-            RestingOrder(h.request.side, h.request.limit_price)
-            for h in orders.values()
-            if h.request.side is not side
-        ]
+        opposite = Side.SELL if side is Side.BUY else Side.BUY
+        best = book.best(opposite)
+        return [] if best is None else [RestingOrder(opposite, best)]
 
     # ------------------------------------------------------------------ BrokerObserver
     def on_order(self, handle: OrderHandle) -> None:
@@ -194,11 +198,15 @@ class ExposureLedger:
         return entry
 
     def _rest(self, key: Key, handle: OrderHandle, *, done: bool) -> None:
-        resting = self._resting.setdefault(key, {})
+        book = self._resting.get(key)
+        if book is None:
+            book = self._resting[key] = _Book()
         if done:
-            resting.pop(handle.order_id, None)
+            book.remove(handle.order_id)
         else:
-            resting[handle.order_id] = handle
+            price = handle.request.limit_price
+            assert price is not None  # noqa: S101  (a limit order)
+            book.rest(handle.order_id, handle.request.side, price)
 
     def _group_change(self, order_id: int, applied: _Applied, working: float) -> float:
         """How much a group member's new working quantity changes the group's largest."""
@@ -275,3 +283,54 @@ class ExposureLedger:
 
 
 _FINISHED_KEPT = 4096
+
+
+class _Book:
+    """One instrument's working limit orders: the best price on each side, at once.
+
+    Two heaps (highest buy, lowest sell) with lazy deletion: an order that ends, or an
+    amendment's old price, stays in its heap until it reaches the top, where the live
+    prices (``_live``) show it is stale. Adding and finding cost O(log n) and O(1)
+    amortised, whatever rests; the heaps are rebuilt when stale entries outnumber the
+    live ones, so memory follows the orders resting, not those that ever rested.
+    """
+
+    __slots__ = ("_buys", "_live", "_sells")
+
+    def __init__(self) -> None:
+        self._buys: list[tuple[float, int]] = []  # (-price, order id): the highest first
+        self._sells: list[tuple[float, int]] = []  # (price, order id): the lowest first
+        self._live: dict[int, tuple[Side, float]] = {}
+
+    def rest(self, order_id: int, side: Side, price: float) -> None:
+        """An order rests at ``price`` (new, or amended to a new price)."""
+        if self._live.get(order_id) == (side, price):
+            return
+        self._live[order_id] = (side, price)
+        if side is Side.BUY:
+            heapq.heappush(self._buys, (-price, order_id))
+        else:
+            heapq.heappush(self._sells, (price, order_id))
+
+    def remove(self, order_id: int) -> None:
+        """An order no longer rests (filled, cancelled, rejected)."""
+        self._live.pop(order_id, None)
+        # Stale entries below the tops never surface by themselves: rebuild the heaps
+        # from the live orders once they hold more stale than live, so memory stays flat.
+        if len(self._buys) + len(self._sells) > 2 * len(self._live) + 64:
+            self._buys = [(-p, i) for i, (s, p) in self._live.items() if s is Side.BUY]
+            self._sells = [(p, i) for i, (s, p) in self._live.items() if s is Side.SELL]
+            heapq.heapify(self._buys)
+            heapq.heapify(self._sells)
+
+    def best(self, side: Side) -> float | None:
+        """The best live price on ``side`` (None when nothing rests there)."""
+        heap = self._buys if side is Side.BUY else self._sells
+        live = self._live
+        while heap:
+            key, order_id = heap[0]
+            price = -key if side is Side.BUY else key
+            if live.get(order_id) == (side, price):
+                return price
+            heapq.heappop(heap)  # ended, or amended to another price since
+        return None
