@@ -168,7 +168,7 @@ def reduce_only(ctx: DecisionContext) -> tuple[Reason, ...]:
             "order.reduce_only",
             "reduce_only",
             f"reduce-only {order.side.value} {order.quantity:g} {ctx.instrument.label} could "
-            f"grow the position {shown} (with {ctx.committed:g} working on that side)",
+            f"grow the position {shown} (with {ctx.committed or 0.0:g} working on that side)",
         ),
     )
 
@@ -185,7 +185,7 @@ def reducing(ctx: DecisionContext) -> tuple[Reason, ...]:
             "reducing",
             f"trading is REDUCING: {order.side.value} {order.quantity:g} "
             f"{ctx.instrument.symbol} does not shrink the position {shown} "
-            f"(with {ctx.committed:g} in flight)",
+            f"(with {ctx.committed or 0.0:g} in flight)",
         ),
     )
 

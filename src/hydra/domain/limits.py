@@ -18,8 +18,8 @@ limit                  blocks an order when                         default     
                        counts each of its orders)
 ``max_modifies``       more than ``max_modifies`` amendments in     20 per 1 s  limit.modify_rate
                        any rolling ``rate_window``
-``duplicate_window``   same instrument, side, quantity and price    2 s         limit.duplicate
-                       as an order sent within the window (unless
+``duplicate_window``   same instrument, side, quantity, type and    2 s         limit.duplicate
+                       prices as an order sent within the window (unless
                        ``intentional_duplicate``)
 ``self_cross``         the order could trade against one of our     on          limit.self_cross
                        own resting orders in the instrument
@@ -37,11 +37,11 @@ from hydra.domain._validate import positive
 from hydra.domain.decisions import Reason
 from hydra.domain.errors import InvalidInputError
 from hydra.domain.instruments import Instrument
-from hydra.domain.orders import OrderRequest, Side
+from hydra.domain.orders import OrderRequest, OrderType, Side
 
 __all__ = ["OrderLimitChecker", "OrderLimits", "Quote", "RestingOrder"]
 
-_Key = tuple[tuple[object, ...], Side, float, float | None]
+_Key = tuple[tuple[object, ...], Side, float, OrderType, tuple[float, ...]]
 _CLOCK_SKEW = 1.0
 """Seconds a quote may be dated ahead of the gate's clock before it counts as invalid."""
 
@@ -301,13 +301,14 @@ class OrderLimitChecker:
 
 
 def _key(instrument: Instrument, order: OrderRequest) -> _Key:
-    """What makes two orders duplicates: instrument, side, quantity and price."""
+    """What makes two orders duplicates: instrument, side, quantity, type and prices."""
     con_id = instrument.con_id
     return (
         (con_id,) if con_id else instrument.key,
         order.side,
         order.quantity,
-        order.limit_price,
+        order.order_type,
+        order.prices,
     )
 
 

@@ -15,9 +15,6 @@ simulator and over BrokerGateway + FakeIBGateway.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
-from typing import Protocol
 
 import pytest
 
@@ -38,50 +35,11 @@ from hydra.domain import (
     UnknownInstrumentError,
     UnknownOrderError,
 )
-
-OK: tuple[float, ...] = ()
-"""No caller inputs: the gate derives them from the broker."""
-
-
-class BrokerHarness(Protocol):
-    """What the contract needs from an adapter under test."""
-
-    @property
-    def broker(self) -> object:
-        """The connected adapter (BrokerPort + claim_submit_capability)."""
-        ...
-
-    def set_price(self, symbol: str, price: float) -> None:
-        """Set the reference price market orders fill at."""
-        ...
-
-    def reject_next(self, reason: str) -> None:
-        """Make the broker reject the next order with ``reason``."""
-        ...
-
-    def received(self) -> list[int]:
-        """Order ids of every order that reached the broker."""
-        ...
-
-    async def drop(self) -> None:
-        """Break the connection as a network failure would."""
-        ...
-
-    async def restore(self) -> None:
-        """Bring the connection back (the adapter reconnects)."""
-        ...
+from hydra.testing.contract_kit import OK, BrokerHarness, eventually
+from hydra.testing.contract_orders import OrderVocabularyContract
 
 
-async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait until ``predicate()`` holds; brokers report some effects asynchronously."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
-
-
-class BrokerContract:
+class BrokerContract(OrderVocabularyContract):
     """The behaviour every adapter shares. Subclasses define the ``harness`` fixture."""
 
     @pytest.fixture
