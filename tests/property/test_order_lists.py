@@ -1,4 +1,4 @@
-"""Hypothesis over order lists: an OCA group never fills twice; a bracket never outgrows its entry."""
+"""Hypothesis over order lists: an OCA group fills once; a bracket never outgrows its entry."""
 
 from __future__ import annotations
 
