@@ -20,7 +20,7 @@ import structlog
 
 from benchmarks.recording import AAPL, RecordingBroker
 from benchmarks.timing import REPEATS, Row, summarise, time_each
-from hydra.adapters.journal import JsonlJournal
+from hydra.adapters.journal import HaltInbox, JsonlJournal
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
@@ -108,6 +108,7 @@ def bench_gate(
         limits=BENCH_LIMITS,
         journal=journal,
         clock=clock,
+        halt_requests=HaltInbox(journal.path, journal.account) if journal is not None else None,
     )
 
 
@@ -123,8 +124,10 @@ def gate_scenario(
         assert gate.breakers.latched, "the daily-loss breaker did not latch"
     if kind == "halted":
         gate.set_trading_state(TradingState.HALTED, who="bench", why="halted row")
-    # A limit at 150 against a 200 reference is outside the 5% price collar.
-    orders = _orders(150.0 if kind == "blocked_limit" else None)
+    # A limit at 150 against a 200 reference is outside the 5% price collar; a limit at
+    # the reference fills at once.
+    limit = {"blocked_limit": 150.0, "allowed_limit": 200.0}.get(kind)
+    orders = _orders(limit)
     submit = gate.submit_with_decision
 
     sequence = itertools.count()  # continues across warm-up and repeats: no duplicates
@@ -178,6 +181,61 @@ async def production_rows(count: int, workdir: Path) -> list[Row]:
     rows.append(await sim_submit_fill_row(count))
     rows.append(structlog_row(count))
     rows.append(journal_row(count, workdir))
+    return rows
+
+
+async def hand_off_row(count: int, workdir: Path) -> Row:
+    """What a trader waits for: from ``submit`` to the adapter's hand-off, production gate.
+
+    The write-ahead record is written before the hand-off; the allowed log line after it
+    (it guards nothing) is not part of this latency.
+    """
+    repeats = []
+    for r in range(REPEATS):
+        clock = ManualClock(START)
+        broker = RecordingBroker(clock)
+        await broker.connect()
+        journal = JsonlJournal(workdir / f"hand-off-{r}.jsonl", "never", account="SIM0001")
+        gate = bench_gate(broker, clock, journal)
+        action = recorded_action(gate, broker, clock)
+        capability = broker.capability
+        for i in range(min(200, count)):
+            broker.settle(action(i))
+        gc.collect()
+        latencies = []
+        ns = time.perf_counter_ns
+        for i in range(count):
+            start = ns()
+            handle = action(i)
+            latencies.append((capability.handed_ns - start) / 1000.0)
+            broker.settle(handle)
+        repeats.append(latencies)
+        gate.close()
+    return summarise(
+        "gate_hand_off", "submit -> the adapter's hand-off (record written ahead)", repeats
+    )
+
+
+async def book_rows(count: int, workdir: Path) -> list[Row]:
+    """Limit orders through the gate with none, then 5,000, of our orders resting in AAPL."""
+    rows = []
+    for resting, name in ((0, "gate_pass_book_0"), (5_000, "gate_pass_book_5000")):
+        repeats = []
+        for r in range(REPEATS):
+            gate, broker, clock = await sim_gate(str(workdir / f"{name}-{r}.jsonl"))
+            for i in range(resting):  # far from the market on both sides: they only rest
+                side, price = (Side.BUY, 150.0) if i % 2 else (Side.SELL, 250.0)
+                broker.inject_foreign_order(AAPL, OrderRequest.limit(side, 1, price))
+            action = gate_scenario("allowed_limit", gate, broker, clock)
+            time_each(action, min(200, count))
+            gc.collect()
+            repeats.append(time_each(action, count))
+            assert gate.last_decision is not None
+            assert gate.last_decision.allowed, f"{name}: {gate.last_decision}"
+            assert len(broker.open_orders()) == resting
+            gate.close()
+        what = f"allowed limit orders (they fill), {resting:,} of ours resting in AAPL"
+        rows.append(summarise(name, what, repeats))
     return rows
 
 

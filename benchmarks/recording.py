@@ -10,6 +10,7 @@ gate's exposure stays flat over a long run.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -41,13 +42,14 @@ AAPL = Instrument("AAPL", SecurityType.STOCK, "SMART", "USD", "NASDAQ", 265598)
 
 
 class _RecordingCapability:
-    """Submit: record the order, return its handle. Nothing else."""
+    """Submit: note when the hand-off came, record the order, return its handle."""
 
-    __slots__ = ("_next_id", "_recorded")
+    __slots__ = ("_next_id", "_recorded", "handed_ns")
 
     def __init__(self, recorded: deque[OrderHandle]) -> None:
         self._recorded = recorded
         self._next_id = 1
+        self.handed_ns = 0  # perf_counter_ns() when the last order reached the adapter
 
     def reserve_order_id(self) -> int:
         """The id the next submit will use."""
@@ -55,6 +57,7 @@ class _RecordingCapability:
 
     def submit_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Record the order and hand back its (working) handle."""
+        self.handed_ns = time.perf_counter_ns()
         order_id = self._next_id
         self._next_id = order_id + 1
         handle = OrderHandle(order_id, contract, order)
@@ -94,6 +97,11 @@ class RecordingBroker:
     def connection_state(self) -> ConnectionState:
         """The connection's state."""
         return self._state
+
+    @property
+    def reconnects(self) -> int:
+        """Never reconnects: it has no connection to lose."""
+        return 0
 
     # reads
     async def qualify_contract(self, contract: Instrument) -> Instrument:
@@ -140,7 +148,8 @@ class RecordingBroker:
         if self._claimed:
             raise CapabilityAlreadyClaimedError("the recording broker's capability is claimed")
         self._claimed = True
-        return _RecordingCapability(self.recorded)
+        self.capability = _RecordingCapability(self.recorded)
+        return self.capability
 
     async def cancel_order(self, handle: OrderHandle) -> None:
         """Cancel: settle the order."""

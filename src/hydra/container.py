@@ -27,6 +27,7 @@ from hydra.adapters.ib.emergency import EmergencyClient
 from hydra.adapters.journal import (
     CountingJournal,
     FsyncPolicy,
+    HaltInbox,
     JournalLock,
     JournalScan,
     JsonlJournal,
@@ -180,6 +181,7 @@ class OpenedJournal:
         clock: Clock = system_clock,
     ) -> None:
         self.path = path
+        self.account = account
         options: dict[str, Any] = {
             "account": account,
             "segment_bytes": int(segment_mb * 2**20) if segment_mb else None,
@@ -261,6 +263,7 @@ def _risk_gate(
             clock=clock,
             config=GateConfig(derive_inputs=derive_inputs, history=history),
             config_version=config_version,
+            halt_requests=HaltInbox(journal_path, opened.account),
         )
         # The folded tail as one checkpoint: the memory every record since implies. A
         # damaged or missing journal may have lost a state change or a trip: the gate

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from hydra.adapters.sim import SimulatedBroker
+from hydra.domain import Instrument, OrderRequest
 from hydra.testing.contract import BrokerContract
 
 
@@ -35,6 +36,15 @@ class SimHarness:
     async def restore(self) -> None:
         """Reconnect."""
         await self.broker.connect()
+
+    def inject_foreign_stop(self, symbol: str, side: str, quantity: float, stop: float) -> None:
+        """A stop placed at the simulator by someone else."""
+        contract = Instrument(symbol)
+        self.broker.inject_foreign_order(contract, OrderRequest.stop(side, quantity, stop))
+
+    def close_market(self) -> None:
+        """The simulator's closing auction."""
+        self.broker.close_auction()
 
 
 class TestSimulatedBrokerContract(BrokerContract):

@@ -211,7 +211,8 @@ async def test_the_chain_lists_expiries_and_strikes() -> None:
     futures = await broker.contract_chain(Instrument("ES", SecurityType.FUTURE))
     assert futures.expiries == ("20261218", "20270319")
     options = await broker.contract_chain(Instrument("AAPL", SecurityType.OPTION))
-    assert options.strikes == (190.0, 195.0, 200.0, 205.0, 210.0)
+    assert options.expiries == ("20261218", "20270115")
+    assert options.strikes == (190.0, 200.0, 210.0)
     call = await broker.qualify_contract(
         Instrument("AAPL", SecurityType.OPTION, expiry="20261218", strike=200.0, right=Right.CALL)
     )

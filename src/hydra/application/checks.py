@@ -168,7 +168,7 @@ def reduce_only(ctx: DecisionContext) -> tuple[Reason, ...]:
             "order.reduce_only",
             "reduce_only",
             f"reduce-only {order.side.value} {order.quantity:g} {ctx.instrument.label} could "
-            f"grow the position {shown} (with {ctx.committed:g} working on that side)",
+            f"grow the position {shown} (with {ctx.committed or 0.0:g} working on that side)",
         ),
     )
 
@@ -185,7 +185,7 @@ def reducing(ctx: DecisionContext) -> tuple[Reason, ...]:
             "reducing",
             f"trading is REDUCING: {order.side.value} {order.quantity:g} "
             f"{ctx.instrument.symbol} does not shrink the position {shown} "
-            f"(with {ctx.committed:g} in flight)",
+            f"(with {ctx.committed or 0.0:g} in flight)",
         ),
     )
 
@@ -215,8 +215,8 @@ class _Breakers:
         self.__name__ = "breakers"
         self._breakers = breakers
         self._block_reducing = breakers.config.block_reducing
-        # The reason of each latched trip's breach, built once (the breach is the same
-        # object on every order a latched trip blocks).
+        # perf: gate_block_breaker (+5.9 % instructions without it): the reason of each
+        # latched trip's breach, built once (the same breach blocks every order).
         self._latched_reasons: dict[int, tuple[Breach, Reason]] = {}
 
     def __call__(self, ctx: DecisionContext) -> tuple[Reason, ...] | list[Reason]:
@@ -224,8 +224,8 @@ class _Breakers:
         if inputs is None:
             return _NONE
         breaches = self._breakers.evaluate_inputs(inputs).breaches
-        if not breaches:
-            return _NONE
+        if not breaches or ctx.increase <= 0:
+            return _NONE  # what adds nothing passes (the evaluation still latched trips)
         if not ctx.shrinks:
             return [self._reason(b) for b in breaches]
         leaves = ctx.state is TradingState.REDUCING or not self._block_reducing
@@ -269,19 +269,32 @@ def _limit_checks(limits: OrderLimitChecker, ledger: ExposureLedger) -> list[Nam
         return (reason,) if reason is not None else _NONE
 
     def max_notional(ctx: DecisionContext) -> tuple[Reason, ...]:
-        """``limit.max_notional`` (valued with the broker's multiplier)."""
+        """``limit.max_notional`` on what the decision adds (the broker's multiplier)."""
         spec = ctx.spec
         assert spec is not None  # noqa: S101  (economics ran first)
-        reason = limits.notional(ctx.request, spec.multiplier, ctx.reference)
+        if ctx.increase <= 0:
+            return _NONE
+        reason = limits.notional(ctx.request, spec.multiplier, ctx.reference, ctx.increase)
         return (reason,) if reason is not None else _NONE
 
     def rate(ctx: DecisionContext) -> tuple[Reason, ...]:
-        """``limit.rate``."""
-        reason = limits.rate(ctx.now)
+        """``limit.rate`` for an order, ``limit.modify_rate`` for an amendment.
+
+        A bracket's children and an OCA group's further legs are counted with their
+        first leg (``RiskGate`` judges the list's size there).
+        """
+        if ctx.action == "modify":
+            reason = limits.modify_rate(ctx.now)
+        elif ctx.action == "order":
+            reason = limits.rate(ctx.now, ctx.orders)
+        else:
+            return _NONE
         return (reason,) if reason is not None else _NONE
 
     def duplicate(ctx: DecisionContext) -> tuple[Reason, ...]:
-        """``limit.duplicate``."""
+        """``limit.duplicate``: for a new order only (an amendment keeps its id)."""
+        if ctx.action != "order":
+            return _NONE
         reason = limits.duplicate(ctx.instrument, ctx.request, ctx.now)
         return (reason,) if reason is not None else _NONE
 

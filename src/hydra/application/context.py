@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hydra.application.exposure import Exposure, ExposureLedger
+from hydra.application.orders import OrderHandle
 from hydra.application.ports import BrokerPort
 from hydra.application.prices import ReferencePrices
 from hydra.application.session import SessionTracker
@@ -35,9 +36,6 @@ from hydra.domain.trading_state import shrinks_position
 __all__ = ["ContextBuilder", "DecisionContext", "caller_inputs", "check_error"]
 
 _INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
-
-_RESOLVED_KEPT = 4096
-"""Instruments whose economics lookup is cached (by object identity) before it is reset."""
 
 
 def caller_inputs(caller: tuple[float | None, ...]) -> BreakerInputs:
@@ -83,22 +81,37 @@ class DecisionContext:
         view and never flips it; quote: the reference price (the broker's, or a fresher
         fed one); reference / price_problem: the usable reference price, or why there is
         none; inputs / inputs_problem: the breakers' inputs, or why they are missing.
+    What the decision is:
+        action: ``order`` (a new order), ``modify`` (an amendment of ``replacing``),
+            ``child`` (a bracket's take-profit or stop-loss: it acts only once its entry,
+            ``base`` signed quantity, has filled) or ``leg`` (one member of an OCA group,
+            judged as if it alone filled);
+        increase: the quantity the decision adds (a new order's quantity; an amendment's
+            growth, 0 if it does not grow; 0 for a bracket's child): notional, size and the
+            breakers judge only what is added;
+        orders: how many orders the decision sends (a bracket's or OCA group's first leg
+            counts them all, for the order-rate limit).
     """
 
     __slots__ = (
+        "action",
+        "base",
         "caller_inputs",
         "committed",
         "contract",
         "exposure",
+        "increase",
         "inputs",
         "inputs_problem",
         "instrument",
         "now",
         "order",
+        "orders",
         "position_after",
         "price_problem",
         "quote",
         "reference",
+        "replacing",
         "request",
         "shrinks",
         "signed",
@@ -132,6 +145,11 @@ class DecisionContext:
         self.price_problem: Reason | None = None
         self.inputs: BreakerInputs | None = None
         self.inputs_problem: Reason | None = None
+        self.action = "order"
+        self.base = 0.0
+        self.replacing: OrderHandle | None = None
+        self.increase = 0.0
+        self.orders = 1
 
     @property
     def prepared(self) -> bool:
@@ -151,7 +169,7 @@ class ContextBuilder:
         derive: derive the breakers' inputs (the stricter of the caller's and the derived).
     """
 
-    __slots__ = ("_broker", "_derive", "_ledger", "_limits", "_prices", "_resolved", "_session")
+    __slots__ = ("_broker", "_derive", "_ledger", "_limits", "_prices", "_session")
 
     def __init__(
         self,
@@ -169,9 +187,6 @@ class ContextBuilder:
         self._session = session
         self._limits = limits
         self._derive = derive
-        # Instruments already found to agree with the broker, by object identity (the
-        # object is kept, so its id cannot be reused while cached).
-        self._resolved: dict[int, tuple[Instrument, ContractSpec, Instrument]] = {}
 
     def open(
         self,
@@ -181,14 +196,22 @@ class ContextBuilder:
         state: TradingState,
         caller_inputs: BreakerInputs | None,
         inputs_problem: Reason | None = None,
+        *,
+        action: str = "order",
+        base: float = 0.0,
+        replacing: OrderHandle | None = None,
+        orders: int = 1,
     ) -> DecisionContext:
         """A new context; the broker's economics for the contract are looked up here.
 
         ``inputs_problem`` is why the caller's breaker inputs were refused (then nothing
         is derived: the breakers have nothing to judge, and that blocks the order).
+        ``action``, ``base`` and ``replacing`` say what the decision is (see
+        ``DecisionContext``).
         """
         ctx = DecisionContext(contract, order, now, state, caller_inputs)
         ctx.inputs_problem = inputs_problem
+        ctx.action, ctx.base, ctx.replacing, ctx.orders = action, base, replacing, orders
         if isinstance(contract, Instrument):
             ctx.spec = self._broker.contract_spec(contract)
         return ctx
@@ -206,14 +229,7 @@ class ContextBuilder:
         assert isinstance(ctx.order, OrderRequest)  # noqa: S101
         assert spec is not None  # noqa: S101
         order = ctx.request = ctx.order
-        resolved = self._resolved.get(id(contract))
-        if resolved is not None and resolved[0] is contract and resolved[1] is spec:
-            target = resolved[2]
-        else:
-            target = contract if contract.con_id else contract.qualified(spec.con_id)
-            if len(self._resolved) >= _RESOLVED_KEPT:
-                self._resolved.clear()
-            self._resolved[id(contract)] = (contract, spec, target)
+        target = contract if contract.con_id else contract.qualified(spec.con_id)
         ctx.instrument = target
         if not self._ledger.seeded:
             self.seed_ledger()
@@ -221,21 +237,29 @@ class ContextBuilder:
         # Exposure after the order, in the ledger's view and (while they disagree) the
         # broker's: working orders on the order's side may all fill first.
         quantity = order.quantity
-        if order.side is Side.BUY:
-            signed, committed = quantity, entry.buying
-        else:
-            signed, committed = -quantity, -entry.selling
+        committed = entry.buying if order.side is Side.BUY else -entry.selling
+        replacing = ctx.replacing
+        if replacing is None:
+            ctx.increase = 0.0 if ctx.action == "child" else quantity
+        else:  # an amendment: the order it replaces is working; count the new one instead
+            committed -= replacing.remaining * replacing.request.side.sign
+            quantity -= replacing.filled
+            ctx.increase = max(0.0, order.quantity - replacing.request.quantity)
+        signed = quantity if order.side is Side.BUY else -quantity
         ctx.signed, ctx.committed = signed, committed
-        after = abs(entry.position + committed + signed)
+        base = ctx.base
+        position = entry.position + base
+        after = abs(position + committed + signed)
         broker = entry.broker
         disagree = entry.mismatch and broker is not None
         if disagree:
-            after = max(after, abs(broker + committed + signed))  # type: ignore[operator]
+            broker = broker + base  # type: ignore[operator]
+            after = max(after, abs(broker + committed + signed))
         ctx.position_after = after
         ctx.exposure = Exposure(
-            entry.position, entry.buying, entry.selling, broker if disagree else None
+            entry.position, entry.buying, entry.selling, entry.broker if disagree else None
         )
-        ctx.shrinks = shrinks_position(entry.position, committed, signed) and (
+        ctx.shrinks = shrinks_position(position, committed, signed) and (
             not disagree or shrinks_position(broker, committed, signed)  # type: ignore[arg-type]
         )
         quote = ctx.quote = self._prices.quote(target)

@@ -24,7 +24,7 @@ from hydra.application.decisions import KillReport
 from hydra.application.exposure import ExposureLedger
 from hydra.application.orders import OrderHandle
 from hydra.application.outbox import Outbox
-from hydra.application.ports import BrokerPort
+from hydra.application.ports import BrokerPort, HaltRequests
 from hydra.application.records import (
     AuditRecord,
     BreakerReset,
@@ -49,8 +49,9 @@ from hydra.domain import (
 )
 from hydra.domain._validate import audit_text
 from hydra.domain.breakers import BreakerControl, CircuitBreakerManager
+from hydra.domain.halt_request import HaltRequest
 
-__all__ = ["Desk"]
+__all__ = ["Desk", "DeskControls"]
 
 _log = structlog.get_logger("hydra.gate")
 
@@ -70,6 +71,8 @@ class Desk:
         ledger: the exposure ledger (a flatten closes what it and the broker agree on).
         session: the session tracker (restored from the journal).
         clock: the gate's clock.
+        halts: HALT requests ``hydra kill`` leaves when it cannot reach this trader (None:
+            none are looked for).
     """
 
     def __init__(
@@ -82,8 +85,10 @@ class Desk:
         ledger: ExposureLedger,
         session: SessionTracker,
         clock: Clock,
+        halts: HaltRequests | None = None,
     ) -> None:
         self._broker = broker
+        self._halts = halts
         self._breakers, self._control = breakers
         self._audit = audit
         self._outbox = outbox
@@ -131,6 +136,26 @@ class Desk:
         self._journal_first(BreakerReset(time=self._clock(), breaker=breaker, who=who, why=why))
         self.touched = True
         return self._control.reset(breaker, why)
+
+    def take_halt_request(self, request: HaltRequest) -> bool:
+        """HALT for an operator who could not reach the trader, journaled first (path broker).
+
+        Never raises (it runs at the start of a decision): a journal that refuses the
+        record halts the gate anyway, and False leaves the request for the next attempt.
+        """
+        record = StateChanged(
+            time=self._clock(),
+            previous=self.state,
+            state=TradingState.HALTED,
+            who=request.who,
+            why=request.why,
+            path="broker",
+        )
+        if not self._audit.record(record):
+            return False
+        self.touched = True
+        self.state = TradingState.HALTED
+        return True
 
     def _journal_first(self, record: AuditRecord) -> None:
         """Write a control's record before it takes effect; refuse the control if it fails."""
@@ -246,7 +271,7 @@ class Desk:
             side = Side.SELL if entry.position > 0 else Side.BUY
             order = OrderRequest(side, abs(entry.position), intentional_duplicate=True)
             decision = outbox.conclude(
-                self.next_seq(),
+                self.begin_decision(),
                 self._clock(),
                 instrument,
                 order,
@@ -270,11 +295,29 @@ class Desk:
         return handles, skipped
 
     # ------------------------------------------------------------------ sequence
-    def next_seq(self) -> int:
-        """The next decision's sequence number (and the gate is no longer fresh)."""
+    def begin_decision(self) -> int:
+        """A decision begins: obey a waiting HALT request first; the decision's number.
+
+        The gate is no longer fresh from here on.
+        """
+        if self._halts is not None:
+            self.obey_halt_requests()
         self.touched = True
         self.seq += 1
         return self.seq
+
+    def obey_halt_requests(self) -> None:
+        """Obey a HALT request ``hydra kill`` left while it could not reach this trader.
+
+        It is journaled, then the gate halts; if the journal refused the record, the
+        request stays for the next attempt.
+        """
+        halts = self._halts
+        # perf: gate_pass: the inbox stats its file at most every 50 ms (~0.2 us a
+        # decision; a stat per decision would cost ~3 us).
+        request = halts.pending() if halts is not None else None
+        if request is not None and self.take_halt_request(request):
+            halts.taken(request)  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------ restore
     def restore(
@@ -298,6 +341,7 @@ class Desk:
         replay = replay_journal(records)
         if not replay.records and damage is None:
             self.touched = True  # nothing to restore, and nothing to record
+            self.obey_halt_requests()
             return replay
         self._journal_first(
             GateRestored(
@@ -313,4 +357,63 @@ class Desk:
         self._session.restore(replay.session, replay.peak_equity, self._clock())
         if damage is not None and self.state is not TradingState.HALTED:
             self.set_trading_state(TradingState.HALTED, who=RISK_GATE, why=damage)
+        self.obey_halt_requests()  # one left while the trader was down
         return replay
+
+
+class DeskControls:
+    """The gate's public desk controls (``RiskGate`` inherits them); ``Desk`` does the work."""
+
+    _desk: Desk
+
+    def set_trading_state(self, state: TradingState | str, *, who: str, why: str) -> None:
+        """Change the trading state (ACTIVE, REDUCING, HALTED), journaled with who and why.
+
+        Raises:
+            InvalidInputError: an unknown state, or a who/why that is empty, too long or
+                not printable text.
+            JournalError: the journal refused the record: nothing changed (and the gate
+                halts, as on any journal failure).
+        """
+        self._desk.set_trading_state(state, who=who, why=why)
+
+    def reset_breaker(self, name: BreakerName | str, *, who: str, why: str) -> BreakerStatus:
+        """Re-arm a latched breaker deliberately, journaled with who and why first.
+
+        Raises:
+            InvalidInputError: an unknown breaker, or a bad who/why.
+            JournalError: the journal refused the record (the breaker stays latched).
+        """
+        return self._desk.reset_breaker(name, who=who, why=why)
+
+    async def kill_switch(
+        self, *, who: str, why: str, flatten: bool = False, cancel_wait: float = 5.0
+    ) -> KillReport:
+        """HALT, then cancel every working order with the broker's global cancel.
+
+        HALTED is set (journaled) before anything else, so from this call on no order
+        passes. The global cancel covers orders this gate did not send too (other
+        clients, TWS). With ``flatten``, the gate waits (up to ``cancel_wait`` seconds)
+        for the cancels to be confirmed, then closes each position through its one exit,
+        as an audited exemption; an instrument with an order still working, or whose
+        ledger and broker views disagree, is not flattened and is reported instead.
+        """
+        return await self._desk.kill_switch(
+            who=who, why=why, flatten=flatten, cancel_wait=cancel_wait
+        )
+
+    def restore(
+        self, records: Iterable[Mapping[str, Any] | AuditRecord], *, damage: str | None = None
+    ) -> JournalReplay:
+        """Rebuild latched breakers, trading state, session start and peak from a journal.
+
+        A gate rebuilt from the same config and journal comes back still tripped (until
+        the session boundary or a deliberate reset) and in the same trading state. With
+        ``damage`` (why the journal cannot be trusted whole) it comes back HALTED.
+
+        Raises:
+            PermissionDeniedError: the gate is not fresh (a decision, state change or kill
+                happened): restore first, once.
+            InvalidInputError: a malformed journal record, named by its position.
+        """
+        return self._desk.restore(records, damage=damage)

@@ -10,6 +10,7 @@ stricter one.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -82,6 +83,7 @@ class _Applied:
     sign: int
     filled: float
     working: float
+    group: str = ""  # an OCA group (a bracket's children are one): counted by its largest
 
 
 class ExposureLedger:
@@ -95,6 +97,7 @@ class ExposureLedger:
         "_applied",
         "_entries",
         "_finished",
+        "_groups",
         "_on_foreign",
         "_on_mismatch",
         "_on_reconciled",
@@ -114,8 +117,11 @@ class ExposureLedger:
         # Recently finished orders and what was counted of them: the gate hands over an
         # order the adapter may already have reported done, and late fills still count.
         self._finished: dict[int, _Applied] = {}
+        # OCA groups' working orders per instrument, side and group: only one of a group can
+        # fill, so a group counts as its largest working order, not the sum.
+        self._groups: dict[tuple[Key, int, str], dict[int, float]] = {}
         # Working limit orders per key, for the self-cross check (no scan of all orders).
-        self._resting: dict[Key, dict[int, OrderHandle]] = {}
+        self._resting: dict[Key, _Book] = {}
         self._on_mismatch = on_mismatch
         self._on_reconciled = on_reconciled
         self._on_foreign = on_foreign
@@ -147,15 +153,18 @@ class ExposureLedger:
         return entry if entry is not None else LedgerEntry()
 
     def resting(self, key: Key, side: Side) -> list[RestingOrder]:
-        """Working limit orders on the other side of ``side``, for the self-cross check."""
-        orders = self._resting.get(key)
-        if not orders:
+        """For the self-cross check: the best working limit order on the other side.
+
+        An order could trade against one of ours only if it reaches the best of them (the
+        lowest sell for a buy, the highest buy for a sell), so that one decides alone;
+        finding it costs the same with one order resting or thousands.
+        """
+        book = self._resting.get(key)
+        if book is None:
             return []
-        return [
-            RestingOrder(h.request.side, h.request.limit_price)
-            for h in orders.values()
-            if h.request.side is not side
-        ]
+        opposite = Side.SELL if side is Side.BUY else Side.BUY
+        best = book.best(opposite)
+        return [] if best is None else [RestingOrder(opposite, best)]
 
     # ------------------------------------------------------------------ BrokerObserver
     def on_order(self, handle: OrderHandle) -> None:
@@ -189,11 +198,29 @@ class ExposureLedger:
         return entry
 
     def _rest(self, key: Key, handle: OrderHandle, *, done: bool) -> None:
-        resting = self._resting.setdefault(key, {})
+        book = self._resting.get(key)
+        if book is None:
+            book = self._resting[key] = _Book()
         if done:
-            resting.pop(handle.order_id, None)
+            book.remove(handle.order_id)
         else:
-            resting[handle.order_id] = handle
+            price = handle.request.limit_price
+            assert price is not None  # noqa: S101  (a limit order)
+            book.rest(handle.order_id, handle.request.side, price)
+
+    def _group_change(self, order_id: int, applied: _Applied, working: float) -> float:
+        """How much a group member's new working quantity changes the group's largest."""
+        where = (applied.key, applied.sign, applied.group)
+        members = self._groups.setdefault(where, {})
+        before = max(members.values(), default=0.0)
+        if working:
+            members[order_id] = working
+        else:
+            members.pop(order_id, None)
+        after = max(members.values(), default=0.0)
+        if not members:
+            del self._groups[where]
+        return after - before
 
     def _late_fill(self, handle: OrderHandle) -> None:
         """A fill reported after the order's final status still moves the position."""
@@ -215,7 +242,12 @@ class ExposureLedger:
             key = handle.instrument.key
             entry = self._entry(key)
             applied = self._applied[order_id] = _Applied(
-                key, entry, handle.request.side.sign, handle.filled if seeding else 0.0, 0.0
+                key,
+                entry,
+                handle.request.side.sign,
+                handle.filled if seeding else 0.0,
+                0.0,
+                handle.oca_group,
             )
             entry.orders += 1
             if handle.foreign and self._on_foreign is not None:
@@ -227,10 +259,15 @@ class ExposureLedger:
             applied.filled = filled
         working = 0.0 if done else handle.remaining
         if working != applied.working:
+            change = (
+                self._group_change(order_id, applied, working)
+                if applied.group
+                else working - applied.working
+            )
             if applied.sign > 0:
-                entry.buying += working - applied.working
+                entry.buying += change
             else:
-                entry.selling += working - applied.working
+                entry.selling += change
             applied.working = working
         if handle.request.order_type is OrderType.LIMIT:
             self._rest(applied.key, handle, done=done)
@@ -246,3 +283,54 @@ class ExposureLedger:
 
 
 _FINISHED_KEPT = 4096
+
+
+class _Book:
+    """One instrument's working limit orders: the best price on each side, at once.
+
+    Two heaps (highest buy, lowest sell) with lazy deletion: an order that ends, or an
+    amendment's old price, stays in its heap until it reaches the top, where the live
+    prices (``_live``) show it is stale. Adding and finding cost O(log n) and O(1)
+    amortised, whatever rests; the heaps are rebuilt when stale entries outnumber the
+    live ones, so memory follows the orders resting, not those that ever rested.
+    """
+
+    __slots__ = ("_buys", "_live", "_sells")
+
+    def __init__(self) -> None:
+        self._buys: list[tuple[float, int]] = []  # (-price, order id): the highest first
+        self._sells: list[tuple[float, int]] = []  # (price, order id): the lowest first
+        self._live: dict[int, tuple[Side, float]] = {}
+
+    def rest(self, order_id: int, side: Side, price: float) -> None:
+        """An order rests at ``price`` (new, or amended to a new price)."""
+        if self._live.get(order_id) == (side, price):
+            return
+        self._live[order_id] = (side, price)
+        if side is Side.BUY:
+            heapq.heappush(self._buys, (-price, order_id))
+        else:
+            heapq.heappush(self._sells, (price, order_id))
+
+    def remove(self, order_id: int) -> None:
+        """An order no longer rests (filled, cancelled, rejected)."""
+        self._live.pop(order_id, None)
+        # Stale entries below the tops never surface by themselves: rebuild the heaps
+        # from the live orders once they hold more stale than live, so memory stays flat.
+        if len(self._buys) + len(self._sells) > 2 * len(self._live) + 64:
+            self._buys = [(-p, i) for i, (s, p) in self._live.items() if s is Side.BUY]
+            self._sells = [(p, i) for i, (s, p) in self._live.items() if s is Side.SELL]
+            heapq.heapify(self._buys)
+            heapq.heapify(self._sells)
+
+    def best(self, side: Side) -> float | None:
+        """The best live price on ``side`` (None when nothing rests there)."""
+        heap = self._buys if side is Side.BUY else self._sells
+        live = self._live
+        while heap:
+            key, order_id = heap[0]
+            price = -key if side is Side.BUY else key
+            if live.get(order_id) == (side, price):
+                return price
+            heapq.heappop(heap)  # ended, or amended to another price since
+        return None

@@ -14,19 +14,21 @@ from __future__ import annotations
 import time
 from collections import deque
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import structlog
 
 from hydra.application.audit import AuditTrail
 from hydra.application.context import check_error
 from hydra.application.exposure import ExposureLedger
-from hydra.application.records import BrokerErrorRecord, DecisionRecord, OrderSent
+from hydra.application.orders import OrderHandle
+from hydra.application.records import BrokerErrorRecord, DecisionRecord, LegRecord, OrderSent
 from hydra.domain import (
     BreakerInputs,
     BrokerError,
     Clock,
     Instrument,
+    OrderLeg,
     OrderRequest,
     Reason,
     TradingState,
@@ -90,16 +92,29 @@ class Outbox:
         caller_inputs: BreakerInputs | None,
         started: float,
         exemption: str = "",
+        amends: int | None = None,
+        legs: tuple[LegRecord, ...] = (),
     ) -> DecisionRecord:
-        """Build, journal (ahead of any hand-off), remember and log the decision."""
+        """Build, journal (ahead of any hand-off), remember and log the decision.
+
+        An allowed order's broker id is reserved first and named in the record; an
+        amendment keeps the id it ``amends``; an order list reserves one id per leg.
+        """
         instrument = contract if isinstance(contract, Instrument) else None
         symbol = instrument.symbol if instrument is not None else repr(contract)
         allowed = not reasons
         audit = self._audit
-        order_id: int | None = None
-        if allowed and not audit.silent:
+        order_id: int | None = amends
+        if allowed and not audit.silent and amends is None:
             try:
-                order_id = self._capability.reserve_order_id()
+                if legs:
+                    ids = self._capability.reserve_order_ids(1 + len(legs))
+                    order_id = ids[0]
+                    legs = tuple(
+                        leg._replace(order_id=i) for leg, i in zip(legs, ids[1:], strict=True)
+                    )
+                else:
+                    order_id = self._capability.reserve_order_id()
             except Exception as exc:  # noqa: BLE001  (fail closed: no id, no order)
                 reasons, allowed = (check_error("order_id", exc),), False
         decision = DecisionRecord(
@@ -116,11 +131,13 @@ class Outbox:
             state,
             time.perf_counter() - started,
             exemption,
+            amends,
+            legs,
         )
         # For an allowed order this is the write-ahead record, with the order id the
         # broker will use; a journal that cannot take it blocks the order.
         if not audit.write(decision) and allowed:
-            decision = decision._replace(allowed=False, reasons=(JOURNAL_FAILED,), order_id=None)
+            decision = decision._replace(allowed=False, reasons=(JOURNAL_FAILED,), order_id=amends)
         if not decision.allowed:
             # The one log event of a blocked attempt (an allowed one logs after the hand-off).
             _log.warning(
@@ -148,28 +165,8 @@ class Outbox:
         assert order is not None  # noqa: S101
         try:
             handle = self._capability.submit_order(contract, order)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            self._audit.record(
-                BrokerErrorRecord(
-                    time=self._clock(),
-                    seq=decision.seq,
-                    symbol=decision.symbol,
-                    order_id=decision.order_id,
-                    error=error,
-                )
-            )
-            self._replace_last(
-                decision,
-                decision._replace(
-                    allowed=False,
-                    reasons=(Reason("broker.error", "broker_error", error),),
-                    order_id=None,
-                ),
-            )
-            if isinstance(exc, BrokerError):
-                raise
-            raise BrokerError(f"broker failed to take the order: {exc!r}") from exc
+        except Exception as exc:  # noqa: BLE001  (recorded and raised as BrokerError)
+            self._fail(decision, exc)
         self._ledger.on_order(handle)
         if self._limits is not None:
             self._limits.record_sent(contract, order, decision.time)
@@ -196,6 +193,78 @@ class Outbox:
         done = decision._replace(order_id=order_id, handle=handle)
         self._replace_last(decision, done)
         return done
+
+    def send_list(
+        self, decision: DecisionRecord, legs: tuple[OrderLeg, ...]
+    ) -> tuple[DecisionRecord, tuple[OrderHandle, ...]]:
+        """The one exit for an order list: every leg at once, each counted and remembered.
+
+        Raises:
+            BrokerError: the broker failed to take the list (recorded; nothing queued).
+        """
+        try:
+            handles = self._capability.submit_list(legs)
+        except Exception as exc:  # noqa: BLE001  (recorded and raised as BrokerError)
+            self._fail(decision, exc)
+        for handle, leg in zip(handles, legs, strict=True):
+            self._ledger.on_order(handle)
+            if self._limits is not None:
+                self._limits.record_sent(leg.instrument, leg.order, decision.time)
+        _log.info(
+            "order.allowed",
+            seq=decision.seq,
+            symbol=decision.symbol,
+            order_ids=[handle.order_id for handle in handles],
+        )
+        done = decision._replace(order_id=handles[0].order_id, handle=handles[0])
+        self._replace_last(decision, done)
+        return done, handles
+
+    def send_modify(self, decision: DecisionRecord, handle: OrderHandle) -> DecisionRecord:
+        """The one exit for an amendment: the same broker order, changed in place.
+
+        Raises:
+            BrokerError: the broker refused the amendment (recorded; the order is as it was).
+        """
+        order = decision.order
+        assert order is not None  # noqa: S101  (an allowed decision has one)
+        try:
+            self._capability.modify_order(handle, order)
+        except Exception as exc:  # noqa: BLE001  (recorded and raised as BrokerError)
+            self._fail(decision, exc)
+        self._ledger.on_order(handle)
+        if self._limits is not None:
+            self._limits.record_modified(decision.time)
+        _log.info(
+            "order.amended", seq=decision.seq, symbol=decision.symbol, order_id=handle.order_id
+        )
+        done = decision._replace(handle=handle)
+        self._replace_last(decision, done)
+        return done
+
+    def _fail(self, decision: DecisionRecord, exc: Exception) -> NoReturn:
+        """Record a failed hand-off (``order.broker_error``), then raise a BrokerError."""
+        error = f"{type(exc).__name__}: {exc}"
+        self._audit.record(
+            BrokerErrorRecord(
+                time=self._clock(),
+                seq=decision.seq,
+                symbol=decision.symbol,
+                order_id=decision.order_id,
+                error=error,
+            )
+        )
+        self._replace_last(
+            decision,
+            decision._replace(
+                allowed=False,
+                reasons=(Reason("broker.error", "broker_error", error),),
+                order_id=decision.amends,
+            ),
+        )
+        if isinstance(exc, BrokerError):
+            raise exc
+        raise BrokerError(f"broker failed to take the order: {exc!r}") from exc
 
     def _replace_last(self, old: DecisionRecord, new: DecisionRecord) -> None:
         """Keep the sent (or failed) form in the history in place of the concluded one."""

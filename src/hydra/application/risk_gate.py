@@ -12,8 +12,7 @@ reason. The desk controls (state, reset, kill, flatten, restore) are in ``desk``
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,23 +20,22 @@ from hydra.application.audit import AuditListener, AuditTrail
 from hydra.application.checks import Check, built_in_checks, user_checks
 from hydra.application.config import GateConfig
 from hydra.application.context import ContextBuilder, caller_inputs
-from hydra.application.decisions import GateStatus, KillReport, OrderDecision
-from hydra.application.desk import Desk
+from hydra.application.decide import Decider
+from hydra.application.decisions import GateStatus, OrderDecision
+from hydra.application.desk import Desk, DeskControls
 from hydra.application.exposure import ExposureLedger, LedgerEntry
 from hydra.application.judge import Judge
+from hydra.application.lists import OrderLists
 from hydra.application.notices import Notices
 from hydra.application.orders import OrderHandle
 from hydra.application.outbox import Outbox
-from hydra.application.ports import AuditJournal, Unsubscribe
+from hydra.application.ports import AuditJournal, HaltRequests, Unsubscribe
 from hydra.application.prices import ReferencePrices
-from hydra.application.records import AuditRecord, CancelRecord, Checkpoint, LedgerPosition
-from hydra.application.replay import JournalReplay
+from hydra.application.records import CancelRecord, Checkpoint, LedgerPosition
 from hydra.application.session import SessionTracker
 from hydra.application.views import BreakersView, BrokerView
 from hydra.domain import (
     BreakerInputs,
-    BreakerName,
-    BreakerStatus,
     CircuitBreakerManager,
     Clock,
     Instrument,
@@ -61,7 +59,7 @@ _NOT_INPUTS = Reason(
 )
 
 
-class RiskGate(Unique):
+class RiskGate(DeskControls, OrderLists, Unique):
     """The risk gate: claims the broker's submit capability and judges every order.
 
     Args:
@@ -77,6 +75,9 @@ class RiskGate(Unique):
             the built-in ones; they can only block (codes become ``user.<name>.<code>``),
             and one that raises blocks the order (``check.error``).
         config_version: recorded with every audit record.
+        halt_requests: HALT requests left by ``hydra kill`` while this trader did not
+            answer; one pending is journaled (path "broker") and obeyed at the start of
+            the next decision and at ``restore``.
 
     Raises:
         CapabilityAlreadyClaimedError: the broker's capability, or the breakers, already
@@ -96,6 +97,7 @@ class RiskGate(Unique):
         config: GateConfig | None = None,
         checks: Sequence[Check] = (),
         config_version: str = "",
+        halt_requests: HaltRequests | None = None,
     ) -> None:
         if not isinstance(breakers, CircuitBreakerManager):
             raise InvalidInputError("breakers", "must be a CircuitBreakerManager", breakers)
@@ -149,6 +151,10 @@ class RiskGate(Unique):
             self._ledger,
             self._session,
             self._clock,
+            halt_requests,
+        )
+        self._decider = Decider(
+            self._builder, self._judge, notices, self._outbox, self._desk, self._clock
         )
         self._unobserve = broker.observe(self._ledger)
 
@@ -290,7 +296,7 @@ class RiskGate(Unique):
             except InvalidInputError as exc:
                 problem = Reason("input.invalid", f"invalid_{exc.field}", str(exc))
 
-        return self._decide(contract, order, inputs, problem).handle
+        return self._decider.order(contract, order, inputs, problem).handle
 
     def submit_with_decision(
         self, contract: Instrument, order: OrderRequest, *, inputs: BreakerInputs | None = None
@@ -304,39 +310,9 @@ class RiskGate(Unique):
             BrokerError: the order was allowed but the broker failed to take it.
         """
         valid = inputs is None or isinstance(inputs, BreakerInputs)
-        return self._decide(
+        return self._decider.order(
             contract, order, inputs if valid else None, None if valid else _NOT_INPUTS
         )
-
-    def _decide(
-        self,
-        contract: object,
-        order: object,
-        inputs: BreakerInputs | None,
-        problem: Reason | None,
-    ) -> OrderDecision:
-        """Judge, conclude and (if allowed) send one order: the decision's whole life."""
-        started = time.perf_counter()
-        desk = self._desk
-        seq = desk.next_seq()
-        now = self._clock()
-        ctx = self._builder.open(contract, order, now, desk.state, inputs, problem)
-        reasons = self._judge.judge(ctx)
-        self._notices.trips()
-        decision = self._outbox.conclude(
-            seq,
-            now,
-            ctx.instrument if ctx.prepared else contract,
-            order,
-            reasons,
-            state=desk.state,
-            inputs=ctx.inputs,
-            caller_inputs=inputs,
-            started=started,
-        )
-        if not decision.allowed:
-            return decision
-        return self._outbox.send(decision)
 
     async def cancel(self, handle: OrderHandle) -> None:
         """Cancel an order through the broker port (audited)."""
@@ -346,59 +322,6 @@ class RiskGate(Unique):
             )
         )
         await self._broker.cancel_order(handle)
-
-    # ------------------------------------------------------------------ desk controls
-    def set_trading_state(self, state: TradingState | str, *, who: str, why: str) -> None:
-        """Change the trading state (ACTIVE, REDUCING, HALTED), journaled with who and why.
-
-        Raises:
-            InvalidInputError: an unknown state, or a who/why that is empty, too long or
-                not printable text.
-            JournalError: the journal refused the record: nothing changed (and the gate
-                halts, as on any journal failure).
-        """
-        self._desk.set_trading_state(state, who=who, why=why)
-
-    def reset_breaker(self, name: BreakerName | str, *, who: str, why: str) -> BreakerStatus:
-        """Re-arm a latched breaker deliberately, journaled with who and why first.
-
-        Raises:
-            InvalidInputError: an unknown breaker, or a bad who/why.
-            JournalError: the journal refused the record (the breaker stays latched).
-        """
-        return self._desk.reset_breaker(name, who=who, why=why)
-
-    async def kill_switch(
-        self, *, who: str, why: str, flatten: bool = False, cancel_wait: float = 5.0
-    ) -> KillReport:
-        """HALT, then cancel every working order with the broker's global cancel.
-
-        HALTED is set (journaled) before anything else, so from this call on no order
-        passes. The global cancel covers orders this gate did not send too (other
-        clients, TWS). With ``flatten``, the gate waits (up to ``cancel_wait`` seconds)
-        for the cancels to be confirmed, then closes each position through its one exit,
-        as an audited exemption; an instrument with an order still working, or whose
-        ledger and broker views disagree, is not flattened and is reported instead.
-        """
-        return await self._desk.kill_switch(
-            who=who, why=why, flatten=flatten, cancel_wait=cancel_wait
-        )
-
-    def restore(
-        self, records: Iterable[Mapping[str, Any] | AuditRecord], *, damage: str | None = None
-    ) -> JournalReplay:
-        """Rebuild latched breakers, trading state, session start and peak from a journal.
-
-        A gate rebuilt from the same config and journal comes back still tripped (until
-        the session boundary or a deliberate reset) and in the same trading state. With
-        ``damage`` (why the journal cannot be trusted whole) it comes back HALTED.
-
-        Raises:
-            PermissionDeniedError: the gate is not fresh (a decision, state change or kill
-                happened): restore first, once.
-            InvalidInputError: a malformed journal record, named by its position.
-        """
-        return self._desk.restore(records, damage=damage)
 
     def _journal_failed(self, record: Mapping[str, Any], exc: Exception) -> None:
         self._desk.journal_failed(record, exc)

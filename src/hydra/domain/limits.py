@@ -14,9 +14,12 @@ limit                  blocks an order when                         default     
 ``max_price_age``      the reference price is older than this       60 s        price.stale
                        (no reference price at all:                              price.missing)
 ``max_orders`` /       more than ``max_orders`` orders sent in any  20 per 1 s  limit.rate
-``rate_window``        rolling ``rate_window``
-``duplicate_window``   same instrument, side, quantity and price    2 s         limit.duplicate
-                       as an order sent within the window (unless
+``rate_window``        rolling ``rate_window`` (a bracket or OCA group
+                       counts each of its orders)
+``max_modifies``       more than ``max_modifies`` amendments in     20 per 1 s  limit.modify_rate
+                       any rolling ``rate_window``
+``duplicate_window``   same instrument, side, quantity, type and    2 s         limit.duplicate
+                       prices as an order sent within the window (unless
                        ``intentional_duplicate``)
 ``self_cross``         the order could trade against one of our     on          limit.self_cross
                        own resting orders in the instrument
@@ -34,11 +37,11 @@ from hydra.domain._validate import positive
 from hydra.domain.decisions import Reason
 from hydra.domain.errors import InvalidInputError
 from hydra.domain.instruments import Instrument
-from hydra.domain.orders import OrderRequest, Side
+from hydra.domain.orders import OrderRequest, OrderType, Side
 
 __all__ = ["OrderLimitChecker", "OrderLimits", "Quote", "RestingOrder"]
 
-_Key = tuple[tuple[object, ...], bool, float, float | None]
+_Key = tuple[tuple[object, ...], Side, float, OrderType, tuple[float, ...]]
 _CLOCK_SKEW = 1.0
 """Seconds a quote may be dated ahead of the gate's clock before it counts as invalid."""
 
@@ -76,6 +79,7 @@ class OrderLimits:
     max_price_age: timedelta = timedelta(seconds=60)
     max_orders: int = 20
     rate_window: timedelta = timedelta(seconds=1)
+    max_modifies: int = 20
     duplicate_window: timedelta = timedelta(seconds=2)
     self_cross: bool = True
 
@@ -93,10 +97,12 @@ class OrderLimits:
             raise InvalidInputError(
                 "limits.duplicate_window", "must be a non-negative duration", self.duplicate_window
             )
-        if isinstance(self.max_orders, bool) or not isinstance(self.max_orders, int):
-            raise InvalidInputError("limits.max_orders", "must be an integer", self.max_orders)
-        if self.max_orders < 1:
-            raise InvalidInputError("limits.max_orders", "must be at least 1", self.max_orders)
+        for name in ("max_orders", "max_modifies"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInputError(f"limits.{name}", "must be an integer", value)
+            if value < 1:
+                raise InvalidInputError(f"limits.{name}", "must be at least 1", value)
         if not isinstance(self.self_cross, bool):
             raise InvalidInputError("limits.self_cross", "must be a bool", self.self_cross)
 
@@ -105,39 +111,23 @@ class OrderLimitChecker:
     """Applies ``OrderLimits`` to one order at a time, remembering recent sends.
 
     Memory is bounded: the throttle keeps at most ``max_orders`` send times and the
-    duplicate guard only the orders sent within ``duplicate_window``. The limits are read
-    into plain attributes once, and time is compared as ``timedelta``s, so a check that
-    passes builds nothing but the duplicate key.
+    duplicate guard only the orders sent within ``duplicate_window``.
     """
 
     __slots__ = (
-        "_collar",
-        "_dup_window",
         "_future",
         "_limits",
-        "_max_age",
-        "_max_notional",
-        "_max_orders",
-        "_max_quantity",
-        "_rate_window",
+        "_modified_times",
         "_recent",
         "_recent_keys",
-        "_self_cross",
         "_sent_times",
     )
 
     def __init__(self, limits: OrderLimits) -> None:
         self._limits = limits
-        self._max_quantity = float(limits.max_quantity)
-        self._max_notional = float(limits.max_notional)
-        self._collar = float(limits.price_collar)
-        self._max_age = limits.max_price_age
         self._future = timedelta(seconds=-_CLOCK_SKEW)
-        self._max_orders = limits.max_orders
-        self._rate_window = limits.rate_window
-        self._dup_window = limits.duplicate_window
-        self._self_cross = limits.self_cross
         self._sent_times: deque[datetime] = deque(maxlen=limits.max_orders)
+        self._modified_times: deque[datetime] = deque(maxlen=limits.max_modifies)
         # Sends within the duplicate window, oldest first, plus a count per order key so
         # the duplicate check is one dict lookup however many orders are in the window.
         self._recent: deque[tuple[datetime, _Key]] = deque()
@@ -190,16 +180,16 @@ class OrderLimitChecker:
         age = now - quote.time
         if age < self._future:
             return None, _price_future(instrument, age.total_seconds())
-        if age > self._max_age:
+        if age > self._limits.max_price_age:
             return None, _price_stale(
-                instrument, age.total_seconds(), self._max_age.total_seconds()
+                instrument, age.total_seconds(), self._limits.max_price_age.total_seconds()
             )
         return quote.price, None
 
     def quantity(self, order: OrderRequest) -> Reason | None:
         """``limit.max_quantity``: the order's quantity above the maximum."""
-        if order.quantity > self._max_quantity:
-            return _max_quantity(order.quantity, self._max_quantity)
+        if order.quantity > self._limits.max_quantity:
+            return _max_quantity(order.quantity, self._limits.max_quantity)
         return None
 
     def collar(self, order: OrderRequest, reference: float | None) -> Reason | None:
@@ -208,32 +198,60 @@ class OrderLimitChecker:
         if limit_price is None or reference is None:
             return None
         distance = abs(limit_price - reference) / reference
-        if distance > self._collar:
-            return _price_collar(limit_price, reference, distance, self._collar)
+        if distance > self._limits.price_collar:
+            return _price_collar(limit_price, reference, distance, self._limits.price_collar)
         return None
 
     def notional(
-        self, order: OrderRequest, multiplier: float, reference: float | None
+        self,
+        order: OrderRequest,
+        multiplier: float,
+        reference: float | None,
+        quantity: float | None = None,
     ) -> Reason | None:
         """``limit.max_notional``: quantity x price x multiplier above the maximum.
 
         An order is valued at its limit price, else its trigger (stop or touch) price,
-        else the reference (a market or trailing order).
+        else the reference (a market or trailing order). ``quantity`` is what is judged
+        (default the order's; an amendment judges only its growth).
         """
         price = order.valued_at(reference)
         if price is None:
             return None
-        notional = order.quantity * price * multiplier
-        if notional > self._max_notional:
-            return _max_notional(notional, self._max_notional)
+        notional = (order.quantity if quantity is None else quantity) * price * multiplier
+        if notional > self._limits.max_notional:
+            return _max_notional(notional, self._limits.max_notional)
         return None
 
-    def rate(self, now: datetime) -> Reason | None:
-        """``limit.rate``: ``max_orders`` already sent within the rolling window."""
+    def rate(self, now: datetime, count: int = 1) -> Reason | None:
+        """``limit.rate``: ``count`` more orders would pass ``max_orders`` in the window.
+
+        The send times are kept in order, so the ``max_orders - count + 1``-th most recent
+        one tells: if it lies inside the window, there is no room for ``count`` more.
+        """
+        room = self._limits.max_orders - count + 1
         times = self._sent_times
-        if len(times) == self._max_orders and times[0] > now - self._rate_window:
-            return _rate(self._max_orders, self._rate_window)
+        if room < 1 or (len(times) >= room and times[-room] > now - self._limits.rate_window):
+            return _rate(self._limits.max_orders, self._limits.rate_window)
         return None
+
+    def modify_rate(self, now: datetime) -> Reason | None:
+        """``limit.modify_rate``: ``max_modifies`` amendments already within the window."""
+        times = self._modified_times
+        if len(times) == self._limits.max_modifies and times[0] > now - self._limits.rate_window:
+            return Reason(
+                "limit.modify_rate",
+                "modify_rate",
+                f"{self._limits.max_modifies} amendments already sent in the last "
+                f"{self._limits.rate_window.total_seconds():g}s",
+                float(self._limits.max_modifies + 1),
+                float(self._limits.max_modifies),
+            )
+        return None
+
+    def record_modified(self, now: datetime) -> None:
+        """Remember an amendment that was sent (for the amendment rate)."""
+        self._modified_times.append(now)
 
     def duplicate(
         self, instrument: Instrument, order: OrderRequest, now: datetime
@@ -244,14 +262,14 @@ class OrderLimitChecker:
         if self._recent:
             self._forget(now)
             if _key(instrument, order) in self._recent_keys:
-                return _duplicate(instrument, order, self._dup_window)
+                return _duplicate(instrument, order, self._limits.duplicate_window)
         return None
 
     def self_cross(
         self, instrument: Instrument, order: OrderRequest, resting: Iterable[RestingOrder]
     ) -> Reason | None:
         """``limit.self_cross``: the order could trade against one of our resting orders."""
-        if self._self_cross and any(_crosses(order, other) for other in resting):
+        if self._limits.self_cross and any(_crosses(order, other) for other in resting):
             return Reason(
                 "limit.self_cross",
                 "self_cross",
@@ -270,7 +288,7 @@ class OrderLimitChecker:
         self._forget(now)
 
     def _forget(self, now: datetime) -> None:
-        horizon = now - self._dup_window
+        horizon = now - self._limits.duplicate_window
         recent = self._recent
         keys = self._recent_keys
         while recent and recent[0][0] < horizon:
@@ -283,13 +301,14 @@ class OrderLimitChecker:
 
 
 def _key(instrument: Instrument, order: OrderRequest) -> _Key:
-    """What makes two orders duplicates: instrument, side, quantity and price."""
+    """What makes two orders duplicates: instrument, side, quantity, type and prices."""
     con_id = instrument.con_id
     return (
         (con_id,) if con_id else instrument.key,
-        order.side is Side.BUY,  # a bool hashes in C; an Enum member hashes in Python
+        order.side,
         order.quantity,
-        order.limit_price,
+        order.order_type,
+        order.prices,
     )
 
 

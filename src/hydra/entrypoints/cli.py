@@ -39,12 +39,12 @@ from hydra.entrypoints.demo import (
     serve_demo,
 )
 from hydra.entrypoints.journal_commands import add_journal_commands, run_journal_command
+from hydra.entrypoints.kill import add_kill_command, run_kill
 from hydra.entrypoints.operator import (
     checked_journal,
     common_parent,
     control_parent,
     run_control_command,
-    run_kill,
     seconds,
     who_why_parent,
 )
@@ -336,7 +336,10 @@ def _parser() -> argparse.ArgumentParser:
         help="keep trading with the control server up until Ctrl-C (see hydra status)",
     )
     demo.add_argument(
-        "--port", type=_port, default=8470, help="control server port with --serve (default 8470)"
+        "--port",
+        type=_port,
+        default=None,
+        help="control server port with --serve (default: the config's, HYDRA_CONTROL_PORT)",
     )
 
     trade = commands.add_parser(
@@ -402,16 +405,7 @@ def _parser() -> argparse.ArgumentParser:
         parents=[control, audited],
     )
     reset.add_argument("name", help="daily_loss, drawdown, position_size or trade_loss")
-    kill = commands.add_parser(
-        "kill",
-        help="kill switch: HALT and cancel every order via the control server; if the trader "
-        "does not answer, IB's global cancel as the emergency client",
-        parents=[control, audited],
-    )
-    kill.add_argument("--flatten", action="store_true", help="also close every position")
-    kill.add_argument("--host", default=None, help="gateway host for the fallback (default config)")
-    kill.add_argument("--port", type=_port, default=None, help="gateway port for the fallback")
-    kill.add_argument("--journal", default=None, help="journal for the fallback's HALT record")
+    add_kill_command(commands, [control, audited], _port)
 
     add_journal_commands(commands)
 

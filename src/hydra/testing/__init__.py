@@ -10,6 +10,8 @@ from hydra.testing.fake_gateway import (
     DEFAULT_INSTRUMENTS,
     FakeIBGateway,
     FakeInstrument,
+    MarginModel,
+    OrderRecord,
     PlacedOrder,
     serve,
 )
@@ -21,7 +23,9 @@ __all__ = [
     "BrokerHarness",
     "FakeIBGateway",
     "FakeInstrument",
+    "MarginModel",
     "MemoryJournal",
+    "OrderRecord",
     "PlacedOrder",
     "serve",
 ]

@@ -15,9 +15,6 @@ simulator and over BrokerGateway + FakeIBGateway.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
-from typing import Protocol
 
 import pytest
 
@@ -38,50 +35,11 @@ from hydra.domain import (
     UnknownInstrumentError,
     UnknownOrderError,
 )
-
-OK: tuple[float, ...] = ()
-"""No caller inputs: the gate derives them from the broker."""
-
-
-class BrokerHarness(Protocol):
-    """What the contract needs from an adapter under test."""
-
-    @property
-    def broker(self) -> object:
-        """The connected adapter (BrokerPort + claim_submit_capability)."""
-        ...
-
-    def set_price(self, symbol: str, price: float) -> None:
-        """Set the reference price market orders fill at."""
-        ...
-
-    def reject_next(self, reason: str) -> None:
-        """Make the broker reject the next order with ``reason``."""
-        ...
-
-    def received(self) -> list[int]:
-        """Order ids of every order that reached the broker."""
-        ...
-
-    async def drop(self) -> None:
-        """Break the connection as a network failure would."""
-        ...
-
-    async def restore(self) -> None:
-        """Bring the connection back (the adapter reconnects)."""
-        ...
+from hydra.testing.contract_kit import OK, BrokerHarness, eventually
+from hydra.testing.contract_orders import OrderVocabularyContract
 
 
-async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait until ``predicate()`` holds; brokers report some effects asynchronously."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
-
-
-class BrokerContract:
+class BrokerContract(OrderVocabularyContract):
     """The behaviour every adapter shares. Subclasses define the ``harness`` fixture."""
 
     @pytest.fixture
@@ -220,9 +178,10 @@ class BrokerContract:
     async def test_gate_blocks_while_disconnected_and_recovers(
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
-        """A dropped connection blocks orders with a connection reason; restored, they flow."""
+        """A dropped connection blocks orders, restored they flow; the reconnect is counted."""
         harness.set_price("AAPL", 200.0)
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        assert gate.broker.reconnects == 0
         await harness.drop()
         await eventually(lambda: not gate.broker.is_connected())
         before = harness.received()
@@ -232,6 +191,7 @@ class BrokerContract:
         assert harness.received() == before
         await harness.restore()
         await eventually(gate.broker.is_connected, timeout=10)
+        assert gate.broker.reconnects >= 1
         handle = await gate.submit(aapl, OrderRequest.market(Side.BUY, 1), *OK)
         assert handle is not None
         assert await handle.wait(timeout=5) is OrderStatus.FILLED

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import GateConfig, RiskGate
+from hydra.application.ports import HaltRequests
 from hydra.domain import CircuitBreakerManager, Instrument, ManualClock, OrderLimits
 from hydra.testing import MemoryJournal
 
@@ -18,7 +19,7 @@ NY_MORNING = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # 10:00 New York
 
 
 async def trading_desk(
-    *, derive: bool = False, latency: float = 0.0
+    *, derive: bool = False, latency: float = 0.0, halt_requests: HaltRequests | None = None
 ) -> tuple[SimulatedBroker, RiskGate, ManualClock, MemoryJournal]:
     """A gate with default limits and a memory journal over a connected 100k simulator."""
     clock = ManualClock(NY_MORNING)
@@ -33,6 +34,7 @@ async def trading_desk(
         journal=journal,
         clock=clock,
         config=GateConfig(derive_inputs=derive),
+        halt_requests=halt_requests,
     )
     return broker, gate, clock, journal
 

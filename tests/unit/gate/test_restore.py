@@ -42,23 +42,22 @@ def test_rebuilt_gate_comes_back_tripped_until_reset(tmp_path: Path) -> None:
         gate.submit_with_decision(
             AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*inputs)
         )
-        gate.close()  # one writer at a time: the next session opens the journal again
         return gate
 
     first = asyncio.run(session((0.0, 100_000.0, 85_000.0, 0.0, 0.0)))
     assert first.last_decision is not None
     assert first.last_decision.triggered == ("drawdown",)
+    first.close()  # the journal has one writer at a time
     second = asyncio.run(session(OK))
     assert second.last_decision is not None
     assert second.last_decision.triggered == ("drawdown",)
-    reopened = build_container(env={}, overrides=overrides).risk_gate()
-    reopened.reset_breaker("drawdown", who="cro", why="loss reviewed")
-    reopened.close()
+    second.reset_breaker("drawdown", who="cro", why="loss reviewed")
+    second.close()
     third = asyncio.run(session(OK))
     assert third.last_decision is not None
     assert third.last_decision.allowed
     kinds = [type(parse_record(r)) for r in read_journal(path).records]
-    assert kinds.count(GateRestored) == 3
+    assert kinds.count(GateRestored) == 2
     assert kinds.count(BreakerReset) == 1
 
 
@@ -67,9 +66,9 @@ def test_halted_state_survives_a_rebuild(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     overrides = {"journal": {"path": str(path)}}
     container = build_container(env={}, overrides=overrides)
-    gate = container.risk_gate()
-    gate.set_trading_state(TradingState.HALTED, who="ops", why="end of day")
-    gate.close()
+    first = container.risk_gate()
+    first.set_trading_state(TradingState.HALTED, who="ops", why="end of day")
+    first.close()  # the journal has one writer at a time
     rebuilt = build_container(env={}, overrides=overrides).risk_gate()
     assert rebuilt.trading_state is TradingState.HALTED
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hydra.adapters.journal.aside import discard_journal
 from hydra.adapters.journal.chain import GENESIS, anchor_path
+from hydra.adapters.journal.halt_request import HaltInbox, halt_request_path, write_halt_request
 from hydra.adapters.journal.jsonl import (
     RESERVED_FIELDS,
     CheckpointSource,
@@ -22,6 +23,7 @@ __all__ = [
     "CheckpointSource",
     "CountingJournal",
     "FsyncPolicy",
+    "HaltInbox",
     "IsCheckpoint",
     "JournalContents",
     "JournalDamage",
@@ -31,9 +33,11 @@ __all__ = [
     "Segment",
     "anchor_path",
     "discard_journal",
+    "halt_request_path",
     "journal_writer",
     "list_segments",
     "read_journal",
     "restart_segments",
     "tail_journal",
+    "write_halt_request",
 ]

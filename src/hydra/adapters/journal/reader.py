@@ -16,11 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hydra.adapters.journal.chain import Stamps, stamps
+from hydra.adapters.journal.chain import Stamps, anchor_path, read_anchor, stamps
+from hydra.adapters.journal.links import account_text
 from hydra.adapters.journal.scan import JournalDamage, JournalScan, parse_line
 from hydra.adapters.journal.segments import Segment, first_line, list_segments, read_lines
 
-__all__ = ["JournalContents", "JournalDamage", "first_record", "last_chained", "read_journal"]
+__all__ = [
+    "JournalContents",
+    "JournalDamage",
+    "first_record",
+    "journal_account",
+    "last_chained",
+    "read_journal",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,25 @@ def read_journal(path: str | os.PathLike[str], account: str | None = None) -> Jo
         scan.last_jseq,
         tuple(scan.corrupt),
     )
+
+
+def journal_account(path: str | os.PathLike[str]) -> str | None:
+    """The account a journal is for: its anchor's, else its last record's (None: neither).
+
+    Reads the anchor, or the newest segment backwards: never the whole journal.
+    """
+    journal = Path(path)
+    try:
+        anchor = read_anchor(anchor_path(journal))
+    except ValueError:
+        anchor = None
+    if anchor is not None:
+        return anchor.account
+    for segment in reversed(list_segments(journal)):
+        found = last_chained(segment)
+        if found is not None:
+            return account_text(found.account)
+    return None
 
 
 def first_record(path: str | os.PathLike[str]) -> dict[str, Any] | None:

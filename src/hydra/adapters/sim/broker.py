@@ -158,6 +158,8 @@ class SimulatedBroker(Unique):
         self._rng = random.Random(seed)  # noqa: S311  (a simulation, not cryptography)
         self._state = ConnectionState.DISCONNECTED
         self._book = OrderBook(self._fill, self._cancelled)
+        self._dropped = False
+        self._reconnects = 0
         # Only working orders are kept: memory stays flat however many orders pass.
         self._open: dict[int, OrderHandle] = {}
         self._listeners: list[OrderListener] = []
@@ -182,7 +184,13 @@ class SimulatedBroker(Unique):
 
     # ------------------------------------------------------------------ lifecycle
     async def connect(self) -> None:
-        """Connect (instantly; after ``set_latency`` it takes that long)."""
+        """Connect (instantly; after ``set_latency`` it takes that long).
+
+        After ``drop_connection`` this is the reconnect, counted in ``reconnects``.
+        """
+        if self._dropped:
+            self._dropped = False
+            self._reconnects += 1
         if self._latency:
             self._state = ConnectionState.CONNECTING
             await asyncio.sleep(self._latency)
@@ -202,6 +210,14 @@ class SimulatedBroker(Unique):
     def connection_state(self) -> ConnectionState:
         """The simulated connection's state."""
         return self._state
+
+    @property
+    def reconnects(self) -> int:
+        """Reconnects after ``drop_connection``: each ``connect()`` that follows a drop.
+
+        The simulator has no reconnect loop of its own; its host (or a test) reconnects.
+        """
+        return self._reconnects
 
     # ------------------------------------------------------------------ reads
     async def qualify_contract(self, contract: Instrument) -> Instrument:
@@ -555,6 +571,7 @@ class SimulatedBroker(Unique):
     def drop_connection(self) -> None:
         """Fault: the connection drops now (resting orders stay); ``connect()`` restores it."""
         self._state = ConnectionState.DISCONNECTED
+        self._dropped = True
         _log.warning("sim.connection_dropped", account=self._account.account)
 
     def reject_next(self, count: int = 1, reason: str = "simulated rejection") -> None:

@@ -22,9 +22,40 @@ from hydra.domain import (
 )
 from hydra.domain._validate import positive
 
-__all__ = ["DEFAULT_INSTRUMENTS", "DEFAULT_PRICES", "DEFAULT_TICKS", "Catalog"]
+__all__ = ["DEFAULT_INSTRUMENTS", "DEFAULT_PRICES", "DEFAULT_TICKS", "Catalog", "occ_symbol"]
 
-_OPTION_STRIKES = (190.0, 195.0, 200.0, 205.0, 210.0)
+
+def occ_symbol(symbol: str, expiry: str, right: Right, strike: float) -> str:
+    """An option's local symbol as IB shows US equity options (OCC: root, date, C/P, strike)."""
+    return f"{symbol:<6}{expiry[2:]}{right.value}{round(strike * 1000):08d}"
+
+
+def _aapl_options() -> tuple[Instrument, ...]:
+    """AAPL options, Dec-2026 and Jan-2027, strikes 190/200/210, calls and puts."""
+    options = []
+    con_id = 700_000_001
+    for expiry in ("20261218", "20270115"):
+        for strike in (190.0, 200.0, 210.0):
+            for right in (Right.CALL, Right.PUT):
+                options.append(
+                    Instrument(
+                        "AAPL",
+                        SecurityType.OPTION,
+                        "SMART",
+                        "USD",
+                        "",
+                        con_id,
+                        100.0,
+                        expiry=expiry,
+                        strike=strike,
+                        right=right,
+                        local_symbol=occ_symbol("AAPL", expiry, right, strike),
+                        trading_class="AAPL",
+                    )
+                )
+                con_id += 1
+    return tuple(options)
+
 
 DEFAULT_INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("AAPL", SecurityType.STOCK, "SMART", "USD", "NASDAQ", 265598),
@@ -55,26 +86,11 @@ DEFAULT_INSTRUMENTS: tuple[Instrument, ...] = (
         local_symbol="ESH7",
         trading_class="ES",
     ),
-    *(
-        Instrument(
-            "AAPL",
-            SecurityType.OPTION,
-            "SMART",
-            "USD",
-            "",
-            700_000_000 + index * 2 + (right is Right.PUT),
-            100.0,
-            expiry="20261218",
-            strike=strike,
-            right=right,
-            trading_class="AAPL",
-        )
-        for index, strike in enumerate(_OPTION_STRIKES)
-        for right in (Right.CALL, Right.PUT)
-    ),
+    *_aapl_options(),
 )
 """What a SimulatedBroker knows unless told otherwise: four stocks, two ES expiries
-(multiplier 50) and a grid of AAPL options (Dec-2026, strikes 190-210, calls and puts)."""
+(ESZ6, ESH7; multiplier 50, tick 0.25) and AAPL options as the fake IB Gateway lists them
+(Dec-2026 and Jan-2027; strikes 190, 200, 210; calls and puts; multiplier 100)."""
 
 DEFAULT_PRICES: Mapping[str, float] = {
     "AAPL": 200.0,

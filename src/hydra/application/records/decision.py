@@ -31,7 +31,36 @@ from hydra.domain import (
 if TYPE_CHECKING:
     from hydra.application.orders import OrderHandle
 
-__all__ = ["DecisionRecord"]
+__all__ = ["DecisionRecord", "LegRecord"]
+
+
+class LegRecord(NamedTuple):
+    """One further order of a decision on an order list: its role, order and broker id.
+
+    ``role`` is ``take_profit`` or ``stop_loss`` (a bracket's children) or ``oca`` (a
+    member of an OCA group after the first).
+    """
+
+    role: str
+    order: OrderRequest
+    order_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The leg's JSON form."""
+        data: dict[str, Any] = {"role": self.role, "order": order_json(self.order)}
+        if self.order_id is not None:
+            data["order_id"] = self.order_id
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LegRecord | None:
+        """The leg a JSON form holds (None when its order is not readable)."""
+        order = order_from(data.get("order"))
+        order_id = data.get("order_id")
+        if order is None:
+            return None
+        return cls(str(data.get("role")), order, order_id if isinstance(order_id, int) else None)
+
 
 _ACTIVE = TradingState.ACTIVE  # one global read, not a class attribute per record
 
@@ -46,7 +75,10 @@ class DecisionRecord(NamedTuple):
     shows what it was); ``order`` is None when the order was not an OrderRequest.
     ``order_id`` is the broker order id (reserved before the write-ahead record);
     ``exemption`` says why an order was sent outside the checks (the kill switch's
-    flatten). ``handle`` is the live order (allowed and sent only; never journaled).
+    flatten). ``amends`` is the broker order id an amendment changes (``order`` is then
+    the order as amended); ``legs`` are a bracket's or OCA group's further orders, each
+    with its reserved broker id. ``handle`` is the live order (allowed and sent only;
+    never journaled).
     A NamedTuple: one is built per order, so it is the cheapest immutable shape.
     """
 
@@ -63,6 +95,8 @@ class DecisionRecord(NamedTuple):
     trading_state: TradingState = TradingState.ACTIVE
     latency_s: float | None = None
     exemption: str = ""
+    amends: int | None = None
+    legs: tuple[LegRecord, ...] = ()
     handle: OrderHandle | None = None
 
     @property
@@ -145,6 +179,10 @@ class DecisionRecord(NamedTuple):
             data["latency_s"] = int(self.latency_s * 1e7) / 1e7
         if self.exemption:
             data["exemption"] = self.exemption
+        if self.amends is not None:
+            data["amends"] = self.amends
+        if self.legs:
+            data["legs"] = [leg.as_json() for leg in self.legs]
         return data
 
     @classmethod
@@ -170,6 +208,8 @@ class DecisionRecord(NamedTuple):
             )
         latency = data.get("latency_s")
         order_id = data.get("order_id")
+        amends = data.get("amends")
+        legs = (LegRecord.from_json(leg) for leg in data.get("legs") or () if isinstance(leg, dict))
         return cls(
             seq=int(data.get("seq") or 0),
             time=time_from(data["time"]),
@@ -184,4 +224,6 @@ class DecisionRecord(NamedTuple):
             trading_state=TradingState(str(data.get("trading_state") or TradingState.ACTIVE.value)),
             latency_s=float(latency) if isinstance(latency, int | float) else None,
             exemption=str(data.get("exemption") or ""),
+            amends=amends if isinstance(amends, int) else None,
+            legs=tuple(leg for leg in legs if leg is not None),
         )
