@@ -94,8 +94,12 @@ async def _through_the_gate(path: Path, decisions: int) -> tuple[float, datetime
     return seconds, clock()
 
 
-def _generated(path: Path, records: int) -> tuple[float, datetime]:
-    """``records`` decision records written by a bare journal; seconds, last record time."""
+def _generated(path: Path, records: int, *, fill: int | None = None) -> tuple[float, datetime]:
+    """``records`` decision records written by a bare journal; seconds, last record time.
+
+    With ``fill`` (bytes), one segment instead (no rollover), written until it holds that
+    much: the longest tail a restart can meet.
+    """
     clock = ManualClock(START)
     trip = LatchedTrip(BreakerName.DAILY_LOSS, START, -0.021, "daily loss 2.1%")
     ledger = tuple(LedgerPosition(con, 100.0 * con, 10.0, 0.0) for con in (1, 2, 3))
@@ -118,14 +122,16 @@ def _generated(path: Path, records: int) -> tuple[float, datetime]:
         path,
         "never",
         account="SIM0001",
-        segment_bytes=int(SEGMENT_MB * 2**20),
-        session=SessionSchedule(),
+        segment_bytes=None if fill else int(SEGMENT_MB * 2**20),
+        session=None if fill else SessionSchedule(),
         clock=clock,
         checkpoint_source=checkpoint,
     )
     append = journal.append
     started = time.perf_counter()
     for n in range(records):
+        if fill and n % 1_000 == 0 and path.stat().st_size >= fill:
+            break
         clock.now += STEP
         blocked = n % 20 == 0
         append(
@@ -269,6 +275,20 @@ def journal_rows(decisions: int, workdir: Path) -> list[Row]:
     )  # fmt: skip
     rows += _measure("made", made_path, generated, last)
     _remove(made_path)
+    full_path = workdir / "journal-full" / "hydra.journal.jsonl"
+    limit = int(SEGMENT_MB * 2**20)
+    _generated(full_path, generated, fill=limit - 2**16)
+    size = full_path.stat().st_size / 2**20
+    restart = _child(_RESTART, json.dumps(_overrides(full_path)))
+    assert restart["state"] == TradingState.ACTIVE.value, restart
+    rows += [
+        _row("journal_restart_full_s",
+             f"restart after one full segment's tail ({size:.1f} MiB, the longest it can be)",
+             restart["seconds"], 1),
+        _row("journal_restart_full_rss_mb", "peak RSS of that restart's process",
+             restart["rss_mb"], 1),
+    ]  # fmt: skip
+    _remove(full_path)
     return rows
 
 
@@ -288,7 +308,11 @@ _TARGETS = [
         ("verify rate", "verify", "rate", VERIFY_RATE, "rec/s", True),
         ("verify peak RSS", "verify", "rss_mb", RSS_MB, "MB", False),
     )
-] + [("--since last hour, 10x journal", "journal_since_made_s", SINCE_S, "s", False)]
+] + [
+    ("restart, a full segment's tail", "journal_restart_full_s", RESTART_S, "s", False),
+    ("restart peak RSS, a full segment's tail", "journal_restart_full_rss_mb", RSS_MB, "MB", False),
+    ("--since last hour, 10x journal", "journal_since_made_s", SINCE_S, "s", False),
+]
 
 
 def journal_verdicts(rows: dict[str, Row]) -> list[dict[str, Any]]:

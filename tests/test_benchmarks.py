@@ -35,6 +35,8 @@ ROWS = {
     "journal_record_bytes",
     "journal_gate_write_s",
     "journal_write_made_s",
+    "journal_restart_full_s",
+    "journal_restart_full_rss_mb",
     *(
         f"journal_{what}_{tag}_{unit}"
         for tag in ("gate", "made")
@@ -76,7 +78,7 @@ def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
     assert rows["gate_pass"]["ratio"] > 0
     assert "gate_pass" in result.stdout
     verdicts = report["verdicts"]
-    assert len(verdicts) == 13 + 9  # the decision path's, then the journal's
+    assert len(verdicts) == 13 + 11  # the decision path's, then the journal's
     for item in verdicts:
         assert item["verdict"] in {"PASS", "FAIL", "SKIP"}, item
         # Only the Nautilus comparisons may be skipped, and only without Nautilus.
