@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
 import sys
 import threading
@@ -151,7 +152,9 @@ def test_archived_segments_stay_verifiable_and_readable(tmp_path: Path, codec: s
     assert done.returncode == 0, done.stderr
     assert "archived 2 segment(s)" in done.stdout
     suffix = {"gzip": ".gz", "zstd": ".zst"}[codec]
-    assert [s.path.suffix for s in list_segments(path)] == [suffix, suffix, ".jsonl"]
+    segments = list_segments(path)
+    assert [s.path.suffix for s in segments] == [suffix, suffix, ".jsonl"]
+    assert {stat.S_IMODE(s.path.stat().st_mode) for s in segments} == {0o600}
     ok = run_hydra("journal", "verify", str(path))
     assert ok.returncode == 0, ok.stderr
     assert "12 records in 3 segment(s)" in ok.stdout
