@@ -64,6 +64,10 @@ DOMAIN_PUBLIC = {
     "ContractChain",
     "Right",
     "OrderLeg",
+    "MarginImpact",
+    "MarginModel",
+    "Session",
+    "TradingHours",
 }
 
 DOMAIN_INTERNAL = {

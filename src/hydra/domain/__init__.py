@@ -39,6 +39,7 @@ from hydra.domain.errors import (
     UnknownInstrumentError,
     UnknownOrderError,
 )
+from hydra.domain.hours import Session, TradingHours
 from hydra.domain.instruments import ContractChain, ContractSpec, Instrument, Right, SecurityType
 from hydra.domain.limits import OrderLimits, Quote
 from hydra.domain.orders import (
@@ -53,6 +54,7 @@ from hydra.domain.orders import (
 )
 from hydra.domain.portfolio import AccountSnapshot, Position
 from hydra.domain.trading_state import TradingState
+from hydra.domain.valuation import MarginImpact, MarginModel
 
 __all__ = [
     "AccountSnapshot",
@@ -82,6 +84,8 @@ __all__ = [
     "JournalLockedError",
     "LiveTradingNotAllowedError",
     "ManualClock",
+    "MarginImpact",
+    "MarginModel",
     "NotCopyableError",
     "OrderEvent",
     "OrderLeg",
@@ -96,9 +100,11 @@ __all__ = [
     "Reason",
     "Right",
     "SecurityType",
+    "Session",
     "SessionSchedule",
     "Side",
     "TimeInForce",
+    "TradingHours",
     "TradingState",
     "UnknownInstrumentError",
     "UnknownOrderError",

@@ -54,7 +54,12 @@ _ISO_UPPER = frozenset({"USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "HKD"})
 
 @dataclass(frozen=True, slots=True)
 class AccountSnapshot:
-    """Account values in ``currency``: equity (net liquidation), cash and P&L."""
+    """Account values in ``currency``: equity (net liquidation), cash and P&L.
+
+    ``initial_margin`` is the initial margin the account's positions hold now and
+    ``equity_with_loan`` what meets it (IB's InitMarginReq and EquityWithLoanValue);
+    None when the broker does not report them (the margin model then cannot judge).
+    """
 
     account: str
     net_liquidation: float
@@ -62,6 +67,8 @@ class AccountSnapshot:
     realized_pnl: float = 0.0
     unrealized_pnl: float = 0.0
     currency: str = "USD"
+    initial_margin: float | None = None
+    equity_with_loan: float | None = None
 
     def __post_init__(self) -> None:
         net, cash, realized, unrealized = (
@@ -84,6 +91,8 @@ class AccountSnapshot:
             and not self.account[-1].isspace()
             and type(self.currency) is str
             and self.currency in _ISO_UPPER
+            and self.initial_margin is None
+            and self.equity_with_loan is None
         ):
             return
         for name, check in _ACCOUNT_CHECKS:
@@ -91,3 +100,10 @@ class AccountSnapshot:
             checked = check(f"account.{name}", value)
             if checked is not value:
                 object.__setattr__(self, name, checked)
+        for name, optional in (
+            ("initial_margin", non_negative),
+            ("equity_with_loan", finite),
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, optional(f"account.{name}", value))
