@@ -164,7 +164,7 @@ async def run_demo(
 
     async def submit(symbol: str, order: OrderRequest) -> OrderDecision:
         instrument = await gate.broker.qualify_contract(Instrument(symbol))
-        decision = gate.submit_with_decision(instrument, order)
+        decision = await gate.place(instrument, order)
         report.rows.append(_row(clock(), broker, symbol, order, decision))
         return decision
 
@@ -291,7 +291,7 @@ async def serve_demo(
                 step += 1
                 shock = -0.03 if step % 60 == 0 else 0.0  # now and then a trip
                 broker.walk_prices(drift=shock, volatility=0.004)
-                _serve_step(gate, broker, rng, symbols, instruments, step)
+                await _serve_step(gate, broker, rng, symbols, instruments, step)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), 1.0 / orders_per_second)
     finally:
@@ -300,7 +300,7 @@ async def serve_demo(
         await broker.disconnect()
 
 
-def _serve_step(
+async def _serve_step(
     gate: RiskGate,
     broker: SimulatedBroker,
     rng: random.Random,
@@ -317,7 +317,7 @@ def _serve_step(
     else:
         fraction = rng.choice((0.03, 0.05, 0.08, 0.3))  # 0.3: the size breaker blocks it
         order = OrderRequest.market(Side.BUY, _shares(fraction * equity, broker, symbol))
-    gate.submit_with_decision(instruments[symbol], order)
+    await gate.place(instruments[symbol], order)
     if step % 40 == 20:
         for trip in gate.breakers.latched:
             gate.reset_breaker(trip.breaker, who="demo", why="demo: re-arm after a trip")
