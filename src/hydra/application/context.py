@@ -3,37 +3,33 @@
 ``DecisionContext`` is what every check receives (the built-in ones and a user's own):
 the order as given, the instrument the broker qualified and its economics, the exposure
 ledger's entry and the position after the order, the reference price, the breakers'
-inputs, the clock's now and the trading state. ``ContextBuilder`` fills it in two steps:
-``open`` (before the early gates: the broker's contract economics, a cheap lookup) and
-``prepare`` (after them: exposure, price and inputs, each problem kept as a reason for
-the check that reports it, so one missing number never hides the others).
+inputs, the valuation in the account's currency, the clock's now and the trading state.
+``hydra.application.builder.ContextBuilder`` fills it, once per decision.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from hydra.application.exposure import Exposure, ExposureLedger
+from hydra.application.exposure import Exposure
 from hydra.application.orders import OrderHandle
-from hydra.application.ports import BrokerPort
-from hydra.application.prices import ReferencePrices
-from hydra.application.session import SessionTracker
+from hydra.application.valuation import Exposures
 from hydra.domain import (
+    AccountSnapshot,
     BreakerInputs,
-    BrokerError,
     ContractSpec,
     Instrument,
     InvalidInputError,
+    MarginImpact,
+    OrderLimits,
     OrderRequest,
     Quote,
     Reason,
     Side,
     TradingState,
 )
-from hydra.domain.limits import OrderLimitChecker
-from hydra.domain.trading_state import shrinks_position
 
-__all__ = ["ContextBuilder", "DecisionContext", "caller_inputs", "check_error"]
+__all__ = ["NO_PRICE", "DecisionContext", "caller_inputs", "check_error"]
 
 _INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
 
@@ -80,7 +76,18 @@ class DecisionContext:
         the order in the stricter view; shrinks: the order shrinks the position in every
         view and never flips it; quote: the reference price (the broker's, or a fresher
         fed one); reference / price_problem: the usable reference price, or why there is
-        none; inputs / inputs_problem: the breakers' inputs, or why they are missing.
+        none; inputs / inputs_problem: the breakers' inputs, or why they are missing;
+        limits: the instrument's own per-order limits (None: the limits are off);
+        account: the broker's account snapshot (None: not available); rate: one unit
+        of the instrument's currency in the account's base currency, or fx_problem
+        why there is none; underlying: an option's underlying price; unit_value: the
+        base-currency exposure of one unit (price x multiplier x rate; an option's on
+        its underlying), or value_problem why it is unknown.
+    Set by the account-wide checks, for the record:
+        preview: the broker's margin preview awaited before the decision (or why it
+        failed); margin / margin_source: the margin figures judged and where they came
+        from (broker or model); exposures: gross and net exposure
+        before and after the order.
     What the decision is:
         action: ``order`` (a new order), ``modify`` (an amendment of ``replacing``),
             ``child`` (a bracket's take-profit or stop-loss: it acts only once its entry,
@@ -94,22 +101,30 @@ class DecisionContext:
     """
 
     __slots__ = (
+        "account",
         "action",
         "base",
         "caller_inputs",
         "committed",
         "contract",
         "exposure",
+        "exposures",
+        "fx_problem",
         "increase",
         "inputs",
         "inputs_problem",
         "instrument",
+        "limits",
+        "margin",
+        "margin_source",
         "now",
         "order",
         "orders",
         "position_after",
+        "preview",
         "price_problem",
         "quote",
+        "rate",
         "reference",
         "replacing",
         "request",
@@ -117,6 +132,9 @@ class DecisionContext:
         "signed",
         "spec",
         "state",
+        "underlying",
+        "unit_value",
+        "value_problem",
     )
 
     def __init__(
@@ -150,6 +168,28 @@ class DecisionContext:
         self.replacing: OrderHandle | None = None
         self.increase = 0.0
         self.orders = 1
+        self.limits: OrderLimits | None = None
+        self.account: AccountSnapshot | None = None
+        self.rate: float | None = None
+        self.fx_problem: Reason | None = None
+        self.underlying: float | None = None
+        self.unit_value: float | None = None
+        self.value_problem: Reason | None = None
+        self.preview: MarginImpact | Reason | None = None
+        self.margin: MarginImpact | None = None
+        self.margin_source = ""
+        self.exposures: Exposures | None = None
+
+    @property
+    def base_currency(self) -> str:
+        """The account's base currency ("" when the account is not available)."""
+        account = self.account
+        return account.currency if account is not None else ""
+
+    @property
+    def adds_risk(self) -> bool:
+        """The decision adds to the position: it grows something and shrinks nothing."""
+        return self.increase > 0 and not self.shrinks
 
     @property
     def prepared(self) -> bool:
@@ -157,163 +197,6 @@ class DecisionContext:
         return self.instrument is not _UNSET_INSTRUMENT
 
 
-class ContextBuilder:
-    """Builds each decision's context from the broker, the ledger, prices and the session.
-
-    Args:
-        broker: the port (contract economics, account, positions, working orders).
-        ledger: the exposure ledger (seeded from the broker on first use).
-        prices: the reference prices (the broker's, or a fresher fed one).
-        session: the session tracker the derived breaker inputs come from.
-        limits: the per-order limit checker (its price age rule judges the reference).
-        derive: derive the breakers' inputs (the stricter of the caller's and the derived).
-    """
-
-    __slots__ = ("_broker", "_derive", "_ledger", "_limits", "_prices", "_session")
-
-    def __init__(
-        self,
-        broker: BrokerPort,
-        ledger: ExposureLedger,
-        prices: ReferencePrices,
-        session: SessionTracker,
-        limits: OrderLimitChecker | None,
-        *,
-        derive: bool,
-    ) -> None:
-        self._broker = broker
-        self._ledger = ledger
-        self._prices = prices
-        self._session = session
-        self._limits = limits
-        self._derive = derive
-
-    def open(
-        self,
-        contract: object,
-        order: object,
-        now: datetime,
-        state: TradingState,
-        caller_inputs: BreakerInputs | None,
-        inputs_problem: Reason | None = None,
-        *,
-        action: str = "order",
-        base: float = 0.0,
-        replacing: OrderHandle | None = None,
-        orders: int = 1,
-    ) -> DecisionContext:
-        """A new context; the broker's economics for the contract are looked up here.
-
-        ``inputs_problem`` is why the caller's breaker inputs were refused (then nothing
-        is derived: the breakers have nothing to judge, and that blocks the order).
-        ``action``, ``base`` and ``replacing`` say what the decision is (see
-        ``DecisionContext``).
-        """
-        ctx = DecisionContext(contract, order, now, state, caller_inputs)
-        ctx.inputs_problem = inputs_problem
-        ctx.action, ctx.base, ctx.replacing, ctx.orders = action, base, replacing, orders
-        if isinstance(contract, Instrument):
-            ctx.spec = self._broker.contract_spec(contract)
-        return ctx
-
-    def seed_ledger(self) -> None:
-        """Start the ledger from the broker's positions and working orders, once."""
-        if not self._ledger.seeded:
-            self._ledger.seed(self._broker.positions(), self._broker.open_orders())
-
-    def prepare(self, ctx: DecisionContext) -> None:
-        """Fill in exposure, price and inputs (after the early gates have passed)."""
-        contract = ctx.contract
-        spec = ctx.spec
-        assert isinstance(contract, Instrument)  # noqa: S101  (the gates proved it)
-        assert isinstance(ctx.order, OrderRequest)  # noqa: S101
-        assert spec is not None  # noqa: S101
-        order = ctx.request = ctx.order
-        target = contract if contract.con_id else contract.qualified(spec.con_id)
-        ctx.instrument = target
-        if not self._ledger.seeded:
-            self.seed_ledger()
-        entry = self._ledger.entry(target.key)
-        # Exposure after the order, in the ledger's view and (while they disagree) the
-        # broker's: working orders on the order's side may all fill first.
-        quantity = order.quantity
-        committed = entry.buying if order.side is Side.BUY else -entry.selling
-        replacing = ctx.replacing
-        if replacing is None:
-            ctx.increase = 0.0 if ctx.action == "child" else quantity
-        else:  # an amendment: the order it replaces is working; count the new one instead
-            committed -= replacing.remaining * replacing.request.side.sign
-            quantity -= replacing.filled
-            ctx.increase = max(0.0, order.quantity - replacing.request.quantity)
-        signed = quantity if order.side is Side.BUY else -quantity
-        ctx.signed, ctx.committed = signed, committed
-        base = ctx.base
-        position = entry.position + base
-        after = abs(position + committed + signed)
-        broker = entry.broker
-        disagree = entry.mismatch and broker is not None
-        if disagree:
-            broker = broker + base  # type: ignore[operator]
-            after = max(after, abs(broker + committed + signed))
-        ctx.position_after = after
-        ctx.exposure = Exposure(
-            entry.position, entry.buying, entry.selling, entry.broker if disagree else None
-        )
-        ctx.shrinks = shrinks_position(position, committed, signed) and (
-            not disagree or shrinks_position(broker, committed, signed)  # type: ignore[arg-type]
-        )
-        quote = ctx.quote = self._prices.quote(target)
-        limits = self._limits
-        if limits is not None:
-            ctx.reference, ctx.price_problem = limits.reference(target, quote, ctx.now)
-        self._inputs(ctx, order, quote, spec.multiplier)
-
-    def _inputs(
-        self, ctx: DecisionContext, order: OrderRequest, quote: Quote | None, multiplier: float
-    ) -> None:
-        """The breakers' inputs: the caller's, the derived ones, or the stricter of both."""
-        if ctx.inputs_problem is not None:
-            return
-        given = ctx.caller_inputs
-        if not self._derive:
-            if given is None:
-                ctx.inputs_problem = _REQUIRED
-            ctx.inputs = given
-            return
-        price = order.valued_at(None)
-        if quote is not None:
-            price = quote.price if price is None or quote.price > price else price
-        if price is None:
-            ctx.inputs_problem = NO_PRICE
-            return
-        try:
-            derived = self._session.inputs(
-                self._broker.account(), ctx.position_after * price * multiplier, ctx.now
-            )
-        except (InvalidInputError, BrokerError) as exc:
-            field = exc.field if isinstance(exc, InvalidInputError) else "account"
-            ctx.inputs_problem = Reason("input.unavailable", f"unavailable_{field}", str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001  (fail closed, and the other rules still run)
-            ctx.inputs_problem = check_error("breaker_inputs", exc)
-            return
-        if given is None:
-            ctx.inputs = derived
-            return
-        ctx.inputs = BreakerInputs(
-            min(given.daily_pnl, derived.daily_pnl),
-            max(given.peak_equity, derived.peak_equity),
-            min(given.current_equity, derived.current_equity),
-            max(given.position_value, derived.position_value),
-            max(given.trade_loss, derived.trade_loss),
-        )
-
-
-_REQUIRED = Reason(
-    "input.invalid",
-    "invalid_daily_pnl",
-    "daily_pnl: required (pass all five breaker inputs, or let the gate derive them)",
-)
 _EMPTY = Exposure(0.0, 0.0, 0.0, None)
 _UNSET_INSTRUMENT = Instrument("UNSET")
 _UNSET_ORDER = OrderRequest(Side.BUY, 1.0)

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from hydra.domain import TradingHours
+
 __all__ = ["OK", "BrokerHarness", "eventually"]
 
 
@@ -48,6 +50,22 @@ class BrokerHarness(Protocol):
 
     def close_market(self) -> None:
         """Run the closing auction (MOC and LOC orders)."""
+        ...
+
+    def set_exchange_rate(self, currency: str, rate: float | None) -> None:
+        """One unit of ``currency`` in the base currency (None: no longer reported)."""
+        ...
+
+    def set_shortable(self, symbol: str, shares: float | None) -> None:
+        """Shares the broker can lend for a short sale (None: not reported)."""
+        ...
+
+    def set_hours(self, symbol: str, hours: TradingHours) -> None:
+        """The trading hours the broker gives for a contract (before it is qualified)."""
+        ...
+
+    def margin_previews(self, mode: str) -> None:
+        """How margin previews are answered: ``answer``, ``error`` or ``ignore``."""
         ...
 
 

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from hydra.application.records._codec import AuditRecord, iso_time, time_from
 from hydra.application.records.checkpoint import Checkpoint, LedgerPosition, is_checkpoint
-from hydra.application.records.decision import DecisionRecord, LegRecord
+from hydra.application.records.decision import DecisionRecord, LegRecord, Valuation
 from hydra.application.records.events import (
     RECORD_TYPES,
     BreakerReset,
@@ -74,6 +74,7 @@ __all__ = [
     "SessionStarted",
     "StateChanged",
     "UnknownRecord",
+    "Valuation",
     "config_version_of",
     "decision_listing",
     "decision_peak",
