@@ -21,6 +21,7 @@ import structlog
 from benchmarks.recording import AAPL, RecordingBroker
 from benchmarks.timing import REPEATS, Row, summarise, time_each
 from hydra.adapters.journal import HaltInbox, JsonlJournal
+from hydra.adapters.journal.jsonl import DEFAULT_SEGMENT_MB
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
@@ -34,7 +35,6 @@ from hydra.domain import (
     Side,
     TradingState,
 )
-from hydra.settings import load_settings
 
 __all__ = [
     "BENCH_LIMITS",
@@ -90,7 +90,7 @@ async def sim_gate(
             journal_path,
             fsync,
             account="SIM0001",
-            segment_bytes=int(load_settings(env={}).get("journal", "segment_mb") * 2**20),
+            segment_bytes=int(DEFAULT_SEGMENT_MB * 2**20),
             session=SessionSchedule(),
             clock=clock,
         )

@@ -32,6 +32,7 @@ from dependency_injector import providers
 from benchmarks.recording import AAPL
 from benchmarks.timing import Row
 from hydra.adapters.journal import JsonlJournal, list_segments
+from hydra.adapters.journal.jsonl import DEFAULT_SEGMENT_MB
 from hydra.adapters.journal.segments import read_lines
 from hydra.application.records import Checkpoint, DecisionRecord, LedgerPosition, is_decision
 from hydra.container import build_container
@@ -52,7 +53,7 @@ __all__ = ["journal_rows", "journal_verdicts"]
 
 START = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # 10:00 New York
 STEP = timedelta(milliseconds=100)  # 10 orders a second
-SEGMENT_MB = 16.0
+SEGMENT_MB = DEFAULT_SEGMENT_MB
 RESTART_S, RSS_MB, VERIFY_RATE, SINCE_S = 1.0, 150.0, 300_000.0, 1.0
 COLLAR = Reason("limit.price_collar", "price_collar", "limit 150 is 25% from 200", 0.25, 0.05)
 

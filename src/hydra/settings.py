@@ -27,6 +27,7 @@ from typing import Any
 
 import structlog
 
+from hydra.adapters.journal.jsonl import DEFAULT_SEGMENT_MB
 from hydra.domain import BreakerConfig, ConfigError, OrderLimits
 
 __all__ = [
@@ -309,7 +310,7 @@ SCHEMA: Mapping[str, Mapping[str, tuple[_Parser, object, str]]] = {
         "account": (_any_str, "", "account the journal is for ('' = the broker's account)"),
         "segment_mb": (
             _positive_float,
-            16.0,
+            DEFAULT_SEGMENT_MB,
             "begin a new journal segment past this size, MiB (also at each session boundary)",
         ),
     },

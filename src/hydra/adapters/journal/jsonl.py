@@ -48,13 +48,23 @@ from hydra.domain import (
 )
 from hydra.domain.clock import system_clock
 
-__all__ = ["RESERVED_FIELDS", "CheckpointSource", "FsyncPolicy", "JsonlJournal"]
+__all__ = [
+    "DEFAULT_SEGMENT_MB",
+    "RESERVED_FIELDS",
+    "CheckpointSource",
+    "FsyncPolicy",
+    "JsonlJournal",
+]
 
 FsyncPolicy = Literal["every", "never"] | int
 """``"every"`` record, ``"never"``, or an int N: fsync after every N records."""
 
 CheckpointSource = Callable[[], Mapping[str, Any]]
 """Returns the record that opens a new segment (the gate's memory, JSON-ready)."""
+
+DEFAULT_SEGMENT_MB = 16.0
+"""The size past which a configured journal begins a new segment (``[journal] segment_mb``,
+MiB): a restart reads at most about this much (~35,000 decisions)."""
 
 RESERVED_FIELDS = ("account", "jseq", "prev", "digest")
 """Fields the journal stamps on every record; a record passed in must not carry them."""

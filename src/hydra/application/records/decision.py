@@ -132,9 +132,10 @@ class Valuation(NamedTuple):
         )
 
 
-# A decision's trading state as the journal writes it: ACTIVE, the default, left out.
+# A decision's trading state as the journal writes it: ACTIVE, the default, left out. Keyed
+# by the plain value: an Enum member's own hash is a Python-level call.
 _STATE_JSON = {
-    state: {} if state is TradingState.ACTIVE else {"trading_state": state.value}
+    state.value: {} if state is TradingState.ACTIVE else {"trading_state": state.value}
     for state in TradingState
 }
 
@@ -248,7 +249,7 @@ class DecisionRecord(NamedTuple):
             data["inputs"] = inputs_json(self.inputs)
         if self.caller_inputs is not None:
             data["caller_inputs"] = inputs_json(self.caller_inputs)
-        data.update(_STATE_JSON[self.trading_state])
+        data.update(_STATE_JSON[self.trading_state._value_])
         if self.latency_s is not None:
             # 0.1 us: finer is timer noise (round(x, 7) would cost ~0.5 us: perf: gate_pass)
             data["latency_s"] = int(self.latency_s * 1e7) / 1e7
