@@ -171,8 +171,27 @@ class WorldControls(FaultControls):
 
     # ------------------------------------------------------------------ trading hours
 
+    def use_exchange_hours(self, on: bool = True) -> None:
+        """List each instrument's own sessions and the holidays (on), or 24-hour days (off).
+
+        Off (the default) contract details list every day as one session from 00:00 to
+        00:00 the next day, trading and liquid, so a test trades at any hour. On, they
+        list the instrument's ``trading_session`` and ``liquid_session``, weekends and
+        :meth:`set_holidays` closed, as IB lists an exchange's week. A client sees the
+        change in the contract details it asks for next.
+        """
+        self._exchange_hours = bool(on)
+
+    @property
+    def exchange_hours(self) -> bool:
+        """Whether contract details list the exchanges' own sessions (see use_exchange_hours)."""
+        return self._exchange_hours
+
     def set_holidays(self, days: Iterable[date]) -> None:
-        """Days without a session (``YYYYMMDD:CLOSED`` in every instrument's hours)."""
+        """Days without a session (``YYYYMMDD:CLOSED`` in every instrument's exchange hours).
+
+        They show with :meth:`use_exchange_hours` on; 24-hour days have no holidays.
+        """
         self._holidays = set(days)
 
     def list_hours_from(self, day: date | None) -> None:
@@ -187,8 +206,10 @@ class WorldControls(FaultControls):
     ) -> None:
         """Report these ``tradingHours`` / ``liquidHours`` texts (IB's format) for one.
 
-        They replace the ones built from the instrument's sessions; ``trading=None`` goes
-        back to those. ``liquid`` defaults to ``trading``.
+        They replace the listed ones (24-hour days, or the exchange's sessions) whatever
+        :meth:`use_exchange_hours` says; ``trading=None`` goes back to those. ``liquid``
+        defaults to ``trading``. ``hydra.testing.ib_hours_text`` writes a domain
+        ``TradingHours`` in this format (e.g. hours relative to now).
 
         Raises:
             KeyError: Not one of the gateway's instruments, or an ambiguous symbol.
