@@ -142,7 +142,7 @@ async def test_a_tokyo_stock_trades_in_yen_in_tokyo_hours(
     ib = await clients.connect(fake_gateway)
     [always] = await _details(ib, Stock("7203", "SMART", "JPY"))
     assert always.liquidHours.startswith("20261221:0000-20261222:0000;")
-    fake_gateway.use_exchange_hours(True)
+    fake_gateway.use_exchange_hours(on=True)
     [toyota] = await _details(ib, Stock("7203", "SMART", "JPY"))
     assert (toyota.contract.currency, toyota.contract.primaryExchange, toyota.minTick) == (
         "JPY",
