@@ -31,7 +31,7 @@ class IBMarketData:
     Args:
         ib: the gateway's ib_async client.
         stream: subscribe to market data for every qualified instrument.
-        first_tick_wait: seconds ``qualify`` waits for a new subscription's first prices.
+        first_tick_wait: seconds ``follow`` waits for a new subscription's first prices.
     """
 
     def __init__(self, ib: IB, *, stream: bool, first_tick_wait: float) -> None:
