@@ -97,9 +97,7 @@ class GatewayHarness:
         """Cut the gateway's socket and wait until it has reconnected and resynced."""
         reconnects = self.broker.reconnects
         self.fake.drop_connection(self.broker.client_id)
-        await eventually(
-            lambda: self.broker.reconnects > reconnects and self.broker.is_connected()
-        )
+        await eventually(lambda: self.broker.reconnects > reconnects and self.broker.is_connected())
 
 
 def _same(quote: object, rate: float) -> bool:

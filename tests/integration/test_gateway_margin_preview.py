@@ -46,8 +46,9 @@ async def gateway(fake_gateway: FakeIBGateway) -> AsyncIterator[BrokerGateway]:
 
 
 def preview_futures(gateway: BrokerGateway) -> list[object]:
-    """ib_async's pending requests that are not startup or subscription ones (by int id)."""
-    return [key for key in gateway._ib.wrapper._futures if isinstance(key, int)]
+    """ib_async's requests by id still pending or holding a result (none once idle)."""
+    wrapper = gateway._ib.wrapper
+    return [k for k in (*wrapper._futures, *wrapper._results) if isinstance(k, int)]
 
 
 async def test_the_figures_move_with_the_order(gateway: BrokerGateway) -> None:
@@ -124,6 +125,23 @@ async def test_an_unanswered_preview_times_out_and_leaves_nothing_pending(
     )
     assert impact.initial_after == pytest.approx(1_000.0)
     assert gateway.is_connected()
+
+
+async def test_a_late_answer_to_a_timed_out_preview_is_dropped(
+    fake_gateway: FakeIBGateway, gateway: BrokerGateway
+) -> None:
+    """IB answering after the caller gave up changes nothing and leaves nothing behind."""
+    aapl = await gateway.qualify_contract(Instrument("AAPL"))
+    fake_gateway.what_if_answers("ignore")
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(gateway.margin_impact(aapl, OrderRequest.market(Side.BUY, 5)), 0.1)
+    fake_gateway.what_if_answers("answer")
+    assert fake_gateway.answer_ignored_previews() == 1
+    impact = await gateway.margin_impact(aapl, OrderRequest.market(Side.BUY, 30))
+    assert impact.initial_after == pytest.approx(3_000.0)  # this preview's, not the late 500
+    assert preview_futures(gateway) == []
+    assert gateway.open_orders() == []
+    assert [k for k in gateway._ib.wrapper._results if isinstance(k, int)] == []
 
 
 async def test_an_unknown_contract_is_ibs_error_200(gateway: BrokerGateway) -> None:

@@ -161,6 +161,7 @@ class FakeIBGateway(WorldControls):
         self._market_fill = market_fill
         self._reject_rule: Callable[[PlacedOrder], str | None] | None = None
         self._what_if_mode = "answer"
+        self._ignored_previews = []
         self._exchange_hours = bool(exchange_hours)
         self._what_if_error = "margin unavailable"
         self._position_delay = 0.0

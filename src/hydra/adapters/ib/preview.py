@@ -145,12 +145,18 @@ class IBMarginPreviews:
         return margin_impact_from(state, currency)
 
     def _forget(self, req_id: int, future: object) -> None:
-        """Take a preview nobody waits for any more out of ib_async (a late answer drops)."""
+        """Take a finished or abandoned preview out of ib_async (a late answer then drops).
+
+        ib_async keeps an answered whatIf's result list for ever (it pops it only for
+        requests ended without a result): taken out here too, so memory stays bounded.
+        """
         wrapper = self._ib.wrapper
-        if wrapper._futures.get(req_id) is future:
+        pending = wrapper._futures.get(req_id)
+        if pending is future:
             del wrapper._futures[req_id]
-            wrapper._results.pop(req_id, None)
             wrapper._reqId2Contract.pop(req_id, None)
+        if pending is None or pending is future:
+            wrapper._results.pop(req_id, None)
 
     def on_error(self, req_id: int, code: int, message: str, *_contract: object) -> None:
         """ib_async's errorEvent: keep IB's message for a preview in flight."""
