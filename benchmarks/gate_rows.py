@@ -24,6 +24,7 @@ from hydra.adapters.journal import HaltInbox, JsonlJournal
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
+    AccountLimits,
     BreakerInputs,
     CircuitBreakerManager,
     ManualClock,
@@ -56,6 +57,10 @@ REFRESH = 10_000  # orders between reference-price ticks (20 s of clock; max age
 Fsync = Literal["never"] | int
 
 
+ACCOUNT_RULES = AccountLimits(margin="model")
+"""``gate_pass_account``: the defaults, margin judged by the model (no broker round trip)."""
+
+
 def _orders(limit: float | None = None) -> list[OrderRequest]:
     """Orders built before the timing (order construction is the caller's cost).
 
@@ -72,24 +77,33 @@ def _orders(limit: float | None = None) -> list[OrderRequest]:
 
 
 async def sim_gate(
-    journal_path: str | None, fsync: Fsync = "never"
+    journal_path: str | None, fsync: Fsync = "never", account: AccountLimits | None = None
 ) -> tuple[RiskGate, SimulatedBroker, ManualClock]:
     """A gate as the container builds it: derived inputs, limits, journal, manual clock."""
     clock = ManualClock(START)
     broker = SimulatedBroker(clock=clock, cash=1e9, history=1000)
     await broker.connect()
     journal = JsonlJournal(journal_path, fsync, account="SIM0001") if journal_path else None
-    return bench_gate(broker, clock, journal), broker, clock
+    return bench_gate(broker, clock, journal, account), broker, clock
 
 
 def bench_gate(
-    broker: SimulatedBroker | RecordingBroker, clock: ManualClock, journal: JsonlJournal | None
+    broker: SimulatedBroker | RecordingBroker,
+    clock: ManualClock,
+    journal: JsonlJournal | None,
+    account: AccountLimits | None = None,
 ) -> RiskGate:
-    """The production gate over ``broker``: default limits (throttle widened), derived inputs."""
+    """The production gate over ``broker``: default limits (throttle widened), derived inputs.
+
+    The account-wide rules (margin, caps, shorts, hours) are off unless ``account`` is
+    given: the rows compared across releases judge what they judged before those rules
+    existed; ``gate_pass_account`` runs them all.
+    """
     return RiskGate(
         broker,
         CircuitBreakerManager(clock=clock),
         limits=BENCH_LIMITS,
+        account_limits=account,
         journal=journal,
         clock=clock,
         halt_requests=HaltInbox(journal.path, journal.account) if journal is not None else None,
@@ -129,6 +143,12 @@ def gate_scenario(
 SCENARIOS: tuple[tuple[str, str, str, Fsync], ...] = (
     ("gate_pass", "allowed: gate -> simulator, journal + production log", "allowed", "never"),
     ("gate_pass_fsync100", "allowed, journal fsynced every 100 records", "allowed", 100),
+    (
+        "gate_pass_account",
+        "allowed, every account-wide rule on (margin model, caps, shorts, hours)",
+        "allowed",
+        "never",
+    ),
     ("gate_block_limit", "blocked by a per-order limit (price collar)", "blocked_limit", "never"),
     ("gate_block_breaker", "blocked by a latched breaker (daily loss)", "blocked_breaker", "never"),
     ("gate_halted", "blocked: trading HALTED", "halted", "never"),
@@ -141,7 +161,8 @@ async def production_rows(count: int, workdir: Path) -> list[Row]:
     for name, what, kind, fsync in SCENARIOS:
         repeats = []
         for r in range(REPEATS):
-            gate, broker, clock = await sim_gate(str(workdir / f"{name}-{r}.jsonl"), fsync)
+            account = ACCOUNT_RULES if name == "gate_pass_account" else None
+            gate, broker, clock = await sim_gate(str(workdir / f"{name}-{r}.jsonl"), fsync, account)
             action = gate_scenario(kind, gate, broker, clock)
             time_each(action, min(200, count))  # warm-up: caches, first-use loggers
             expected = kind == "allowed"

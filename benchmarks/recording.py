@@ -10,6 +10,7 @@ gate's exposure stays flat over a long run.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import deque
 from typing import TYPE_CHECKING
@@ -23,12 +24,14 @@ from hydra.domain import (
     ConnectionState,
     ContractSpec,
     Instrument,
+    MarginImpact,
     OrderEvent,
     OrderRequest,
     OrderStatus,
     Position,
     Quote,
     SecurityType,
+    TradingHours,
     UnknownInstrumentError,
 )
 from hydra.domain.clock import system_clock
@@ -70,10 +73,14 @@ class RecordingBroker:
 
     def __init__(self, clock: Clock, *, price: float = 200.0, cash: float = 1e9) -> None:
         self._clock = clock
-        self._spec = ContractSpec.of(AAPL, 1.0)
+        self._spec = dataclasses.replace(
+            ContractSpec.of(AAPL, 1.0), hours=TradingHours.around_the_clock()
+        )
         self._price = price
         self._quote = Quote(price, clock())
-        self._account = AccountSnapshot("SIM0001", cash, cash)
+        self._account = AccountSnapshot(
+            "SIM0001", cash, cash, initial_margin=0.0, equity_with_loan=cash
+        )
         self._state = ConnectionState.DISCONNECTED
         self._observers: list[BrokerObserver] = []
         self._listeners: list[OrderListener] = []
@@ -137,6 +144,18 @@ class RecordingBroker:
     def reference_price(self, instrument: Instrument) -> Quote | None:
         """The fixed price, as of the last ``refresh``."""
         return self._quote if instrument.con_id in (0, AAPL.con_id) else None
+
+    def exchange_rate(self, currency: str) -> Quote | None:
+        """Only the base currency (US dollars) is known."""
+        return Quote(1.0, self._clock()) if currency == "USD" else None
+
+    def shortable_shares(self, instrument: Instrument) -> float | None:
+        """Plenty to lend."""
+        return 1e9
+
+    def margin_impact(self, instrument: Instrument, order: OrderRequest) -> MarginImpact:
+        """Reg T-like: half the order's value, at once (nothing is ever held)."""
+        return MarginImpact(0.0, order.quantity * self._price * 0.5, self._account.net_liquidation)
 
     def refresh(self) -> None:
         """Re-date the reference price to the clock's now (a market-data tick)."""

@@ -35,6 +35,7 @@ RSS_FLAT_MB = 5.0  # "flat": less growth than this after the warm-up
 ANCHORS = {
     "gate_pass": "nautilus_pass",
     "gate_pass_fsync100": "nautilus_pass",
+    "gate_pass_account": "nautilus_pass",
     "gate_pass_sink": "nautilus_pass",
     "gate_hand_off": "nautilus_pass",
     "gate_checks_only": "nautilus_pass",

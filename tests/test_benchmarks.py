@@ -12,6 +12,7 @@ ROWS = {
     "baseline",
     "gate_pass",
     "gate_pass_fsync100",
+    "gate_pass_account",
     "gate_pass_sink",
     "gate_block_breaker",
     "gate_block_limit",

@@ -67,6 +67,8 @@ _EXPORTS: dict[str, str] = {
     # what a BrokerPort adapter of your own reports
     "OrderEvent": "hydra.domain",
     "OrderLeg": "hydra.domain",
+    "AccountLimits": "hydra.domain",
+    "LimitTable": "hydra.domain",
     "MarginImpact": "hydra.domain",
     "MarginModel": "hydra.domain",
     "Session": "hydra.domain",
@@ -95,6 +97,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AccountLimits",
     "AccountSnapshot",
     "AmbiguousContractError",
     "AuditRecord",
@@ -128,6 +131,7 @@ __all__ = [
     "JournalLockedError",
     "JsonlJournal",
     "KillReport",
+    "LimitTable",
     "LiveTradingNotAllowedError",
     "ManualClock",
     "MarginImpact",
@@ -199,6 +203,7 @@ if TYPE_CHECKING:
     )
     from hydra.container import build_container
     from hydra.domain import (
+        AccountLimits,
         AccountSnapshot,
         AmbiguousContractError,
         BreakerConfig,
@@ -224,6 +229,7 @@ if TYPE_CHECKING:
         JournalDamagedError,
         JournalError,
         JournalLockedError,
+        LimitTable,
         LiveTradingNotAllowedError,
         ManualClock,
         MarginImpact,

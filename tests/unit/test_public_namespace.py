@@ -68,6 +68,8 @@ DOMAIN_PUBLIC = {
     "MarginModel",
     "Session",
     "TradingHours",
+    "AccountLimits",
+    "LimitTable",
 }
 
 DOMAIN_INTERNAL = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from hydra.application.orders import OrderHandle
-from hydra.domain import OrderType, Position, Side
+from hydra.domain import Instrument, OrderType, Position, Side
 from hydra.domain.limits import RestingOrder
 
 __all__ = ["Exposure", "ExposureLedger", "LedgerEntry"]
@@ -53,7 +53,7 @@ class LedgerEntry:
 
     ``broker`` is the last position the broker reported (None before any message);
     ``mismatch`` is True while it differs from ``position``; ``orders`` counts the
-    working orders.
+    working orders; ``instrument`` is the contract (once an order or position named it).
     """
 
     position: float = 0.0
@@ -62,6 +62,21 @@ class LedgerEntry:
     broker: float | None = None
     mismatch: bool = False
     orders: int = 0
+    instrument: Instrument | None = None
+
+    @property
+    def exposed(self) -> bool:
+        """True while anything is held or working (either view)."""
+        return bool(self.position or self.buying or self.selling or (self.mismatch and self.broker))
+
+    def extremes(self) -> tuple[float, float]:
+        """The lowest and highest signed position if every working order on one side filled.
+
+        Both views count while they disagree (the stricter extreme each way).
+        """
+        low = min(view - self.selling for view in self.views())
+        high = max(view + self.buying for view in self.views())
+        return low, high
 
     def views(self) -> tuple[float, ...]:
         """The positions every check must hold for: the ledger's, and the broker's if apart."""
@@ -138,7 +153,7 @@ class ExposureLedger:
             entry.position = 0.0
             entry.mismatch = False
         for position in positions:
-            entry = self._entry(position.instrument.key)
+            entry = self._entry(position.instrument.key, position.instrument)
             entry.position = entry.broker = position.quantity
         for handle in open_orders:
             applied = self._applied.get(handle.order_id)
@@ -174,7 +189,7 @@ class ExposureLedger:
     def on_position(self, position: Position) -> None:
         """Reconcile with a broker position message; a disagreement keeps both views."""
         key = position.instrument.key
-        entry = self._entry(key)
+        entry = self._entry(key, position.instrument)
         entry.broker = position.quantity
         if not self._seeded:
             entry.position = position.quantity
@@ -191,10 +206,14 @@ class ExposureLedger:
                 self._on_mismatch(position, entry.position)
 
     # ------------------------------------------------------------------ internals
-    def _entry(self, key: Key) -> LedgerEntry:
+    def exposed(self) -> list[tuple[Key, LedgerEntry]]:
+        """Every instrument with a position or working orders (the portfolio caps' view)."""
+        return [(key, entry) for key, entry in self._entries.items() if entry.exposed]
+
+    def _entry(self, key: Key, instrument: Instrument) -> LedgerEntry:
         entry = self._entries.get(key)
         if entry is None:
-            entry = self._entries[key] = LedgerEntry()
+            entry = self._entries[key] = LedgerEntry(instrument=instrument)
         return entry
 
     def _rest(self, key: Key, handle: OrderHandle, *, done: bool) -> None:
@@ -240,7 +259,7 @@ class ExposureLedger:
             if done and (seeding or not handle.filled):
                 return  # finished before we saw it, and nothing (new) to count
             key = handle.instrument.key
-            entry = self._entry(key)
+            entry = self._entry(key, handle.instrument)
             applied = self._applied[order_id] = _Applied(
                 key,
                 entry,

@@ -9,6 +9,7 @@ code imports it from its defining module, e.g. ``hydra.domain.limits``.
 
 from __future__ import annotations
 
+from hydra.domain.account_limits import AccountLimits
 from hydra.domain.breakers import (
     BreakerConfig,
     BreakerInputs,
@@ -41,6 +42,7 @@ from hydra.domain.errors import (
 )
 from hydra.domain.hours import Session, TradingHours
 from hydra.domain.instruments import ContractChain, ContractSpec, Instrument, Right, SecurityType
+from hydra.domain.limit_table import LimitTable
 from hydra.domain.limits import OrderLimits, Quote
 from hydra.domain.orders import (
     Fill,
@@ -57,6 +59,7 @@ from hydra.domain.trading_state import TradingState
 from hydra.domain.valuation import MarginImpact, MarginModel
 
 __all__ = [
+    "AccountLimits",
     "AccountSnapshot",
     "AmbiguousContractError",
     "BreakerConfig",
@@ -82,6 +85,7 @@ __all__ = [
     "JournalDamagedError",
     "JournalError",
     "JournalLockedError",
+    "LimitTable",
     "LiveTradingNotAllowedError",
     "ManualClock",
     "MarginImpact",

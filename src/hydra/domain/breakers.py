@@ -284,16 +284,23 @@ def _value_of(inputs: BreakerInputs | None, name: BreakerName) -> float | None:
     return inputs.trade_loss
 
 
-def judge(inputs: BreakerInputs, config: BreakerConfig) -> tuple[Breach, ...]:
+def judge(
+    inputs: BreakerInputs, config: BreakerConfig, max_position_fraction: float | None = None
+) -> tuple[Breach, ...]:
     """Pure rule: the breaches these inputs cause under ``config``, without memory.
 
-    The four comparisons are made once; a Breach (and its message) is built only for a
-    breaker that trips, so inputs that trip nothing cost four comparisons.
+    ``max_position_fraction`` is the instrument's own position-size threshold (None:
+    the config's). The four comparisons are made once; a Breach (and its message) is
+    built only for a breaker that trips, so inputs that trip nothing cost four
+    comparisons.
     """
     equity, peak = inputs.current_equity, inputs.peak_equity
+    largest = (
+        config.max_position_fraction if max_position_fraction is None else max_position_fraction
+    )
     daily = inputs.daily_pnl <= config.daily_loss_limit
     drawdown = (peak - equity) / peak >= config.max_drawdown
-    fraction = inputs.position_value / equity > config.max_position_fraction
+    fraction = inputs.position_value / equity > largest
     trade = inputs.trade_loss >= config.max_trade_loss
     if not (daily or drawdown or fraction or trade):
         return ()
@@ -323,8 +330,8 @@ def judge(inputs: BreakerInputs, config: BreakerConfig) -> tuple[Breach, ...]:
             Breach(
                 BreakerName.POSITION_SIZE,
                 value,
-                config.max_position_fraction,
-                f"position {value:.4%} of equity above max {config.max_position_fraction:.2%}",
+                largest,
+                f"position {value:.4%} of equity above max {largest:.2%}",
             )
         )
     if trade:
@@ -413,12 +420,18 @@ class CircuitBreakerManager(Unique):
         inputs = BreakerInputs(daily_pnl, peak_equity, current_equity, position_value, trade_loss)
         return self.evaluate_inputs(inputs)
 
-    def evaluate_inputs(self, inputs: BreakerInputs) -> BreakerVerdict:
-        """As ``evaluate``, for already-validated inputs."""
+    def evaluate_inputs(
+        self, inputs: BreakerInputs, max_position_fraction: float | None = None
+    ) -> BreakerVerdict:
+        """As ``evaluate``, for already-validated inputs.
+
+        ``max_position_fraction`` is the instrument's own position-size threshold (the
+        gate passes its per-instrument limit; None: the config's).
+        """
         now = self._clock()
         self._expire(now)
         self._last_inputs = inputs
-        fresh = judge(inputs, self._config)
+        fresh = judge(inputs, self._config, max_position_fraction)
         if not fresh:
             if not self._trips:
                 return _CLEAR

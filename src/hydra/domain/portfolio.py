@@ -77,6 +77,7 @@ class AccountSnapshot:
             self.realized_pnl,
             self.unrealized_pnl,
         )
+        margin, loan = self.initial_margin, self.equity_with_loan
         # perf: gate_pass (adapters build one per fill; +3.2 % instructions without it)
         if (
             type(net) is float
@@ -84,15 +85,15 @@ class AccountSnapshot:
             and type(realized) is float
             and type(unrealized) is float
             and net > 0.0
-            and _isfinite(net + cash + realized + unrealized)
+            and (margin is None or (type(margin) is float and margin >= 0.0))
+            and (loan is None or type(loan) is float)
+            and _isfinite(net + cash + realized + unrealized + (margin or 0.0) + (loan or 0.0))
             and type(self.account) is str
             and self.account
             and not self.account[0].isspace()
             and not self.account[-1].isspace()
             and type(self.currency) is str
             and self.currency in _ISO_UPPER
-            and self.initial_margin is None
-            and self.equity_with_loan is None
         ):
             return
         for name, check in _ACCOUNT_CHECKS:

@@ -164,7 +164,7 @@ async def run_demo(
 
     async def submit(symbol: str, order: OrderRequest) -> OrderDecision:
         instrument = await gate.broker.qualify_contract(Instrument(symbol))
-        decision = gate.submit_with_decision(instrument, order)
+        decision = await gate.place(instrument, order)
         report.rows.append(_row(clock(), broker, symbol, order, decision))
         return decision
 
@@ -214,7 +214,12 @@ async def _amend_and_protect(
         report.brackets.append(bracket)
 
 
-_STOCKS = tuple(i.symbol for i in DEFAULT_INSTRUMENTS if i.sec_type is SecurityType.STOCK)
+_STOCKS = tuple(
+    i.symbol
+    for i in DEFAULT_INSTRUMENTS
+    if i.sec_type is SecurityType.STOCK and i.currency == "USD"
+)
+"""The US stocks the demo trades (Toyota, in yen, is left to the valuation examples)."""
 """The demo trades the simulator's stocks (its ES future would dwarf a 100k account)."""
 
 
@@ -291,7 +296,7 @@ async def serve_demo(
                 step += 1
                 shock = -0.03 if step % 60 == 0 else 0.0  # now and then a trip
                 broker.walk_prices(drift=shock, volatility=0.004)
-                _serve_step(gate, broker, rng, symbols, instruments, step)
+                await _serve_step(gate, broker, rng, symbols, instruments, step)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), 1.0 / orders_per_second)
     finally:
@@ -300,7 +305,7 @@ async def serve_demo(
         await broker.disconnect()
 
 
-def _serve_step(
+async def _serve_step(
     gate: RiskGate,
     broker: SimulatedBroker,
     rng: random.Random,
@@ -317,7 +322,7 @@ def _serve_step(
     else:
         fraction = rng.choice((0.03, 0.05, 0.08, 0.3))  # 0.3: the size breaker blocks it
         order = OrderRequest.market(Side.BUY, _shares(fraction * equity, broker, symbol))
-    gate.submit_with_decision(instruments[symbol], order)
+    await gate.place(instruments[symbol], order)
     if step % 40 == 20:
         for trip in gate.breakers.latched:
             gate.reset_breaker(trip.breaker, who="demo", why="demo: re-arm after a trip")

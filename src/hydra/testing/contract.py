@@ -37,9 +37,10 @@ from hydra.domain import (
 )
 from hydra.testing.contract_kit import OK, BrokerHarness, eventually
 from hydra.testing.contract_orders import OrderVocabularyContract
+from hydra.testing.contract_valuation import ValuationContract
 
 
-class BrokerContract(OrderVocabularyContract):
+class BrokerContract(OrderVocabularyContract, ValuationContract):
     """The behaviour every adapter shares. Subclasses define the ``harness`` fixture."""
 
     @pytest.fixture
@@ -235,7 +236,7 @@ class BrokerContract(OrderVocabularyContract):
             "price_collar": OrderRequest.limit(Side.BUY, 1, 180.0),
         }
         for name, order in cases.items():
-            decision = gate.submit_with_decision(aapl, order)
+            decision = await gate.place(aapl, order)
             assert name in decision.triggered, (name, decision.reasons)
         assert harness.received() == before
         within = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 10, 199.0), *OK)
@@ -253,19 +254,16 @@ class BrokerContract(OrderVocabularyContract):
         assert await opened.wait(timeout=5) is OrderStatus.FILLED
         await eventually(lambda: bool(gate.broker.positions()))
         equity = gate.broker.account().net_liquidation
-        trip = gate.submit_with_decision(
+        trip = await gate.place(
             aapl,
             OrderRequest.market(Side.BUY, 1),
             inputs=BreakerInputs(-0.05, equity, equity, 4_000.0, 0.0),
         )
         assert "daily_loss" in trip.triggered
-        assert (
-            "daily_loss"
-            in gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1)).triggered
-        )
-        out = gate.submit_with_decision(aapl, OrderRequest.market(Side.SELL, 5))
+        assert "daily_loss" in (await gate.place(aapl, OrderRequest.market(Side.BUY, 1))).triggered
+        out = await gate.place(aapl, OrderRequest.market(Side.SELL, 5))
         assert out.allowed, out.reasons
         assert out.handle is not None
         assert await out.handle.wait(timeout=5) is OrderStatus.FILLED
-        flip = gate.submit_with_decision(aapl, OrderRequest.market(Side.SELL, 40))
+        flip = await gate.place(aapl, OrderRequest.market(Side.SELL, 40))
         assert "daily_loss" in flip.triggered

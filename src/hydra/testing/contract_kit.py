@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from hydra.domain import TradingHours
+from hydra.domain import TradingHours
 
 __all__ = ["OK", "BrokerHarness", "eventually"]
 
@@ -53,37 +52,20 @@ class BrokerHarness(Protocol):
         """Run the closing auction (MOC and LOC orders)."""
         ...
 
-    async def set_exchange_rate(self, currency: str, rate: float | None) -> None:
-        """Make one unit of ``currency`` worth ``rate`` of the base currency (None: no rate).
-
-        Returns once the adapter's ``exchange_rate`` says so. A rate withdrawn (None) is
-        one the broker no longer reports: IB never unsends a value, so the IB harness
-        restarts the adapter's connection, and the next session has no rate for it.
-        """
+    def set_exchange_rate(self, currency: str, rate: float | None) -> None:
+        """One unit of ``currency`` in the base currency (None: no longer reported)."""
         ...
 
-    async def set_shortable(self, symbol: str, shares: float | None) -> None:
-        """Make the broker report ``shares`` shortable for a stock (None: not reported).
-
-        Returns once the adapter's ``shortable_shares`` says so for a qualified stock
-        (over IB, None restarts the connection, as for ``set_exchange_rate``).
-        """
+    def set_shortable(self, symbol: str, shares: float | None) -> None:
+        """Shares the broker can lend for a short sale (None: not reported)."""
         ...
 
-    async def set_hours(self, symbol: str, hours: TradingHours) -> None:
-        """Make the broker list ``hours`` for an instrument (its sessions and calendar).
-
-        Returns once the adapter's ``contract_spec`` carries them, if it has qualified the
-        instrument (otherwise its next qualification does).
-        """
+    def set_hours(self, symbol: str, hours: TradingHours) -> None:
+        """The trading hours the broker gives for a contract (before it is qualified)."""
         ...
 
     def margin_previews(self, mode: str) -> None:
-        """How the broker answers margin previews from now on.
-
-        ``"answer"`` (figures), ``"error"`` (refused: ``margin_impact`` raises
-        ``BrokerError``) or ``"ignore"`` (no answer: the caller's timeout decides).
-        """
+        """How margin previews are answered: ``answer``, ``error`` or ``ignore``."""
         ...
 
 

@@ -145,7 +145,7 @@ class OrderVocabularyContract:
         await eventually(lambda: gate.broker.reference_price(es) is not None)
         chain = await gate.broker.contract_chain(Instrument("ES", SecurityType.FUTURE, "CME"))
         assert chain.expiries[:2] == ("20261218", "20270319")
-        off = gate.submit_with_decision(es, OrderRequest.limit(Side.BUY, 1, 4990.10))
+        off = await gate.place(es, OrderRequest.limit(Side.BUY, 1, 4990.10))
         assert "tick" in off.triggered
 
     async def test_an_option_from_the_chain_is_traded_and_trailed(
@@ -182,7 +182,7 @@ class OrderVocabularyContract:
         assert close is not None
         await _filled(close)
         await eventually(lambda: not gate.broker.positions())
-        again = gate.submit_with_decision(aapl, OrderRequest.market(Side.SELL, 1, reduce_only=True))
+        again = await gate.place(aapl, OrderRequest.market(Side.SELL, 1, reduce_only=True))
         assert again.triggered == ("reduce_only",)
 
     async def test_a_foreign_stop_counts_is_recorded_and_killed(
