@@ -258,8 +258,8 @@ async def test_the_reference_price_follows_every_tick(fake_gateway: FakeIBGatewa
         lambda: (q := gate.broker.reference_price(aapl)) is not None and q.price == 205.0
     )
     # The gate judges by it: a limit 5.5 % under 205 is outside the collar, one at 200 is not.
-    far = gate.submit_with_decision(aapl, OrderRequest.limit(Side.BUY, 1, 193.5))
+    far = await gate.place(aapl, OrderRequest.limit(Side.BUY, 1, 193.5))
     assert far.triggered == ("price_collar",)
-    near = gate.submit_with_decision(aapl, OrderRequest.limit(Side.BUY, 1, 200.0))
+    near = await gate.place(aapl, OrderRequest.limit(Side.BUY, 1, 200.0))
     assert near.allowed
     await gateway.disconnect()

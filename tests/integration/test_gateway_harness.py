@@ -1,4 +1,8 @@
-"""The IB contract harness's valuation hooks do what the contract suite relies on."""
+"""The IB contract harness's valuation hooks do what the contract suite relies on.
+
+They are synchronous (the suite waits for their effect with ``eventually``); each one's
+effect reaches the gateway in the same session, as the suite needs.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hydra.domain import BrokerError, Instrument, OrderRequest, Session, Side, TradingHours
+from hydra.domain import (
+    BrokerError,
+    Instrument,
+    OrderRequest,
+    Quote,
+    Session,
+    Side,
+    TradingHours,
+)
 from hydra.testing import FakeIBGateway
-from hydra.testing.contract_kit import BrokerHarness
+from hydra.testing.contract_kit import BrokerHarness, eventually
 from tests.integration.gateway_harness import GatewayHarness, make_gateway
 
 pytestmark = pytest.mark.integration
@@ -32,43 +44,53 @@ def test_the_ib_harness_is_a_broker_harness(harness: GatewayHarness) -> None:
     assert all(callable(getattr(harness, n)) or n == "broker" for n in hooks)
 
 
-async def test_a_rate_set_or_withdrawn_is_what_the_gateway_reports_on_return(
+async def test_a_rate_set_or_withdrawn_reaches_the_gateway_in_the_same_session(
     harness: GatewayHarness,
 ) -> None:
-    """Set: the new price at once; withdrawn: none (after the session it takes)."""
-    await harness.set_exchange_rate("JPY", 0.0071)
-    assert harness.broker.exchange_rate("JPY").price == pytest.approx(0.0071)  # type: ignore[union-attr]
-    await harness.set_exchange_rate("JPY", None)
-    assert harness.broker.exchange_rate("JPY") is None
+    """Set: the new price; withdrawn: none, with the connection untouched."""
+    reconnects = harness.broker.reconnects
+    harness.set_exchange_rate("JPY", 0.0071)
+    await eventually(lambda: _price(harness.broker.exchange_rate("JPY")) == 0.0071)
+    harness.set_exchange_rate("JPY", None)
+    await eventually(lambda: harness.broker.exchange_rate("JPY") is None)
     assert harness.broker.exchange_rate("EUR") is not None
+    assert harness.broker.reconnects == reconnects
+    assert harness.broker.is_connected()
 
 
 async def test_shortable_shares_set_or_unreported_are_what_the_gateway_reports(
     harness: GatewayHarness,
 ) -> None:
     """Before and after qualification; None is unknown even after a number was seen."""
-    await harness.set_shortable("TSLA", 300)
+    harness.set_shortable("TSLA", 300)
     tsla = await harness.broker.qualify_contract(Instrument("TSLA"))
-    assert harness.broker.shortable_shares(tsla) == 300
-    await harness.set_shortable("TSLA", 0)
-    assert harness.broker.shortable_shares(tsla) == 0
-    await harness.set_shortable("TSLA", None)
-    assert harness.broker.shortable_shares(tsla) is None
+    await eventually(lambda: harness.broker.shortable_shares(tsla) == 300)
+    harness.set_shortable("TSLA", 0)
+    await eventually(lambda: harness.broker.shortable_shares(tsla) == 0)
+    harness.set_shortable("TSLA", None)
+    await eventually(lambda: harness.broker.shortable_shares(tsla) is None)
+    harness.set_shortable("TSLA", 40)
+    await eventually(lambda: harness.broker.shortable_shares(tsla) == 40)
 
 
-async def test_hours_set_reach_the_qualified_spec_at_once(harness: GatewayHarness) -> None:
-    """A calendar whose only session ended an hour ago: closed now, on return."""
+async def test_hours_set_reach_a_qualified_spec(harness: GatewayHarness) -> None:
+    """A calendar whose only session ended an hour ago: the qualified spec turns closed."""
     aapl = await harness.broker.qualify_contract(Instrument("AAPL"))
+    before = _hours(harness, aapl)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     ended = Session(now - timedelta(hours=2), now - timedelta(hours=1))
     start = now - timedelta(days=1)
     hours = TradingHours("UTC", (ended,), (ended,), start, start + timedelta(days=3))
-    await harness.set_hours("AAPL", hours)
-    spec = harness.broker.contract_spec(aapl)
-    assert spec is not None
-    assert spec.hours is not None
-    assert spec.hours.is_open(now, regular=False) is False
-    assert spec.hours.trading == (ended,)
+    harness.set_hours("AAPL", hours)
+    await eventually(lambda: _hours(harness, aapl) is not None and _hours(harness, aapl) != before)
+    read = _hours(harness, aapl)
+    assert read is not None
+    assert read.is_open(now, regular=False) is False
+    assert read.trading == (ended,)
+    harness.set_hours("MSFT", hours)  # not qualified yet: its qualification reads them
+    msft = await harness.broker.qualify_contract(Instrument("MSFT"))
+    assert _hours(harness, msft) is not None
+    assert _hours(harness, msft).trading == (ended,)  # type: ignore[union-attr]
 
 
 async def test_margin_previews_switch_between_answer_error_and_silence(
@@ -87,3 +109,12 @@ async def test_margin_previews_switch_between_answer_error_and_silence(
         await asyncio.wait_for(harness.broker.margin_impact(aapl, order), 0.1)
     harness.margin_previews("answer")
     assert (await harness.broker.margin_impact(aapl, order)).initial_after == pytest.approx(1000)
+
+
+def _price(quote: Quote | None) -> float | None:
+    return None if quote is None else round(quote.price, 10)
+
+
+def _hours(harness: GatewayHarness, instrument: Instrument) -> TradingHours | None:
+    spec = harness.broker.contract_spec(instrument)
+    return None if spec is None else spec.hours

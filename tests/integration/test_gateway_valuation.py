@@ -83,14 +83,26 @@ async def test_a_rate_sent_as_zero_is_missing(
 async def test_rates_go_with_the_connection_and_come_back_as_ib_resends_them(
     fake_gateway: FakeIBGateway, gateway: BrokerGateway
 ) -> None:
-    """A dropped session forgets every rate; the next one has what IB sends then."""
+    """A lost session forgets every rate; the next one has what IB sends then."""
     reconnects = gateway.reconnects
-    fake_gateway.set_exchange_rate("JPY", None)  # IB will not list yen next session
-    assert rate(gateway, "JPY") == pytest.approx(1 / 150)  # this session still has it
-    fake_gateway.drop_connection(1)
+    assert rate(gateway, "JPY") == pytest.approx(1 / 150)
+    await fake_gateway.kill()
+    fake_gateway.set_exchange_rate("JPY", None)  # heard by nobody: the next session lacks yen
+    await fake_gateway.restart()
     await eventually(lambda: gateway.reconnects > reconnects and gateway.is_connected())
     await eventually(lambda: rate(gateway, "EUR") == pytest.approx(1.08))
     assert gateway.exchange_rate("JPY") is None
+
+
+async def test_a_rate_withdrawn_in_session_is_missing_at_once(
+    fake_gateway: FakeIBGateway, gateway: BrokerGateway
+) -> None:
+    """The fake's withdrawal (the row without a value) makes the rate missing, no reconnect."""
+    fake_gateway.set_exchange_rate("JPY", None)
+    await eventually(lambda: gateway.exchange_rate("JPY") is None)
+    assert rate(gateway, "EUR") == pytest.approx(1.08)
+    fake_gateway.set_exchange_rate("JPY", 0.0066)
+    await eventually(lambda: rate(gateway, "JPY") == pytest.approx(0.0066))
 
 
 async def test_the_account_carries_ibs_initial_margin_and_equity_with_loan(

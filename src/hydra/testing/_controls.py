@@ -102,8 +102,10 @@ class WorldControls(FaultControls):
         Subscriptions that asked for tick 236 get the shortability indicator (tick 46:
         3.0 with 1,000 shares or more, 2.0 with fewer, 1.0 with none) and the number of
         shares (tick 89) now and whenever it changes. ``0`` is "none available";
-        ``None`` stops reporting it (unknown). Stocks start with 10,000,000 shares,
-        anything else with ``None``.
+        ``None`` stops reporting it (unknown): a subscription that had a number gets
+        tick 89 once as NaN (so a client holding the old number learns it is gone;
+        IB itself never withdraws it), then nothing. Stocks start with 10,000,000
+        shares, anything else with ``None``.
 
         Raises:
             KeyError: Not one of the gateway's instruments, or an ambiguous symbol.
@@ -116,7 +118,12 @@ class WorldControls(FaultControls):
                 msg = f"shortable shares must be a finite number >= 0 or None, not {shares!r}"
                 raise ValueError(msg)
             shares = number
+        known = self._shortable.get(inst.key) is not None
         self._shortable[inst.key] = shares
+        if shares is None:
+            if known:
+                self._withdraw_shortable(inst)
+            return
         self._stream_shortable(inst)
 
     def shortable(self, symbol: str) -> float | None:
@@ -130,8 +137,11 @@ class WorldControls(FaultControls):
 
         The account reports it (and values cash and positions in that currency with it)
         from now on; account subscribers get fresh values at once. ``None`` stops
-        reporting the currency's rate (a missing rate), while the gateway's own books
-        keep valuing it at the last rate. The base currency (USD) stays 1.
+        reporting the currency's rate (a missing rate): account subscribers get its row
+        once with no value (so a client holding the old rate learns it is gone; IB
+        itself only leaves it out of a new session's values), and it is left out from
+        then on, while the gateway's own books keep valuing it at the last rate. The
+        base currency (USD) stays 1.
 
         Raises:
             ValueError: A rate that is not a positive finite number, or the base currency.
@@ -140,7 +150,9 @@ class WorldControls(FaultControls):
             msg = "the base currency's rate is 1 and cannot change"
             raise ValueError(msg)
         if rate is None:
-            self._unpublished_rates.add(currency)
+            if currency not in self._unpublished_rates:
+                self._unpublished_rates.add(currency)
+                self._withdraw_rate(currency)
         else:
             self._rates[currency] = _positive(f"rate of {currency}", rate)
             self._unpublished_rates.discard(currency)

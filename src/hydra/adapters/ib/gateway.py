@@ -20,7 +20,7 @@ an order through it is refused, so the RiskGate stays the only way out.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
@@ -266,20 +266,20 @@ class BrokerGateway(IBConnection):
         """Shares IB can lend to short a qualified stock (generic tick 236; None: unknown)."""
         return self._market.shortable_shares(instrument)
 
-    def margin_impact(
-        self, instrument: Instrument, order: OrderRequest
-    ) -> Coroutine[Any, Any, MarginImpact]:
+    async def margin_impact(self, instrument: Instrument, order: OrderRequest) -> MarginImpact:
         """IB's whatIf preview of ``order``: initial margin before and after, equity with loan.
 
         Sent over this (trading) connection through the order door, never executed; in
         the account's base currency. No timeout inside: the caller bounds the wait, and a
         cancelled preview leaves nothing pending.
 
-        Raises (when awaited):
+        A coroutine function, so a gate knows to await it before its decision.
+
+        Raises:
             BrokerError: not connected, a read-only client, IB refused the preview (its
                 message), or the answer has no usable figures.
         """
-        return self._previews.impact(instrument, order, readonly=self.readonly)
+        return await self._previews.impact(instrument, order, readonly=self.readonly)
 
     def _base_currency(self) -> str:
         return self._account.snapshot().currency
