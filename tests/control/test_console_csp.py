@@ -46,6 +46,7 @@ async def test_page_and_files_are_served_under_the_policy_without_a_token(
     async with httpx.AsyncClient(base_url=running.server.url) as anonymous:
         page = await anonymous.get("/")
         assert page.status_code == 200
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
         policy = page.headers["content-security-policy"]
         assert policy == CONSOLE_CSP
         assert "unsafe-inline" not in policy
@@ -55,7 +56,8 @@ async def test_page_and_files_are_served_under_the_policy_without_a_token(
         for name, media_type in STATIC_FILES.items():
             served = await anonymous.get(f"/static/{name}")
             assert served.status_code == 200, name
-            assert served.headers["content-type"] == media_type
+            charset = "; charset=utf-8" if media_type.startswith("text/") else ""
+            assert served.headers["content-type"] == media_type + charset
             assert served.headers["x-content-type-options"] == "nosniff"
         assert (await anonymous.get("/static/uPlot.LICENSE")).status_code == 401
         assert (await anonymous.get("/static/../app.py")).status_code == 401

@@ -24,13 +24,15 @@ CONSOLE_CSP = (
 """The console's Content Security Policy: its own files and API only, nothing inline."""
 
 STATIC_FILES = {
-    "console.js": "text/javascript; charset=utf-8",
-    "console.css": "text/css; charset=utf-8",
-    "uPlot.iife.min.js": "text/javascript; charset=utf-8",
-    "uPlot.min.css": "text/css; charset=utf-8",
+    "console.js": "text/javascript",
+    "console.css": "text/css",
+    "uPlot.iife.min.js": "text/javascript",
+    "uPlot.min.css": "text/css",
     "favicon.svg": "image/svg+xml",
 }
-"""The files under ``/static/`` (a fixed list: no path from a request reaches the disk)."""
+"""The files under ``/static/`` (a fixed list: no path from a request reaches the disk).
+
+Starlette adds ``; charset=utf-8`` to the ``text/`` types."""
 
 PUBLIC_CONSOLE_PATHS = frozenset({"/", "/console", *(f"/static/{name}" for name in STATIC_FILES)})
 """Console paths served without the token: the page and its files hold no data."""
@@ -50,7 +52,7 @@ def _read(name: str) -> bytes:
 
 async def _page(_request: Request) -> Response:
     """The console's page."""
-    return Response(_read("console.html"), media_type="text/html; charset=utf-8", headers=_HEADERS)
+    return Response(_read("console.html"), media_type="text/html", headers=_HEADERS)
 
 
 def _static(name: str, media_type: str) -> Route:
