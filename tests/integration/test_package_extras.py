@@ -21,25 +21,29 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 
-WITHOUT_WEB_STACK = textwrap.dedent(
-    """
-    import sys
-
-    class NotInstalled:
-        # What a plain `pip install hydra-execution` leaves out: the [control] extra.
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in {"starlette", "uvicorn", "prometheus_client"}:
-                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-            return None
-
-    sys.meta_path.insert(0, NotInstalled())
-    """
-)
+WEB_STACK = ("starlette", "uvicorn", "prometheus_client")
+"""What a plain `pip install hydra-execution` leaves out: the [control] extra."""
 
 
-def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _python(
+    code: str, cwd: Path, missing: tuple[str, ...] = WEB_STACK
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter in which ``missing`` packages cannot be imported."""
+    blocker = textwrap.dedent(
+        f"""
+        import sys
+
+        class NotInstalled:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in {set(missing)!r}:
+                    raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+                return None
+
+        sys.meta_path.insert(0, NotInstalled())
+        """
+    )
     return subprocess.run(  # noqa: S603  (this interpreter, our own code)
-        [sys.executable, "-c", WITHOUT_WEB_STACK + textwrap.dedent(code)],
+        [sys.executable, "-c", blocker + textwrap.dedent(code)],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -96,6 +100,22 @@ def test_without_extras_the_demo_runs_and_the_server_names_its_extra(tmp_path: P
     assert "demo exit 0" in result.stdout
     assert "serve exit 2" in result.stdout
     assert "pip install 'hydra-execution[control]'" in result.stderr
+
+
+def test_without_the_testing_extra_broker_contract_names_it(tmp_path: Path) -> None:
+    """Without pytest, importing BrokerContract says which extra provides it."""
+    result = _python(
+        """
+        try:
+            from hydra.testing import BrokerContract
+        except ImportError as exc:
+            print(exc)
+        """,
+        tmp_path,
+        missing=("pytest", "pytest_asyncio"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "pip install 'hydra-execution[testing]'" in result.stdout
 
 
 def test_broker_contract_runs_in_strict_asyncio_mode(tmp_path: Path) -> None:
