@@ -20,10 +20,11 @@ import structlog
 
 from benchmarks.recording import AAPL, RecordingBroker
 from benchmarks.timing import REPEATS, Row, summarise, time_each
-from hydra.adapters.journal import JsonlJournal
+from hydra.adapters.journal import HaltInbox, JsonlJournal
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
+    BreakerInputs,
     CircuitBreakerManager,
     ManualClock,
     OrderLimits,
@@ -34,9 +35,13 @@ from hydra.domain import (
 
 __all__ = [
     "BENCH_LIMITS",
+    "bench_gate",
     "checks_only_row",
+    "direct_action",
+    "gate_scenario",
     "memory_row",
     "production_rows",
+    "recorded_action",
     "recorded_row",
     "sim_gate",
 ]
@@ -74,10 +79,10 @@ async def sim_gate(
     broker = SimulatedBroker(clock=clock, cash=1e9, history=1000)
     await broker.connect()
     journal = JsonlJournal(journal_path, fsync, account="SIM0001") if journal_path else None
-    return _bench_gate(broker, clock, journal), broker, clock
+    return bench_gate(broker, clock, journal), broker, clock
 
 
-def _bench_gate(
+def bench_gate(
     broker: SimulatedBroker | RecordingBroker, clock: ManualClock, journal: JsonlJournal | None
 ) -> RiskGate:
     """The production gate over ``broker``: default limits (throttle widened), derived inputs."""
@@ -87,6 +92,7 @@ def _bench_gate(
         limits=BENCH_LIMITS,
         journal=journal,
         clock=clock,
+        halt_requests=HaltInbox(journal.path, journal.account) if journal is not None else None,
     )
 
 
@@ -96,7 +102,9 @@ def gate_scenario(
     """The per-order action of one scenario; the clock moves 2 ms per order."""
     if kind == "blocked_breaker":
         # Latch the daily-loss breaker once (caller's daily P&L -5%); it stays tripped.
-        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), -0.05, 1e9, 1e9, 0, 0)
+        gate.submit_with_decision(
+            AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(-0.05, 1e9, 1e9, 0, 0)
+        )
         assert gate.breakers.latched, "the daily-loss breaker did not latch"
     if kind == "halted":
         gate.set_trading_state(TradingState.HALTED, who="bench", why="halted row")
@@ -182,8 +190,8 @@ async def recorded_row(name: str, what: str, count: int, journal_dir: Path | Non
             if journal_dir is not None
             else None
         )
-        gate = _bench_gate(broker, clock, journal)
-        action = _recorded_action(gate, broker, clock)
+        gate = bench_gate(broker, clock, journal)
+        action = recorded_action(gate, broker, clock)
         time_each(action, min(200, count), broker.settle)
         gc.collect()
         repeats.append(time_each(action, count, broker.settle))
@@ -194,7 +202,7 @@ async def recorded_row(name: str, what: str, count: int, journal_dir: Path | Non
     return summarise(name, what, repeats)
 
 
-def _recorded_action(
+def recorded_action(
     gate: RiskGate, broker: RecordingBroker, clock: ManualClock
 ) -> Callable[[int], object]:
     """Submit through the gate; the result is the handle (for the untimed settle)."""
@@ -213,7 +221,7 @@ def _recorded_action(
     return action
 
 
-def _direct_action(broker: SimulatedBroker, clock: ManualClock) -> Callable[[int], object]:
+def direct_action(broker: SimulatedBroker, clock: ManualClock) -> Callable[[int], object]:
     """Submit straight into the simulator's capability (market orders: they fill at once)."""
     orders = _orders()
     submit = broker.claim_submit_capability().submit_order
@@ -234,7 +242,7 @@ async def sim_submit_fill_row(count: int) -> Row:
         clock = ManualClock(START)
         broker = SimulatedBroker(clock=clock, cash=1e9, history=1000)
         await broker.connect()
-        direct = _direct_action(broker, clock)
+        direct = direct_action(broker, clock)
         time_each(direct, min(200, count))
         gc.collect()
         repeats.append(time_each(direct, count))

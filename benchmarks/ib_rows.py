@@ -204,9 +204,10 @@ async def _raw_client(fake: FakeIBGateway, client_id: int) -> tuple[IB, Contract
 
 async def _trading_gateway(fake: FakeIBGateway) -> BrokerGateway:
     """A connected BrokerGateway (client id 1) on ``fake``, ib_async's pacing off."""
-    ib = IB()
-    ib.client.MaxRequests = 0
-    gateway = BrokerGateway(port=fake.port, connect_timeout=5, ib=ib)
+    gateway = BrokerGateway(port=fake.port, connect_timeout=5)
+    # The trading client takes no host IB (it could bypass the gate); its private one is
+    # reached here only to switch the pacing off, as for the raw rows.
+    gateway._ib.client.MaxRequests = 0
     await gateway.connect()
     return gateway
 

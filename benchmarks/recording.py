@@ -95,6 +95,11 @@ class RecordingBroker:
         """The connection's state."""
         return self._state
 
+    @property
+    def reconnects(self) -> int:
+        """Never reconnects: it has no connection to lose."""
+        return 0
+
     # reads
     async def qualify_contract(self, contract: Instrument) -> Instrument:
         """AAPL, qualified; anything else is unknown."""

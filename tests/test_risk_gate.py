@@ -105,13 +105,21 @@ def test_broker_view_has_no_submit() -> None:
     """gate.broker exposes reads and cancel but nothing that can place an order."""
     gate = RiskGate(SimulatedBroker(), CircuitBreakerManager())
     view = gate.broker
-    for name in ("submit", "submit_order", "claim_submit_capability", "place_order"):
+    for name in (
+        "submit",
+        "submit_order",
+        "submit_list",
+        "modify_order",
+        "claim_submit_capability",
+        "place_order",
+    ):
         assert not hasattr(view, name), name
     public = {name for name in dir(view) if not name.startswith("_")}
     assert public == {
         "account",
         "cancel_order",
         "connection_state",
+        "contract_chain",
         "contract_spec",
         "get_account_summary",
         "get_positions",
@@ -119,6 +127,7 @@ def test_broker_view_has_no_submit() -> None:
         "open_orders",
         "positions",
         "qualify_contract",
+        "reconnects",
         "reference_price",
     }
 

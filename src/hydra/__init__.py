@@ -19,7 +19,12 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # the gate and what it answers
     "RiskGate": "hydra.application",
+    "GateConfig": "hydra.application",
+    "DecisionContext": "hydra.application",
     "OrderDecision": "hydra.application",
+    "DecisionRecord": "hydra.application",
+    "AuditRecord": "hydra.application",
+    "parse_record": "hydra.application",
     "KillReport": "hydra.application",
     "GateStatus": "hydra.application",
     "OrderHandle": "hydra.application",
@@ -31,6 +36,9 @@ _EXPORTS: dict[str, str] = {
     "read_journal": "hydra.adapters.journal",
     # values and rules
     "Instrument": "hydra.domain",
+    "ContractChain": "hydra.domain",
+    "Right": "hydra.domain",
+    "AmbiguousContractError": "hydra.domain",
     "SecurityType": "hydra.domain",
     "ContractSpec": "hydra.domain",
     "OrderRequest": "hydra.domain",
@@ -58,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     "Reason": "hydra.domain",
     # what a BrokerPort adapter of your own reports
     "OrderEvent": "hydra.domain",
+    "OrderLeg": "hydra.domain",
     "Quote": "hydra.domain",
     # errors
     "HydraError": "hydra.domain",
@@ -75,6 +84,7 @@ _EXPORTS: dict[str, str] = {
     "JournalError": "hydra.domain",
     "JournalAccountError": "hydra.domain",
     "JournalDamagedError": "hydra.domain",
+    "JournalLockedError": "hydra.domain",
     # composition and operation
     "build_container": "hydra.container",
     "configure_production": "hydra.logs",
@@ -82,6 +92,8 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "AccountSnapshot",
+    "AmbiguousContractError",
+    "AuditRecord",
     "BreakerConfig",
     "BreakerInputs",
     "BreakerName",
@@ -96,8 +108,12 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConnectionState",
+    "ContractChain",
     "ContractSpec",
+    "DecisionContext",
+    "DecisionRecord",
     "Fill",
+    "GateConfig",
     "GateStatus",
     "HydraError",
     "Instrument",
@@ -105,6 +121,7 @@ __all__ = [
     "JournalAccountError",
     "JournalDamagedError",
     "JournalError",
+    "JournalLockedError",
     "JsonlJournal",
     "KillReport",
     "LiveTradingNotAllowedError",
@@ -113,6 +130,7 @@ __all__ = [
     "OrderDecision",
     "OrderEvent",
     "OrderHandle",
+    "OrderLeg",
     "OrderLimits",
     "OrderRejectedError",
     "OrderRequest",
@@ -123,6 +141,7 @@ __all__ = [
     "PriceRefusedError",
     "Quote",
     "Reason",
+    "Right",
     "RiskGate",
     "SecurityType",
     "SessionSchedule",
@@ -135,6 +154,7 @@ __all__ = [
     "__version__",
     "build_container",
     "configure_production",
+    "parse_record",
     "read_journal",
 ]
 
@@ -157,16 +177,22 @@ if TYPE_CHECKING:
     from hydra.adapters.journal import JsonlJournal, read_journal
     from hydra.adapters.sim import SimulatedBroker
     from hydra.application import (
+        AuditRecord,
+        DecisionContext,
+        DecisionRecord,
+        GateConfig,
         GateStatus,
         KillReport,
         OrderDecision,
         OrderHandle,
         PriceRefusedError,
         RiskGate,
+        parse_record,
     )
     from hydra.container import build_container
     from hydra.domain import (
         AccountSnapshot,
+        AmbiguousContractError,
         BreakerConfig,
         BreakerInputs,
         BreakerName,
@@ -180,6 +206,7 @@ if TYPE_CHECKING:
         Clock,
         ConfigError,
         ConnectionState,
+        ContractChain,
         ContractSpec,
         Fill,
         HydraError,
@@ -188,10 +215,12 @@ if TYPE_CHECKING:
         JournalAccountError,
         JournalDamagedError,
         JournalError,
+        JournalLockedError,
         LiveTradingNotAllowedError,
         ManualClock,
         NotCopyableError,
         OrderEvent,
+        OrderLeg,
         OrderLimits,
         OrderRejectedError,
         OrderRequest,
@@ -201,6 +230,7 @@ if TYPE_CHECKING:
         Position,
         Quote,
         Reason,
+        Right,
         SecurityType,
         SessionSchedule,
         Side,

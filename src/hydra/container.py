@@ -23,13 +23,14 @@ from hydra.adapters.ib.emergency import EmergencyClient
 from hydra.adapters.journal import (
     CountingJournal,
     FsyncPolicy,
+    HaltInbox,
     JournalContents,
     JsonlJournal,
     read_journal,
     tail_journal,
 )
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import RiskGate
+from hydra.application import GateConfig, RiskGate
 from hydra.domain import (
     BreakerConfig,
     CircuitBreakerManager,
@@ -40,7 +41,6 @@ from hydra.domain import (
     InvalidInputError,
     OrderLimits,
     SessionSchedule,
-    TradingState,
 )
 from hydra.domain.clock import system_clock
 from hydra.settings import Settings, load_settings
@@ -106,6 +106,7 @@ class OpenedJournal:
 
     def __init__(self, path: str, fsync: FsyncPolicy, account: str, *, new_journal: bool) -> None:
         self.path = path
+        self.account = account
         try:
             if new_journal:
                 inner = JsonlJournal(path, fsync, account=account, new_journal=True)
@@ -154,12 +155,13 @@ def _risk_gate(
             limits=limits,
             journal=opened.journal,
             clock=clock,
-            derive_inputs=derive_inputs,
-            history=history,
+            config=GateConfig(derive_inputs=derive_inputs, history=history),
             config_version=config_version,
+            halt_requests=HaltInbox(journal_path, opened.account),
         )
-        if previous.records:
-            gate.restore(previous.records)
+        # A damaged or missing journal may have lost a state change or a trip: the gate
+        # comes back HALTED (the desk's restore policy).
+        gate.restore(previous.records, damage=_damage_report(journal_path, previous))
     except InvalidInputError as exc:
         journal.close()
         raise ConfigError(
@@ -169,10 +171,6 @@ def _risk_gate(
     except BaseException:
         journal.close()
         raise
-    damage = _damage_report(journal_path, previous)
-    if damage is not None:
-        # A damaged or missing journal may have lost a state change or a trip: fail closed.
-        gate.set_trading_state(TradingState.HALTED, who="risk gate", why=damage)
     return gate
 
 

@@ -210,9 +210,9 @@ def _default(function: Callable[..., Any], name: str) -> Any:
 
 
 def _gate_default(name: str) -> Any:
-    from hydra.application import RiskGate  # noqa: PLC0415  (settings load before the gate)
+    from hydra.application.config import GateConfig  # noqa: PLC0415
 
-    return _default(RiskGate.__init__, name)
+    return getattr(GateConfig(), name)
 
 
 def _gateway_default(name: str) -> Any:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from hydra.application import OrderDecision
-from hydra.domain import Instrument, OrderRequest, Side
+from hydra.domain import BreakerInputs, Instrument, OrderRequest, Side
 from tests.control.conftest import Running
 
-TRIPPING = (-0.05, 100_000.0, 95_000.0, 0.0, 0.0)
+TRIPPING = BreakerInputs(-0.05, 100_000.0, 95_000.0, 0.0, 0.0)
 """Caller inputs (daily P&L -5 %) that trip ``daily_loss``; stricter than the derived ones."""
 
 
 async def trip_daily_loss(running: Running) -> OrderDecision:
     """Trip the daily-loss breaker with one blocked AAPL buy."""
     aapl = await running.gate.broker.qualify_contract(Instrument("AAPL"))
-    decision = running.gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1), *TRIPPING)
+    order = OrderRequest.market(Side.BUY, 1)
+    decision = running.gate.submit_with_decision(aapl, order, inputs=TRIPPING)
     assert "daily_loss" in decision.triggered, decision.reasons
     return decision
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from hydra.adapters.control import ControlConfig, ControlServer, load_or_create_token
+from hydra.adapters.control import ControlConfig, ControlServer, load_or_create_token, read_token
+from hydra.adapters.control.local import secure_directory
+from hydra.container import build_container
 from hydra.domain import ConfigError
 from tests.control.conftest import Running
 
@@ -130,7 +133,9 @@ async def test_the_token_never_reaches_the_logs(tmp_path: Path, running: Running
             base_url=running.server.url, headers={"Authorization": "Bearer guess"}
         ) as wrong:
             await wrong.get("/api/v1/status")
-        config = ControlConfig(token_file=str(running.server.token_file), port=0)
+        config = ControlConfig(
+            token_file=str(running.server.token_file), port=0, local_socket=False
+        )
         async with ControlServer(running.gate, config):
             pass
     assert logs
@@ -142,3 +147,62 @@ def test_the_default_bind_is_loopback(tmp_path: Path) -> None:
     """Without a host in the config the server binds 127.0.0.1 over plain HTTP."""
     config = ControlConfig(token_file=str(tmp_path / "t"))
     assert (config.host, config.scheme) == ("127.0.0.1", "http")
+
+
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to chown to another user")
+NOBODY = 65534
+
+
+async def test_the_traders_state_dir_ends_up_0700(tmp_path: Path) -> None:
+    """A trader whose journal made the state dir (0755 by umask) serves from a 0700 one."""
+    state = tmp_path / "state"
+    container = build_container(
+        env={},
+        overrides={"state": {"dir": str(state)}, "control": {"enabled": True, "port": 0}},
+    )
+    broker = container.sim_broker()
+    await broker.connect()
+    gate = container.risk_gate()
+    assert state.is_dir()
+    async with container.control_server():
+        assert stat.S_IMODE(state.stat().st_mode) == 0o700
+        assert stat.S_IMODE((state / "control.token").stat().st_mode) == 0o600
+    gate.close()
+
+
+def test_a_token_file_others_may_write_is_refused(tmp_path: Path) -> None:
+    """Group- or world-writable: refused, naming the mode (someone could have swapped it)."""
+    path = tmp_path / "control.token"
+    load_or_create_token(path)
+    path.chmod(0o620)
+    with pytest.raises(ConfigError, match="writable by other users"):
+        read_token(path)
+
+
+def test_a_symlinked_token_file_is_refused(tmp_path: Path) -> None:
+    """The token file must be the file itself, not a link to one elsewhere."""
+    real = tmp_path / "elsewhere.token"
+    load_or_create_token(real)
+    (tmp_path / "control.token").symlink_to(real)
+    with pytest.raises(ConfigError, match="cannot read"):
+        read_token(tmp_path / "control.token")
+
+
+@ROOT_ONLY
+def test_a_token_file_planted_by_another_user_is_refused(tmp_path: Path) -> None:
+    """A 0600 token owned by someone else is not trusted, however private it looks."""
+    path = tmp_path / "control.token"
+    load_or_create_token(path)
+    os.chown(path, NOBODY, NOBODY)
+    with pytest.raises(ConfigError, match=f"belongs to uid {NOBODY}"):
+        read_token(path)
+
+
+@ROOT_ONLY
+def test_a_state_dir_of_another_user_is_refused(tmp_path: Path) -> None:
+    """The server will not put its token and socket in a directory someone else owns."""
+    state = tmp_path / "theirs"
+    state.mkdir(mode=0o700)
+    os.chown(state, NOBODY, NOBODY)
+    with pytest.raises(ConfigError, match="belongs to uid"):
+        secure_directory(state)

@@ -43,6 +43,7 @@ class App(EWrapper, EClient):
         self.commissions: list[float] = []
         self.positions: dict[str, float] = {}
         self.summary: dict[str, str] = {}
+        self.chains: dict[int, list[tuple[str, int, str, str, set[str], set[float]]]] = {}
         self.thread: threading.Thread | None = None
 
     # -- strict decoding: every field read, none missing, nothing raised
@@ -100,6 +101,10 @@ class App(EWrapper, EClient):
     def tickSize(self, reqId: int, tickType: int, size: Decimal) -> None:
         """A size tick."""
         self.ticks.setdefault(reqId, {})[tickType] = float(size)
+
+    def tickGeneric(self, reqId: int, tickType: int, value: float) -> None:
+        """A generic tick (e.g. the shortability indicator of tick 236)."""
+        self.ticks.setdefault(reqId, {})[tickType] = value
 
     def historicalData(self, reqId: int, bar: Any) -> None:
         """One bar."""
@@ -165,6 +170,24 @@ class App(EWrapper, EClient):
         """End of the account summary."""
         self.done.add(("summary", reqId))
 
+    def securityDefinitionOptionParameter(
+        self,
+        reqId: int,
+        exchange: str,
+        underlyingConId: int,
+        tradingClass: str,
+        multiplier: str,
+        expirations: set[str],
+        strikes: set[float],
+    ) -> None:
+        """One exchange's option chain."""
+        chain = (exchange, underlyingConId, tradingClass, multiplier, expirations, strikes)
+        self.chains.setdefault(reqId, []).append(chain)
+
+    def securityDefinitionOptionParameterEnd(self, reqId: int) -> None:
+        """End of the option chains."""
+        self.done.add(("chains", reqId))
+
     def take_id(self) -> int:
         """The next order id."""
         assert self.next_id is not None
@@ -181,6 +204,14 @@ def stock(symbol: str) -> Contract:
         "SMART",
         "USD",
     )
+    return contract
+
+
+def future(symbol: str, expiry: str, exchange: str = "CME") -> Contract:
+    """A future of one expiry (YYYYMM or YYYYMMDD)."""
+    contract = Contract()
+    contract.symbol, contract.secType, contract.exchange = symbol, "FUT", exchange
+    contract.lastTradeDateOrContractMonth = expiry
     return contract
 
 

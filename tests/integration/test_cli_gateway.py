@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -12,16 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from hydra.adapters.journal import JsonlJournal
 from hydra.application import RiskGate
 from hydra.domain import CircuitBreakerManager, Instrument, OrderRequest, OrderStatus, Side
 from hydra.testing import FakeIBGateway
 from hydra.testing.contract import OK, eventually
 from tests.integration.gateway_harness import make_gateway
+from tests.integration.trader_harness import free_port
 
 pytestmark = pytest.mark.integration
 
 
-async def _hydra(*args: str) -> tuple[int, str, str]:
+async def _hydra(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -29,6 +32,7 @@ async def _hydra(*args: str) -> tuple[int, str, str]:
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None
@@ -118,19 +122,21 @@ def test_fake_gateway_command_serves_a_shell_session() -> None:
 async def test_kill_command_cancels_the_trading_clients_open_orders(
     fake_gateway: FakeIBGateway, tmp_path: Path
 ) -> None:
-    """`hydra kill` connects as client 1, adopts its open orders, cancels them, audits it."""
+    """A dead trader's order: `hydra kill` cancels it at IB and journals HALT in its journal."""
     fake_gateway.set_price("AAPL", 200.0)
     trader = make_gateway(fake_gateway)
     await trader.connect()
-    gate = RiskGate(trader, CircuitBreakerManager())
+    journal = tmp_path / "kill.jsonl"
+    trail = JsonlJournal(journal, account=trader.account().account)
+    gate = RiskGate(trader, CircuitBreakerManager(), journal=trail)
     aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
     resting = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 5, 195.0), *OK)
     assert resting is not None
     await eventually(lambda: resting.status is OrderStatus.SUBMITTED)
+    gate.close()
     await trader.disconnect()  # the trading process is gone; its order still works at IB
     assert fake_gateway.order_status(resting.order_id) == "Submitted"
 
-    journal = tmp_path / "kill.jsonl"
     code, out, err = await _hydra(
         "kill",
         "--port",
@@ -140,10 +146,15 @@ async def test_kill_command_cancels_the_trading_clients_open_orders(
         "--journal",
         str(journal),
         "--json",
+        env={
+            **os.environ,
+            "HYDRA_STATE_DIR": str(tmp_path / "state"),
+            "HYDRA_CONTROL_PORT": str(free_port()),
+        },
     )
-    assert code == 0, err
+    assert code == 0, out + err
     report = json.loads(out)
-    assert report["trading_state"] == "HALTED"
+    assert (report["halt"], report["ok"]) == ("journaled", True)
     assert report["cancelled"] == [resting.order_id]
     assert fake_gateway.order_status(resting.order_id) == "Cancelled"
     code, out, err = await _hydra("journal", str(journal), "--json")

@@ -89,7 +89,7 @@ def test_kill_fallback_with_a_directory_journal_still_cancels_and_says_so(tmp_pa
         "--timeout", "1", tmp_path=tmp_path,
     )  # fmt: skip
     assert result.returncode == 1
-    assert "HALT NOT journaled (--journal: is a directory" in result.stdout
+    assert "HALT NOT recorded (--journal: is a directory" in result.stdout
     assert "global cancel FAILED" in result.stdout
     assert "Traceback" not in result.stderr + result.stdout
     assert list(directory.iterdir()) == []

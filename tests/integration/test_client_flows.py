@@ -146,13 +146,72 @@ async def test_reference_requests_are_answered(
     assert math.isclose(pnl.unrealizedPnL, 19.9)
 
 
+async def test_option_chains_are_answered(session: Session) -> None:
+    """ReqSecDefOptParams lists AAPL's expiries and strikes per exchange and trading class."""
+    ib = await session.connect()
+    chains = await bounded(ib.reqSecDefOptParamsAsync("AAPL", "", "STK", 265598))
+    assert sorted(c.exchange for c in chains) == ["CBOE", "SMART"]
+    for chain in chains:
+        # ib_async and ib_insync hand the underlying's id over as the text IB sent.
+        assert (int(chain.underlyingConId), chain.tradingClass, chain.multiplier) == (
+            265598,
+            "AAPL",
+            "100",
+        )
+        assert sorted(chain.expirations) == ["20261218", "20270115"]
+        assert sorted(chain.strikes) == [190.0, 200.0, 210.0]
+    assert await bounded(ib.reqSecDefOptParamsAsync("MSFT", "", "STK", 272093)) == []
+
+
+async def test_new_order_types_fields_and_futures_decode_in_every_client(
+    session: Session, fake_gateway: FakeIBGateway
+) -> None:
+    """A TRAIL with GTD, outsideRth and orderRef, an ES qualified by expiry, tick 236."""
+    lib = session.lib
+    fake_gateway.set_price("AAPL", 100.0)
+    fake_gateway.set_price("ESZ6", 6000.0)
+    ib = await session.connect()
+    aapl = await session.qualified(ib, "AAPL")
+    trail = lib.Order(
+        action="SELL",
+        totalQuantity=1,
+        orderType="TRAIL",
+        trailingPercent=2.0,
+        tif="GTD",
+        goodTillDate="20261231 16:00:00 US/Eastern",
+        outsideRth=True,
+        orderRef="protect",
+    )
+    trade = ib.placeOrder(aapl, trail)
+    await until(lambda: trade.orderStatus.status == "Submitted")
+    other = await session.connect(client_id=2)
+    [seen] = await bounded(other.reqAllOpenOrdersAsync())
+    assert (seen.order.orderType, seen.order.trailingPercent, seen.order.trailStopPrice) == (
+        "TRAIL",
+        2.0,
+        98.0,
+    )
+    assert (seen.order.goodTillDate, seen.order.outsideRth, seen.order.orderRef) == (
+        "20261231 16:00:00 US/Eastern",
+        True,
+        "protect",
+    )
+    [es] = await bounded(ib.qualifyContractsAsync(lib.Future("ES", "202612", "CME")))
+    assert (es.localSymbol, es.multiplier) == ("ESZ6", "50")
+    ticker = ib.reqMktData(es, "236")
+    await until(lambda: ticker.last == 6000.0)
+    shares = ib.reqMktData(aapl, "236")
+    await until(lambda: shares.shortableShares == 10_000_000.0)
+
+
 async def test_unsupported_request_gets_an_error_not_silence(session: Session) -> None:
     """A request the fake does not implement ends at once with IB's error 503."""
     ib = await session.connect()
     errors: list[int] = []
     ib.errorEvent += lambda req_id, code, *args: errors.append(code)
-    chains = await bounded(ib.reqSecDefOptParamsAsync("AAPL", "", "STK", 265598))
-    assert chains == []
+    contract = await session.qualified(ib, "AAPL")
+    histogram = await bounded(ib.reqHistogramDataAsync(contract, useRTH=True, period="1 week"))
+    assert histogram == []
     assert errors == [503]
 
 
@@ -261,7 +320,7 @@ async def test_what_if_returns_margin_and_executes_nothing(
     ib = await session.connect()
     contract = await session.qualified(ib, "AAPL")
     state = await bounded(ib.whatIfOrderAsync(contract, session.lib.MarketOrder("BUY", 10)))
-    assert float(state.initMarginChange) == 250.0
+    assert float(state.initMarginChange) == 500.0  # 50 % of 10 x 100
     assert float(state.equityWithLoanBefore) == 100_000.0
     assert state.commission == 1.0
     assert fake_gateway.placed[-1].what_if

@@ -17,7 +17,7 @@ from ibapi.order_cancel import OrderCancel
 from hydra.testing import DEFAULT_INSTRUMENTS, FakeIBGateway
 from hydra.testing import _wire_account as wire_account
 
-from .ibapi_kit import Apps, order, stock, until
+from .ibapi_kit import Apps, future, order, stock, until
 
 pytestmark = pytest.mark.integration
 
@@ -112,13 +112,80 @@ async def test_bracket_what_if_and_invalid_numbers(apps: Apps, fake_gateway: Fak
     app.placeOrder(preview, stock("AAPL"), order("BUY", 4, whatIf=True))
     await until(lambda: any(oid == preview for oid, _, _ in app.open_orders))
     [state] = [s for oid, _, s in app.open_orders if oid == preview]
-    assert (float(state.initMarginChange), state.commissionAndFees) == (89.0, 1.0)
+    assert (float(state.initMarginChange), state.commissionAndFees) == (178.0, 1.0)
     assert preview not in app.statuses
 
     bad = app.take_id()
     app.placeOrder(bad, stock("AAPL"), order("BUY", math.nan, "LMT", lmtPrice=10.0))
     await until(lambda: any(req == bad for req, _, _ in app.errors))
     assert [code for req, code, _ in app.errors if req == bad] == [201]
+
+
+async def test_new_order_types_hours_margin_and_tick_236_in_ibs_own_client(
+    apps: Apps, fake_gateway: FakeIBGateway
+) -> None:
+    """A TRAIL LIMIT with GTD echoes, ES details carry hours, whatIf margin, tick 236."""
+    fake_gateway.set_price("ESZ6", 6000.0)
+    fake_gateway.set_price("AAPL", 100.0)
+    app = await apps.connect()
+    es = future("ES", "202612")
+    app.reqContractDetails(1, es)
+    await until(lambda: ("details", 1) in app.done)
+    [details] = app.details[1]
+    assert (details.contract.localSymbol, details.minTick, details.timeZoneId) == (
+        "ESZ6",
+        0.25,
+        "US/Central",
+    )
+    assert details.tradingHours.count(";") == 6
+    trail = app.take_id()
+    app.placeOrder(
+        trail,
+        es,
+        order(
+            "SELL",
+            1,
+            "TRAIL LIMIT",
+            auxPrice=10.0,
+            lmtPriceOffset=0.5,
+            tif="GTD",
+            goodTillDate="20261231 16:00:00 US/Central",
+            outsideRth=True,
+            orderRef="stop",
+        ),
+    )
+    await until(lambda: app.statuses.get(trail) == "Submitted")
+    [(_, sent, _)] = [o for o in app.open_orders if o[0] == trail]
+    assert (sent.trailStopPrice, sent.lmtPriceOffset, sent.goodTillDate) == (
+        5990.0,
+        0.5,
+        "20261231 16:00:00 US/Central",
+    )
+    assert (sent.outsideRth, sent.orderRef) == (True, "stop")
+    preview = app.take_id()
+    app.placeOrder(preview, es, order("BUY", 2, whatIf=True))
+    await until(lambda: any(oid == preview for oid, _, _ in app.open_orders))
+    [state] = [s for oid, _, s in app.open_orders if oid == preview]
+    assert float(state.initMarginChange) == 40_000.0
+    app.reqMktData(
+        2, stock("AAPL"), "236", snapshot=False, regulatorySnapshot=False, mktDataOptions=[]
+    )
+    await until(lambda: 89 in app.ticks.get(2, {}) and 46 in app.ticks[2])
+    assert (app.ticks[2][46], app.ticks[2][89]) == (3.0, 10_000_000.0)
+
+
+async def test_option_chains_decode_in_ibs_own_client(apps: Apps) -> None:
+    """IB's client reads reqSecDefOptParams' answer field by field, then its end."""
+    app = await apps.connect()
+    app.reqSecDefOptParams(7, "AAPL", "", "STK", 265598)
+    await until(lambda: ("chains", 7) in app.done)
+    chains = sorted(app.chains[7])
+    assert [c[:4] for c in chains] == [
+        ("CBOE", 265598, "AAPL", "100"),
+        ("SMART", 265598, "AAPL", "100"),
+    ]
+    assert all(c[4] == {"20261218", "20270115"} for c in chains)
+    assert all(c[5] == {190.0, 200.0, 210.0} for c in chains)
 
 
 async def test_global_cancel_unsupported_request_and_reconnect(
@@ -131,7 +198,7 @@ async def test_global_cancel_unsupported_request_and_reconnect(
     trader.placeOrder(resting, stock("AAPL"), order("BUY", 1, "LMT", lmtPrice=50.0))
     await until(lambda: trader.statuses.get(resting) == "Submitted")
     operator = await apps.connect(client_id=9)
-    operator.reqSecDefOptParams(11, "AAPL", "", "STK", 265598)
+    operator.reqHistogramData(11, stock("AAPL"), useRTH=False, timePeriod="1 week")
     await until(lambda: operator.errors)
     assert [(req, code) for req, code, _ in operator.errors] == [(11, 503)]
     operator.reqGlobalCancel(OrderCancel())

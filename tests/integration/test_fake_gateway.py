@@ -13,6 +13,7 @@ from ib_async.util import UNSET_DOUBLE
 from hydra.testing import DEFAULT_INSTRUMENTS, FakeIBGateway, PlacedOrder
 from hydra.testing import _wire as wire
 from hydra.testing import _wire_account as wire_account
+from hydra.testing import _wire_contracts as wire_contracts
 from hydra.testing import _wire_market as wire_market
 from hydra.testing import _wire_orders as wire_orders
 from hydra.testing._model import ExecutionRecord, OrderRecord, one_tick_quote
@@ -189,7 +190,7 @@ async def test_market_order_fills_and_updates_account(
     )
 
     assert fake_gateway.placed == [
-        PlacedOrder(trade.order.orderId, 1, "AAPL", "BUY", 10.0, "MKT", None, "")
+        PlacedOrder(trade.order.orderId, 1, "AAPL", "BUY", 10.0, "MKT", None, "", con_id=265598)
     ]
     assert fake_gateway.order_status(trade.order.orderId) == "Filled"
     assert fake_gateway.positions() == {"AAPL": (10.0, 100.0)}
@@ -438,7 +439,8 @@ def test_message_lengths_match_version_178_layouts() -> None:
     ex = ExecutionRecord("e", 1, 2, 3, AAPL, "BOT", 1, 1, "t", 1, 1, "", "DU1", 1.0, None)
     assert len(wire_orders.open_order(178, order, AAPL)) == 127
     assert len(wire_orders.completed_order(178, order, AAPL)) == 96
-    assert len(wire_market.contract_details(178, 1, AAPL)) == 40
+    context = wire_contracts.DetailsContext("", "", 26)
+    assert len(wire_contracts.contract_details(178, 1, AAPL, context)) == 40
     assert len(wire_orders.exec_details(178, -1, ex)) == 32
     assert len(wire_orders.commission_report(ex)) == 8
     assert len(wire_account.position("DU1", AAPL, 1, 1)) == 16

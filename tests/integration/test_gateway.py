@@ -164,26 +164,6 @@ async def test_order_filled_while_disconnected_is_caught_up_after_resync(
     await gateway.disconnect()
 
 
-async def test_reconnect_gives_up_and_the_gate_stays_closed(fake_gateway: FakeIBGateway) -> None:
-    """With the gateway gone for good, reconnecting stops after the last attempt; orders block."""
-    gateway = make_gateway(fake_gateway, reconnect_delays=[0.01] * 3)
-    await gateway.connect()
-    gate = RiskGate(gateway, CircuitBreakerManager())
-    with capture_logs() as logs:
-        await fake_gateway.kill()
-        await eventually(lambda: any(e["event"] == "gateway.offline" for e in logs), timeout=10)
-    attempts = [e for e in logs if e["event"] == "gateway.reconnect_attempt"]
-    assert [a["attempt"] for a in attempts] == [1, 2, 3]
-    assert gateway.connection_state is ConnectionState.DISCONNECTED
-    assert (
-        await gate.submit(Instrument("AAPL", con_id=265598), OrderRequest.market("BUY", 1), *OK)
-        is None
-    )
-    assert gate.last_decision is not None
-    assert gate.last_decision.reasons[0].code == "connection.disconnected"
-    await gateway.disconnect()
-
-
 async def test_diagnostic_and_cli_clients_are_read_only_and_cannot_submit(
     fake_gateway: FakeIBGateway,
 ) -> None:

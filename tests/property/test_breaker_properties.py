@@ -115,7 +115,9 @@ def test_a_blocked_order_never_reaches_the_broker(
         args = list(values)
         if corrupt:
             args[2] = -abs(args[2])  # negative equity: cannot be judged
-        decision = gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1), *args)
+        asyncio.run(gate.submit(aapl, OrderRequest.market(Side.BUY, 1), *args))
+        decision = gate.last_decision
+        assert decision is not None
         if decision.allowed:
             assert not corrupt
             allowed_ids.append(decision.order_id)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import RiskGate
+from hydra.application import GateConfig, RiskGate
 from hydra.application.records import DecisionRecord
 from hydra.domain import (
     BreakerName,
@@ -56,7 +56,7 @@ class GateMachine(RuleBasedStateMachine):
             limits=LIMITS,
             journal=self.journal,
             clock=self.clock,
-            derive_inputs=True,
+            config=GateConfig(derive_inputs=True),
         )
         self.attempts = 0
         self.sent_times: list[datetime] = []

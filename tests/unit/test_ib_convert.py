@@ -11,17 +11,13 @@ from hydra.domain import InvalidInputError, OrderRequest, OrderType, Side, TimeI
 
 
 def test_converters_reject_unsupported_ib_values_by_field() -> None:
-    """An unknown secType or time in force is an InvalidInputError naming the field."""
+    """An unknown secType or time in force, or GTD without a date, is an error naming the field."""
     with pytest.raises(InvalidInputError, match="sec_type"):
         instrument_from_ib(Contract(secType="ZZZ", symbol="X"))
     with pytest.raises(InvalidInputError, match="tif"):
         order_request_from_ib(Order(action="BUY", totalQuantity=1, orderType="MKT", tif="XYZ"))
-    assert (
-        order_request_from_ib(
-            Order(action="BUY", totalQuantity=1, orderType="MKT", tif="GTD")
-        ).tif.value
-        == "GTD"
-    )
+    with pytest.raises(InvalidInputError, match="good_till"):  # GTD needs its date
+        order_request_from_ib(Order(action="BUY", totalQuantity=1, orderType="MKT", tif="GTD"))
 
 
 def test_to_ib_order_is_the_order_ib_async_would_build() -> None:

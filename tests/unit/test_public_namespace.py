@@ -59,6 +59,11 @@ DOMAIN_PUBLIC = {
     "JournalError",
     "JournalAccountError",
     "JournalDamagedError",
+    "JournalLockedError",
+    "AmbiguousContractError",
+    "ContractChain",
+    "Right",
+    "OrderLeg",
 }
 
 DOMAIN_INTERNAL = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import OrderHandle, RiskGate
+from hydra.application import GateConfig, OrderHandle, RiskGate
 from hydra.domain import (
     BrokerNotConnectedError,
     CircuitBreakerManager,
@@ -152,7 +152,9 @@ async def test_unknown_instrument_and_missing_price() -> None:
     broker = SimulatedBroker(prices={"AAPL": 200.0})
     await broker.connect()
     # Trusting the caller's inputs: a derived position value needs a price and would block.
-    gate = RiskGate(broker, CircuitBreakerManager(), limits=None, derive_inputs=False)
+    gate = RiskGate(
+        broker, CircuitBreakerManager(), limits=None, config=GateConfig(derive_inputs=False)
+    )
     with pytest.raises(UnknownInstrumentError, match="ZZZZ"):
         await broker.qualify_contract(Instrument("ZZZZ"))
     handle = await gate.submit(

@@ -32,7 +32,7 @@ from hydra.domain import (
         ({"side": Side.BUY, "quantity": math.nan}, "order.quantity"),
         ({"side": Side.BUY, "quantity": math.inf}, "order.quantity"),
         ({"side": Side.BUY, "quantity": True}, "order.quantity"),
-        ({"side": Side.BUY, "quantity": 1, "order_type": "STP"}, "order.order_type"),
+        ({"side": Side.BUY, "quantity": 1, "order_type": "BOGUS"}, "order.order_type"),
         ({"side": Side.BUY, "quantity": 1, "order_type": OrderType.LIMIT}, "order.limit_price"),
         (
             {"side": Side.BUY, "quantity": 1, "order_type": OrderType.LIMIT, "limit_price": -1},

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from hydra.application.audit import AuditListener
+from hydra.application.checks import Check
+from hydra.application.config import GateConfig
+from hydra.application.context import DecisionContext
 from hydra.application.decisions import GateStatus, KillReport, OrderDecision
 from hydra.application.exposure import ExposureLedger, LedgerEntry
 from hydra.application.orders import OrderHandle
@@ -27,8 +30,11 @@ __all__ = [
     "BrokerObserver",
     "BrokerPort",
     "BrokerView",
+    "Check",
+    "DecisionContext",
     "DecisionRecord",
     "ExposureLedger",
+    "GateConfig",
     "GateStatus",
     "JournalReplay",
     "KillReport",

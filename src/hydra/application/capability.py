@@ -6,11 +6,12 @@ module, so no other code in HYDRA can even name the capability.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from hydra.application.orders import OrderHandle
 from hydra.application.ports import BrokerPort
-from hydra.domain import Instrument, OrderRequest
+from hydra.domain import Instrument, OrderLeg, OrderRequest
 
 __all__ = ["SubmitCapability", "SubmittingBroker"]
 
@@ -34,6 +35,29 @@ class SubmitCapability(Protocol):
 
         Raises:
             BrokerError: the broker could not take the order (e.g. not connected).
+        """
+        ...
+
+    def reserve_order_ids(self, count: int) -> tuple[int, ...]:
+        """The ids the next ``submit_list`` of ``count`` legs will use, in leg order."""
+        ...
+
+    def submit_list(self, legs: Sequence[OrderLeg]) -> tuple[OrderHandle, ...]:
+        """Send a bracket or an OCA group as one: every leg, linked as the legs say.
+
+        Nothing is live before the last leg arrives (IB: ``transmit`` on the last only).
+
+        Raises:
+            BrokerError: the broker could not take the list (nothing of it is working).
+        """
+        ...
+
+    def modify_order(self, handle: OrderHandle, order: OrderRequest) -> OrderHandle:
+        """Amend a working order in place, under its broker order id.
+
+        Raises:
+            UnknownOrderError: the order is not working (filled, cancelled, unknown).
+            BrokerError: the broker refused the amendment.
         """
         ...
 

@@ -36,7 +36,11 @@ class KillReport:
 
 @dataclass(frozen=True, slots=True)
 class GateStatus:
-    """The gate at a glance: trading state, connection, breakers and limits."""
+    """The gate at a glance: trading state, connection, breakers, limits and checks.
+
+    ``checks`` names every check in the order it runs (the gates, the built-in rules,
+    then the user's own, ``user.<name>``).
+    """
 
     trading_state: TradingState
     connection: ConnectionState
@@ -46,3 +50,4 @@ class GateStatus:
     session_start: datetime | None
     session_start_equity: float | None
     peak_equity: float | None
+    checks: tuple[str, ...] = ()

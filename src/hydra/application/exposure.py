@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from hydra.application.orders import OrderHandle
 from hydra.domain import OrderType, Position, Side
 from hydra.domain.limits import RestingOrder
 
-__all__ = ["ExposureLedger", "LedgerEntry"]
+__all__ = ["Exposure", "ExposureLedger", "LedgerEntry"]
 
 Key = tuple[object, ...]
 MismatchListener = Callable[[Position, float], None]
@@ -26,6 +27,23 @@ ReconciledListener = Callable[[Position], None]
 """Called with the broker's position when a mismatch is resolved."""
 ForeignListener = Callable[[OrderHandle], None]
 """Called once with each order the broker reports that this gate did not send."""
+
+
+class Exposure(NamedTuple):
+    """One instrument's exposure as a decision sees it (an immutable snapshot).
+
+    ``broker`` is the broker's last reported position while it disagrees with the
+    ledger's ``position`` (None when they agree): every check holds for both views.
+    """
+
+    position: float
+    buying: float
+    selling: float
+    broker: float | None
+
+    def views(self) -> tuple[float, ...]:
+        """The positions every check must hold for."""
+        return (self.position,) if self.broker is None else (self.position, self.broker)
 
 
 @dataclass(slots=True)
@@ -64,6 +82,7 @@ class _Applied:
     sign: int
     filled: float
     working: float
+    group: str = ""  # an OCA group (a bracket's children are one): counted by its largest
 
 
 class ExposureLedger:
@@ -77,6 +96,7 @@ class ExposureLedger:
         "_applied",
         "_entries",
         "_finished",
+        "_groups",
         "_on_foreign",
         "_on_mismatch",
         "_on_reconciled",
@@ -96,6 +116,9 @@ class ExposureLedger:
         # Recently finished orders and what was counted of them: the gate hands over an
         # order the adapter may already have reported done, and late fills still count.
         self._finished: dict[int, _Applied] = {}
+        # OCA groups' working orders per instrument, side and group: only one of a group can
+        # fill, so a group counts as its largest working order, not the sum.
+        self._groups: dict[tuple[Key, int, str], dict[int, float]] = {}
         # Working limit orders per key, for the self-cross check (no scan of all orders).
         self._resting: dict[Key, dict[int, OrderHandle]] = {}
         self._on_mismatch = on_mismatch
@@ -177,6 +200,20 @@ class ExposureLedger:
         else:
             resting[handle.order_id] = handle
 
+    def _group_change(self, order_id: int, applied: _Applied, working: float) -> float:
+        """How much a group member's new working quantity changes the group's largest."""
+        where = (applied.key, applied.sign, applied.group)
+        members = self._groups.setdefault(where, {})
+        before = max(members.values(), default=0.0)
+        if working:
+            members[order_id] = working
+        else:
+            members.pop(order_id, None)
+        after = max(members.values(), default=0.0)
+        if not members:
+            del self._groups[where]
+        return after - before
+
     def _late_fill(self, handle: OrderHandle) -> None:
         """A fill reported after the order's final status still moves the position."""
         finished = self._finished[handle.order_id]
@@ -197,7 +234,12 @@ class ExposureLedger:
             key = handle.instrument.key
             entry = self._entry(key)
             applied = self._applied[order_id] = _Applied(
-                key, entry, handle.request.side.sign, handle.filled if seeding else 0.0, 0.0
+                key,
+                entry,
+                handle.request.side.sign,
+                handle.filled if seeding else 0.0,
+                0.0,
+                handle.oca_group,
             )
             entry.orders += 1
             if handle.foreign and self._on_foreign is not None:
@@ -209,10 +251,15 @@ class ExposureLedger:
             applied.filled = filled
         working = 0.0 if done else handle.remaining
         if working != applied.working:
+            change = (
+                self._group_change(order_id, applied, working)
+                if applied.group
+                else working - applied.working
+            )
             if applied.sign > 0:
-                entry.buying += working - applied.working
+                entry.buying += change
             else:
-                entry.selling += working - applied.working
+                entry.selling += change
             applied.working = working
         if handle.request.order_type is OrderType.LIMIT:
             self._rest(applied.key, handle, done=done)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
-from typing import Any
+from typing import Any, NamedTuple
 
 from hydra.domain import Fill, Instrument, OrderEvent, OrderRequest, OrderStatus
 
-__all__ = ["OrderHandle"]
+__all__ = ["BracketHandle", "OrderHandle"]
 
 
 class OrderHandle:
@@ -17,6 +17,8 @@ class OrderHandle:
     ``await handle`` (or ``await handle.wait()``) returns once the order is done (filled,
     cancelled or rejected). Adapters feed it ``OrderEvent``s through ``apply``. ``foreign``
     marks an order the broker reports that this gate did not send (another client, TWS).
+    ``parent_id`` names a bracket child's entry order and ``oca_group`` the group whose
+    members cancel each other; an amendment replaces ``request`` in place.
     """
 
     __slots__ = (
@@ -27,17 +29,28 @@ class OrderHandle:
         "foreign",
         "instrument",
         "message",
+        "oca_group",
         "order_id",
+        "parent_id",
         "remaining",
         "request",
         "status",
     )
 
     def __init__(
-        self, order_id: int, instrument: Instrument, request: OrderRequest, *, foreign: bool = False
+        self,
+        order_id: int,
+        instrument: Instrument,
+        request: OrderRequest,
+        *,
+        foreign: bool = False,
+        parent_id: int | None = None,
+        oca_group: str = "",
     ) -> None:
         self.order_id = order_id
         self.foreign = foreign
+        self.parent_id = parent_id
+        self.oca_group = oca_group
         self.instrument = instrument
         self.request = request
         self.status = OrderStatus.PENDING_SUBMIT
@@ -90,3 +103,15 @@ class OrderHandle:
             f"OrderHandle(order_id={self.order_id}, symbol={self.instrument.symbol!r}, "
             f"{self.request.side.value} {self.request.quantity:g}, status={self.status.value})"
         )
+
+
+class BracketHandle(NamedTuple):
+    """A bracket's three orders: the entry and the children that protect it.
+
+    ``take_profit`` and ``stop_loss`` wait at the broker until the entry fills, then
+    cancel each other when one of them fills (None: the bracket has no such leg).
+    """
+
+    entry: OrderHandle
+    take_profit: OrderHandle | None
+    stop_loss: OrderHandle | None

@@ -14,14 +14,23 @@ from hydra.application.orders import OrderHandle
 from hydra.domain import (
     AccountSnapshot,
     ConnectionState,
+    ContractChain,
     ContractSpec,
     Instrument,
     OrderEvent,
     Position,
     Quote,
 )
+from hydra.domain.halt_request import HaltRequest
 
-__all__ = ["AuditJournal", "BrokerObserver", "BrokerPort", "OrderListener", "Unsubscribe"]
+__all__ = [
+    "AuditJournal",
+    "BrokerObserver",
+    "BrokerPort",
+    "HaltRequests",
+    "OrderListener",
+    "Unsubscribe",
+]
 
 OrderListener = Callable[[OrderEvent], None]
 """A callback for order-status and fill events."""
@@ -62,12 +71,21 @@ class BrokerPort(Protocol):
         """The connection's state; only CONNECTED admits orders."""
         ...
 
+    @property
+    def reconnects(self) -> int:
+        """Reconnect attempts since the adapter was built (0 for one that never reconnects)."""
+        ...
+
     async def qualify_contract(self, contract: Instrument) -> Instrument:
         """Return the instrument with the broker's contract id; raise if unknown."""
         ...
 
     def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
         """The broker's economics for a contract it has qualified (None: not qualified)."""
+        ...
+
+    async def contract_chain(self, contract: Instrument) -> ContractChain:
+        """A future's listed expiries, or an option's expiries and strikes."""
         ...
 
     async def get_positions(self) -> list[Position]:
@@ -116,4 +134,16 @@ class AuditJournal(Protocol):
 
     def append(self, record: Mapping[str, Any]) -> None:
         """Append one record durably (as the journal's fsync policy defines)."""
+        ...
+
+
+class HaltRequests(Protocol):
+    """HALT requests left for the gate by an operator who could not reach it (``hydra kill``)."""
+
+    def pending(self) -> HaltRequest | None:
+        """The request waiting to be journaled, if any (cheap: called before every decision)."""
+        ...
+
+    def taken(self, request: HaltRequest) -> None:
+        """The gate journaled ``request`` and halted: remove it (a newer one stays)."""
         ...

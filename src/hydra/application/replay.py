@@ -24,12 +24,16 @@ __all__ = ["JournalReplay", "replay_journal"]
 
 @dataclass(frozen=True, slots=True)
 class JournalReplay:
-    """What a journal says the gate's memory was: trips, trading state, session, peak."""
+    """What a journal says the gate's memory was: trips, trading state, session, peak.
+
+    ``records`` counts the records folded (0: an empty journal, nothing to restore).
+    """
 
     trips: tuple[LatchedTrip, ...]
     trading_state: TradingState
     session: tuple[datetime, float] | None
     peak_equity: float | None
+    records: int = 0
 
 
 def replay_journal(records: Iterable[Mapping[str, Any] | AuditRecord]) -> JournalReplay:
@@ -47,6 +51,7 @@ def replay_journal(records: Iterable[Mapping[str, Any] | AuditRecord]) -> Journa
     state = TradingState.ACTIVE
     peak: float | None = None
     session: tuple[datetime, float] | None = None
+    number = 0
     for number, item in enumerate(records, start=1):
         try:
             record = parse_record(item) if isinstance(item, Mapping) else item
@@ -65,4 +70,4 @@ def replay_journal(records: Iterable[Mapping[str, Any] | AuditRecord]) -> Journa
         elif isinstance(record, DecisionRecord) and record.inputs is not None:
             recorded = record.inputs.peak_equity
             peak = recorded if peak is None else max(peak, recorded)
-    return JournalReplay(tuple(trips.values()), state, session, peak)
+    return JournalReplay(tuple(trips.values()), state, session, peak, number)

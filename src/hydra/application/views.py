@@ -11,6 +11,7 @@ from hydra.domain import (
     BreakerStatus,
     CircuitBreakerManager,
     ConnectionState,
+    ContractChain,
     ContractSpec,
     Instrument,
     Position,
@@ -68,9 +69,18 @@ class BrokerView(Unique):
         """The broker connection's state."""
         return self.__broker.connection_state
 
+    @property
+    def reconnects(self) -> int:
+        """Reconnect attempts the broker adapter made since it was built."""
+        return self.__broker.reconnects
+
     async def qualify_contract(self, contract: Instrument) -> Instrument:
         """Qualify an instrument at the broker."""
         return await self.__broker.qualify_contract(contract)
+
+    async def contract_chain(self, contract: Instrument) -> ContractChain:
+        """A future's listed expiries, or an option's expiries and strikes."""
+        return await self.__broker.contract_chain(contract)
 
     def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
         """The broker's economics for a qualified contract (None: not qualified)."""

@@ -21,6 +21,7 @@ from hydra.domain.clock import Clock, ManualClock, SessionSchedule
 from hydra.domain.connection import ClientRole, ConnectionState
 from hydra.domain.decisions import Reason
 from hydra.domain.errors import (
+    AmbiguousContractError,
     BrokerError,
     BrokerNotConnectedError,
     CapabilityAlreadyClaimedError,
@@ -38,11 +39,12 @@ from hydra.domain.errors import (
     UnknownInstrumentError,
     UnknownOrderError,
 )
-from hydra.domain.instruments import ContractSpec, Instrument, SecurityType
+from hydra.domain.instruments import ContractChain, ContractSpec, Instrument, Right, SecurityType
 from hydra.domain.limits import OrderLimits, Quote
 from hydra.domain.orders import (
     Fill,
     OrderEvent,
+    OrderLeg,
     OrderRequest,
     OrderStatus,
     OrderType,
@@ -54,6 +56,7 @@ from hydra.domain.trading_state import TradingState
 
 __all__ = [
     "AccountSnapshot",
+    "AmbiguousContractError",
     "BreakerConfig",
     "BreakerInputs",
     "BreakerName",
@@ -67,6 +70,7 @@ __all__ = [
     "Clock",
     "ConfigError",
     "ConnectionState",
+    "ContractChain",
     "ContractSpec",
     "Fill",
     "HydraError",
@@ -80,6 +84,7 @@ __all__ = [
     "ManualClock",
     "NotCopyableError",
     "OrderEvent",
+    "OrderLeg",
     "OrderLimits",
     "OrderRejectedError",
     "OrderRequest",
@@ -89,6 +94,7 @@ __all__ = [
     "Position",
     "Quote",
     "Reason",
+    "Right",
     "SecurityType",
     "SessionSchedule",
     "Side",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from numbers import Real
 
 from hydra.domain.errors import InvalidInputError
 
-__all__ = ["finite", "non_negative", "positive", "text"]
+__all__ = ["audit_text", "finite", "non_negative", "positive", "text"]
 
 
 _isfinite = math.isfinite
@@ -60,4 +61,29 @@ def text(field: str, value: object, *, allow_empty: bool = False) -> str:
     stripped = value.strip()
     if not stripped and not allow_empty:
         raise InvalidInputError(field, "must not be empty", value)
+    return stripped
+
+
+AUDIT_TEXT_MAX = 500
+"""The longest who/why an audit record takes, in characters."""
+
+
+def audit_text(field: str, value: object, *, limit: int = AUDIT_TEXT_MAX) -> str:
+    """``value`` stripped, if it can stand in an audit record and on a terminal.
+
+    A who or why must be a non-empty string of printable text: encodable as UTF-8 (no
+    lone surrogates, which JSON accepts and a journal cannot write), with no control or
+    format characters (they rewrite a terminal that prints the journal), and at most
+    ``limit`` characters.
+    """
+    stripped = text(field, value)
+    if len(stripped) > limit:
+        raise InvalidInputError(field, f"must be at most {limit} characters", len(stripped))
+    try:
+        stripped.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInputError(field, "must be valid UTF-8 text", ascii(stripped)) from None
+    for char in stripped:
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            raise InvalidInputError(field, f"must not contain control characters (found {char!a})")
     return stripped

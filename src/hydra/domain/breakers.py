@@ -30,6 +30,9 @@ breaker            trips when                  default  memory once tripped
 =================  ==========================  =======  ==================================
 
 A loss breaker trips when the loss *reaches* its limit; the size limit when it is *exceeded*.
+What reduces risk can always leave: an order that shrinks the position (counting working
+orders, never flipping it) passes a tripped loss breaker and the size limit, unless
+``block_reducing`` is set (then a tripped loss breaker blocks reductions too).
 Invalid inputs (NaN, infinity, zero or negative equity, negative position value or trade
 loss) raise ``InvalidInputError`` naming the argument; the RiskGate turns that into a block.
 """
@@ -95,6 +98,7 @@ class BreakerConfig:
     max_trade_loss: float = 0.01
     trade_loss_cooldown: timedelta = timedelta(minutes=15)
     session: SessionSchedule = field(default_factory=SessionSchedule)
+    block_reducing: bool = False
 
     def __post_init__(self) -> None:
         limit = finite("breakers.daily_loss_limit", self.daily_loss_limit)
@@ -114,6 +118,10 @@ class BreakerConfig:
                 "breakers.trade_loss_cooldown",
                 "must be a non-negative duration",
                 self.trade_loss_cooldown,
+            )
+        if not isinstance(self.block_reducing, bool):
+            raise InvalidInputError(
+                "breakers.block_reducing", "must be true or false", self.block_reducing
             )
 
     def threshold(self, name: BreakerName) -> float:

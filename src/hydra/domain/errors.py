@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "AmbiguousContractError",
     "BrokerError",
     "BrokerNotConnectedError",
     "CapabilityAlreadyClaimedError",
@@ -81,6 +82,18 @@ class BrokerNotConnectedError(BrokerError, ConnectionError):
 
 class UnknownInstrumentError(BrokerError, LookupError):
     """The broker does not know the instrument asked for."""
+
+
+class AmbiguousContractError(UnknownInstrumentError):
+    """A contract description matches several contracts; ``candidates`` lists them."""
+
+    def __init__(self, description: str, candidates: tuple[object, ...]) -> None:
+        self.candidates = candidates
+        shown = "; ".join(str(getattr(c, "label", c)) for c in candidates)
+        super().__init__(
+            f"{description} matches {len(candidates)} contracts ({shown}): name one by its "
+            "expiry, strike and right, local symbol or contract id"
+        )
 
 
 class UnknownOrderError(BrokerError, LookupError):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from enum import StrEnum
 
 from hydra.domain._validate import non_negative, positive, text
 from hydra.domain.decisions import Reason
 from hydra.domain.errors import InvalidInputError
 
-__all__ = ["ContractSpec", "Instrument", "SecurityType"]
+__all__ = ["ContractChain", "ContractSpec", "Instrument", "Right", "SecurityType"]
 
 
 class SecurityType(StrEnum):
@@ -29,11 +29,25 @@ class SecurityType(StrEnum):
     CRYPTO = "CRYPTO"
 
 
+class Right(StrEnum):
+    """An option's right (IB's codes)."""
+
+    CALL = "C"
+    PUT = "P"
+
+
+_DERIVATIVES = frozenset({SecurityType.FUTURE, SecurityType.OPTION, SecurityType.FUTURE_OPTION})
+
+
 @dataclass(frozen=True, slots=True)
 class Instrument:
     """A tradable instrument; ``con_id`` is 0 until the broker qualifies it.
 
-    ``symbol`` is the key HYDRA uses for positions and per-instrument limits.
+    Once qualified, the broker's ``con_id`` is the instrument's identity: positions,
+    exposure and limits are keyed by it (the symbol is for display). Before that, a
+    future or an option is named by its contract fields, never picked silently:
+    ``expiry`` (IB's lastTradeDateOrContractMonth, ``YYYYMM`` or ``YYYYMMDD``), ``strike``
+    and ``right`` (options), or ``local_symbol`` (e.g. ``ESZ6``) and ``trading_class``.
     ``multiplier`` turns quantity x price into money (1 for stocks).
     """
 
@@ -44,6 +58,12 @@ class Instrument:
     primary_exchange: str = ""
     con_id: int = 0
     multiplier: float = 1.0
+    _: KW_ONLY
+    expiry: str = ""
+    strike: float | None = None
+    right: Right | None = None
+    local_symbol: str = ""
+    trading_class: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "symbol", text("instrument.symbol", self.symbol).upper())
@@ -71,27 +91,72 @@ class Instrument:
                 "instrument.con_id", "must be a non-negative integer", self.con_id
             )
         object.__setattr__(self, "multiplier", positive("instrument.multiplier", self.multiplier))
+        expiry = text("instrument.expiry", self.expiry, allow_empty=True)
+        if expiry and not (expiry.isdigit() and len(expiry) in (6, 8)):
+            raise InvalidInputError("instrument.expiry", "must be YYYYMM or YYYYMMDD", expiry)
+        object.__setattr__(self, "expiry", expiry)
+        if self.strike is not None:
+            object.__setattr__(self, "strike", positive("instrument.strike", self.strike))
+        if self.right is not None:
+            object.__setattr__(self, "right", _right(self.right))
+        for name in ("local_symbol", "trading_class"):
+            object.__setattr__(
+                self, name, text(f"instrument.{name}", getattr(self, name), allow_empty=True)
+            )
 
     @property
     def key(self) -> tuple[object, ...]:
         """What identifies the instrument for positions, exposure and prices.
 
-        The broker's contract id once qualified; before that symbol, type, currency and
-        multiplier, so a stock and an option on it are never mistaken for each other.
+        The broker's contract id once qualified; before that its contract fields (symbol,
+        type, currency, multiplier, expiry, strike, right), so a stock and an option on
+        it, or two expiries of a future, are never mistaken for each other.
         """
         if self.con_id:
             return (self.con_id,)
-        return (self.symbol, self.sec_type, self.currency, self.multiplier)
+        return (
+            self.symbol,
+            self.sec_type,
+            self.currency,
+            self.multiplier,
+            self.expiry,
+            self.strike,
+            self.right,
+        )
 
     def same_as(self, other: Instrument) -> bool:
         """True when both name the same instrument (by contract id when both have one)."""
         if self.con_id and other.con_id:
             return self.con_id == other.con_id
+        return self.key == other.key
+
+    @property
+    def label(self) -> str:
+        """How the instrument is shown: the symbol, and a derivative's contract fields."""
+        if self.sec_type not in _DERIVATIVES and not self.expiry:
+            return self.symbol
+        if self.local_symbol:
+            return self.local_symbol
+        parts = [self.symbol, self.expiry]
+        if self.strike is not None:
+            parts.append(f"{self.strike:g}")
+        if self.right is not None:
+            parts.append(self.right.value)
+        return " ".join(part for part in parts if part)
+
+    def matches(self, candidate: Instrument) -> bool:
+        """True when ``candidate`` fits every contract field this instrument gives."""
+        if self.con_id:
+            return self.con_id == candidate.con_id
         return (
-            self.symbol == other.symbol
-            and self.sec_type is other.sec_type
-            and self.currency == other.currency
-            and self.multiplier == other.multiplier
+            self.symbol == candidate.symbol
+            and self.sec_type is candidate.sec_type
+            and self.currency == candidate.currency
+            and (not self.expiry or candidate.expiry.startswith(self.expiry))
+            and (self.strike is None or self.strike == candidate.strike)
+            and (self.right is None or self.right is candidate.right)
+            and (not self.local_symbol or self.local_symbol == candidate.local_symbol)
+            and (not self.trading_class or self.trading_class == candidate.trading_class)
         )
 
     @property
@@ -111,7 +176,8 @@ class ContractSpec:
     """A contract's economics as the BROKER states them: the only numbers the gate values by.
 
     ``multiplier`` turns quantity x price into money; an order's quantity must be a whole
-    multiple of ``size_increment`` and at least ``min_size``.
+    multiple of ``size_increment`` and at least ``min_size``; every price must be a whole
+    multiple of ``min_tick`` (0: the broker states no tick).
     """
 
     con_id: int
@@ -121,6 +187,7 @@ class ContractSpec:
     multiplier: float = 1.0
     size_increment: float = 1.0
     min_size: float = 0.0
+    min_tick: float = 0.0
 
     def __post_init__(self) -> None:
         if isinstance(self.con_id, bool) or not isinstance(self.con_id, int) or self.con_id <= 0:
@@ -138,9 +205,12 @@ class ContractSpec:
             self, "size_increment", positive("spec.size_increment", self.size_increment)
         )
         object.__setattr__(self, "min_size", non_negative("spec.min_size", self.min_size))
+        object.__setattr__(self, "min_tick", non_negative("spec.min_tick", self.min_tick))
 
     @classmethod
-    def of(cls, instrument: Instrument, size_increment: float = 1.0) -> ContractSpec:
+    def of(
+        cls, instrument: Instrument, size_increment: float = 1.0, min_tick: float = 0.0
+    ) -> ContractSpec:
         """The spec a broker derives from its own qualified instrument."""
         return cls(
             instrument.con_id,
@@ -149,7 +219,26 @@ class ContractSpec:
             instrument.currency,
             instrument.multiplier,
             size_increment,
+            min_tick=min_tick,
         )
+
+    def tick_reason(self, prices: tuple[float, ...]) -> Reason | None:
+        """``instrument.tick``: a price that is not a whole multiple of the minimum tick."""
+        tick = self.min_tick
+        if not tick:
+            return None
+        for price in prices:
+            steps = price / tick
+            if abs(steps - round(steps)) > 1e-6:
+                return Reason(
+                    "instrument.tick",
+                    "tick",
+                    f"price {price:g} for {self.symbol} is not on its tick {tick:g} "
+                    f"(nearest {round(steps) * tick:g}); the broker would reject it",
+                    price,
+                    tick,
+                )
+        return None
 
     def mismatch(self, instrument: Instrument) -> str:
         """Why ``instrument`` disagrees with these economics ("" when it agrees)."""
@@ -187,3 +276,30 @@ class ContractSpec:
                 self.size_increment,
             )
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class ContractChain:
+    """The contracts of one underlying the broker lists: a future's expiries, an option's.
+
+    ``contracts`` are qualified instruments (every future expiry; for options, what the
+    broker listed, which may be empty when it only gives the grid); ``expiries`` and
+    ``strikes`` are the grid (for options, IB's security-definition parameters).
+    """
+
+    symbol: str
+    sec_type: SecurityType
+    expiries: tuple[str, ...]
+    strikes: tuple[float, ...] = ()
+    contracts: tuple[Instrument, ...] = ()
+
+
+def _right(value: object) -> Right:
+    if isinstance(value, Right):
+        return value
+    if isinstance(value, str):
+        text_ = value.strip().upper()
+        aliases = {"C": Right.CALL, "CALL": Right.CALL, "P": Right.PUT, "PUT": Right.PUT}
+        if text_ in aliases:
+            return aliases[text_]
+    raise InvalidInputError("instrument.right", "must be C (call) or P (put)", value)

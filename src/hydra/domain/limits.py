@@ -14,7 +14,10 @@ limit                  blocks an order when                         default     
 ``max_price_age``      the reference price is older than this       60 s        price.stale
                        (no reference price at all:                              price.missing)
 ``max_orders`` /       more than ``max_orders`` orders sent in any  20 per 1 s  limit.rate
-``rate_window``        rolling ``rate_window``
+``rate_window``        rolling ``rate_window`` (a bracket or OCA group
+                       counts each of its orders)
+``max_modifies``       more than ``max_modifies`` amendments in     20 per 1 s  limit.modify_rate
+                       any rolling ``rate_window``
 ``duplicate_window``   same instrument, side, quantity and price    2 s         limit.duplicate
                        as an order sent within the window (unless
                        ``intentional_duplicate``)
@@ -34,7 +37,7 @@ from hydra.domain._validate import positive
 from hydra.domain.decisions import Reason
 from hydra.domain.errors import InvalidInputError
 from hydra.domain.instruments import Instrument
-from hydra.domain.orders import OrderRequest, OrderType, Side
+from hydra.domain.orders import OrderRequest, Side
 
 __all__ = ["OrderLimitChecker", "OrderLimits", "Quote", "RestingOrder"]
 
@@ -76,6 +79,7 @@ class OrderLimits:
     max_price_age: timedelta = timedelta(seconds=60)
     max_orders: int = 20
     rate_window: timedelta = timedelta(seconds=1)
+    max_modifies: int = 20
     duplicate_window: timedelta = timedelta(seconds=2)
     self_cross: bool = True
 
@@ -93,10 +97,12 @@ class OrderLimits:
             raise InvalidInputError(
                 "limits.duplicate_window", "must be a non-negative duration", self.duplicate_window
             )
-        if isinstance(self.max_orders, bool) or not isinstance(self.max_orders, int):
-            raise InvalidInputError("limits.max_orders", "must be an integer", self.max_orders)
-        if self.max_orders < 1:
-            raise InvalidInputError("limits.max_orders", "must be at least 1", self.max_orders)
+        for name in ("max_orders", "max_modifies"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInputError(f"limits.{name}", "must be an integer", value)
+            if value < 1:
+                raise InvalidInputError(f"limits.{name}", "must be at least 1", value)
         if not isinstance(self.self_cross, bool):
             raise InvalidInputError("limits.self_cross", "must be a bool", self.self_cross)
 
@@ -116,9 +122,11 @@ class OrderLimitChecker:
         "_future",
         "_limits",
         "_max_age",
+        "_max_modifies",
         "_max_notional",
         "_max_orders",
         "_max_quantity",
+        "_modified_times",
         "_rate_window",
         "_recent",
         "_recent_keys",
@@ -138,6 +146,8 @@ class OrderLimitChecker:
         self._dup_window = limits.duplicate_window
         self._self_cross = limits.self_cross
         self._sent_times: deque[datetime] = deque(maxlen=limits.max_orders)
+        self._max_modifies = limits.max_modifies
+        self._modified_times: deque[datetime] = deque(maxlen=limits.max_modifies)
         # Sends within the duplicate window, oldest first, plus a count per order key so
         # the duplicate check is one dict lookup however many orders are in the window.
         self._recent: deque[tuple[datetime, _Key]] = deque()
@@ -164,61 +174,129 @@ class OrderLimitChecker:
         now: datetime,
         resting: Iterable[RestingOrder] = (),
     ) -> list[Reason]:
-        """Every limit this order breaches (empty: within limits)."""
-        reasons: list[Reason] = []
-        quantity = order.quantity
-        limit_price = order.limit_price
-        if quantity > self._max_quantity:
-            reasons.append(_max_quantity(quantity, self._max_quantity))
-        reference = self._reference(instrument, quote, now, reasons)
-        # Price collar (limit orders) and notional (market orders at the reference).
-        if limit_price is not None and reference is not None:
-            distance = abs(limit_price - reference) / reference
-            if distance > self._collar:
-                reasons.append(_price_collar(limit_price, reference, distance, self._collar))
-        notional_price = limit_price if order.order_type is OrderType.LIMIT else reference
-        if notional_price is not None:
-            notional = quantity * notional_price * instrument.multiplier
-            if notional > self._max_notional:
-                reasons.append(_max_notional(notional, self._max_notional))
-        # Order-rate throttle and duplicate guard.
-        times = self._sent_times
-        if len(times) == self._max_orders and times[0] > now - self._rate_window:
-            reasons.append(_rate(self._max_orders, self._rate_window))
-        if not order.intentional_duplicate:
-            if self._recent:
-                self._forget(now)
-            key = _key(instrument, order)
-            if key in self._recent_keys:
-                reasons.append(_duplicate(instrument, order, self._dup_window))
-        if self._self_cross and resting and any(_crosses(order, other) for other in resting):
-            reasons.append(
-                Reason(
-                    "limit.self_cross",
-                    "self_cross",
-                    f"{order.side.value} {instrument.symbol} could trade against our own "
-                    "resting order (wash trade)",
-                )
-            )
-        return reasons
+        """Every limit this order breaches, in the table's order (empty: within limits).
 
-    def _reference(
-        self, instrument: Instrument, quote: Quote | None, now: datetime, reasons: list[Reason]
-    ) -> float | None:
-        """The reference price if present, not from the future and not stale."""
+        The gate runs each limit as a check of its own (``hydra.application.checks``);
+        this is the same judgement in one call, for using the limits without a gate.
+        """
+        reference, problem = self.reference(instrument, quote, now)
+        found = (
+            self.quantity(order),
+            problem,
+            self.collar(order, reference),
+            self.notional(order, instrument.multiplier, reference),
+            self.rate(now),
+            self.duplicate(instrument, order, now),
+            self.self_cross(instrument, order, resting),
+        )
+        return [reason for reason in found if reason is not None]
+
+    def reference(
+        self, instrument: Instrument, quote: Quote | None, now: datetime
+    ) -> tuple[float | None, Reason | None]:
+        """The reference price, or why there is none: missing, from the future, or stale."""
         if quote is None:
-            reasons.append(_price_missing(instrument))
-            return None
+            return None, _price_missing(instrument)
         age = now - quote.time
         if age < self._future:
-            reasons.append(_price_future(instrument, age.total_seconds()))
-            return None
+            return None, _price_future(instrument, age.total_seconds())
         if age > self._max_age:
-            reasons.append(
-                _price_stale(instrument, age.total_seconds(), self._max_age.total_seconds())
+            return None, _price_stale(
+                instrument, age.total_seconds(), self._max_age.total_seconds()
             )
+        return quote.price, None
+
+    def quantity(self, order: OrderRequest) -> Reason | None:
+        """``limit.max_quantity``: the order's quantity above the maximum."""
+        if order.quantity > self._max_quantity:
+            return _max_quantity(order.quantity, self._max_quantity)
+        return None
+
+    def collar(self, order: OrderRequest, reference: float | None) -> Reason | None:
+        """``limit.price_collar``: a limit price too far from the reference price."""
+        limit_price = order.limit_price
+        if limit_price is None or reference is None:
             return None
-        return quote.price
+        distance = abs(limit_price - reference) / reference
+        if distance > self._collar:
+            return _price_collar(limit_price, reference, distance, self._collar)
+        return None
+
+    def notional(
+        self,
+        order: OrderRequest,
+        multiplier: float,
+        reference: float | None,
+        quantity: float | None = None,
+    ) -> Reason | None:
+        """``limit.max_notional``: quantity x price x multiplier above the maximum.
+
+        An order is valued at its limit price, else its trigger (stop or touch) price,
+        else the reference (a market or trailing order). ``quantity`` is what is judged
+        (default the order's; an amendment judges only its growth).
+        """
+        price = order.valued_at(reference)
+        if price is None:
+            return None
+        notional = (order.quantity if quantity is None else quantity) * price * multiplier
+        if notional > self._max_notional:
+            return _max_notional(notional, self._max_notional)
+        return None
+
+    def rate(self, now: datetime, count: int = 1) -> Reason | None:
+        """``limit.rate``: ``count`` more orders would pass ``max_orders`` in the window.
+
+        The send times are kept in order, so the ``max_orders - count + 1``-th most recent
+        one tells: if it lies inside the window, there is no room for ``count`` more.
+        """
+        room = self._max_orders - count + 1
+        times = self._sent_times
+        if room < 1 or (len(times) >= room and times[-room] > now - self._rate_window):
+            return _rate(self._max_orders, self._rate_window)
+        return None
+
+    def modify_rate(self, now: datetime) -> Reason | None:
+        """``limit.modify_rate``: ``max_modifies`` amendments already within the window."""
+        times = self._modified_times
+        if len(times) == self._max_modifies and times[0] > now - self._rate_window:
+            return Reason(
+                "limit.modify_rate",
+                "modify_rate",
+                f"{self._max_modifies} amendments already sent in the last "
+                f"{self._rate_window.total_seconds():g}s",
+                float(self._max_modifies + 1),
+                float(self._max_modifies),
+            )
+        return None
+
+    def record_modified(self, now: datetime) -> None:
+        """Remember an amendment that was sent (for the amendment rate)."""
+        self._modified_times.append(now)
+
+    def duplicate(
+        self, instrument: Instrument, order: OrderRequest, now: datetime
+    ) -> Reason | None:
+        """``limit.duplicate``: the same order was sent within the window (unless meant)."""
+        if order.intentional_duplicate:
+            return None
+        if self._recent:
+            self._forget(now)
+            if _key(instrument, order) in self._recent_keys:
+                return _duplicate(instrument, order, self._dup_window)
+        return None
+
+    def self_cross(
+        self, instrument: Instrument, order: OrderRequest, resting: Iterable[RestingOrder]
+    ) -> Reason | None:
+        """``limit.self_cross``: the order could trade against one of our resting orders."""
+        if self._self_cross and any(_crosses(order, other) for other in resting):
+            return Reason(
+                "limit.self_cross",
+                "self_cross",
+                f"{order.side.value} {instrument.symbol} could trade against our own "
+                "resting order (wash trade)",
+            )
+        return None
 
     def record_sent(self, instrument: Instrument, order: OrderRequest, now: datetime) -> None:
         """Remember an order that was sent (for the throttle and the duplicate guard)."""

@@ -34,11 +34,11 @@ from hydra.entrypoints.demo import (
     run_demo,
     serve_demo,
 )
+from hydra.entrypoints.kill import add_kill_command, run_kill
 from hydra.entrypoints.operator import (
     checked_journal,
     control_parent,
     run_control_command,
-    run_kill,
     seconds,
     who_why_parent,
 )
@@ -279,8 +279,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--port",
         type=port_number,
-        default=8470,
-        help="control server port with --serve (default 8470)",
+        default=None,
+        help="control server port with --serve (default: the config's, HYDRA_CONTROL_PORT)",
     )
 
     trade = commands.add_parser(
@@ -341,18 +341,7 @@ def _parser() -> argparse.ArgumentParser:
         parents=[control, audited],
     )
     reset.add_argument("name", choices=BREAKER_NAMES, help=", ".join(BREAKER_NAMES))
-    kill = commands.add_parser(
-        "kill",
-        help="kill switch: HALT and cancel every order via the control server; if the trader "
-        "does not answer, IB's global cancel as the emergency client",
-        parents=[control, audited],
-    )
-    kill.add_argument("--flatten", action="store_true", help="also close every position")
-    kill.add_argument("--host", default=None, help="gateway host for the fallback (default config)")
-    kill.add_argument(
-        "--port", type=port_number, default=None, help="gateway port for the fallback"
-    )
-    kill.add_argument("--journal", default=None, help="journal for the fallback's HALT record")
+    add_kill_command(commands, [control, audited], port_number)
 
     journal = commands.add_parser("journal", help="read the audit journal as a table")
     journal.add_argument("path", nargs="?", default=None, help="journal file (default config)")

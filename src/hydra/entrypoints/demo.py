@@ -202,12 +202,15 @@ async def serve_demo(
     *,
     seed: int = 7,
     journal: str | Path = DEFAULT_DEMO_JOURNAL,
-    port: int = 8470,
+    port: int | None = None,
     orders_per_second: float = 3.0,
     on_ready: Callable[[ControlServer], None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
     """Trade a simulated session with the control server up, until SIGINT/SIGTERM or ``stop``.
+
+    ``port`` overrides the configured control port (``[control] port``,
+    ``HYDRA_CONTROL_PORT``); None keeps it.
 
     Raises:
         ConfigError: the control port is in use or the token file is unsafe.
@@ -217,7 +220,7 @@ async def serve_demo(
         overrides={
             "sim": {"seed": seed},
             "journal": {"path": str(journal_path), "fsync": "never"},
-            "control": {"enabled": True, "port": port},
+            "control": {"enabled": True} | ({} if port is None else {"port": port}),
         }
     )
     broker: SimulatedBroker = container.sim_broker()

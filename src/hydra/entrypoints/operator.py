@@ -1,52 +1,52 @@
 """What an operator does to a running trader from a shell: the control server's client.
 
-``hydra status | halt | reduce | resume | reset-breaker | kill`` reach the trader's control
-server (address and token from the config, or ``--control URL`` / ``--token-file``).
-When no control server answers (the trader is dead or hung), ``hydra kill`` falls back to
-the broker: HALT is appended to the journal first (so the trader restarts HALTED), then a
-dedicated emergency client id (never 1) sends IB's global cancel. The exit status and the
-message say which path was taken and what failed.
+``hydra status | halt | reduce | resume | reset-breaker`` reach the trader's control
+server: over its Unix socket in the state directory when there is one (the filesystem
+vouches for both sides), else over TCP, where the server must first prove it holds the
+token (the token itself is never sent). ``--control URL`` / ``--token-file`` point at
+another trader. ``hydra kill`` (``hydra.entrypoints.kill``) reaches it the same way and
+falls back to the broker only when the trader is proven unreachable.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from hydra.adapters.control import read_token
-from hydra.adapters.control.client import ControlClient, ControlRequestError, ControlUnavailable
-from hydra.adapters.ib import BrokerGateway
-from hydra.adapters.ib.emergency import EmergencyClient
-from hydra.adapters.journal import JsonlJournal, read_journal
-from hydra.application import KillReport, RiskGate
-from hydra.application.records import AuditRecord, KillRecord, StateChanged
-from hydra.container import Container, build_container
-from hydra.domain import (
-    BrokerError,
-    CircuitBreakerManager,
-    ConfigError,
-    HydraError,
-    InvalidInputError,
-    TradingState,
+from hydra.adapters.control.client import (
+    ControlClient,
+    ControlUnavailable,
+    probe_healthz,
 )
+from hydra.adapters.control.local import control_socket_path
+from hydra.container import Container, build_container
+from hydra.domain import ConfigError, HydraError, InvalidInputError, TradingState
+from hydra.domain._validate import audit_text
 from hydra.entrypoints.render import breaker_table, render_json, render_table
 
 __all__ = [
+    "TokenUnreadableError",
     "checked_journal",
     "common_parent",
     "control_parent",
+    "operator_who_why",
+    "reach_trader",
     "run_control_command",
-    "run_kill",
     "seconds",
     "who_why_parent",
 ]
 
 _STATES = {"halt": TradingState.HALTED, "reduce": TradingState.REDUCING, "resume": "ACTIVE"}
+_T = TypeVar("_T")
+
+
+class TokenUnreadableError(HydraError):
+    """A control server answers, but this shell cannot read the token to verify it."""
 
 
 def common_parent() -> argparse.ArgumentParser:
@@ -101,42 +101,107 @@ def checked_journal(path: str, *, field: str, must_exist: bool) -> str:
     return path
 
 
-def _who(args: argparse.Namespace) -> str:
-    if args.who:
-        return str(args.who)
-    try:
-        return f"{getpass.getuser()} (cli)"
-    except (KeyError, OSError):
-        return "cli"
+def operator_who_why(args: argparse.Namespace) -> tuple[str, str]:
+    """``--who`` (default: the user name) and ``--reason``, checked as journal text.
+
+    Raises:
+        InvalidInputError: naming ``--who`` or ``--reason``.
+    """
+    who = args.who
+    if not who:
+        try:
+            who = f"{getpass.getuser()} (cli)"
+        except (KeyError, OSError):
+            who = "cli"
+    return audit_text("--who", who), audit_text("--reason", args.reason)
 
 
-def _client(args: argparse.Namespace, container: Container) -> ControlClient:
+def reach_trader(
+    args: argparse.Namespace, container: Container, call: Callable[[ControlClient], _T]
+) -> tuple[ControlClient, _T]:
+    """Run ``call`` against the trader: its Unix socket first, then TCP.
+
+    The Unix socket is tried unless ``--control`` names a server; a socket that refuses
+    (left by a dead trader) passes on to TCP, one that accepts and stays silent (a frozen
+    trader) does not. Over TCP the token is needed to verify the server.
+
+    Raises:
+        ControlUnavailable: no door answered (``listening`` if one accepted the call).
+        ControlUntrusted: what answered could not prove it is the trader.
+        ControlRequestError: the trader answered with an error.
+        TokenUnreadableError: a server answers over TCP but the token cannot be read.
+    """
     control = container.config.control
-    url = args.control
-    if not url:
-        host = control.host()
-        scheme = "https" if control.tls_cert() else "http"
-        url = f"{scheme}://{'[' + host + ']' if ':' in host else host}:{control.port()}"
-    token = read_token(args.token_file or control.token_file())
-    return ControlClient(url, token, timeout=args.timeout)
+    token_file = args.token_file or control.token_file()
+    tls = bool(control.tls_cert())
+    url = args.control or _configured_url(control.host(), control.port(), tls=tls)
+    reasons = []
+    socket_path = None if args.control else control_socket_path(token_file)
+    if socket_path is not None and socket_path.exists():
+        local = ControlClient(url, socket_path=socket_path, timeout=args.timeout)
+        try:
+            return local, call(local)
+        except ControlUnavailable as exc:
+            if exc.listening:
+                raise
+            reasons.append(str(exc))
+    try:
+        token = read_token(token_file)
+    except ConfigError as exc:
+        _no_token(url, exc, reasons, args.timeout)
+    remote = ControlClient(
+        url, token=token, timeout=args.timeout, tls_ca=control.tls_cert() or None
+    )
+    try:
+        return remote, call(remote)
+    except ControlUnavailable as exc:
+        reasons.append(str(exc))
+        raise ControlUnavailable("; ".join(reasons), listening=exc.listening) from None
+
+
+def _no_token(url: str, error: ConfigError, reasons: list[str], timeout: float) -> NoReturn:
+    """Without the token nothing over TCP can be verified: only "nothing there" is news."""
+    try:
+        answered = probe_healthz(url, timeout=timeout)
+    except ControlUnavailable as exc:
+        if exc.listening:
+            raise TokenUnreadableError(
+                f"something accepts connections at {url} but does not answer, and the "
+                f"token cannot be read ({error.reason}): cannot tell whether it is the trader"
+            ) from None
+        reasons += [str(exc), error.reason]
+        raise ControlUnavailable("; ".join(reasons), listening=False) from None
+    raise TokenUnreadableError(
+        f"a server {'answers' if answered else 'listens'} at {url} but the token cannot be "
+        f"read ({error.reason}): refusing to act without verifying it (another user, sudo, "
+        "or another state directory? use the trader's own config, --token-file or "
+        "--control)"
+    )
+
+
+def _configured_url(host: str, port: int, *, tls: bool) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"{'https' if tls else 'http'}://{shown}:{port}"
 
 
 async def run_control_command(args: argparse.Namespace) -> int:
     """Status / halt / reduce / resume / reset-breaker through the control server."""
     container = build_container(args.config)
-    client = _client(args, container)
     if args.command == "status":
-        data = client.get("/status")
-        print(render_json(data) if args.json else _status_text(data, client.url))
+        client, data = reach_trader(args, container, lambda c: c.get("/status"))
+        print(render_json(data) if args.json else _status_text(data, client.where))
         return 0
-    body = {"who": _who(args), "why": args.reason}
+    who, why = operator_who_why(args)
+    body: dict[str, Any] = {"who": who, "why": why}
+    key = str(uuid.uuid4())
     if args.command == "reset-breaker":
-        data = client.post(f"/breakers/{args.name}/reset", body, key=str(uuid.uuid4()))
-        text = f"Breaker {args.name} re-armed: {data['breaker']['state']} (via {client.url})"
+        path = f"/breakers/{args.name}/reset"
+        client, data = reach_trader(args, container, lambda c: c.post(path, body, key=key))
+        text = f"Breaker {args.name} re-armed: {data['breaker']['state']} (via {client.where})"
     else:
         body["state"] = str(_STATES[args.command])
-        data = client.post("/state", body, key=str(uuid.uuid4()))
-        text = f"Trading {data['trading_state']} (was {data['previous']}) via {client.url}"
+        client, data = reach_trader(args, container, lambda c: c.post("/state", body, key=key))
+        text = f"Trading {data['trading_state']} (was {data['previous']}) via {client.where}"
     print(render_json(data) if args.json else text)
     return 0
 
@@ -161,221 +226,3 @@ def _status_text(data: dict[str, Any], url: str) -> str:
         + "\n\nCircuit breakers\n"
         + breaker_table(data["breakers"])
     )
-
-
-async def run_kill(args: argparse.Namespace) -> int:
-    """Kill through the control server; if none answers, the broker fallback."""
-    container = build_container(args.config)
-    who, why = _who(args), args.reason
-    try:
-        client = _client(args, container)
-        data = client.post("/kill", {"who": who, "why": why, "flatten": args.flatten})
-    except (ControlUnavailable, ConfigError) as exc:
-        if isinstance(exc, ConfigError) and exc.key != "control.token_file":
-            raise
-        return await _broker_fallback(args, container, who, why, unreachable=str(exc))
-    except ControlRequestError:
-        raise
-    data["path"] = "control"
-    failed = bool(data["failed"]) or bool(data["not_flattened"])
-    if args.json:
-        print(render_json(data))
-    else:
-        print(
-            f"Kill via the control server at {client.url}: trading {data['trading_state']}; "
-            f"cancelled {data['cancelled'] or 'none'}; failed {data['failed'] or 'none'}"
-            + (
-                f"; flattening orders {data['flattened'] or 'none'}; "
-                f"not flattened {data['not_flattened'] or 'none'}"
-                if args.flatten
-                else ""
-            )
-        )
-    return 1 if failed else 0
-
-
-def _journal_account(path: str, configured: str) -> str:
-    """The account the trader's journal is for: configured, else the journal's own.
-
-    With neither, the HALT still goes in, for an ``unknown`` account: the trader then
-    refuses to start on it (another account's journal), which fails closed.
-    """
-    if configured.strip():
-        return configured.strip()
-    try:
-        found = read_journal(path).account
-    except (HydraError, OSError):
-        found = None
-    return found or "unknown"
-
-
-def _append(path: str, account: str, record: AuditRecord) -> None:
-    with JsonlJournal(path, account=account) as journal:
-        journal.append(record.as_json())
-
-
-async def _emergency_flatten(
-    container: Container,
-    emergency: EmergencyClient,
-    journal_path: str,
-    account: str,
-    who: str,
-    why: str,
-    timeout: float,
-) -> KillReport:
-    """The kill switch of a gate of its own, restored HALTED from the trader's journal.
-
-    It connects as the emergency client, follows every open order of the account, sends
-    IB's global cancel, waits for the cancels, then flattens every position through the
-    kill switch's audited exemption; every record goes to the trader's journal.
-    """
-    previous = read_journal(journal_path, account)  # before opening: opening repairs
-    gateway: BrokerGateway = container.emergency_gateway(host=emergency.host, port=emergency.port)
-    await gateway.connect()
-    journal = JsonlJournal(journal_path, account=account)
-    try:
-        gate = RiskGate(gateway, CircuitBreakerManager(), limits=None, journal=journal)
-        with contextlib.suppress(HydraError):  # a damaged tail: the HALT still stands
-            gate.restore(previous.records)
-        return await gate.kill_switch(who=who, why=why, flatten=True, cancel_wait=timeout)
-    finally:
-        journal.close()
-        await gateway.disconnect()
-
-
-async def _fallback_flatten(
-    data: dict[str, Any],
-    container: Container,
-    emergency: EmergencyClient,
-    journal_path: str,
-    account: str,
-    who: str,
-    why: str,
-    timeout: float,
-    *,
-    halt_journaled: bool,
-) -> bool:
-    """Flatten through the emergency gate; True when its kill switch ran (fills ``data``)."""
-    if not halt_journaled:
-        data["not_flattened"] = [["*", "not flattened: the HALT could not be journaled"]]
-        return False
-    try:
-        kill = await _emergency_flatten(
-            container, emergency, journal_path, account, who, why, timeout
-        )
-    except (BrokerError, HydraError, OSError) as exc:
-        data["not_flattened"] = [["*", f"not flattened: {exc}"]]
-        return False
-    data["cancelled"] = list(kill.cancelled)
-    data["failed"] = [list(item) for item in kill.failed]
-    data["flattened"] = [h.order_id for h in kill.flattened]
-    data["not_flattened"] = [list(item) for item in kill.not_flattened]
-    return True
-
-
-async def _broker_fallback(
-    args: argparse.Namespace, container: Container, who: str, why: str, *, unreachable: str
-) -> int:
-    """HALT into the journal, then IB's global cancel as the emergency client.
-
-    A journal that cannot be written does not stop the cancel (orders first); it is
-    reported and the exit status is 1.
-    """
-    emergency: EmergencyClient = container.emergency_client(
-        host=args.host or container.config.broker.host(),
-        port=args.port or container.config.broker.port(),
-    )
-    journal_path = args.journal or container.config.journal.path()
-    field = "--journal" if args.journal else "journal.path"
-    reason = f"kill switch (broker fallback; trader unreachable): {why}"
-    journal_error = ""
-    account = "unknown"
-    try:
-        checked_journal(journal_path, field=field, must_exist=False)
-        account = _journal_account(journal_path, container.config.journal.account())
-        _append(
-            journal_path,
-            account,
-            StateChanged(
-                time=datetime.now(UTC),
-                state=TradingState.HALTED,
-                who=who,
-                why=reason,
-                path="broker",
-            ),
-        )
-    except (HydraError, OSError) as exc:
-        journal_error = str(exc)
-    data: dict[str, Any] = {
-        "path": "broker",
-        "control_error": unreachable,
-        "journal": journal_path,
-        "journal_error": journal_error or None,
-        "trading_state": TradingState.HALTED.value,
-        "broker": f"{emergency.host}:{emergency.port}",
-        "emergency_client_id": emergency.client_id,
-        "cancelled": [],
-        "failed": [],
-        "flattened": [],
-        "not_flattened": [],
-    }
-    broker_error = ""
-    halt_journaled = not journal_error
-    flattened_by_gate = args.flatten and await _fallback_flatten(
-        data, container, emergency, journal_path, account, who, why, args.timeout,
-        halt_journaled=halt_journaled,
-    )  # fmt: skip
-    if not flattened_by_gate:
-        try:
-            report = await emergency.global_cancel(timeout=args.timeout)
-        except (BrokerError, HydraError) as exc:
-            broker_error = str(exc)
-            data["failed"] = [["*", f"global cancel not sent: {exc}"]]
-        else:
-            data["cancelled"] = list(report.cancelled)
-            data["failed"] = [[o, "still open after the global cancel"] for o in report.open_after]
-    if halt_journaled and not flattened_by_gate:  # the emergency gate journals its own kill
-        try:
-            _append(
-                journal_path,
-                account,
-                KillRecord(
-                    time=datetime.now(UTC),
-                    who=who,
-                    why=why,
-                    path="broker",
-                    emergency_client_id=emergency.client_id,
-                    cancelled=tuple(data["cancelled"]),
-                    failed=tuple(tuple(item) for item in data["failed"]),
-                    not_flattened=tuple(tuple(item) for item in data["not_flattened"]),
-                ),
-            )
-        except (HydraError, OSError) as exc:
-            journal_error = data["journal_error"] = f"kill record not journaled: {exc}"
-    if args.json:
-        print(render_json(data))
-    else:
-        print(
-            f"No control server answered ({unreachable}).\n"
-            "Broker fallback: "
-            + (
-                f"HALT NOT journaled ({journal_error}); "
-                if not halt_journaled
-                else f"HALT appended to {journal_path} (the trader restarts HALTED); "
-            )
-            + (
-                f"global cancel FAILED: {broker_error}"
-                if broker_error
-                else f"global cancel sent to {emergency.host}:{emergency.port} as emergency "
-                f"client {emergency.client_id}; cancelled {data['cancelled'] or 'none'}; "
-                f"still open {[o for o, _ in data['failed']] or 'none'}"
-            )
-            + (
-                f"; flattening orders {data['flattened'] or 'none'}; "
-                f"not flattened {data['not_flattened'] or 'none'}"
-                if args.flatten
-                else ""
-            )
-            + (f"; {journal_error}" if halt_journaled and journal_error else "")
-        )
-    return 1 if data["failed"] or data["not_flattened"] or journal_error else 0

@@ -22,9 +22,9 @@ from hydra.application import replay_journal
 from hydra.container import Container, build_container
 from hydra.domain import BreakerName, CircuitBreakerManager
 from hydra.entrypoints.operator import (
-    _client,  # the operator's one way to reach the trader (socket, server check, token)
     checked_journal,
     control_parent,
+    reach_trader,
     run_control_command,
 )
 from hydra.entrypoints.render import breaker_table, money, percent, render_json, render_table
@@ -100,9 +100,10 @@ def add_read_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 # ---------------------------------------------------------------------------- the trader
 def _from_trader(args: argparse.Namespace, path: str) -> tuple[Any, str]:
-    """GET ``path`` from the trader's control server: (answer, where it came from)."""
-    client = _client(args, build_container(args.config))
-    return client.get(path), client.url
+    """GET ``path`` from the trader (the operator's one way in): (answer, where from)."""
+    container = build_container(args.config)
+    client, data = reach_trader(args, container, lambda c: c.get(path))
+    return data, client.where
 
 
 def _positions_text(data: dict[str, Any], url: str) -> str:

@@ -11,6 +11,8 @@ from hydra.testing.fake_gateway import (
     DEFAULT_INSTRUMENTS,
     FakeIBGateway,
     FakeInstrument,
+    MarginModel,
+    OrderRecord,
     PlacedOrder,
     serve,
 )
@@ -22,7 +24,9 @@ __all__ = [
     "BrokerHarness",
     "FakeIBGateway",
     "FakeInstrument",
+    "MarginModel",
     "MemoryJournal",
+    "OrderRecord",
     "PlacedOrder",
     "serve",
 ]

@@ -1,4 +1,7 @@
-"""Positions, account values, account summary and P&L of the fake gateway."""
+"""Positions, account values and summary, and P&L of the fake gateway: the messages.
+
+The figures come from ``_ledger`` (cash per currency, exchange rates, margin).
+"""
 
 from __future__ import annotations
 
@@ -6,38 +9,26 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from hydra.testing import _wire_account as wire_account
-from hydra.testing._core import GatewayCore, Session
+from hydra.testing._core import Session
+from hydra.testing._ledger import LedgerDesk, money
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from hydra.testing._model import FakeInstrument
 
-# Initial margin as a fraction of gross position value; feeds the margin account tags and
-# whatIf previews.
-MARGIN_RATE = 0.25
+
+_LEDGER_SUMMARY = (
+    ("CashBalance", "cash"),
+    ("TotalCashBalance", "cash"),
+    ("NetLiquidationByCurrency", "net_liq"),
+    ("RealizedPnL", "realized"),
+    ("UnrealizedPnL", "unrealized"),
+)
 
 
-def _money(value: float) -> str:
-    return f"{value:.2f}"
-
-
-class AccountDesk(GatewayCore):
+class AccountDesk(LedgerDesk):
     """Answers position, account and P&L requests and pushes their updates."""
-
-    @property
-    def realized_pnl(self) -> float:
-        """P&L realized by closing fills, before commissions."""
-        return sum(self._book.realized.values())
-
-    @property
-    def unrealized_pnl(self) -> float:
-        """P&L of open positions marked at their reference prices."""
-        total = 0.0
-        for symbol, qty in self._open_quantities():
-            avg = self._book.position(symbol)[1]
-            total += (self._mark(symbol) - avg) * qty * self._by_symbol[symbol].multiplier
-        return total
 
     def _push_after_fill(self, inst: FakeInstrument) -> None:
         self._push_position(inst)
@@ -46,16 +37,16 @@ class AccountDesk(GatewayCore):
 
     def _on_req_positions(self, session: Session, fields: list[str]) -> None:
         session.positions = True
-        for symbol, qty in self._open_quantities():
-            avg = self._book.position(symbol)[1]
-            session.send(wire_account.position(self.account, self._by_symbol[symbol], qty, avg))
+        for key, qty in self._open_quantities():
+            avg = self._book.position(key)[1]
+            session.send(wire_account.position(self.account, self._by_key[key], qty, avg))
         session.send(wire_account.position_end())
 
     def _on_cancel_positions(self, session: Session, fields: list[str]) -> None:
         session.positions = False
 
     def _push_position(self, inst: FakeInstrument) -> None:
-        qty, avg = self._book.position(inst.symbol)
+        qty, avg = self._book.position(inst.key)
         for session in list(self._sessions):
             if session.live and session.positions:
                 session.send(wire_account.position(self.account, inst, qty, avg))
@@ -64,7 +55,7 @@ class AccountDesk(GatewayCore):
         # [6, 2, subscribe, acctCode]
         session.account_updates = fields[2] in {"1", "True", "true"}
         if session.account_updates:
-            insts = [self._by_symbol[s] for s in self._book.open_symbols()]
+            insts = [self._by_key[k] for k in self._book.open_symbols()]
             self._send_account_updates(session, insts)
             session.send(wire_account.account_download_end(self.account))
 
@@ -82,120 +73,23 @@ class AccountDesk(GatewayCore):
         for tag, value, currency in self._account_rows():
             session.send(wire_account.account_value(tag, value, currency, self.account))
         for inst in insts:
-            qty, avg = self._book.position(inst.symbol)
+            qty, avg = self._book.position(inst.key)
             session.send(
                 wire_account.portfolio_value(
                     self.account,
                     inst,
                     qty,
-                    self._mark(inst.symbol),
+                    self._mark(inst.key),
                     avg,
-                    self._book.realized.get(inst.symbol, 0.0),
+                    self._book.realized.get(inst.key, 0.0),
                 )
             )
         session.send(wire_account.account_time(datetime.now(UTC).strftime("%H:%M")))
-
-    def _figures(self) -> dict[str, float]:
-        gross = sum(
-            abs(qty * self._mark(s) * self._by_symbol[s].multiplier)
-            for s, qty in self._open_quantities()
-        )
-        stock = sum(
-            qty * self._mark(s) * self._by_symbol[s].multiplier
-            for s, qty in self._open_quantities()
-        )
-        net_liq = self._cash + stock
-        init_margin = gross * MARGIN_RATE
-        available = net_liq - init_margin
-        return {
-            "net_liq": net_liq,
-            "cash": self._cash,
-            "gross": gross,
-            "stock": stock,
-            "margin": init_margin,
-            "available": available,
-            "buying_power": 4 * available,
-            "realized": self.realized_pnl,
-            "unrealized": self.unrealized_pnl,
-            "cushion": available / net_liq if net_liq else 0.0,
-            "leverage": gross / net_liq if net_liq else 0.0,
-        }
-
-    def _account_rows(self) -> list[tuple[str, str, str]]:
-        """Rows for accountValue(6) messages: (tag, value, currency)."""
-        f = self._figures()
-        rows = [
-            ("AccountCode", self.account, ""),
-            ("AccountType", "INDIVIDUAL", ""),
-            ("Currency", "USD", "USD"),
-            ("Currency", "BASE", "BASE"),
-        ]
-        usd_and_base = (
-            ("CashBalance", f["cash"]),
-            ("TotalCashBalance", f["cash"]),
-            ("NetLiquidationByCurrency", f["net_liq"]),
-            ("StockMarketValue", f["stock"]),
-            ("RealizedPnL", f["realized"]),
-            ("UnrealizedPnL", f["unrealized"]),
-        )
-        for tag, value in usd_and_base:
-            rows.append((tag, _money(value), "USD"))
-            rows.append((tag, _money(value), "BASE"))
-        usd_only = (
-            ("NetLiquidation", f["net_liq"]),
-            ("TotalCashValue", f["cash"]),
-            ("SettledCash", f["cash"]),
-            ("EquityWithLoanValue", f["net_liq"]),
-            ("GrossPositionValue", f["gross"]),
-            ("InitMarginReq", f["margin"]),
-            ("MaintMarginReq", f["margin"]),
-            ("AvailableFunds", f["available"]),
-            ("ExcessLiquidity", f["available"]),
-            ("BuyingPower", f["buying_power"]),
-        )
-        rows.extend((tag, _money(value), "USD") for tag, value in usd_only)
-        return rows
-
-    def _summary_values(self) -> dict[str, tuple[str, str]]:
-        """Values for accountSummary(63) by tag: (value, currency)."""
-        f = self._figures()
-        usd = {
-            "NetLiquidation": f["net_liq"],
-            "TotalCashValue": f["cash"],
-            "SettledCash": f["cash"],
-            "AccruedCash": 0.0,
-            "BuyingPower": f["buying_power"],
-            "EquityWithLoanValue": f["net_liq"],
-            "PreviousDayEquityWithLoanValue": f["net_liq"],
-            "GrossPositionValue": f["gross"],
-            "RegTEquity": f["net_liq"],
-            "RegTMargin": f["margin"],
-            "SMA": f["net_liq"],
-            "InitMarginReq": f["margin"],
-            "MaintMarginReq": f["margin"],
-            "AvailableFunds": f["available"],
-            "ExcessLiquidity": f["available"],
-            "FullInitMarginReq": f["margin"],
-            "FullMaintMarginReq": f["margin"],
-            "FullAvailableFunds": f["available"],
-            "FullExcessLiquidity": f["available"],
-            "LookAheadInitMarginReq": f["margin"],
-            "LookAheadMaintMarginReq": f["margin"],
-            "LookAheadAvailableFunds": f["available"],
-            "LookAheadExcessLiquidity": f["available"],
-        }
-        values = {tag: (_money(v), "USD") for tag, v in usd.items()}
-        values["AccountType"] = ("INDIVIDUAL", "")
-        values["Cushion"] = (f"{f['cushion']:.6f}", "")
-        values["Leverage"] = (f"{f['leverage']:.2f}", "")
-        values["DayTradesRemaining"] = ("-1", "")
-        return values
 
     def _on_req_account_summary(self, session: Session, fields: list[str]) -> None:
         # [62, 1, reqId, group, tags]
         req_id = int(fields[2])
         values = self._summary_values()
-        f = self._figures()
         for tag in (t.strip() for t in fields[4].split(",")):
             if tag in values:
                 value, currency = values[tag]
@@ -203,19 +97,11 @@ class AccountDesk(GatewayCore):
                     wire_account.account_summary(req_id, self.account, tag, value, currency)
                 )
             elif tag.startswith("$LEDGER"):
-                for currency in ("BASE", "USD"):
-                    for ledger_tag, amount in (
-                        ("CashBalance", f["cash"]),
-                        ("TotalCashBalance", f["cash"]),
-                        ("NetLiquidationByCurrency", f["net_liq"]),
-                        ("RealizedPnL", f["realized"]),
-                        ("UnrealizedPnL", f["unrealized"]),
-                    ):
-                        session.send(
-                            wire_account.account_summary(
-                                req_id, self.account, ledger_tag, _money(amount), currency
-                            )
-                        )
+                # $LEDGER: the base totals; $LEDGER:ALL also every currency held.
+                for currency, figures in self._ledgers(all_currencies=tag == "$LEDGER:ALL"):
+                    for ledger_tag, name in _LEDGER_SUMMARY:
+                        row = (ledger_tag, money(figures[name]), currency)
+                        session.send(wire_account.account_summary(req_id, self.account, *row))
         session.send(wire_account.account_summary_end(req_id))
 
     # ------------------------------------------------------------------ P&L
@@ -225,11 +111,10 @@ class AccountDesk(GatewayCore):
             unrealized = self.unrealized_pnl
             realized = self.realized_pnl
             return wire_account.pnl(req_id, unrealized + realized, unrealized, realized)
-        qty, avg = self._book.position(target.symbol)
-        mark = self._mark(target.symbol)
-        unrealized = (mark - avg) * qty * target.multiplier
-        realized = self._book.realized.get(target.symbol, 0.0)
-        value = qty * mark * target.multiplier
+        qty, _ = self._book.position(target.key)
+        unrealized = self._unrealized(target.key)
+        realized = self._book.realized.get(target.key, 0.0)
+        value = qty * self._mark(target.key) * target.multiplier
         return wire_account.pnl_single(
             req_id, qty, unrealized + realized, unrealized, realized, value
         )

@@ -70,6 +70,7 @@ class ConnectionDesk(OrderReports):
             wire.IN_REQ_HEAD_TIMESTAMP: self._on_req_head_timestamp,
             wire.IN_REQ_MATCHING_SYMBOLS: self._on_req_matching_symbols,
             wire.IN_REQ_MARKET_RULE: self._on_req_market_rule,
+            wire.IN_REQ_SEC_DEF_OPT_PARAMS: self._on_req_sec_def_opt_params,
             wire.IN_REQ_PNL: self._on_req_pnl,
             wire.IN_REQ_PNL_SINGLE: self._on_req_pnl_single,
             wire.IN_CANCEL_PNL: self._on_cancel_pnl,
@@ -99,6 +100,7 @@ class ConnectionDesk(OrderReports):
             self._sessions.discard(session)
             # Subscriptions die with their socket, as on a real gateway.
             session.market_data.clear()
+            session.shortable.clear()
             session.pnl.clear()
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):

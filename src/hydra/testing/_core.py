@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from hydra.testing import _wire as wire
+from hydra.testing._margin import MarginModel
 from hydra.testing._model import (
     ExecutionRecord,
     FakeInstrument,
@@ -21,10 +22,27 @@ from hydra.testing._model import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+    from datetime import date
+
+    from hydra.testing._instruments import ContractQuery
 
 
 # Real permIds are large; starting high keeps them visibly distinct from order ids in logs.
 _FIRST_PERM_ID = 1_000_000_001
+BASE_CURRENCY = "USD"
+# Units of the base currency one unit of each currency buys (IB's ExchangeRate values).
+DEFAULT_EXCHANGE_RATES: dict[str, float] = {
+    "USD": 1.0,
+    "EUR": 1.08,
+    "GBP": 1.27,
+    "CHF": 1.12,
+    "CAD": 0.73,
+    "AUD": 0.66,
+    "HKD": 0.128,
+    "JPY": 1 / 150,
+}
+# Shares a stock has to lend (generic tick 236) until a test says otherwise.
+DEFAULT_SHORTABLE_SHARES = 10_000_000.0
 
 
 def ib_time() -> str:
@@ -47,6 +65,7 @@ class Session:
         "pnl",
         "positions",
         "recent",
+        "shortable",
         "version",
         "writer",
     )
@@ -59,6 +78,8 @@ class Session:
         self.account_updates = False
         # Live reqMktData subscriptions of this connection: reqId -> instrument.
         self.market_data: dict[int, FakeInstrument] = {}
+        # The subscriptions among them that asked for generic tick 236 (shortable shares).
+        self.shortable: set[int] = set()
         # Live reqPnL (None) and reqPnLSingle (instrument) subscriptions: reqId -> target.
         self.pnl: dict[int, FakeInstrument | None] = {}
         # Arrival times of the last messages, for pacing.
@@ -102,27 +123,44 @@ class GatewayCore:
         self.account = account
         self.placed: list[PlacedOrder] = []
         self.cancel_requests: list[int] = []
-        self._by_symbol: dict[str, FakeInstrument] = {}
+        self._by_key: dict[str, FakeInstrument] = {}
         self._by_con_id: dict[int, FakeInstrument] = {}
         for inst in instruments:
-            if inst.symbol in self._by_symbol or inst.con_id in self._by_con_id:
-                msg = f"duplicate instrument symbol or con_id: {inst}"
+            if inst.key in self._by_key or inst.con_id in self._by_con_id:
+                msg = f"duplicate instrument local symbol or con_id: {inst}"
                 raise ValueError(msg)
-            self._by_symbol[inst.symbol] = inst
+            self._by_key[inst.key] = inst
             self._by_con_id[inst.con_id] = inst
         self._prices: dict[str, float] = {}
-        # Session statistics per symbol for market data: [high, low, volume].
+        # Session statistics per instrument key for market data: [high, low, volume].
         self._session_stats: dict[str, list[float]] = {}
         self._close: dict[str, float] = {}
-        for symbol, px in (prices or {}).items():
-            self._instrument(symbol)
+        for name, px in (prices or {}).items():
+            key = self._instrument(name).key
             price = float(px)
             if not math.isfinite(price) or price <= 0:
-                msg = f"price of {symbol} must be a positive finite number, not {px!r}"
+                msg = f"price of {name} must be a positive finite number, not {px!r}"
                 raise ValueError(msg)
-            self._prices[symbol] = price
-            self._close[symbol] = price
-        self._cash = float(cash)
+            self._prices[key] = price
+            self._close[key] = price
+        # Cash per currency; the account reports it converted at the exchange rates.
+        self._cash: dict[str, float] = {BASE_CURRENCY: float(cash)}
+        self._rates: dict[str, float] = dict(DEFAULT_EXCHANGE_RATES)
+        # Currencies whose ExchangeRate the account stops reporting (set_exchange_rate None).
+        self._unpublished_rates: set[str] = set()
+        missing = sorted({i.currency for i in self._by_key.values()} - set(self._rates))
+        if missing:
+            msg = f"no exchange rate for {missing}; add them with set_exchange_rate()"
+            raise ValueError(msg)
+        self._margin_model = MarginModel()
+        self._shortable: dict[str, float | None] = {
+            inst.key: DEFAULT_SHORTABLE_SHARES if inst.sec_type == "STK" else None
+            for inst in self._by_key.values()
+        }
+        # Trading hours: explicit texts per key, holidays, and the first day listed.
+        self._hours: dict[str, tuple[str, str]] = {}
+        self._holidays: set[date] = set()
+        self._first_day: date | None = None
         self._next_order_id = next_order_id
         self._perm_ids = itertools.count(_FIRST_PERM_ID)
         self._exec_seq = itertools.count(1)
@@ -133,38 +171,39 @@ class GatewayCore:
 
     # ------------------------------------------------------------------ lookups
 
-    def _instrument(self, symbol: str) -> FakeInstrument:
-        try:
-            return self._by_symbol[symbol]
-        except KeyError:
-            msg = f"unknown symbol {symbol!r}; known: {sorted(self._by_symbol)}"
-            raise KeyError(msg) from None
+    def _instrument(self, name: str) -> FakeInstrument:
+        """The instrument with local symbol ``name``, or the only one with that symbol."""
+        inst = self._by_key.get(name)
+        if inst is not None:
+            return inst
+        same = [i for i in self._by_key.values() if i.symbol == name]
+        if len(same) == 1:
+            return same[0]
+        if same:
+            keys = sorted(i.key for i in same)
+            msg = f"{name!r} is ambiguous: name one of {keys}"
+        else:
+            msg = f"unknown instrument {name!r}; known: {sorted(self._by_key)}"
+        raise KeyError(msg)
 
-    def _match(
-        self, con_id: int, symbol: str, sec_type: str, currency: str
-    ) -> list[FakeInstrument]:
-        if con_id > 0:
-            inst = self._by_con_id.get(con_id)
-            return [inst] if inst is not None else []
-        return [
-            inst
-            for inst in self._by_symbol.values()
-            if inst.symbol == symbol
-            and (not sec_type or inst.sec_type == sec_type)
-            and (not currency or inst.currency == currency)
-        ]
+    def _match(self, query: ContractQuery) -> list[FakeInstrument]:
+        return [inst for inst in self._by_key.values() if query.matches(inst)]
 
     def _quote(self, inst: FakeInstrument) -> tuple[float, float] | None:
         """``(bid, ask)`` one tick around the reference price, or None when unpriced."""
-        price = self._prices.get(inst.symbol)
+        price = self._prices.get(inst.key)
         return None if price is None else one_tick_quote(price, inst.min_tick)
 
-    def _mark(self, symbol: str) -> float:
-        px = self._prices.get(symbol)
-        return px if px is not None else self._book.position(symbol)[1]
+    def _mark(self, key: str) -> float:
+        px = self._prices.get(key)
+        return px if px is not None else self._book.position(key)[1]
 
     def _open_quantities(self) -> list[tuple[str, float]]:
-        return [(s, self._book.position(s)[0]) for s in self._book.open_symbols()]
+        return [(k, self._book.position(k)[0]) for k in self._book.open_symbols()]
+
+    def _rate(self, currency: str) -> float:
+        """Base currency per unit of ``currency`` (kept even while it is unpublished)."""
+        return self._rates[currency]
 
     # ------------------------------------------------------------------ routing
 

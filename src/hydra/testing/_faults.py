@@ -1,4 +1,4 @@
-"""Fault knobs of the fake gateway: rejections, delays, foreign orders, drops, outages."""
+"""Fault knobs of the fake gateway: rejections, delays, foreign orders, drops, outages, whatIf."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from hydra.testing import _wire as wire
 from hydra.testing._connection import ConnectionDesk
 from hydra.testing._core import reschedule
 from hydra.testing._model import OrderRecord, PlacedOrder
+from hydra.testing._what_if import WHAT_IF_MODES
 
 if TYPE_CHECKING:
     import asyncio
@@ -69,6 +70,24 @@ class FaultControls(ConnectionDesk):
         else:
             self._push_after_fill(inst)
 
+    def what_if_answers(self, mode: str = "answer", *, message: str = "margin unavailable") -> None:
+        """How the gateway answers whatIf previews from now on.
+
+        Args:
+            mode: ``"answer"`` (the default: margin figures), ``"ignore"`` (no answer at
+                all: the client's request times out) or ``"error"`` (error 201 for the
+                preview's order id, with ``message`` as the reason).
+            message: The reason ``"error"`` gives.
+
+        Raises:
+            ValueError: An unknown mode.
+        """
+        if mode not in WHAT_IF_MODES:
+            msg = f"mode must be one of {sorted(WHAT_IF_MODES)}, not {mode!r}"
+            raise ValueError(msg)
+        self._what_if_mode = mode
+        self._what_if_error = message
+
     def inject_foreign_order(
         self,
         symbol: str,
@@ -80,6 +99,9 @@ class FaultControls(ConnectionDesk):
         stop_price: float | None = None,
         client_id: int = 0,
         order_id: int | None = None,
+        trailing_percent: float | None = None,
+        parent_id: int = 0,
+        oca_group: str = "",
     ) -> int:
         """Make an order appear as if placed by TWS (client id 0) or another API client.
 
@@ -89,15 +111,22 @@ class FaultControls(ConnectionDesk):
         and reqGlobalCancel cancels it.
 
         Args:
-            symbol: One of the gateway's instruments.
+            symbol: One of the gateway's instruments (its local symbol, or a symbol only
+                one instrument has).
             action: ``"BUY"`` or ``"SELL"``.
             quantity: Positive quantity.
-            order_type: ``"MKT"``, ``"LMT"``, ``"STP"`` or ``"STP LMT"``.
-            limit_price: Required for LMT and STP LMT.
-            stop_price: Required for STP and STP LMT.
+            order_type: Any type the gateway takes (``"LMT"``, ``"STP"``, ``"TRAIL"``,
+                ``"MOC"``, ...).
+            limit_price: The limit (LMT, STP LMT, LIT, LOC).
+            stop_price: The stop or trigger price (STP, STP LMT, MIT, LIT), or a
+                trailing stop's trailing amount (TRAIL).
             client_id: 0 for a TWS order, or the id of another API client.
             order_id: The order id to report; by default a negative id for a TWS order
                 (as TWS reports its own orders) and the next valid id otherwise.
+            trailing_percent: A trailing stop's trail in percent (instead of an amount).
+            parent_id: The parent's order id, for a bracket child (it waits for the
+                parent's fill).
+            oca_group: The OCA group it belongs to.
 
         Returns:
             The order id reported to clients.
@@ -117,15 +146,18 @@ class FaultControls(ConnectionDesk):
         placed = PlacedOrder(
             order_id,
             client_id,
-            symbol,
+            inst.key,
             action,
             float(quantity),
             order_type,
             limit_price,
             "DAY",
             aux_price=stop_price,
+            parent_id=parent_id,
+            oca_group=oca_group,
+            trailing_percent=trailing_percent,
         )
-        problem = self._validation_error(placed)
+        problem = self._validation_error(placed, inst)
         if problem is not None:
             raise ValueError(problem)
         if (client_id, order_id) in self._orders:
@@ -146,8 +178,15 @@ class FaultControls(ConnectionDesk):
             status="Submitted",
             aux_price=stop_price,
             foreign=True,
+            trailing_percent=trailing_percent,
+            parent_id=parent_id,
+            oca_group=oca_group,
         )
+        parent = self._orders.get((client_id, parent_id)) if parent_id else None
+        if parent is not None and parent.status != "Filled":
+            order.working, order.status = False, "PreSubmitted"
         self._orders[(client_id, order_id)] = order
+        self._arm(order)
         self._send_order_update(order)
         self._try_fill(order)
         return order_id
@@ -185,9 +224,10 @@ class FaultControls(ConnectionDesk):
             self._broadcast(partial(_error, 1101, _RESTORED_DATA_LOST))
             for session in self._live_sessions():
                 session.market_data.clear()
+                session.shortable.clear()
             return
         self._broadcast(partial(_error, 1102, _RESTORED_DATA_KEPT))
-        for inst in self._by_symbol.values():
+        for inst in self._by_key.values():
             self._stream(inst)
 
     def _stream(self, inst: FakeInstrument) -> None:

@@ -1,4 +1,4 @@
-"""Contracts and market data of the fake gateway: details, ticks, history, symbols, rules."""
+"""Market data of the fake gateway: ticks (shortable shares too), history, head timestamp."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import math
 import re
 from datetime import UTC, datetime, timedelta
 
+from hydra.testing import _wire as wire
 from hydra.testing import _wire_market as wire_market
-from hydra.testing._account import AccountDesk
-from hydra.testing._core import Session, int_field
+from hydra.testing._contracts import ContractDesk
+from hydra.testing._core import Session
 from hydra.testing._model import FakeInstrument
 
-NO_SECURITY_DEFINITION = "No security definition has been found for the request"
+# Shares at or above which IB's shortability indicator (tick 46) reads "available" (3.0);
+# fewer but some need a locate (2.0); none: 1.0.
+_PLENTY = 1000.0
 # Sizes quoted on every bid, ask and last tick; only need to be positive, because clients
 # treat a bid or ask of size 0 as "no quote".
 QUOTE_SIZE = 100.0
@@ -55,47 +58,21 @@ def _parse_end(text: str) -> datetime:
     return datetime.strptime(stamp, "%Y%m%d %H:%M:%S").replace(tzinfo=UTC)
 
 
-class MarketDesk(AccountDesk):
+class MarketDesk(ContractDesk):
     """Answers contract, market data and history requests."""
 
-    def _bump_stats(self, symbol: str, price: float, volume: float = 0.0) -> None:
+    def _bump_stats(self, key: str, price: float, volume: float = 0.0) -> None:
         """Track the session's high, low and volume that market data reports."""
-        stats = self._session_stats.setdefault(symbol, [price, price, 0.0])
+        stats = self._session_stats.setdefault(key, [price, price, 0.0])
         stats[0] = max(stats[0], price)
         stats[1] = min(stats[1], price)
         stats[2] += volume
-        self._close.setdefault(symbol, price)
-
-    # ------------------------------------------------------------------ contracts
-
-    def _on_req_contract_details(self, session: Session, fields: list[str]) -> None:
-        # [9, 8, reqId, conId, symbol, secType, lastTradeDate, strike, right, multiplier,
-        #  exchange, primaryExchange, currency, localSymbol, tradingClass, ...]
-        req_id = int(fields[2])
-        matches = self._match(int_field(fields[3]), fields[4], fields[5], fields[12])
-        if not matches:
-            # Like the real gateway: an error and no contractDetailsEnd.
-            session.error(req_id, 200, NO_SECURITY_DEFINITION)
-            return
-        for inst in matches:
-            session.send(wire_market.contract_details(session.version, req_id, inst))
-        session.send(wire_market.contract_details_end(req_id))
-
-    def _on_req_matching_symbols(self, session: Session, fields: list[str]) -> None:
-        # [81, reqId, pattern]: symbols starting with the pattern, case-insensitive.
-        req_id, pattern = int(fields[1]), fields[2].upper()
-        found = [i for s, i in self._by_symbol.items() if pattern and s.startswith(pattern)]
-        session.send(wire_market.symbol_samples(session.version, req_id, found))
-
-    def _on_req_market_rule(self, session: Session, fields: list[str]) -> None:
-        # [91, marketRuleId]: every instrument here trades on one rule, 0.01 from 0.
-        session.send(wire_market.market_rule(int(fields[1]), [(0.0, 0.01)]))
+        self._close.setdefault(key, price)
 
     def _on_req_head_timestamp(self, session: Session, fields: list[str]) -> None:
         # [87, reqId, <12 contract fields>, includeExpired, useRTH, whatToShow, formatDate]
         req_id = int(fields[1])
-        if not self._match(int_field(fields[2]), fields[3], fields[4], fields[11]):
-            session.error(req_id, 200, NO_SECURITY_DEFINITION)
+        if self._resolve(session, req_id, wire.contract_query(fields, 2)) is None:
             return
         as_epoch = fields[17:18] == ["2"]
         stamp = (
@@ -111,9 +88,8 @@ class MarketDesk(AccountDesk):
         # [20, reqId, <12 contract fields>, includeExpired, endDateTime, barSizeSetting,
         #  durationStr, useRTH, whatToShow, formatDate, keepUpToDate, chartOptions]
         req_id = int(fields[1])
-        matches = self._match(int_field(fields[2]), fields[3], fields[4], fields[11])
-        if not matches:
-            session.error(req_id, 200, NO_SECURITY_DEFINITION)
+        inst = self._resolve(session, req_id, wire.contract_query(fields, 2))
+        if inst is None:
             return
         bar_seconds = _seconds(fields[16], _BAR_SIZE)
         span = _seconds(fields[17], _DURATION)
@@ -125,7 +101,7 @@ class MarketDesk(AccountDesk):
             text = f"Historical Market Data Service error message:invalid request {fields[15:18]}"
             session.error(req_id, 162, text)
             return
-        bars = self._bars(matches[0], end, bar_seconds, span, epoch=fields[20] == "2")
+        bars = self._bars(inst, end, bar_seconds, span, epoch=fields[20] == "2")
         start = (end - timedelta(seconds=span)).strftime("%Y%m%d %H:%M:%S")
         session.send(
             wire_market.historical_data(req_id, start, end.strftime("%Y%m%d %H:%M:%S"), bars)
@@ -136,7 +112,7 @@ class MarketDesk(AccountDesk):
     ) -> list[tuple[str, float, float, float, float, float]]:
         """Deterministic bars: a gentle wave ending at the reference price (100 unpriced)."""
         count = max(1, min(_MAX_BARS, span // bar_seconds))
-        base = self._prices.get(inst.symbol, 100.0)
+        base = self._prices.get(inst.key, 100.0)
         tick = inst.min_tick
         bars = []
         for i in range(count):
@@ -175,29 +151,33 @@ class MarketDesk(AccountDesk):
         #  regulatorySnapshot, mktDataOptions]: the legs and delta-neutral blocks vary in
         # length, so the four trailing fields are read from the end.
         req_id = int(fields[2])
+        generic = {t.strip() for t in fields[-4].split(",")}
         snapshot = "1" in (fields[-3], fields[-2])
         if req_id in session.market_data:
             session.error(req_id, 322, "Duplicate ticker id")
             return
-        matches = self._match(int_field(fields[3]), fields[4], fields[5], fields[12])
-        if not matches:
-            session.error(req_id, 200, NO_SECURITY_DEFINITION)
+        inst = self._resolve(session, req_id, wire.contract_query(fields, 3))
+        if inst is None:
             return
-        inst = matches[0]
         session.send(wire_market.market_data_type(req_id, wire_market.MARKET_DATA_LIVE))
         session.send(
             wire_market.tick_req_params(req_id, inst.min_tick, _BBO_EXCHANGE, _SNAPSHOT_PERMISSIONS)
         )
         self._send_ticks(session, req_id, inst)
+        if "236" in generic:
+            self._send_shortable(session, req_id, inst)
         if snapshot:
             # A real gateway waits up to 11 s for an unpriced snapshot; here the end is at once.
             session.send(wire_market.tick_snapshot_end(req_id))
         else:
             session.market_data[req_id] = inst
+            if "236" in generic:
+                session.shortable.add(req_id)
 
     def _on_cancel_mkt_data(self, session: Session, fields: list[str]) -> None:
         # [2, 2, reqId]
         req_id = int(fields[2])
+        session.shortable.discard(req_id)
         if session.market_data.pop(req_id, None) is None:
             session.error(req_id, 300, f"Can't find EId with tickerId:{req_id}")
 
@@ -208,20 +188,36 @@ class MarketDesk(AccountDesk):
                 if subscribed is inst:
                     self._send_ticks(session, req_id, inst)
 
+    def _stream_shortable(self, inst: FakeInstrument) -> None:
+        """Send the shortable shares of an instrument to every subscription that asked."""
+        for session in self._live_sessions():
+            for req_id, subscribed in session.market_data.items():
+                if subscribed is inst and req_id in session.shortable:
+                    self._send_shortable(session, req_id, inst)
+
+    def _send_shortable(self, session: Session, req_id: int, inst: FakeInstrument) -> None:
+        """Generic tick 236: the indicator (46) and the number of shares (89), if known."""
+        shares = self._shortable.get(inst.key)
+        if shares is None:
+            return
+        indicator = 3.0 if shares >= _PLENTY else 2.0 if shares > 0 else 1.0
+        session.send(wire_market.tick_generic(req_id, wire_market.TICK_SHORTABLE, indicator))
+        session.send(wire_market.tick_size(req_id, wire_market.TICK_SHORTABLE_SHARES, shares))
+
     def _send_ticks(self, session: Session, req_id: int, inst: FakeInstrument) -> None:
-        price = self._prices.get(inst.symbol)
+        price = self._prices.get(inst.key)
         quote = self._quote(inst)
         if price is None or quote is None:
             return
         bid, ask = quote
-        high, low, volume = self._session_stats.get(inst.symbol, [price, price, 0.0])
+        high, low, volume = self._session_stats.get(inst.key, [price, price, 0.0])
         tick_price = wire_market.tick_price
         session.send(tick_price(req_id, wire_market.TICK_BID, bid, QUOTE_SIZE))
         session.send(tick_price(req_id, wire_market.TICK_ASK, ask, QUOTE_SIZE))
         session.send(tick_price(req_id, wire_market.TICK_LAST, price, QUOTE_SIZE))
         session.send(tick_price(req_id, wire_market.TICK_HIGH, high, 0))
         session.send(tick_price(req_id, wire_market.TICK_LOW, low, 0))
-        session.send(tick_price(req_id, wire_market.TICK_CLOSE, self._close[inst.symbol], 0))
+        session.send(tick_price(req_id, wire_market.TICK_CLOSE, self._close[inst.key], 0))
         session.send(wire_market.tick_size(req_id, wire_market.TICK_VOLUME, volume))
 
 

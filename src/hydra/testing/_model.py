@@ -5,44 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from hydra.testing._instruments import DEFAULT_INSTRUMENTS, FakeInstrument
+
+__all__ = [
+    "DEFAULT_INSTRUMENTS",
+    "ExecutionRecord",
+    "FakeInstrument",
+    "OrderRecord",
+    "PlacedOrder",
+    "PositionBook",
+    "one_tick_quote",
+]
+
 # Below this magnitude a position is flat: repeated float sums of fills must not leave
 # a 1e-15 share residue that would show up as a phantom position.
 _FLAT_EPSILON = 1e-9
-
-
-@dataclass(frozen=True, slots=True)
-class FakeInstrument:
-    """A contract the fake gateway can qualify and trade.
-
-    Attributes:
-        symbol: Ticker symbol; unique within one gateway.
-        con_id: IB contract id; unique within one gateway.
-        sec_type: IB security type, e.g. ``"STK"``.
-        exchange: Routing exchange reported on contracts, usually ``"SMART"``.
-        primary_exchange: Listing exchange, e.g. ``"NASDAQ"``.
-        currency: Trading currency.
-        multiplier: Contract multiplier; sent as ``""`` for stocks, as IB does.
-        min_tick: Minimum price increment reported in contract details.
-    """
-
-    symbol: str
-    con_id: int
-    sec_type: str = "STK"
-    exchange: str = "SMART"
-    primary_exchange: str = "NASDAQ"
-    currency: str = "USD"
-    multiplier: float = 1.0
-    min_tick: float = 0.01
-
-
-DEFAULT_INSTRUMENTS: tuple[FakeInstrument, ...] = (
-    FakeInstrument("AAPL", 265598),
-    FakeInstrument("MSFT", 272093),
-    FakeInstrument("SPY", 756733, primary_exchange="ARCA"),
-    FakeInstrument("IBM", 8314, primary_exchange="NYSE"),
-    FakeInstrument("AMZN", 3691937),
-    FakeInstrument("TSLA", 76792991),
-)
 
 
 def one_tick_quote(price: float, min_tick: float) -> tuple[float, float]:
@@ -70,11 +47,21 @@ class PlacedOrder:
         order_type: IB order type as sent, e.g. ``"MKT"`` or ``"LMT"``.
         limit_price: Limit price, or ``None`` when the client sent none.
         tif: Time in force exactly as sent; ``""`` when the client left it unset.
-        aux_price: Stop price of a STP or STP LMT order, or ``None``.
+        aux_price: The stop or trigger price (STP, STP LMT, MIT, LIT), or a trailing
+            stop's trailing amount (TRAIL, TRAIL LIMIT); ``None`` when unset.
         parent_id: The parent order id of a bracket child, 0 for none.
         oca_group: The one-cancels-all group name, ``""`` for none.
         transmit: False when the client holds the order until a later transmit.
         what_if: True for a whatIf preview (never executed).
+        con_id: The contract id as sent (0 when the client sent none).
+        oca_type: IB's ocaType: 1 cancels the rest of the group on a fill, 2 and 3
+            reduce them by the filled quantity.
+        good_till_date: ``goodTillDate`` as sent (a GTD order's end).
+        outside_rth: The ``outsideRth`` flag.
+        order_ref: The client's ``orderRef``.
+        trailing_percent: A trailing stop's trail as a percentage, or ``None``.
+        trail_stop_price: A trailing stop's initial stop price, or ``None``.
+        lmt_price_offset: A TRAIL LIMIT's limit offset from its stop, or ``None``.
     """
 
     order_id: int
@@ -90,6 +77,14 @@ class PlacedOrder:
     oca_group: str = ""
     transmit: bool = True
     what_if: bool = False
+    con_id: int = 0
+    oca_type: int = 0
+    good_till_date: str = ""
+    outside_rth: bool = False
+    order_ref: str = ""
+    trailing_percent: float | None = None
+    trail_stop_price: float | None = None
+    lmt_price_offset: float | None = None
 
 
 @dataclass(slots=True)
@@ -120,8 +115,15 @@ class OrderRecord:
     # False while the client holds the order back (transmit=False) or a bracket child
     # waits for its parent's fill: the order rests as PreSubmitted and cannot fill.
     working: bool = True
-    # A STP LMT order whose stop has been reached: it now rests as a limit order.
+    # A stop, if-touched or trailing order whose trigger has been reached: it is now a
+    # market order, or rests as a limit order (STP LMT, LIT, TRAIL LIMIT).
     triggered: bool = False
+    good_till_date: str = ""
+    outside_rth: bool = False
+    trailing_percent: float | None = None
+    # A trailing stop's current stop price (it follows the price); IB's trailStopPrice.
+    trail_stop_price: float | None = None
+    lmt_price_offset: float | None = None
     what_if: bool = False
     # Placed from outside the API clients' view (TWS or another client, via
     # FakeIBGateway.inject_foreign_order): its updates go to every connection.

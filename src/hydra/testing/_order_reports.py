@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from hydra.testing import _wire_orders as wire_orders
 from hydra.testing._core import Session, int_field
-from hydra.testing._orders import OrderDesk
+from hydra.testing._order_entry import EntryDesk
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from hydra.testing._model import OrderRecord
 
 
-class OrderReports(OrderDesk):
+class OrderReports(EntryDesk):
     """Answers cancel, global cancel, open/completed order and execution requests."""
 
     def _on_cancel_order(self, session: Session, fields: list[str]) -> None:

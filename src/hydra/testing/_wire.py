@@ -12,6 +12,8 @@ import re
 import struct
 from typing import TYPE_CHECKING
 
+from hydra.testing._instruments import ContractQuery
+
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Sequence
@@ -178,15 +180,42 @@ def contract_11(inst: FakeInstrument, exchange: str) -> list[str]:
         str(inst.con_id),
         inst.symbol,
         inst.sec_type,
-        "",  # lastTradeDateOrContractMonth
-        "0",  # strike
-        "",  # right
+        inst.expiry,  # lastTradeDateOrContractMonth
+        num(inst.strike),
+        inst.right,
         multiplier_field(inst),
         exchange,
         inst.currency,
-        inst.symbol,  # localSymbol
-        inst.symbol,  # tradingClass
+        inst.key,  # localSymbol
+        inst.klass,  # tradingClass
     ]
+
+
+_RIGHTS = {"C": "C", "CALL": "C", "P": "P", "PUT": "P"}
+
+
+def contract_query(fields: Sequence[str], at: int) -> ContractQuery:
+    """Read the 12 contract fields a request carries from ``fields[at]`` on.
+
+    conId, symbol, secType, lastTradeDateOrContractMonth, strike, right, multiplier,
+    exchange, primaryExchange, currency, localSymbol, tradingClass. Missing trailing
+    fields read as unset.
+    """
+    part = [*fields[at : at + 12], *[""] * 12][:12]
+    strike = parse_number(part[4])
+    multiplier = parse_number(part[6])
+    return ContractQuery(
+        con_id=int(part[0]) if part[0].lstrip("-").isdigit() else 0,
+        symbol=part[1],
+        sec_type=part[2],
+        expiry=part[3].strip(),
+        strike=strike if strike is not None and math.isfinite(strike) else 0.0,
+        right=_RIGHTS.get(part[5].strip().upper(), ""),
+        multiplier=multiplier if multiplier is not None and math.isfinite(multiplier) else 0.0,
+        currency=part[9],
+        local_symbol=part[10],
+        trading_class=part[11],
+    )
 
 
 def request_id(fields: Sequence[str]) -> int | None:

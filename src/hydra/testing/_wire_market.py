@@ -1,24 +1,13 @@
-"""Contract and market data messages of the TWS protocol, versions 157..178."""
+"""Market data messages of the TWS protocol (the same at every version 157..178)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hydra.testing._wire import (
-    V_BOND_ISSUERID,
-    V_FRACTIONAL_SIZE,
-    V_SIZE_RULES,
-    multiplier_field,
-    num,
-)
+from hydra.testing._wire import num
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from hydra.testing._model import FakeInstrument
-
-# The one price-increment rule every instrument advertises (IB's rule 26: 0.01 from 0).
-MARKET_RULE_ID = 26
 
 # Tick types: prices of tickPrice(1), sizes of tickSize(2).
 TICK_BID = 1
@@ -28,67 +17,12 @@ TICK_HIGH = 6
 TICK_LOW = 7
 TICK_VOLUME = 8
 TICK_CLOSE = 9
+# tickSize(2) type of the shortable shares (generic tick 236).
+TICK_SHORTABLE_SHARES = 89
+# tickGeneric(45) type of the shortability indicator (generic tick 236).
+TICK_SHORTABLE = 46
 # marketDataType(58) value for real-time data.
 MARKET_DATA_LIVE = 1
-
-
-def contract_details(version: int, req_id: int, inst: FakeInstrument) -> list[str]:
-    """contractDetails(10): 40 fields at version 178 with no secIds.
-
-    Below version 164 a version field follows the message id, mdSizeMultiplier follows
-    minTick, and the size rules at the end are missing (163 sends one sizeMinTick).
-    """
-    head = ["10", "8"] if version < V_SIZE_RULES else ["10"]
-    fields = [
-        *head,
-        str(req_id),
-        inst.symbol,
-        inst.sec_type,
-        "",  # lastTradeDate[-time[-zone]]
-        "0",  # strike
-        "",  # right
-        inst.exchange,
-        inst.currency,
-        inst.symbol,  # localSymbol
-        inst.symbol,  # marketName
-        inst.symbol,  # tradingClass
-        str(inst.con_id),
-        num(inst.min_tick),
-        *(["1"] if version < V_SIZE_RULES else []),  # mdSizeMultiplier
-        multiplier_field(inst),
-        "ACTIVETIM,AD,ALERT,ALLOC,DAY,GTC,IOC,LIT,LMT,MKT,MOC,MOO,STP,STPLMT,TRAIL",
-        f"SMART,{inst.primary_exchange}",  # validExchanges
-        "1",  # priceMagnifier
-        "0",  # underConId
-        inst.symbol,  # longName
-        inst.primary_exchange,
-        "",  # contractMonth
-        "",  # industry
-        "",  # category
-        "",  # subcategory
-        "US/Eastern",  # timeZoneId
-        "",  # tradingHours
-        "",  # liquidHours
-        "",  # evRule
-        "",  # evMultiplier
-        "0",  # numSecIds
-        "1",  # aggGroup
-        "",  # underSymbol
-        "",  # underSecType
-        str(MARKET_RULE_ID),  # marketRuleIds
-        "",  # realExpirationDate
-        "COMMON" if inst.sec_type == "STK" else "",  # stockType
-    ]
-    if version == V_FRACTIONAL_SIZE:
-        fields.append("1")  # sizeMinTick
-    elif version >= V_SIZE_RULES:
-        fields.extend(("1", "1", "100"))  # minSize, sizeIncrement, suggestedSizeIncrement
-    return fields
-
-
-def contract_details_end(req_id: int) -> list[str]:
-    """contractDetailsEnd(52)."""
-    return ["52", "1", str(req_id)]
 
 
 def tick_price(req_id: int, tick_type: int, price: float, size: float) -> list[str]:
@@ -145,20 +79,6 @@ def head_timestamp(req_id: int, timestamp: str) -> list[str]:
     return ["88", str(req_id), timestamp]
 
 
-def symbol_samples(version: int, req_id: int, insts: Sequence[FakeInstrument]) -> list[str]:
-    """symbolSamples(79): matching contracts; from version 176 with description and issuer."""
-    fields = ["79", str(req_id), str(len(insts))]
-    for inst in insts:
-        fields += [str(inst.con_id), inst.symbol, inst.sec_type, inst.primary_exchange]
-        fields += [inst.currency, "0"]  # no derivative security types
-        if version >= V_BOND_ISSUERID:
-            fields += ["", ""]  # description, issuerId
-    return fields
-
-
-def market_rule(rule_id: int, increments: Sequence[tuple[float, float]]) -> list[str]:
-    """marketRule(93): price increments as ``(lowEdge, increment)`` pairs."""
-    fields = ["93", str(rule_id), str(len(increments))]
-    for low, step in increments:
-        fields += [num(low), num(step)]
-    return fields
+def tick_generic(req_id: int, tick_type: int, value: float) -> list[str]:
+    """tickGeneric(45): e.g. the shortability indicator of generic tick 236."""
+    return ["45", "6", str(req_id), str(tick_type), num(value)]

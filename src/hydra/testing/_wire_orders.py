@@ -74,7 +74,7 @@ def open_order(
         order.order_ref,
         str(order.client_id),
         str(order.perm_id),
-        "0",  # outsideRth
+        _flag(order.outside_rth),
         "0",  # hidden
         "0",  # discretionaryAmt
         "",  # goodAfterTime
@@ -87,7 +87,7 @@ def open_order(
         head.append("")  # faProfile
     middle = [
         "",  # modelCode
-        "",  # goodTillDate
+        order.good_till_date,
         "",  # rule80A
         "",  # percentOffset
         "",  # settlingFirm
@@ -117,8 +117,8 @@ def open_order(
         "",  # deltaNeutralAuxPrice
         "0",  # continuousUpdate
         "",  # referencePriceType
-        "",  # trailStopPrice
-        "",  # trailingPercent
+        opt_num(order.trail_stop_price),
+        opt_num(order.trailing_percent),
         "",  # basisPoints
         "",  # basisPointsType
         "",  # comboLegsDescrip
@@ -146,8 +146,8 @@ def open_order(
         "0",  # numConditions
         "",  # adjustedOrderType
         "",  # triggerPrice
-        "",  # trailStopPrice
-        "",  # lmtPriceOffset
+        opt_num(order.trail_stop_price),
+        opt_num(order.lmt_price_offset),
         "",  # adjustedStopPrice
         "",  # adjustedStopLimitPrice
         "",  # adjustedTrailingAmount
@@ -171,6 +171,10 @@ def open_order(
     if version >= V_PEGBEST_PEGMID_OFFSETS:
         tail.extend(_PEG_OFFSETS)
     return head + middle + tail
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
 
 
 # minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf.
@@ -217,7 +221,7 @@ def completed_order(version: int, order: OrderRecord, inst: FakeInstrument) -> l
         "0",  # origin
         order.order_ref,
         str(order.perm_id),
-        "0",  # outsideRth
+        _flag(order.outside_rth),
         "0",  # hidden
         "0",  # discretionaryAmt
         "",  # goodAfterTime
@@ -229,7 +233,7 @@ def completed_order(version: int, order: OrderRecord, inst: FakeInstrument) -> l
         head.append("")  # faProfile
     rest = [
         "",  # modelCode
-        "",  # goodTillDate
+        order.good_till_date,
         "",  # rule80A
         "",  # percentOffset
         "",  # settlingFirm
@@ -253,8 +257,8 @@ def completed_order(version: int, order: OrderRecord, inst: FakeInstrument) -> l
         "",  # deltaNeutralAuxPrice
         "0",  # continuousUpdate
         "",  # referencePriceType
-        "",  # trailStopPrice
-        "",  # trailingPercent
+        opt_num(order.trail_stop_price),
+        opt_num(order.trailing_percent),
         "",  # comboLegsDescrip
         "0",  # numLegs
         "0",  # numOrderLegs
@@ -273,8 +277,8 @@ def completed_order(version: int, order: OrderRecord, inst: FakeInstrument) -> l
         "0",  # randomizeSize
         "0",  # randomizePrice
         "0",  # numConditions
-        "",  # trailStopPrice
-        "",  # lmtPriceOffset
+        opt_num(order.trail_stop_price),
+        opt_num(order.lmt_price_offset),
         "",  # cashQty
         "0",  # dontUseAutoPriceForHedge
         "0",  # isOmsContainer

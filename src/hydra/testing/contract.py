@@ -25,6 +25,7 @@ import pytest
 from hydra.application import RiskGate
 from hydra.application.records import AuditRecord, DecisionRecord, OrderSent
 from hydra.domain import (
+    BreakerInputs,
     CapabilityAlreadyClaimedError,
     CircuitBreakerManager,
     ConnectionState,
@@ -226,9 +227,10 @@ class BrokerContract:
     async def test_gate_blocks_while_disconnected_and_recovers(
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
-        """A dropped connection blocks orders with a connection reason; restored, they flow."""
+        """A dropped connection blocks orders, restored they flow; the reconnect is counted."""
         harness.set_price("AAPL", 200.0)
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        assert gate.broker.reconnects == 0
         await harness.drop()
         await eventually(lambda: not gate.broker.is_connected())
         before = harness.received()
@@ -238,6 +240,7 @@ class BrokerContract:
         assert harness.received() == before
         await harness.restore()
         await eventually(gate.broker.is_connected, timeout=10)
+        assert gate.broker.reconnects >= 1
         handle = await gate.submit(aapl, OrderRequest.market(Side.BUY, 1), *OK)
         assert handle is not None
         assert await handle.wait(timeout=5) is OrderStatus.FILLED
@@ -281,8 +284,37 @@ class BrokerContract:
             "price_collar": OrderRequest.limit(Side.BUY, 1, 180.0),
         }
         for name, order in cases.items():
-            decision = gate.submit_with_decision(aapl, order, *OK)
+            decision = gate.submit_with_decision(aapl, order)
             assert name in decision.triggered, (name, decision.reasons)
         assert harness.received() == before
         within = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 10, 199.0), *OK)
         assert within is not None
+
+    async def test_a_tripped_loss_breaker_lets_reductions_out(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """With daily_loss latched, a buy on a long is blocked and a reducing sell fills."""
+        harness.set_price("AAPL", 200.0)
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        opened = await gate.submit(aapl, OrderRequest.market(Side.BUY, 20), *OK)
+        assert opened is not None
+        assert await opened.wait(timeout=5) is OrderStatus.FILLED
+        await eventually(lambda: bool(gate.broker.positions()))
+        equity = gate.broker.account().net_liquidation
+        trip = gate.submit_with_decision(
+            aapl,
+            OrderRequest.market(Side.BUY, 1),
+            inputs=BreakerInputs(-0.05, equity, equity, 4_000.0, 0.0),
+        )
+        assert "daily_loss" in trip.triggered
+        assert (
+            "daily_loss"
+            in gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1)).triggered
+        )
+        out = gate.submit_with_decision(aapl, OrderRequest.market(Side.SELL, 5))
+        assert out.allowed, out.reasons
+        assert out.handle is not None
+        assert await out.handle.wait(timeout=5) is OrderStatus.FILLED
+        flip = gate.submit_with_decision(aapl, OrderRequest.market(Side.SELL, 40))
+        assert "daily_loss" in flip.triggered

@@ -1,12 +1,15 @@
 """A fake IB Gateway: a loopback asyncio server speaking the TWS API, server versions 157..178.
 
 Real clients (ib_async 2.x, ib_insync 0.9.86, IB's own ibapi 10.x) connect to it, qualify
-contracts, stream market data and history, place, modify and cancel orders (MKT, LMT, STP,
-STP LMT, brackets, OCA groups, whatIf), receive fills, rejections, positions, account
-values and P&L, and reconnect after the gateway is killed and restarted. The gateway keeps
-its state (orders, executions, positions, cash) across kill/restart, as a real gateway keeps
-the account's state when the API socket drops. Standard library only, so it runs
-standalone without any IB client installed.
+contracts (stocks, futures of several expiries, options), read contract details with
+trading hours and option chains, stream market data (shortable shares too) and history,
+place, amend and cancel orders of IB's types (MKT, LMT, STP, STP LMT, TRAIL, TRAIL LIMIT,
+MIT, LIT, MOC, LOC; brackets, OCA groups; whatIf margin previews), receive fills,
+rejections, positions, account values per currency and P&L, and reconnect after the
+gateway is killed and restarted. The gateway keeps its state (orders, executions,
+positions, cash) across kill/restart, as a real gateway keeps the account's state when
+the API socket drops. Standard library only, so it runs standalone without any IB client
+installed.
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import math
 from typing import TYPE_CHECKING
 
-from hydra.testing._faults import FaultControls
-from hydra.testing._model import DEFAULT_INSTRUMENTS, FakeInstrument, PlacedOrder
+from hydra.testing._controls import WorldControls
+from hydra.testing._margin import MarginModel
+from hydra.testing._model import DEFAULT_INSTRUMENTS, FakeInstrument, OrderRecord, PlacedOrder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,6 +31,8 @@ __all__ = [
     "DEFAULT_INSTRUMENTS",
     "FakeIBGateway",
     "FakeInstrument",
+    "MarginModel",
+    "OrderRecord",
     "PlacedOrder",
     "serve",
 ]
@@ -41,31 +46,42 @@ _STANDALONE_PRICES = {"AAPL": 190.0, "MSFT": 420.0, "SPY": 560.0, "IBM": 210.0}
 _MARKET_FILLS = frozenset({"touch", "last"})
 
 
-class FakeIBGateway(FaultControls):
+class FakeIBGateway(WorldControls):
     """An in-process IB Gateway double for real IB API clients.
 
     Version negotiation: the gateway answers the highest server version in both the
     client's range and 157..178, and lays out every message the way that version does; a
     client whose range lies wholly outside 157..178 has its socket closed, as IB does.
 
-    Orders fill in full, never partially. Market orders (and stop orders once the
-    reference price reaches the stop) fill at the touch: buys at the ask, sells at the bid
-    (one ``min_tick`` either side of the reference price; ``market_fill="last"`` fills them
-    at the reference price instead). Limit orders (and triggered stop-limits) fill at the
-    reference price as soon as it is marketable, at placement or on a later
-    :meth:`set_price`. ``transmit=False`` holds an order back until a later order of its
-    group transmits; bracket children wait for their parent's fill, and a fill cancels
-    the rest of its bracket or OCA group. whatIf orders are answered with margin and
-    commission figures and never execute. Invalid orders (unknown action or type, NaN,
-    infinite, zero or negative quantity or price) are rejected with error 201 for that
-    order id. Every fill costs a flat 1.0 commission; all money is one currency (no FX).
+    Orders fill in full, never partially, against one reference price per instrument
+    (:meth:`set_price`). Market orders (and stop, if-touched and trailing stops once
+    triggered) fill at the touch: buys at the ask, sells at the bid (one ``min_tick``
+    either side of the reference price; ``market_fill="last"`` fills them at the
+    reference price instead). Limit orders (and triggered STP LMT, LIT and TRAIL LIMIT
+    orders) fill at the reference price as soon as it is marketable, at placement or on a
+    later :meth:`set_price`. Trailing stops follow the price by their amount or percent;
+    MOC and LOC orders wait for :meth:`close_market`. A placeOrder on a known order id
+    amends the working order in place. ``transmit=False`` holds an order back until a
+    later order of its bracket or OCA group transmits; bracket children wait for their
+    parent's fill, and a fill cancels the rest of its bracket or OCA group. whatIf orders
+    are answered with the margin model's figures (:attr:`margin_model`,
+    :meth:`what_if_answers`) and never execute. Invalid orders (unknown action, type or
+    time in force, GTD without a date, NaN, infinite, zero or negative quantity or price)
+    are rejected with error 201 for that order id, a price off the instrument's tick with
+    error 110, an unknown or ambiguous contract with error 200. ``goodTillDate``,
+    ``outsideRth`` and ``orderRef`` are kept and echoed. Every fill costs a flat 1.0
+    commission in the instrument's currency; cash is kept per currency and reported with
+    IB's ``ExchangeRate`` values (:meth:`set_exchange_rate`).
 
-    Market data: a reqMktData subscription to a priced symbol gets BID and ASK (one
+    Market data: a reqMktData subscription to a priced instrument gets BID and ASK (one
     ``min_tick`` either side of the reference price), LAST, HIGH, LOW, CLOSE and VOLUME at
-    once and again on every :meth:`set_price`. Historical bars, head timestamp, matching
-    symbols, market rules and PnL / PnL single are answered simply and deterministically.
-    Every request the gateway does not implement is answered with IB's error 503 for its
-    request id, never with silence.
+    once and again on every :meth:`set_price`, and with generic tick 236 the shortable
+    shares (:meth:`set_shortable`). Contract details carry IB's expiry, local symbol,
+    trading class, tick, multiplier and trading / liquid hours (:meth:`set_holidays`,
+    :meth:`list_hours_from`, :meth:`set_trading_hours`); reqSecDefOptParams lists option
+    chains. Historical bars, head timestamp, matching symbols, market rules and PnL /
+    PnL single are answered simply and deterministically. Every request the gateway does
+    not implement is answered with IB's error 503 for its request id, never with silence.
 
     Messages about an order go only to the live connection of the client id that placed
     it (a foreign order's to every connection); position and account pushes go to every
@@ -76,10 +92,13 @@ class FakeIBGateway(FaultControls):
         host: Interface to listen on.
         port: Port to listen on; 0 picks a free one at :meth:`start`.
         account: The account code reported by managedAccounts and on every order.
-        instruments: Contracts the gateway knows (unique symbols and con_ids).
-        prices: Initial reference price per symbol; symbols without one cannot take
-            market orders until :meth:`set_price` gives them one.
-        cash: Starting cash balance.
+        instruments: Contracts the gateway knows (unique local symbols and con_ids; a
+            symbol may repeat); each currency needs an exchange rate (USD, EUR, GBP, CHF,
+            CAD, AUD, HKD and JPY have one).
+        prices: Initial reference price per instrument (local symbol, or a symbol only
+            one instrument has); instruments without one cannot take market orders until
+            :meth:`set_price` gives them one.
+        cash: Starting cash balance, in the base currency (USD).
         next_order_id: The first nextValidId sent to clients.
         position_delay: Seconds between a fill and its position/account messages
             (0 sends them in the same write as the fill); see :attr:`position_delay`.
@@ -88,10 +107,10 @@ class FakeIBGateway(FaultControls):
         market_fill: ``"touch"`` (default) or ``"last"``: where market orders fill.
 
     Raises:
-        ValueError: Two instruments share a symbol or con_id; a price is not a positive
-            finite number; ``position_delay``, ``max_messages_per_second`` or
-            ``market_fill`` is invalid.
-        KeyError: ``prices`` names a symbol that is not an instrument.
+        ValueError: Two instruments share a local symbol or con_id; an instrument's
+            currency has no exchange rate; a price is not a positive finite number;
+            ``position_delay``, ``max_messages_per_second`` or ``market_fill`` is invalid.
+        KeyError: ``prices`` names an unknown instrument, or an ambiguous symbol.
 
     Attributes:
         host: Interface the server listens on.
@@ -134,6 +153,8 @@ class FakeIBGateway(FaultControls):
         self._max_rate = max_messages_per_second
         self._market_fill = market_fill
         self._reject_rule: Callable[[PlacedOrder], str | None] | None = None
+        self._what_if_mode = "answer"
+        self._what_if_error = "margin unavailable"
         self._position_delay = 0.0
         self.position_delay = position_delay
         self._delayed: set[asyncio.TimerHandle] = set()
@@ -214,8 +235,6 @@ class FakeIBGateway(FaultControls):
 
     # ------------------------------------------------------------------ test controls
 
-    # ------------------------------------------------------------------ test controls
-
     @property
     def max_messages_per_second(self) -> int | None:
         """The pacing limit per connection (``None``: off); assignable at run time.
@@ -232,82 +251,57 @@ class FakeIBGateway(FaultControls):
             raise ValueError(msg)
         self._max_rate = limit
 
-    def set_price(self, symbol: str, price: float) -> None:
-        """Set the reference price of a symbol, stream it, and fill orders it makes marketable.
-
-        Every live market data subscription to the symbol gets fresh ticks first. Limit
-        orders fill at the reference price (a buy limit when ``price <= limit``, a sell
-        limit when ``price >= limit``); stop orders trigger when the price reaches their
-        stop. Everything is pushed to clients before this returns (written to their
-        sockets; a client sees it on its next loop iteration).
-
-        Raises:
-            KeyError: The symbol is not one of the gateway's instruments.
-            ValueError: The price is not a positive finite number.
-        """
-        inst = self._instrument(symbol)
-        value = float(price)
-        if not math.isfinite(value) or value <= 0:
-            msg = f"price of {symbol} must be a positive finite number, not {price!r}"
-            raise ValueError(msg)
-        self._prices[symbol] = value
-        self._bump_stats(symbol, value)
-        self._stream(inst)
-        filled_any = False
-        for order in list(self._orders.values()):
-            if order.instrument is inst and order.order_type != "MKT" and self._try_fill(order):
-                filled_any = True
-        # A fill already pushed fresh account values; otherwise a held position's mark moved.
-        if not filled_any and self._book.position(symbol)[0] != 0.0:
-            self._push_account_updates([inst])
-            self._push_pnl()
-
-    def price(self, symbol: str) -> float | None:
-        """Return the reference price of a symbol, or ``None`` when it has none."""
-        return self._prices.get(symbol)
-
     def order_status(self, order_id: int) -> str | None:
         """Return the gateway-side status of the most recent order with this id.
 
-        One of ``"Submitted"``, ``"Filled"``, ``"Cancelled"`` or ``"Inactive"`` (rejected,
-        including unknown contracts); ``None`` when no such order was ever placed.
+        One of ``"PreSubmitted"`` (held: not transmitted, or a bracket child waiting for
+        its parent), ``"Submitted"``, ``"Filled"``, ``"Cancelled"`` or ``"Inactive"``
+        (rejected, including unknown contracts and prices off the tick); ``None`` when no
+        such order was ever placed.
+        """
+        order = self.order(order_id)
+        return None if order is None else order.status
+
+    def order(self, order_id: int) -> OrderRecord | None:
+        """The gateway's live record of the most recent order with this id (read it only).
+
+        It shows what the gateway holds: the amended quantity and prices, a trailing
+        stop's current ``trail_stop_price``, ``good_till_date``, ``outside_rth``,
+        ``order_ref``, ``triggered``, the OCA group and parent.
         """
         for order in reversed(self._orders.values()):
             if order.order_id == order_id:
-                return order.status
+                return order
         return None
 
     def positions(self) -> dict[str, tuple[float, float]]:
-        """Return non-zero positions as ``symbol -> (quantity, avg_cost)``.
+        """Return non-zero positions as ``local symbol -> (quantity, avg_cost)``.
 
         ``avg_cost`` follows IB's convention: average fill price times the multiplier,
-        without commissions.
+        without commissions. A stock's local symbol is its symbol.
         """
         result: dict[str, tuple[float, float]] = {}
-        for symbol in self._book.open_symbols():
-            qty, avg = self._book.position(symbol)
-            result[symbol] = (qty, avg * self._by_symbol[symbol].multiplier)
+        for key in self._book.open_symbols():
+            qty, avg = self._book.position(key)
+            result[key] = (qty, avg * self._by_key[key].multiplier)
         return result
 
     @property
     def cash(self) -> float:
-        """Cash balance: starting cash minus net purchases and commissions."""
-        return self._cash
+        """Cash in the base currency: every currency's balance at its exchange rate."""
+        return self._figures()["cash"]
 
     def net_liquidation(self) -> float:
-        """Cash plus the marked value of every position (average cost when unpriced)."""
-        return self._cash + sum(
-            qty * self._mark(symbol) * self._by_symbol[symbol].multiplier
-            for symbol, qty in self._open_quantities()
-        )
+        """Net liquidation in the base currency, as the account reports it."""
+        return self._figures()["net_liq"]
 
     def market_data_subscriptions(self) -> dict[str, int]:
-        """Return the number of live market data subscriptions per subscribed symbol."""
+        """Return the number of live market data subscriptions per subscribed local symbol."""
         counts: dict[str, int] = {}
         for session in self._sessions:
             if session.live:
                 for inst in session.market_data.values():
-                    counts[inst.symbol] = counts.get(inst.symbol, 0) + 1
+                    counts[inst.key] = counts.get(inst.key, 0) + 1
         return counts
 
     def connected_client_ids(self) -> set[int]:

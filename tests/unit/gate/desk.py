@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import RiskGate
+from hydra.application import GateConfig, RiskGate
+from hydra.application.ports import HaltRequests
 from hydra.domain import CircuitBreakerManager, Instrument, ManualClock, OrderLimits
 from hydra.testing import MemoryJournal
 
@@ -18,7 +19,7 @@ NY_MORNING = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # 10:00 New York
 
 
 async def trading_desk(
-    *, derive: bool = False, latency: float = 0.0
+    *, derive: bool = False, latency: float = 0.0, halt_requests: HaltRequests | None = None
 ) -> tuple[SimulatedBroker, RiskGate, ManualClock, MemoryJournal]:
     """A gate with default limits and a memory journal over a connected 100k simulator."""
     clock = ManualClock(NY_MORNING)
@@ -32,7 +33,8 @@ async def trading_desk(
         limits=OrderLimits(),
         journal=journal,
         clock=clock,
-        derive_inputs=derive,
+        config=GateConfig(derive_inputs=derive),
+        halt_requests=halt_requests,
     )
     return broker, gate, clock, journal
 

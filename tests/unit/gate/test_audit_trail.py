@@ -20,6 +20,7 @@ from hydra.application.records import (
     StateChanged,
 )
 from hydra.domain import (
+    BreakerInputs,
     BreakerState,
     BrokerNotConnectedError,
     CircuitBreakerManager,
@@ -37,11 +38,13 @@ from .desk import AAPL, NY_MORNING, OK, trading_desk
 async def test_exactly_one_audit_record_per_submit_attempt() -> None:
     """One decision record per attempt, ahead of any hand-off; a second only on failure."""
     broker, gate, _, journal = await trading_desk()
-    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
-    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 2), 0.0, 1e5, 1e5, 9e4, 0.0)
+    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK))
+    gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 2), inputs=BreakerInputs(0.0, 1e5, 1e5, 9e4, 0.0)
+    )
     broker.fail_next_submits(1)
     with pytest.raises(Exception, match="hand-off"):
-        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 3), *OK)
+        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 3), inputs=BreakerInputs(*OK))
     outcomes = [r.outcome for r in journal.of_type(DecisionRecord)]
     assert outcomes == ["allowed", "blocked", "allowed"]
     assert [r.seq for r in journal.of_type(DecisionRecord)] == [1, 2, 3]
@@ -53,8 +56,12 @@ async def test_exactly_one_audit_record_per_submit_attempt() -> None:
 async def test_the_write_ahead_record_names_the_broker_order_id() -> None:
     """The decision record, written before the hand-off, carries the id the order then gets."""
     broker, gate, _, journal = await trading_desk()
-    first = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
-    second = gate.submit_with_decision(AAPL, OrderRequest.market(Side.SELL, 1), *OK)
+    first = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK)
+    )
+    second = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.SELL, 1), inputs=BreakerInputs(*OK)
+    )
     ids = [r.order_id for r in journal.of_type(DecisionRecord)]
     assert ids == [first.order_id, second.order_id]
     assert [row[0] for row in broker.received] == ids
@@ -67,7 +74,7 @@ async def test_a_failed_hand_off_records_the_reserved_id_and_clears_the_decision
     broker, gate, _, journal = await trading_desk()
     broker.fail_next_submits(1)
     with pytest.raises(Exception, match="hand-off"):
-        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK))
     [decision] = journal.of_type(DecisionRecord)
     [error] = journal.of_type(BrokerErrorRecord)
     assert error.order_id == decision.order_id is not None
@@ -111,7 +118,9 @@ async def test_a_broker_that_uses_another_id_gets_a_correcting_record() -> None:
         journal=journal,
         clock=clock,
     )
-    decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    decision = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK)
+    )
     assert decision.handle is not None
     [written] = journal.of_type(DecisionRecord)
     [corrected] = journal.of_type(OrderSent)
@@ -156,7 +165,9 @@ async def test_no_order_id_means_no_order() -> None:
         journal=journal,
         clock=clock,
     )
-    decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    decision = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK)
+    )
     assert not decision.allowed
     assert decision.triggered == ("order_id_error",)
     assert broker.sent == []
@@ -185,14 +196,20 @@ async def test_an_audit_trail_that_cannot_be_written_halts_trading() -> None:
     await broker.connect()
     journal = _FullDiskJournal(2)  # room for the session start and the first order
     gate = RiskGate(broker, CircuitBreakerManager(), journal=journal, clock=clock)
-    first = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    first = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK)
+    )
     assert first.allowed
     assert gate.trading_state is TradingState.ACTIVE
-    second = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 2), *OK)
+    second = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 2), inputs=BreakerInputs(*OK)
+    )
     assert not second.allowed
     assert second.triggered == ("journal_failed",)
     assert gate.trading_state is TradingState.HALTED
-    third = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 3), *OK)
+    third = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 3), inputs=BreakerInputs(*OK)
+    )
     assert third.triggered == ("halted",)
     assert len(broker.received) == 1
     assert [type(r) for r in journal.typed] == [SessionStarted, DecisionRecord]
@@ -202,7 +219,9 @@ async def test_an_audit_trail_that_cannot_be_written_halts_trading() -> None:
 async def test_reset_breaker_is_audited() -> None:
     """A deliberate reset re-arms the breaker and leaves a reset record with who and why."""
     _, gate, _, journal = await trading_desk()
-    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 80_000.0, 0.0, 0.0)
+    gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(0.0, 1e5, 80_000.0, 0.0, 0.0)
+    )
     assert journal.of_type(BreakerTripped)[0].breaker == "drawdown"
     status = gate.reset_breaker("drawdown", who="cro", why="reviewed")
     assert status.state is BreakerState.ACTIVE
@@ -216,7 +235,9 @@ async def test_listeners_see_every_record_without_a_journal(
     """With no journal, decisions and state changes still reach a listener, with latency."""
     seen: list[AuditRecord] = []
     gate.subscribe(seen.append)
-    gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 1e5, 200.0, 0.0)
+    gate.submit_with_decision(
+        aapl, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(0.0, 1e5, 1e5, 200.0, 0.0)
+    )
     gate.set_trading_state("HALTED", who="ops", why="test")
     session, decision, state = seen
     assert isinstance(session, SessionStarted)
@@ -239,7 +260,7 @@ async def test_a_failing_listener_never_blocks_trading(gate: RiskGate, aapl: Ins
     gate.subscribe(broken)
     gate.subscribe(seen.append)
     decision = gate.submit_with_decision(
-        aapl, OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 1e5, 200.0, 0.0
+        aapl, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(0.0, 1e5, 1e5, 200.0, 0.0)
     )
     assert decision.allowed
     assert [r.event for r in seen if isinstance(r, DecisionRecord)] == ["order.allowed"]

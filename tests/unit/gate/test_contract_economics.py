@@ -17,7 +17,8 @@ from hydra.domain import (
     Side,
 )
 
-ES_AS_CALLER_WROTE_IT = Instrument("ES", SecurityType.FUTURE, "CME")  # multiplier left at 1
+# The December contract, with the multiplier left at 1.
+ES_AS_CALLER_WROTE_IT = Instrument("ES", SecurityType.FUTURE, "CME", expiry="202612")
 
 
 async def _gate(clock: ManualClock, **kwargs: object) -> tuple[SimulatedBroker, RiskGate]:

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import RiskGate
+from hydra.application import GateConfig, RiskGate
 from hydra.application.records import SessionStarted
 from hydra.domain import (
     BreakerConfig,
+    BreakerInputs,
     CircuitBreakerManager,
     Instrument,
     ManualClock,
@@ -27,9 +28,11 @@ async def test_caller_inputs_are_required_unless_derived() -> None:
     broker, gate, _, _ = await trading_desk(derive=False)
     none = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1))
     assert none.triggered == ("invalid_daily_pnl",)
-    partial = gate.submit_with_decision(
-        AAPL, OrderRequest.market(Side.BUY, 2), 0.0, 1e5, 1e5, None, 0.0
+    assert (
+        await gate.submit(AAPL, OrderRequest.market(Side.BUY, 2), 0.0, 1e5, 1e5, None, 0.0) is None
     )
+    partial = gate.last_decision
+    assert partial is not None
     assert partial.triggered == ("invalid_position_value",)
     assert broker.received == []
 
@@ -57,12 +60,16 @@ async def test_stricter_of_caller_and_derived_wins() -> None:
     gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 50))
     broker.set_price("AAPL", 150.0)
     rosy = gate.submit_with_decision(
-        Instrument("MSFT"), OrderRequest.market(Side.BUY, 1), 0.0, 1.0, 1e9, 0.0, 0.0
+        Instrument("MSFT"),
+        OrderRequest.market(Side.BUY, 1),
+        inputs=BreakerInputs(0.0, 1.0, 1e9, 0.0, 0.0),
     )
     assert "daily_loss" in rosy.triggered
     broker.set_price("AAPL", 200.0)
     gloomy = gate.submit_with_decision(
-        Instrument("IBM"), OrderRequest.market(Side.BUY, 1), 0.0, 1e5, 1e5, 0.0, 0.05
+        Instrument("IBM"),
+        OrderRequest.market(Side.BUY, 1),
+        inputs=BreakerInputs(0.0, 1e5, 1e5, 0.0, 0.05),
     )
     assert "trade_loss" in gloomy.triggered
 
@@ -84,7 +91,11 @@ async def test_derived_trade_loss_rearms_after_its_cooldown() -> None:
     broker, clock = await funded_sim()
     config = BreakerConfig(trade_loss_cooldown=timedelta(minutes=15))
     gate = RiskGate(
-        broker, CircuitBreakerManager(config, clock), clock=clock, limits=None, derive_inputs=True
+        broker,
+        CircuitBreakerManager(config, clock),
+        clock=clock,
+        limits=None,
+        config=GateConfig(derive_inputs=True),
     )
     gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 1000))
     broker.set_price("AAPL", 184.0)
@@ -104,7 +115,7 @@ async def test_daily_loss_resets_at_the_session_boundary_with_a_new_start_equity
     gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 50))
     broker.set_price("AAPL", 150.0)
     assert (
-        "daily_loss" in gate.submit_with_decision(AAPL, OrderRequest.market(Side.SELL, 1)).triggered
+        "daily_loss" in gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1)).triggered
     )
     clock.advance(timedelta(hours=15))  # 01:00 New York next day
     broker.set_price("AAPL", 150.0)  # a fresh quote in the new session
@@ -132,9 +143,15 @@ async def test_position_size_never_blocks_an_order_that_shrinks_the_position() -
     """An oversized position can be reduced: the size breaker only blocks growth."""
     broker, clock = await funded_sim()
     gate = RiskGate(
-        broker, CircuitBreakerManager(clock=clock), clock=clock, limits=None, derive_inputs=True
+        broker,
+        CircuitBreakerManager(clock=clock),
+        clock=clock,
+        limits=None,
+        config=GateConfig(derive_inputs=True),
     )
-    gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 900), 0.0, 1e6, 1e6, 0.0, 0.0)
+    gate.submit_with_decision(
+        STOCK, OrderRequest.market(Side.BUY, 900), inputs=BreakerInputs(0.0, 1e6, 1e6, 0.0, 0.0)
+    )
     broker.set_price("AAPL", 250.0)  # 900 x 250 = 225k of ~1.05M: 21 % of equity
     grow = gate.submit_with_decision(STOCK, OrderRequest.market(Side.BUY, 1))
     assert "position_size" in grow.triggered
@@ -146,7 +163,9 @@ async def test_fail_closed_without_a_price_to_value_the_position() -> None:
     """Derived mode with no price to value the position blocks with input.unavailable."""
     sim_without_price = SimulatedBroker(prices={}, clock=ManualClock(NY_MORNING))
     await sim_without_price.connect()
-    gate = RiskGate(sim_without_price, CircuitBreakerManager(), derive_inputs=True)
+    gate = RiskGate(
+        sim_without_price, CircuitBreakerManager(), config=GateConfig(derive_inputs=True)
+    )
     decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1))
     assert "unavailable_position_value" in decision.triggered
     assert "price_missing" in decision.triggered

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import PriceRefusedError, RiskGate
+from hydra.application import GateConfig, PriceRefusedError, RiskGate
 from hydra.application.records import PriceRefused
 from hydra.domain import (
     CircuitBreakerManager,
@@ -84,3 +84,38 @@ def test_future_dated_prices_are_refused() -> None:
         NY_MORNING,
     )
     assert [r.code for r in reasons] == ["price.future"]
+
+
+async def test_a_far_fed_price_is_refused_with_the_limits_off(clock: ManualClock) -> None:
+    """With limits=None a fed 2.00 against the broker's 200 is still refused (own tolerance)."""
+    broker = SimulatedBroker(clock=clock, cash=1_000_000.0)
+    await broker.connect()
+    gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock, limits=None)
+    clock.advance(timedelta(seconds=1))
+    with pytest.raises(PriceRefusedError, match=r"max 5\.00%"):
+        gate.update_price("AAPL", 2.00)
+    # 9,000 AAPL are valued at the broker's 200 (1.8M of 1M: the size breaker blocks), not
+    # at 18,000.
+    decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 9_000))
+    assert "position_size" in decision.triggered
+
+
+async def test_the_fed_price_tolerance_is_the_gates_own_setting(clock: ManualClock) -> None:
+    """GateConfig(fed_price_tolerance=0.2) takes a fed price 15 % away; 0.1 refuses it."""
+    for tolerance, refused in ((0.2, False), (0.1, True)):
+        broker = SimulatedBroker(clock=clock)
+        await broker.connect()
+        gate = RiskGate(
+            broker,
+            CircuitBreakerManager(clock=clock),
+            clock=clock,
+            limits=None,
+            config=GateConfig(fed_price_tolerance=tolerance),
+        )
+        if refused:
+            with pytest.raises(PriceRefusedError):
+                gate.update_price("AAPL", 230.0)
+        else:
+            gate.update_price("AAPL", 230.0)
+    with pytest.raises(InvalidInputError, match="fed_price_tolerance"):
+        GateConfig(fed_price_tolerance=1.5)

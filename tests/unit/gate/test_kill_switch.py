@@ -5,6 +5,7 @@ from __future__ import annotations
 from hydra.application import RiskGate
 from hydra.application.records import DecisionRecord, KillRecord
 from hydra.domain import (
+    BreakerInputs,
     CircuitBreakerManager,
     Instrument,
     OrderRequest,
@@ -20,14 +21,20 @@ from .desk import AAPL, OK, STOCK, funded_sim, trading_desk
 async def test_kill_switch_halts_cancels_and_reports() -> None:
     """One call: HALTED first, every open order cancelled, ids returned, all audited."""
     broker, gate, _, journal = await trading_desk()
-    first = gate.submit_with_decision(AAPL, OrderRequest.limit(Side.BUY, 5, 195.0), *OK)
-    second = gate.submit_with_decision(AAPL, OrderRequest.limit(Side.BUY, 3, 196.0), *OK)
+    first = gate.submit_with_decision(
+        AAPL, OrderRequest.limit(Side.BUY, 5, 195.0), inputs=BreakerInputs(*OK)
+    )
+    second = gate.submit_with_decision(
+        AAPL, OrderRequest.limit(Side.BUY, 3, 196.0), inputs=BreakerInputs(*OK)
+    )
     report = await gate.kill_switch(who="risk desk", why="runaway algo")
     assert gate.trading_state is TradingState.HALTED
     assert sorted(report.cancelled) == sorted([first.order_id, second.order_id])
     assert report.failed == ()
     assert broker.open_orders() == []
-    assert not gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK).allowed
+    assert not gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK)
+    ).allowed
     [kill] = journal.of_type(KillRecord)
     assert kill.who == "risk desk"
     assert sorted(kill.cancelled) == sorted(report.cancelled)
@@ -36,7 +43,9 @@ async def test_kill_switch_halts_cancels_and_reports() -> None:
 async def test_kill_switch_reports_cancels_that_fail() -> None:
     """A cancel that fails (connection down) is reported per order, not raised."""
     broker, gate, _, _ = await trading_desk()
-    handle = gate.submit_with_decision(AAPL, OrderRequest.limit(Side.BUY, 5, 195.0), *OK).handle
+    handle = gate.submit_with_decision(
+        AAPL, OrderRequest.limit(Side.BUY, 5, 195.0), inputs=BreakerInputs(*OK)
+    ).handle
     assert handle is not None
     broker.drop_connection()
     report = await gate.kill_switch(who="ops", why="gateway unstable")
@@ -50,8 +59,10 @@ async def test_kill_switch_reports_cancels_that_fail() -> None:
 async def test_kill_switch_can_flatten_through_the_gates_own_capability() -> None:
     """flatten=True closes every position with audited market orders, despite HALTED."""
     broker, gate, _, journal = await trading_desk()
-    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 10), *OK)
-    gate.submit_with_decision(Instrument("MSFT"), OrderRequest.market(Side.SELL, 4), *OK)
+    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 10), inputs=BreakerInputs(*OK))
+    gate.submit_with_decision(
+        Instrument("MSFT"), OrderRequest.market(Side.SELL, 4), inputs=BreakerInputs(*OK)
+    )
     report = await gate.kill_switch(who="ops", why="flatten all", flatten=True)
     assert len(report.flattened) == 2
     assert all(h.status is OrderStatus.FILLED for h in report.flattened)

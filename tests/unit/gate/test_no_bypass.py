@@ -12,9 +12,10 @@ import pytest
 from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import JsonlJournal
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import RiskGate
+from hydra.application import GateConfig, RiskGate
 from hydra.application.records import BreakerReset, ForeignOrder
 from hydra.domain import (
+    BreakerInputs,
     BreakerName,
     CapabilityAlreadyClaimedError,
     CircuitBreakerManager,
@@ -77,8 +78,12 @@ async def test_reset_through_the_gate_is_audited(clock: ManualClock) -> None:
     await broker.connect()
     journal = MemoryJournal()
     breakers = CircuitBreakerManager(clock=clock)
-    gate = RiskGate(broker, breakers, clock=clock, journal=journal, derive_inputs=False)
-    gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), -0.05, 1e5, 95e3, 0.0, 0.0)
+    gate = RiskGate(
+        broker, breakers, clock=clock, journal=journal, config=GateConfig(derive_inputs=False)
+    )
+    gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(-0.05, 1e5, 95e3, 0.0, 0.0)
+    )
     gate.reset_breaker("daily_loss", who="risk officer", why="reviewed")
     assert breakers.latched == ()
     (reset,) = journal.of_type(BreakerReset)
@@ -92,7 +97,7 @@ async def test_restore_is_refused_after_the_first_decision(clock: ManualClock) -
     gate = RiskGate(broker, CircuitBreakerManager(clock=clock), clock=clock)
     gate.restore([])
     gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1))
-    with pytest.raises(PermissionDeniedError, match="before the first decision"):
+    with pytest.raises(PermissionDeniedError, match="fresh gate"):
         gate.restore([{"kind": "state", "state": "ACTIVE"}])
 
 

@@ -19,6 +19,7 @@ from hydra.application.records import (
 )
 from hydra.container import build_container
 from hydra.domain import (
+    BreakerInputs,
     ConfigError,
     OrderRequest,
     Side,
@@ -38,16 +39,20 @@ def test_rebuilt_gate_comes_back_tripped_until_reset(tmp_path: Path) -> None:
         broker = container.sim_broker()
         await broker.connect()
         gate: RiskGate = container.risk_gate()
-        gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *inputs)
+        gate.submit_with_decision(
+            AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*inputs)
+        )
         return gate
 
     first = asyncio.run(session((0.0, 100_000.0, 85_000.0, 0.0, 0.0)))
     assert first.last_decision is not None
     assert first.last_decision.triggered == ("drawdown",)
+    first.close()  # the journal has one writer at a time
     second = asyncio.run(session(OK))
     assert second.last_decision is not None
     assert second.last_decision.triggered == ("drawdown",)
     second.reset_breaker("drawdown", who="cro", why="loss reviewed")
+    second.close()
     third = asyncio.run(session(OK))
     assert third.last_decision is not None
     assert third.last_decision.allowed
@@ -61,7 +66,9 @@ def test_halted_state_survives_a_rebuild(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     overrides = {"journal": {"path": str(path)}}
     container = build_container(env={}, overrides=overrides)
-    container.risk_gate().set_trading_state(TradingState.HALTED, who="ops", why="end of day")
+    first = container.risk_gate()
+    first.set_trading_state(TradingState.HALTED, who="ops", why="end of day")
+    first.close()  # the journal has one writer at a time
     rebuilt = build_container(env={}, overrides=overrides).risk_gate()
     assert rebuilt.trading_state is TradingState.HALTED
 

@@ -9,8 +9,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import RiskGate
+from hydra.application import GateConfig, RiskGate
 from hydra.domain import (
+    BreakerInputs,
     BrokerError,
     CapabilityAlreadyClaimedError,
     CircuitBreakerManager,
@@ -174,13 +175,13 @@ async def test_concurrent_submits_see_each_others_trips(
 
 async def test_decisions_are_kept_bounded_and_in_order(sim: SimulatedBroker) -> None:
     """The gate keeps the last `history` decisions, numbered in submit order."""
-    gate = RiskGate(sim, CircuitBreakerManager(), history=3)
+    gate = RiskGate(sim, CircuitBreakerManager(), config=GateConfig(history=3))
     aapl = Instrument("AAPL")
     for n in range(5):
         await gate.submit(aapl, OrderRequest.market(Side.BUY, 1 + n), *OK)
     assert [d.seq for d in gate.decisions] == [3, 4, 5]
     with pytest.raises(InvalidInputError, match="history"):
-        RiskGate(SimulatedBroker(), CircuitBreakerManager(), history=0)
+        RiskGate(SimulatedBroker(), CircuitBreakerManager(), config=GateConfig(history=0))
 
 
 async def test_every_attempt_is_logged_with_its_outcome(gate: RiskGate, aapl: Instrument) -> None:
@@ -202,7 +203,7 @@ async def test_decision_times_come_from_the_injected_clock(
     gate: RiskGate, clock: ManualClock, aapl: Instrument
 ) -> None:
     """Decision timestamps are the gate clock's time, so replays are deterministic."""
-    decision = gate.submit_with_decision(aapl, BUY10, *OK)
+    decision = gate.submit_with_decision(aapl, BUY10, inputs=BreakerInputs(*OK))
     assert decision.time == clock()
     assert decision.handle is not None
     assert decision.order_id == decision.handle.order_id

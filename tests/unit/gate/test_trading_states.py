@@ -8,6 +8,7 @@ from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.application.records import StateChanged
 from hydra.domain import (
+    BreakerInputs,
     CircuitBreakerManager,
     Instrument,
     InvalidInputError,
@@ -28,7 +29,9 @@ async def test_halted_admits_nothing_and_is_checked_first() -> None:
     broker, gate, _, journal = await trading_desk()
     gate.set_trading_state(TradingState.HALTED, who="ops", why="market turmoil")
     broker.drop_connection()
-    decision = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    decision = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK)
+    )
     assert decision.triggered == ("halted",)
     assert broker.received == []
     [state] = journal.of_type(StateChanged)
@@ -54,17 +57,25 @@ async def test_reducing_admits_only_orders_that_shrink_the_position() -> None:
     """REDUCING: from flat nothing passes; a partial sell of a long passes; a flip is blocked."""
     broker, gate, _, _ = await trading_desk()
     gate.set_trading_state(TradingState.REDUCING, who="ops", why="de-risk")
-    assert gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 5), *OK).triggered == (
-        "reducing",
-    )
+    assert gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 5), inputs=BreakerInputs(*OK)
+    ).triggered == ("reducing",)
     gate.set_trading_state(TradingState.ACTIVE, who="ops", why="build a position")
-    assert gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 10), *OK).allowed
+    assert gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 10), inputs=BreakerInputs(*OK)
+    ).allowed
     gate.set_trading_state(TradingState.REDUCING, who="ops", why="de-risk")
-    flip = gate.submit_with_decision(AAPL, OrderRequest.market(Side.SELL, 15), *OK)
+    flip = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.SELL, 15), inputs=BreakerInputs(*OK)
+    )
     assert flip.triggered == ("reducing",)
-    grow = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 1), *OK)
+    grow = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK)
+    )
     assert grow.triggered == ("reducing",)
-    shrink = gate.submit_with_decision(AAPL, OrderRequest.market(Side.SELL, 4), *OK)
+    shrink = gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.SELL, 4), inputs=BreakerInputs(*OK)
+    )
     assert shrink.allowed
     assert broker.positions()[0].quantity == 6
 
@@ -72,13 +83,19 @@ async def test_reducing_admits_only_orders_that_shrink_the_position() -> None:
 async def test_reducing_counts_orders_in_flight() -> None:
     """REDUCING judges against position plus working orders: two sells cannot jointly flip."""
     broker, gate, _, _ = await trading_desk()
-    assert gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 10), *OK).allowed
+    assert gate.submit_with_decision(
+        AAPL, OrderRequest.market(Side.BUY, 10), inputs=BreakerInputs(*OK)
+    ).allowed
     gate.set_trading_state(TradingState.REDUCING, who="ops", why="de-risk")
     resting = OrderRequest.limit(Side.SELL, 6, 205.0)
-    assert gate.submit_with_decision(AAPL, resting, *OK).allowed
-    second = gate.submit_with_decision(AAPL, OrderRequest.limit(Side.SELL, 6, 206.0), *OK)
+    assert gate.submit_with_decision(AAPL, resting, inputs=BreakerInputs(*OK)).allowed
+    second = gate.submit_with_decision(
+        AAPL, OrderRequest.limit(Side.SELL, 6, 206.0), inputs=BreakerInputs(*OK)
+    )
     assert second.triggered == ("reducing",)
-    third = gate.submit_with_decision(AAPL, OrderRequest.limit(Side.SELL, 4, 206.0), *OK)
+    third = gate.submit_with_decision(
+        AAPL, OrderRequest.limit(Side.SELL, 4, 206.0), inputs=BreakerInputs(*OK)
+    )
     assert third.allowed
     assert len(broker.received) == 3
 

@@ -2,8 +2,11 @@
 
 No thread, no second loop, no signal handlers taken from the host: the host starts it with
 ``await server.start()`` (or ``async with server:``) and stops it with ``await server.stop()``.
-The socket is bound before serving, so a port in use or a refused bind is a ``ConfigError``
-naming ``control.port`` / ``control.host``, never a dead task.
+One uvicorn server listens on two sockets: TCP (``control.host``/``control.port``, the
+token required) and the Unix socket ``control.sock`` next to the token file, in the
+owner's 0700 state directory (see ``local``), which the CLI prefers. Both sockets are
+bound before serving, so a port in use or a refused bind is a ``ConfigError`` naming the
+setting, never a dead task. Every connection passes ``connections``' cap and deadlines.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import structlog
 import uvicorn
 
 from hydra.adapters.control.app import ControlApp, JournalTail
+from hydra.adapters.control.connections import ConnectionLimits, guarded_protocol
+from hydra.adapters.control.local import LocalSocket, control_socket_path, secure_directory
 from hydra.adapters.control.token import load_or_create_token
 from hydra.application import RiskGate
 from hydra.domain import ConfigError
@@ -46,6 +51,10 @@ class ControlConfig:
     """Where and how the control server listens (``[control]`` in the config).
 
     Anything but loopback needs ``tls_cert`` and ``tls_key``; ``port=0`` picks a free port.
+    ``max_connections`` caps open connections per listener (TCP, Unix socket);
+    ``header_timeout`` / ``body_timeout`` close a request that has not sent its headers /
+    its body in time (seconds); ``local_socket`` serves ``control.sock`` next to the
+    token file too.
     """
 
     token_file: str
@@ -54,12 +63,24 @@ class ControlConfig:
     tls_cert: str = ""
     tls_key: str = ""
     max_body: int = 16_384
+    max_connections: int = 64
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    local_socket: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.port, bool) or not isinstance(self.port, int):
             raise ConfigError("control.port", f"must be an integer (got {self.port!r})")
         if not 0 <= self.port < 65536:
             raise ConfigError("control.port", f"must be 0..65535 (got {self.port})")
+        if isinstance(self.max_connections, bool) or not (
+            isinstance(self.max_connections, int) and self.max_connections > 0
+        ):
+            raise ConfigError("control.max_connections", "must be a positive integer")
+        for name in ("header_timeout", "body_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ConfigError(f"control.{name}", "must be a number of seconds > 0")
         if bool(self.tls_cert) != bool(self.tls_key):
             raise ConfigError("control.tls_key", "TLS needs both tls_cert and tls_key")
         if not is_loopback(self.host) and not self.tls_cert:
@@ -73,6 +94,15 @@ class ControlConfig:
     def scheme(self) -> str:
         """``https`` with TLS, else ``http``."""
         return "https" if self.tls_cert else "http"
+
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """Host names clients may use besides loopback's: the configured host.
+
+        Listening on every interface, this machine's own names instead.
+        """
+        if self.host.strip() in ("0.0.0.0", "::", ""):  # noqa: S104  (a comparison)
+            return (socket.gethostname(), socket.getfqdn())
+        return (self.host,)
 
 
 class _HostServer(uvicorn.Server):
@@ -109,6 +139,7 @@ class ControlServer:
         self._server: _HostServer | None = None
         self._task: asyncio.Task[None] | None = None
         self._socket: socket.socket | None = None
+        self._local: LocalSocket | None = None
         self.port = config.port
 
     @property
@@ -129,6 +160,11 @@ class ControlServer:
         return Path(self.config.token_file)
 
     @property
+    def socket_path(self) -> Path | None:
+        """The Unix socket the owner's CLI uses (None when not serving one)."""
+        return self._local.path if self._local is not None else None
+
+    @property
     def running(self) -> bool:
         """True between ``start`` and ``stop`` while the serving task is alive."""
         return self._task is not None and not self._task.done()
@@ -137,21 +173,44 @@ class ControlServer:
         """Create or read the token, bind, and serve as a task; returns once listening.
 
         Raises:
-            ConfigError: the token file is unsafe, or the address cannot be bound.
+            ConfigError: the state directory or token file is unsafe, or an address
+                cannot be bound.
         """
         if self._task is not None:
             return self
-        token = load_or_create_token(self.config.token_file)
+        config = self.config
+        secure_directory(Path(config.token_file).parent)
+        token = load_or_create_token(config.token_file)
         sock = self._bind()
+        local_path = control_socket_path(config.token_file) if config.local_socket else None
+        if local_path is None and config.local_socket:
+            _log.warning("control.no_local_socket", reason="the state directory's path is too long")
+        try:
+            local = LocalSocket(local_path) if local_path is not None else None
+        except ConfigError:
+            sock.close()
+            raise
+        sockets = [sock] if local is None else [sock, local.socket]
         app = ControlApp(
             self.gate,
             token=token,
             journal_tail=self._journal_tail,
             journal_failures=self._journal_failures,
-            max_body=self.config.max_body,
+            max_body=config.max_body,
+            allowed_hosts=config.allowed_hosts(),
+            local_socket=str(local_path) if local is not None else None,
+        )
+        limits = ConnectionLimits(
+            max_connections=config.max_connections,
+            header_timeout=config.header_timeout,
+            body_timeout=config.body_timeout,
         )
         uv_config = uvicorn.Config(
             app.asgi,
+            http=guarded_protocol(limits),
+            # asyncio accepts up to `backlog` sockets per loop pass before any is closed:
+            # a small one keeps a crowd from using up the file descriptors in one pass.
+            backlog=config.max_connections,
             log_config=None,
             access_log=False,
             lifespan="off",
@@ -164,13 +223,15 @@ class ControlServer:
             uv_config.load()
         except (OSError, ssl.SSLError) as exc:
             sock.close()
+            if local is not None:
+                local.close()
             app.close()
             raise ConfigError(
                 "control.tls_cert", f"cannot load the TLS certificate/key: {exc}"
             ) from None
         server = _HostServer(uv_config)
-        self._app, self._server, self._socket = app, server, sock
-        self._task = asyncio.create_task(server.serve(sockets=[sock]), name="hydra-control")
+        self._app, self._server, self._socket, self._local = app, server, sock, local
+        self._task = asyncio.create_task(server.serve(sockets=sockets), name="hydra-control")
         # uvicorn signals readiness only through its `started` flag.
         while not server.started and not self._task.done():  # noqa: ASYNC110
             await asyncio.sleep(0.005)
@@ -178,7 +239,12 @@ class ControlServer:
             error = self._task.exception()
             await self.stop()
             raise ConfigError("control.port", f"the control server did not start: {error!r}")
-        _log.info("control.started", url=self.url, token_file=str(self.token_file))
+        _log.info(
+            "control.started",
+            url=self.url,
+            socket=str(local_path) if local is not None else None,
+            token_file=str(self.token_file),
+        )
         return self
 
     def _bind(self) -> socket.socket:
@@ -219,6 +285,9 @@ class ControlServer:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+        if self._local is not None:
+            self._local.close()
+            self._local = None
         if self._app is not None:
             _log.info("control.stopped", url=self.url)
         self._app = self._server = None

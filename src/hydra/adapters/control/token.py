@@ -40,27 +40,42 @@ def load_or_create_token(path: str | os.PathLike[str]) -> str:
 
 
 def read_token(path: str | os.PathLike[str]) -> str:
-    """Read an existing token file, refusing one that others may read.
+    """Read an existing token file, refusing one that others may have planted or read.
 
     Raises:
-        ConfigError: missing, unreadable, empty, or readable by group or others.
+        ConfigError: missing, unreadable, empty, a symbolic link or not a regular file,
+            owned by another user, or open to group or others (read or write).
     """
     target = Path(path)
     try:
-        mode = target.stat().st_mode
-        text = target.read_text(encoding="utf-8").strip()
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
         raise ConfigError(
             _FIELD, f"{target} does not exist; is the trader's control server running?"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(_FIELD, f"cannot read {target}: {exc}") from None
-    if not stat.S_ISREG(mode):
-        raise ConfigError(_FIELD, f"{target} is not a regular file")
-    if mode & 0o077:
-        raise ConfigError(
-            _FIELD, f"{target} is readable by other users (mode {mode & 0o777:o}); chmod 600 it"
-        )
+    except OSError as exc:
+        raise ConfigError(_FIELD, f"cannot read {target}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        found = os.fstat(handle.fileno())
+        if not stat.S_ISREG(found.st_mode):
+            raise ConfigError(_FIELD, f"{target} is not a regular file")
+        if found.st_uid != os.geteuid():
+            raise ConfigError(
+                _FIELD,
+                f"{target} belongs to uid {found.st_uid}, not to you: refusing a token "
+                "another user may have planted",
+            )
+        mode = stat.S_IMODE(found.st_mode)
+        if mode & 0o022:
+            raise ConfigError(_FIELD, f"{target} is writable by other users (mode {mode:o})")
+        if mode & 0o077:
+            raise ConfigError(
+                _FIELD, f"{target} is readable by other users (mode {mode:o}); chmod 600 it"
+            )
+        try:
+            text = handle.read(4096).decode("utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(_FIELD, f"cannot read {target}: {exc}") from None
     if not text:
         raise ConfigError(_FIELD, f"{target} is empty")
     return text

@@ -7,7 +7,7 @@ Public so users holding ib_async ``Contract``/``Order`` objects can hand them to
 from __future__ import annotations
 
 import dataclasses
-import math
+from datetime import UTC, datetime
 
 from ib_async import Contract, LimitOrder, MarketOrder, Order, Trade
 from ib_async import Fill as IBFill
@@ -22,6 +22,7 @@ from hydra.domain import (
     OrderStatus,
     OrderType,
     Position,
+    Right,
     SecurityType,
     Side,
     TimeInForce,
@@ -53,6 +54,16 @@ def to_ib_contract(instrument: Instrument) -> Contract:
     )
     if instrument.sec_type is not SecurityType.STOCK and instrument.multiplier != 1.0:
         contract.multiplier = f"{instrument.multiplier:g}"
+    if instrument.expiry:
+        contract.lastTradeDateOrContractMonth = instrument.expiry
+    if instrument.strike is not None:
+        contract.strike = instrument.strike
+    if instrument.right is not None:
+        contract.right = instrument.right.value
+    if instrument.local_symbol:
+        contract.localSymbol = instrument.local_symbol
+    if instrument.trading_class:
+        contract.tradingClass = instrument.trading_class
     return contract
 
 
@@ -78,7 +89,15 @@ def instrument_from_ib(contract: Contract) -> Instrument:
         primary_exchange=contract.primaryExchange or "",
         con_id=int(contract.conId or 0),
         multiplier=multiplier,
+        expiry=contract.lastTradeDateOrContractMonth or "",
+        strike=float(contract.strike) if contract.strike else None,
+        right=_RIGHTS.get(contract.right or ""),
+        local_symbol=contract.localSymbol or "",
+        trading_class=contract.tradingClass or "",
     )
+
+
+_RIGHTS = {"C": Right.CALL, "CALL": Right.CALL, "P": Right.PUT, "PUT": Right.PUT}
 
 
 _ORDER_DEFAULTS = Order().__dict__.copy()
@@ -109,36 +128,98 @@ def _ib_order(kind: type[Order], order_type: str, order: OrderRequest) -> Order:
 
 
 def to_ib_order(order: OrderRequest) -> Order:
-    """The ib_async Order for a domain order request (a LimitOrder or a MarketOrder)."""
-    if order.order_type is OrderType.LIMIT:
-        assert order.limit_price is not None  # noqa: S101  (OrderRequest guarantees it)
+    """The ib_async Order for a domain order request (every type, every field).
+
+    MKT and LMT are ib_async's own MarketOrder and LimitOrder; the other types are Orders
+    with IB's fields: ``auxPrice`` the stop or touch price (or a TRAIL's amount),
+    ``trailingPercent``, ``lmtPriceOffset`` (TRAIL LIMIT), ``goodTillDate`` (GTD, in
+    UTC), ``outsideRth`` and ``orderRef``.
+    """
+    kind = order.order_type
+    if kind is OrderType.LIMIT:
         ib_order = _ib_order(LimitOrder, "LMT", order)
+    elif kind is OrderType.MARKET:
+        ib_order = _ib_order(MarketOrder, "MKT", order)
+    else:
+        ib_order = _ib_order(Order, kind.value, order)
+    if order.limit_price is not None:
         ib_order.lmtPrice = order.limit_price
-        return ib_order
-    return _ib_order(MarketOrder, "MKT", order)
+    if order.stop_price is not None:
+        ib_order.auxPrice = order.stop_price
+    if order.trailing_amount is not None:
+        ib_order.auxPrice = order.trailing_amount
+    if order.trailing_percent is not None:
+        ib_order.trailingPercent = order.trailing_percent
+    if order.limit_offset is not None:
+        ib_order.lmtPriceOffset = order.limit_offset
+    if order.good_till is not None:
+        ib_order.goodTillDate = order.good_till.astimezone(UTC).strftime("%Y%m%d %H:%M:%S UTC")
+    if order.outside_rth:
+        ib_order.outsideRth = True
+    if order.order_ref:
+        ib_order.orderRef = order.order_ref
+    return ib_order
 
 
 def order_request_from_ib(order: Order) -> OrderRequest:
-    """A domain order request from an ib_async Order (MKT or LMT).
+    """A domain order request from an ib_async Order, of any type HYDRA knows.
 
     Raises:
         InvalidInputError: an unsupported order type or an invalid field, named.
     """
-    order_type = order.orderType
-    limit: float | None = None
-    if order_type == OrderType.LIMIT.value:
-        price = order.lmtPrice
-        limit = float(price) if price is not None else math.nan
-    elif order_type != OrderType.MARKET.value:
-        raise InvalidInputError("order.orderType", "only MKT and LMT are supported", order_type)
+    try:
+        kind = OrderType(order.orderType)
+    except ValueError:
+        known = ", ".join(t.value for t in OrderType)
+        raise InvalidInputError(
+            "order.orderType", f"must be one of {known}", order.orderType
+        ) from None
+    aux = _price(order.auxPrice)
+    percent = _price(order.trailingPercent)
     # Plain strings on purpose: OrderRequest validates them and names the bad field.
     return OrderRequest(
         order.action,  # type: ignore[arg-type]
         float(order.totalQuantity),
-        order_type,  # type: ignore[arg-type]
-        limit,
+        kind,
+        _price(order.lmtPrice) if kind.has_limit else None,
         order.tif or TimeInForce.DAY,  # type: ignore[arg-type]
+        stop_price=aux if kind.has_stop else None,
+        trailing_amount=aux if kind.is_trailing and percent is None else None,
+        trailing_percent=percent if kind.is_trailing else None,
+        limit_offset=(
+            _price(order.lmtPriceOffset) if kind is OrderType.TRAILING_STOP_LIMIT else None
+        ),
+        good_till=_good_till(order.goodTillDate),
+        outside_rth=bool(order.outsideRth),
+        order_ref=order.orderRef or "",
     )
+
+
+def _price(value: object) -> float | None:
+    """An IB price field: None when unset (IB's UNSET_DOUBLE or 0 means "not given")."""
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if number == 0.0 or number >= _UNSET else number
+
+
+_UNSET = 1.7e308  # ib_async's UNSET_DOUBLE is the largest double
+
+
+def _good_till(text: str) -> datetime | None:
+    """IB's goodTillDate ("YYYYMMDD HH:MM:SS [zone]"), as an aware datetime (UTC if unzoned)."""
+    if not text:
+        return None
+    parts = text.split()
+    try:
+        stamp = datetime.strptime(" ".join(parts[:2]), "%Y%m%d %H:%M:%S")
+    except ValueError:
+        raise InvalidInputError("order.goodTillDate", "must be YYYYMMDD HH:MM:SS", text) from None
+    if len(parts) > 2 and parts[2] not in ("UTC", "GMT"):
+        from zoneinfo import ZoneInfo  # noqa: PLC0415  (rare: a zone other than UTC)
+
+        return stamp.replace(tzinfo=ZoneInfo(parts[2]))
+    return stamp.replace(tzinfo=UTC)
 
 
 def position_from_ib(position: IBPosition) -> Position:

@@ -2,16 +2,17 @@
 
 Runs inside the host application's own asyncio loop (no ``util.startLoop``, no
 nest_asyncio, nothing blocking). Live trading needs an explicit two-part opt-in
-(``hydra.adapters.ib.live``). The connection reconnects by itself with exponential backoff
-and resynchronises open orders and positions, rebinding existing order handles to
-ib_async's new Trade objects.
+(``hydra.adapters.ib.live``). The connection reconnects by itself: the seed's
+exponential backoff first, then at the capped delay with jitter until it connects or the
+host disconnects; it resynchronises open orders and positions, rebinding existing order
+handles to ib_async's new Trade objects.
 
-This module is the gateway: identity, the connection's lifecycle, the port's reads and
-cancels. Opening a connection (``connection``), the order door and submit capability
-(``door``), the order book (``orders``), market data and contract economics (``market``)
-and the account (``account``) are its parts.
-The raw ib_async client is private: once the capability is claimed, placing an order
-through it is refused, so the RiskGate stays the only way out.
+This module is the gateway: identity, the port's reads and cancels. The connection's
+lifecycle (``lifecycle``, with ``reconnect``), opening a connection (``connection``), the
+order door and submit capability (``door``), the order book (``orders``), market data and
+contract economics (``market``) and the account (``account``) are its parts.
+The raw ib_async client is private: once the capability is claimed, every way of placing
+an order through it is refused, so the RiskGate stays the only way out.
 """
 
 from __future__ import annotations
@@ -26,14 +27,11 @@ from ib_async import Fill as IBFill
 
 from hydra.adapters.ib.account import IBAccount
 from hydra.adapters.ib.connection import (
-    DEFAULT_RECONNECT_DELAYS,
     ClientIdInUseError,
-    claim_endpoint,
-    handshake,
-    release_endpoint,
 )
 from hydra.adapters.ib.convert import position_from_ib
 from hydra.adapters.ib.door import IBOrderDoor, IBSubmitCapability
+from hydra.adapters.ib.lifecycle import IBConnection
 from hydra.adapters.ib.live import (
     LIVE_CONFIRMATION,
     LIVE_CONFIRMATION_ENV,
@@ -44,21 +42,19 @@ from hydra.adapters.ib.live import (
 )
 from hydra.adapters.ib.market import IBMarketData
 from hydra.adapters.ib.orders import IBOrderBook, IBOrderHandle
+from hydra.adapters.ib.reconnect import DEFAULT_RECONNECT_JITTER, ReconnectPlan
 from hydra.application import BrokerObserver, OrderHandle, OrderListener, Unsubscribe
 from hydra.domain import (
     AccountSnapshot,
-    BrokerError,
-    BrokerNotConnectedError,
     ClientRole,
     ConnectionState,
+    ContractChain,
     ContractSpec,
     Instrument,
     InvalidInputError,
-    LiveTradingNotAllowedError,
     Position,
     Quote,
 )
-from hydra.domain._unique import Unique
 
 __all__ = [
     "LIVE_CONFIRMATION",
@@ -73,7 +69,7 @@ __all__ = [
 _log = structlog.get_logger("hydra.ib")
 
 
-class BrokerGateway(Unique):
+class BrokerGateway(IBConnection):
     """The ib_async adapter: BrokerPort plus a submit capability claimable once.
 
     Args:
@@ -86,20 +82,29 @@ class BrokerGateway(Unique):
         live_confirmation: second half: the text ``LIVE_CONFIRMATION``; if None, read from
             ``$HYDRA_BROKER_LIVE_CONFIRMATION``.
         connect_timeout: seconds to wait for the gateway on each connect.
-        reconnect_delays: backoff before each reconnect attempt (default 1, 2, 4 ... 30,
-            ten attempts); injectable so tests run in milliseconds.
+        reconnect_delays: backoff before each attempt of ``reconnect()`` (default 1, 2,
+            4 ... 30, ten attempts); injectable so tests run in milliseconds. After a lost
+            connection, once these attempts are spent, the gateway goes on trying every
+            ``max(reconnect_delays)`` seconds (less up to ``reconnect_jitter`` of it),
+            until it connects or ``disconnect()`` is called.
+        reconnect_jitter: the fraction of the capped delay taken off at random before
+            each attempt past the backoff, so many clients do not hammer a restarting
+            gateway in step (0 <= jitter < 1; default 0.1).
         market_data: subscribe to streaming prices for every qualified instrument, so
             ``reference_price`` (and the gate's price checks) have something to judge by.
         market_data_wait: seconds ``qualify_contract`` waits for a new subscription's
             first prices (a symbol with no market data is then judged without a price).
-        ib: the ib_async ``IB`` instance to use (a new one by default).
+        ib: the ib_async ``IB`` instance to use (a new one by default). Only the
+            read-only roles (client ids 2, 3) and the emergency client take one: whoever
+            holds the trading client's ``IB`` could place orders past the RiskGate.
         emergency: the connection of ``hydra kill``'s fallback: ``client_id`` is the
             configured emergency id (never 1, 2 or 3); on connect it follows every open
             order of the account (all clients'), so a kill switch can wait for their
             cancels before it flattens.
 
     Raises:
-        InvalidInputError: a client id other than 1, 2, 3, or a bad argument.
+        InvalidInputError: a client id other than 1, 2, 3, a bad argument, or an ``ib``
+            for the trading client.
         LiveTradingNotAllowedError: a live port without both halves of the opt-in.
     """
 
@@ -117,6 +122,7 @@ class BrokerGateway(Unique):
         live_confirmation: str | None = None,
         connect_timeout: float = 10.0,
         reconnect_delays: Sequence[float] | None = None,
+        reconnect_jitter: float = DEFAULT_RECONNECT_JITTER,
         market_data: bool = True,
         market_data_wait: float = 2.0,
         ib: IB | None = None,
@@ -131,6 +137,15 @@ class BrokerGateway(Unique):
             self.role = ClientRole.EMERGENCY
         else:
             self.role = ClientRole.from_client_id(client_id)
+        if ib is not None and self.role is ClientRole.TRADING:
+            raise InvalidInputError(
+                "ib",
+                "the trading client (id 1) never takes a host's ib_async client: whoever "
+                "holds it could place orders past the RiskGate. Leave ib unset (the gateway "
+                "builds its own, private one), or pass it to a read-only role (client id "
+                "2 or 3) or the emergency client",
+                ib,
+            )
         self.host = host
         self.port = port
         self.client_id = client_id
@@ -140,12 +155,9 @@ class BrokerGateway(Unique):
         if connect_timeout <= 0:
             raise InvalidInputError("connect_timeout", "must be > 0 seconds", connect_timeout)
         self.connect_timeout = float(connect_timeout)
-        delays = DEFAULT_RECONNECT_DELAYS if reconnect_delays is None else tuple(reconnect_delays)
-        if not delays or any(d < 0 for d in delays):
-            raise InvalidInputError(
-                "reconnect_delays", "must be a non-empty list of non-negative seconds", delays
-            )
-        self.reconnect_delays = delays
+        self._reconnect = ReconnectPlan(reconnect_delays, reconnect_jitter)
+        self.reconnect_delays = self._reconnect.delays
+        self.reconnect_jitter = self._reconnect.jitter
         self._ib = ib if ib is not None else IB()
         self._state = ConnectionState.DISCONNECTED
         self._deliberate = False
@@ -181,137 +193,6 @@ class BrokerGateway(Unique):
             readonly=self.readonly,
         )
 
-    # ------------------------------------------------------------------ identity
-    @property
-    def is_paper(self) -> bool:
-        """True unless the port is a live-trading port (4001, 7496)."""
-        return self.port not in LIVE_PORTS
-
-    @property
-    def mode(self) -> str:
-        """``"paper"`` or ``"live"``, as the port says."""
-        return "paper" if self.is_paper else "live"
-
-    # ------------------------------------------------------------------ lifecycle
-    async def connect(self) -> None:
-        """Connect via ``IB.connectAsync`` and synchronise; auto-reconnect from now on.
-
-        Raises:
-            ClientIdInUseError: this client id at this endpoint is taken.
-            BrokerNotConnectedError: the gateway could not be reached in time.
-            LiveTradingNotAllowedError: the gateway manages a live account without opt-in.
-        """
-        if self._state is ConnectionState.CONNECTED and self._ib.isConnected():
-            return
-        endpoint = (self.host, self.port, self.client_id)
-        claim_endpoint(endpoint, self)
-        self._bind()
-        self._deliberate = False
-        self._state = ConnectionState.CONNECTING
-        try:
-            await self._connect_once()
-        except BaseException:
-            self._state = ConnectionState.DISCONNECTED
-            release_endpoint(endpoint, self)
-            raise
-        if self.role is ClientRole.EMERGENCY:
-            # Other clients' orders reach this connection only when asked for.
-            await asyncio.wait_for(self._ib.reqAllOpenOrdersAsync(), self.connect_timeout)
-        self._orders.adopt_open_trades()
-        self._account.changed()
-        self._state = ConnectionState.CONNECTED
-
-    async def _connect_once(self) -> None:
-        try:
-            await handshake(
-                self._ib,
-                (self.host, self.port, self.client_id),
-                timeout=self.connect_timeout,
-                readonly=self.readonly,
-                live_opt_in=self._live_opt_in,
-                mode=self.mode,
-            )
-        except LiveTradingNotAllowedError:
-            self._deliberate = True  # our own disconnect: no auto-reconnect to a live account
-            self._ib.disconnect()
-            raise
-
-    async def disconnect(self) -> None:
-        """Disconnect deliberately: no auto-reconnect; the client id is released."""
-        self._deliberate = True
-        task, self._reconnect_task = self._reconnect_task, None
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-        self._ib.disconnect()
-        self._state = ConnectionState.DISCONNECTED
-        release_endpoint((self.host, self.port, self.client_id), self)
-        _log.info("gateway.disconnected", host=self.host, port=self.port)
-
-    async def reconnect(self) -> None:
-        """Reconnect with backoff (1, 2, 4 ... capped at 30 s, 10 attempts), then resync.
-
-        Raises:
-            ConnectionError: every attempt failed (the gateway stays disconnected).
-        """
-        self._state = ConnectionState.RECONNECTING
-        attempts = len(self.reconnect_delays)
-        for attempt, delay in enumerate(self.reconnect_delays, start=1):
-            _log.warning("gateway.reconnect_attempt", attempt=attempt, of=attempts, delay_s=delay)
-            await asyncio.sleep(delay)
-            if self._deliberate:
-                self._state = ConnectionState.DISCONNECTED
-                return
-            try:
-                await self._connect_once()
-                await self.resync_state()
-            except LiveTradingNotAllowedError:
-                self._state = ConnectionState.DISCONNECTED
-                raise
-            except (BrokerError, ConnectionError, OSError, TimeoutError) as exc:
-                _log.warning("gateway.reconnect_failed", attempt=attempt, error=str(exc))
-                self._state = ConnectionState.RECONNECTING
-                if self._ib.isConnected():
-                    # Connected but not resynchronised: start the next attempt clean.
-                    self._deliberate = True
-                    self._ib.disconnect()
-                    self._deliberate = False
-                continue
-            _log.info("gateway.reconnected", attempt=attempt)
-            return
-        self._state = ConnectionState.DISCONNECTED
-        _log.error("gateway.reconnect_gave_up", attempts=attempts)
-        raise ConnectionError(
-            f"could not reconnect to {self.host}:{self.port} after {attempts} attempts"
-        )
-
-    async def resync_state(self) -> None:
-        """Re-request open orders and positions (one at a time) and rebind order handles."""
-        async with self._resync_lock:
-            self._state = ConnectionState.RESYNCING
-            try:
-                # ib_async keys these futures by a fixed name: concurrent calls collide.
-                await asyncio.wait_for(self._ib.reqOpenOrdersAsync(), self.connect_timeout)
-                await asyncio.wait_for(self._ib.reqPositionsAsync(), self.connect_timeout)
-            except (TimeoutError, ConnectionError) as exc:
-                self._state = ConnectionState.DISCONNECTED
-                raise BrokerNotConnectedError(f"resync failed: {exc!r}") from exc
-            rebound = self._orders.rebind()
-            self._market.resubscribe()
-            self._account.changed()
-            self._state = ConnectionState.CONNECTED
-            _log.info("gateway.resynced", open_orders=len(self.open_orders()), rebound=rebound)
-
-    def is_connected(self) -> bool:
-        """True when connected and synchronised."""
-        return self._state is ConnectionState.CONNECTED and self._ib.isConnected()
-
-    @property
-    def connection_state(self) -> ConnectionState:
-        """The connection's state; RECONNECTING and RESYNCING block orders at the gate."""
-        if self._state is ConnectionState.CONNECTED and not self._ib.isConnected():
-            return ConnectionState.DISCONNECTED
-        return self._state
-
     # ------------------------------------------------------------------ reads
     async def qualify_contract(self, contract: Instrument) -> Instrument:
         """Qualify at IB (contract details); unknown contracts raise UnknownInstrumentError."""
@@ -319,6 +200,13 @@ class BrokerGateway(Unique):
             raise InvalidInputError("contract", "must be an Instrument", contract)
         self._require_connected("qualify")
         return await self._market.qualify(contract)
+
+    async def contract_chain(self, contract: Instrument) -> ContractChain:
+        """A future's expiries, or an option's expiries and strikes, as IB lists them."""
+        if not isinstance(contract, Instrument):
+            raise InvalidInputError("contract", "must be an Instrument", contract)
+        self._require_connected("list a contract chain")
+        return await self._market.chain(contract)
 
     def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
         """IB's economics for a contract qualified through this gateway (None: not qualified)."""
@@ -389,52 +277,9 @@ class BrokerGateway(Unique):
         await self._orders.follow_global_cancel(self._resync_lock, self.connect_timeout)
 
     # ------------------------------------------------------------------ events
-    def _bind(self) -> None:
-        if not self._bound:
-            for event, handler in self._handlers:
-                event.connect(handler)
-            self._bound = True
-
-    def _guard(self, name: str, handler: Callable[..., None]) -> Callable[..., None]:
-        """Wrap an ib_async handler so its exceptions are logged, not lost."""
-
-        def guarded(*args: Any) -> None:
-            try:
-                handler(*args)
-            except Exception:  # noqa: BLE001  (a handler bug must be visible, not fatal)
-                _log.exception("gateway.handler_failed", handler=name)
-
-        return guarded
-
     def _on_exec_details(self, trade: Trade, fill: IBFill) -> None:
         self._market.record_fill(fill)
         self._orders.on_exec_details(trade, fill)
-
-    def _on_disconnected(self) -> None:
-        self._account.changed()  # ib_async drops the account values with the connection
-        self._orders.forget_reservation()
-        if self._deliberate:
-            return
-        self._state = ConnectionState.DISCONNECTED
-        _log.warning("gateway.connection_lost", host=self.host, port=self.port)
-        if self._reconnect_task is None or self._reconnect_task.done():
-            self._reconnect_task = asyncio.get_running_loop().create_task(self._auto_reconnect())
-
-    async def _auto_reconnect(self) -> None:
-        try:
-            await self.reconnect()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001  (a background task: log, never lose it)
-            self._state = ConnectionState.DISCONNECTED
-            _log.error("gateway.offline", error=f"{type(exc).__name__}: {exc}")
-
-    def _require_connected(self, action: str) -> None:
-        state = self.connection_state
-        if state is not ConnectionState.CONNECTED:
-            raise BrokerNotConnectedError(
-                f"cannot {action}: IB connection is {state.value}; nothing was sent or queued"
-            )
 
 
 if TYPE_CHECKING:

@@ -16,7 +16,15 @@ from ib_async import IB, Contract, Ticker
 from ib_async import Fill as IBFill
 
 from hydra.adapters.ib.convert import instrument_from_ib, to_ib_contract
-from hydra.domain import ContractSpec, Instrument, Quote, UnknownInstrumentError
+from hydra.domain import (
+    AmbiguousContractError,
+    ContractChain,
+    ContractSpec,
+    Instrument,
+    Quote,
+    SecurityType,
+    UnknownInstrumentError,
+)
 
 __all__ = ["IBMarketData"]
 
@@ -38,7 +46,7 @@ class IBMarketData:
         self.first_tick_wait = first_tick_wait
         # The broker's economics per qualified contract, and how to find them by name.
         self._specs: dict[int, ContractSpec] = {}
-        self._names: dict[tuple[str, str, str], int] = {}
+        self._qualified: dict[int, Instrument] = {}
         self._contracts: dict[int, Contract] = {}
         self._tickers: dict[int, Ticker] = {}
         # Last fill prices, and the last streamed price of tickers a reconnect replaced.
@@ -53,19 +61,26 @@ class IBMarketData:
         Raises:
             UnknownInstrumentError: IB has no unique contract for it.
         """
-        details = await self._ib.reqContractDetailsAsync(to_ib_contract(contract))
-        if len(details) != 1 or details[0].contract is None:
-            raise UnknownInstrumentError(
-                f"IB has no unique contract for {contract.symbol!r} "
-                f"({contract.sec_type.value}, {contract.exchange}, {contract.currency}): "
-                f"{len(details)} matches"
+        details = [
+            d
+            for d in await self._ib.reqContractDetailsAsync(to_ib_contract(contract))
+            if d.contract is not None
+        ]
+        description = f"{contract.label} ({contract.sec_type.value}, {contract.currency})"
+        if not details:
+            raise UnknownInstrumentError(f"IB has no contract for {description}")
+        if len(details) > 1:
+            raise AmbiguousContractError(
+                description,
+                tuple(instrument_from_ib(d.contract) for d in details),  # type: ignore[arg-type]
             )
         result = details[0].contract
+        assert result is not None  # noqa: S101  (filtered above)
         qualified = instrument_from_ib(result)
-        step = float(details[0].sizeIncrement or 0.0)
-        spec = ContractSpec.of(qualified, step if math.isfinite(step) and step > 0 else 1.0)
+        step = _positive(details[0].sizeIncrement, 1.0)
+        spec = ContractSpec.of(qualified, step, _positive(details[0].minTick, 0.0))
         self._specs[spec.con_id] = spec
-        self._names[(spec.symbol, spec.sec_type.value, spec.currency)] = spec.con_id
+        self._qualified[spec.con_id] = qualified
         if self.stream and result.conId not in self._contracts:
             self._contracts[result.conId] = result
             ticker = self._ib.reqMktData(result)
@@ -74,11 +89,68 @@ class IBMarketData:
         return qualified
 
     def spec(self, instrument: Instrument) -> ContractSpec | None:
-        """IB's economics for a contract qualified here (None: not qualified)."""
-        con_id = instrument.con_id or self._names.get(
-            (instrument.symbol, instrument.sec_type.value, instrument.currency), 0
+        """IB's economics for a contract qualified here.
+
+        None when it is not qualified, or the description names several qualified ones.
+        """
+        if instrument.con_id:
+            return self._specs.get(instrument.con_id)
+        found = [q for q in self._qualified.values() if instrument.matches(q)]
+        return self._specs[found[0].con_id] if len(found) == 1 else None
+
+    async def chain(self, contract: Instrument) -> ContractChain:
+        """A future's listed expiries, or an option's expiries and strikes.
+
+        Futures come from the contract details; options from IB's security-definition
+        parameters of the underlying stock.
+
+        Raises:
+            UnknownInstrumentError: IB lists nothing for it.
+        """
+        if contract.sec_type in (SecurityType.OPTION, SecurityType.FUTURE_OPTION):
+            return await self._option_chain(contract)
+        probe = Contract(
+            symbol=contract.symbol,
+            secType=contract.sec_type.value,
+            exchange=contract.exchange,
+            currency=contract.currency,
         )
-        return self._specs.get(con_id)
+        listed = [
+            instrument_from_ib(d.contract)
+            for d in await self._ib.reqContractDetailsAsync(probe)
+            if d.contract is not None
+        ]
+        if not listed:
+            raise UnknownInstrumentError(
+                f"IB lists no {contract.sec_type.value} contracts of {contract.symbol}"
+            )
+        listed.sort(key=lambda i: i.expiry)
+        return ContractChain(
+            contract.symbol,
+            contract.sec_type,
+            tuple(sorted({i.expiry for i in listed if i.expiry})),
+            contracts=tuple(listed),
+        )
+
+    async def _option_chain(self, contract: Instrument) -> ContractChain:
+        underlying = await self._ib.reqContractDetailsAsync(
+            Contract(
+                symbol=contract.symbol, secType="STK", exchange="SMART", currency=contract.currency
+            )
+        )
+        if not underlying or underlying[0].contract is None:
+            raise UnknownInstrumentError(f"IB knows no stock {contract.symbol} to list options of")
+        params = await self._ib.reqSecDefOptParamsAsync(
+            contract.symbol, "", "STK", underlying[0].contract.conId
+        )
+        if not params:
+            raise UnknownInstrumentError(f"IB lists no options of {contract.symbol}")
+        return ContractChain(
+            contract.symbol,
+            contract.sec_type,
+            tuple(sorted({e for p in params for e in p.expirations})),
+            tuple(sorted({float(s) for p in params for s in p.strikes})),
+        )
 
     def reference_price(self, instrument: Instrument) -> Quote | None:
         """The freshest of the streamed market price and the last fill price.
@@ -156,3 +228,12 @@ class IBMarketData:
             )
         finally:
             ticker.updateEvent -= on_update
+
+
+def _positive(value: object, default: float) -> float:
+    """A positive finite IB number, else ``default`` (IB leaves unknown fields unset)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return number if math.isfinite(number) and 0 < number < 1e300 else default

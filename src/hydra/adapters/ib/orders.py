@@ -4,6 +4,10 @@ ib_async reports orders as Trade objects and rebuilds them after a reconnect; th
 keeps one handle per order, finds it by order id or by IB's permId, follows the new Trade,
 and publishes each change to the gateway's listeners and observers. Orders placed by other
 clients (another client id, TWS) become ``foreign`` handles keyed by their negated permId.
+So does an order IB reports under this client's own id once the session is up, if the
+gateway's door never sent it (keyed by its order id): nothing but the door may place
+orders as this client, so such an order had no decision. Working orders found when the
+gateway first connects are this client's from an earlier session, and its own.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import asyncio
 import datetime
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -37,6 +41,7 @@ from hydra.domain import (
     Fill,
     Instrument,
     OrderEvent,
+    OrderLeg,
     OrderRequest,
     OrderStatus,
     UnknownOrderError,
@@ -102,8 +107,12 @@ class IBOrderHandle(OrderHandle):
         trade: Trade,
         *,
         foreign: bool = False,
+        parent_id: int | None = None,
+        oca_group: str = "",
     ) -> None:
-        super().__init__(order_id, instrument, request, foreign=foreign)
+        super().__init__(
+            order_id, instrument, request, foreign=foreign, parent_id=parent_id, oca_group=oca_group
+        )
         self.trade = trade
 
 
@@ -124,7 +133,9 @@ class IBOrderBook:
         self._ib_contracts: dict[Instrument, Contract] = {}
         self._listeners: list[OrderListener] = []
         self._observers: list[BrokerObserver] = []
-        self._reserved: int | None = None  # the id the next place() uses
+        self._reserved: list[int] = []  # the ids the next place() / place_list() use
+        # From the first connect on, an own-id order no handle tracks was not the door's.
+        self._session_up = False
 
     # ------------------------------------------------------------------ reads
     def open_orders(self) -> list[OrderHandle]:
@@ -140,36 +151,113 @@ class IBOrderBook:
         return attach(self._observers, observer)
 
     # ------------------------------------------------------------------ orders
-    def reserve(self) -> int:
-        """The order id the next ``place`` uses, taken from ib_async's id sequence once."""
-        if self._reserved is None:
+    def reserve(self, count: int = 1) -> tuple[int, ...]:
+        """The order ids the next ``place`` (or ``place_list`` of ``count`` legs) uses.
+
+        Taken from ib_async's id sequence once and held until that send.
+        """
+        reserved = self._reserved
+        while len(reserved) < count:
             try:
-                self._reserved = self._ib.client.getReqId()
+                reserved.append(self._ib.client.getReqId())
             except ConnectionError as exc:
                 raise BrokerNotConnectedError(f"no order id: {exc}") from exc
-        return self._reserved
+        return tuple(reserved[:count])
+
+    def session_up(self) -> None:
+        """The first connect's orders are adopted: later unknown own-id orders are foreign."""
+        self._session_up = True
 
     def forget_reservation(self) -> None:
-        """Drop a held id (the connection is gone; the next session numbers afresh)."""
-        self._reserved = None
+        """Drop the held ids (the connection is gone; the next session numbers afresh)."""
+        self._reserved = []
 
     def place(
         self, place_order: PlaceOrder, contract: Instrument, order: OrderRequest
     ) -> OrderHandle:
         """Send through ``place_order`` (the gateway's private door) and track the handle."""
+        ib_order = to_ib_order(order)
+        if self._reserved:
+            ib_order.orderId = self._reserved.pop(0)
+            self._reserved.clear()
+        return self._send(place_order, contract, order, ib_order)
+
+    def place_list(self, place_order: PlaceOrder, legs: Sequence[OrderLeg]) -> list[OrderHandle]:
+        """Send a bracket or an OCA group as IB wants it, and track every leg.
+
+        Each leg gets its reserved id; a child names its parent (``parentId``); members of
+        a group share ``ocaGroup`` with ``ocaType`` 1 (cancel the others, with block); only
+        the last leg carries ``transmit``, so IB holds the list until it is whole.
+        """
+        ids = list(self.reserve(len(legs)))
+        self._reserved = []
+        handles: list[OrderHandle] = []
+        for index, leg in enumerate(legs):
+            ib_order = to_ib_order(leg.order)
+            ib_order.orderId = ids[index]
+            if leg.parent is not None:
+                ib_order.parentId = ids[leg.parent]
+            if leg.oca_group:
+                ib_order.ocaGroup = leg.oca_group
+                ib_order.ocaType = 1
+            ib_order.transmit = index == len(legs) - 1
+            handles.append(
+                self._send(
+                    place_order,
+                    leg.instrument,
+                    leg.order,
+                    ib_order,
+                    parent_id=ib_order.parentId or None,
+                    oca_group=leg.oca_group,
+                )
+            )
+        return handles
+
+    def modify(self, place_order: PlaceOrder, handle: OrderHandle, order: OrderRequest) -> None:
+        """Amend a working order: ``placeOrder`` on its known id with the new fields.
+
+        Raises:
+            UnknownOrderError: the order is unknown or no longer working.
+        """
+        known = self._handles.get(handle.order_id)
+        if known is None or known.is_done or known.foreign:
+            raise UnknownOrderError(
+                f"order {handle.order_id} is not working at this gateway (it is "
+                f"{handle.status.value}); only a working order of ours can be amended"
+            )
+        live = known.trade.order
+        ib_order = to_ib_order(order)
+        for name in ("orderId", "clientId", "permId", "parentId", "ocaGroup", "ocaType"):
+            setattr(ib_order, name, getattr(live, name))
+        contract = self._ib_contracts.get(known.instrument) or known.trade.contract
+        try:
+            place_order(contract, ib_order)
+        except ConnectionError as exc:
+            raise BrokerNotConnectedError(f"placeOrder failed: {exc}; nothing queued") from exc
+        known.request = order
+
+    def _send(
+        self,
+        place_order: PlaceOrder,
+        contract: Instrument,
+        order: OrderRequest,
+        ib_order: Order,
+        *,
+        parent_id: int | None = None,
+        oca_group: str = "",
+    ) -> OrderHandle:
         ib_contract = self._ib_contracts.get(contract)
         if ib_contract is None:
             if len(self._ib_contracts) >= _CONTRACT_CACHE_SIZE:
                 self._ib_contracts.clear()
             ib_contract = self._ib_contracts[contract] = to_ib_contract(contract)
-        ib_order = to_ib_order(order)
-        if self._reserved is not None:
-            ib_order.orderId, self._reserved = self._reserved, None
         try:
             trade = place_order(ib_contract, ib_order)
         except ConnectionError as exc:
             raise BrokerNotConnectedError(f"placeOrder failed: {exc}; nothing queued") from exc
-        handle = IBOrderHandle(trade.order.orderId, contract, order, trade)
+        handle = IBOrderHandle(
+            trade.order.orderId, contract, order, trade, parent_id=parent_id, oca_group=oca_group
+        )
         self._handles[handle.order_id] = handle
         self._open[handle.order_id] = handle
         return handle
@@ -263,7 +351,7 @@ class IBOrderBook:
         gone. Whether it was cancelled or filled, the position messages tell the ledger.
         """
         for handle in list(self._open.values()):
-            if handle.foreign and -handle.order_id not in open_perm_ids:
+            if handle.foreign and _perm_id(handle.trade) not in open_perm_ids:
                 event = OrderEvent(
                     handle.order_id,
                     handle.instrument.symbol,
@@ -295,7 +383,7 @@ class IBOrderBook:
         handle = None
         if order.orderId > 0 and order.clientId == self._client_id:
             handle = self._handles.get(order.orderId)
-        perm_id = order.permId or trade.orderStatus.permId
+        perm_id = _perm_id(trade)
         if handle is None and perm_id:
             handle = self._by_perm_id.get(perm_id)
         if handle is None:
@@ -308,20 +396,22 @@ class IBOrderBook:
 
     def _adopt(self, trade: Trade) -> None:
         order = trade.order
-        perm_id = order.permId or trade.orderStatus.permId
-        own = order.clientId == self._client_id and order.orderId > 0
-        if not own and not perm_id:
+        perm_id = _perm_id(trade)
+        own_id = order.clientId == self._client_id and order.orderId > 0
+        if not own_id and not perm_id:
             return  # not identifiable yet; IB sends the permId with the next message
-        order_id = order.orderId if own else -perm_id
+        order_id = order.orderId if own_id else -perm_id
         if order_id in self._handles:
             return
+        # Under our own id but not the door's (it tracks every order it sends): no decision.
+        foreign = not own_id or self._session_up
         try:
             handle = IBOrderHandle(
                 order_id,
                 instrument_from_ib(trade.contract),
                 order_request_from_ib(order),
                 trade,
-                foreign=not own,
+                foreign=foreign,
             )
         except Exception as exc:  # noqa: BLE001  (one odd order must not break connect)
             _log.warning(
@@ -339,7 +429,7 @@ class IBOrderBook:
             "gateway.open_order_adopted",
             order_id=order_id,
             client_id=order.clientId,
-            foreign=not own,
+            foreign=foreign,
             symbol=handle.instrument.symbol,
         )
         self._publish(handle, self._event(handle, trade, None))
@@ -391,6 +481,11 @@ class IBOrderBook:
             old = self._retired.popleft()
             self._retired_ids.discard(old.order_id)
             self._handles.pop(old.order_id, None)
-            perm_id = old.trade.order.permId or old.trade.orderStatus.permId
+            perm_id = _perm_id(old.trade)
             if perm_id:
                 self._by_perm_id.pop(perm_id, None)
+
+
+def _perm_id(trade: Trade) -> int:
+    """IB's permanent id of an order (0 until IB has reported it)."""
+    return int(trade.order.permId or trade.orderStatus.permId or 0)

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import orjson
 
 from hydra.adapters.journal.chain import GENESIS, Anchor, anchor_path, read_anchor, write_anchor
+from hydra.adapters.journal.lock import JournalLock
 from hydra.adapters.journal.reader import last_chained
 from hydra.domain import InvalidInputError, JournalAccountError, JournalDamagedError
 
@@ -66,6 +67,22 @@ class JsonlJournal:
         *,
         account: str,
         new_journal: bool = False,
+    ) -> None:
+        # One writer: the lock is held until close(); a second writer gets JournalLockedError.
+        self._lock = None if _is_device(Path(path)) else JournalLock(path)
+        try:
+            self._open(path, fsync, account=account, new_journal=new_journal)
+        except BaseException:
+            self._release()
+            raise
+
+    def _open(
+        self,
+        path: str | os.PathLike[str],
+        fsync: FsyncPolicy,
+        *,
+        account: str,
+        new_journal: bool,
     ) -> None:
         if fsync not in ("every", "never") and (
             isinstance(fsync, bool) or not isinstance(fsync, int) or fsync < 1
@@ -196,12 +213,17 @@ class JsonlJournal:
             finally:
                 os.close(self._fd)
                 self._fd = -1
+                self._release()
 
     def __enter__(self) -> JsonlJournal:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
 
     def _own_anchor(self) -> Anchor | None:
         try:
@@ -234,6 +256,14 @@ def _archive(path: Path, anchor: Path) -> tuple[Path, ...]:
         source.rename(target)
         archived.append(target)
     return tuple(archived)
+
+
+def _is_device(path: Path) -> bool:
+    """True for a character device such as /dev/null (written, never locked or anchored)."""
+    try:
+        return stat.S_ISCHR(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def _ends_torn(path: Path) -> bool:

@@ -1,10 +1,12 @@
 """SimulatedBroker: fills, positions, account values and injectable faults, in memory.
 
-Deterministic: order ids count up from 1, market orders fill at the reference price, limit
-orders rest until the reference price reaches them (then fill at that price), and the only
-randomness (``walk_prices``) comes from the seeded generator. Like IB, it reports a fill
-and the position change separately: ``hold_position_reports`` keeps the position messages
-back (``positions()`` then lags the fills) until ``release_position_reports``.
+Deterministic: order ids count up from 1, orders fill at the reference price by the
+order book's rules (``book``: every IB order type, brackets, OCA groups, amendments), and
+the only randomness (``walk_prices``) comes from the seeded generator. Contracts, their
+identity and economics are the catalog's (``catalog``); cash, holdings and P&L the
+account's (``account``). Like IB, it reports a fill and the position change separately:
+``hold_position_reports`` keeps the position messages back (``positions()`` then lags the
+fills) until ``release_position_reports``.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import asyncio
 import itertools
 import random
 from collections import deque
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import structlog
 
+from hydra.adapters.sim.account import SimAccount
+from hydra.adapters.sim.book import OrderBook, Working
+from hydra.adapters.sim.catalog import DEFAULT_INSTRUMENTS, DEFAULT_PRICES, Catalog, default_price
 from hydra.application import OrderHandle
 from hydra.application.subscribers import attach
 from hydra.domain import (
@@ -28,19 +32,19 @@ from hydra.domain import (
     CapabilityAlreadyClaimedError,
     Clock,
     ConnectionState,
+    ContractChain,
     ContractSpec,
     Fill,
     Instrument,
     InvalidInputError,
     OrderEvent,
+    OrderLeg,
     OrderRequest,
     OrderStatus,
     OrderType,
     Position,
     Quote,
-    SecurityType,
     Side,
-    TimeInForce,
     UnknownInstrumentError,
     UnknownOrderError,
 )
@@ -64,24 +68,6 @@ _log = structlog.get_logger("hydra.sim")
 DEFAULT_ACCOUNT = "SIM0001"
 """The account id a SimulatedBroker reports unless told otherwise."""
 
-DEFAULT_INSTRUMENTS: tuple[Instrument, ...] = (
-    Instrument("AAPL", SecurityType.STOCK, "SMART", "USD", "NASDAQ", 265598),
-    Instrument("MSFT", SecurityType.STOCK, "SMART", "USD", "NASDAQ", 272093),
-    Instrument("SPY", SecurityType.STOCK, "SMART", "USD", "ARCA", 756733),
-    Instrument("IBM", SecurityType.STOCK, "SMART", "USD", "NYSE", 8314),
-    Instrument("ES", SecurityType.FUTURE, "CME", "USD", "", 495512563, 50.0),
-)
-"""The instruments a SimulatedBroker knows unless told otherwise (ES: multiplier 50)."""
-
-DEFAULT_PRICES: Mapping[str, float] = {
-    "AAPL": 200.0,
-    "MSFT": 400.0,
-    "SPY": 500.0,
-    "IBM": 250.0,
-    "ES": 5000.0,
-}
-"""Starting reference prices for ``DEFAULT_INSTRUMENTS``."""
-
 
 class ReceivedOrder(NamedTuple):
     """An order as the simulated broker received it: proof of what reached the broker."""
@@ -94,12 +80,6 @@ class ReceivedOrder(NamedTuple):
     limit_price: float | None
 
 
-@dataclass(slots=True)
-class _Holding:
-    quantity: float = 0.0
-    avg_cost: float = 0.0
-
-
 class _SimSubmitCapability(Unique):
     """The simulator's submit capability; only its one claimant holds it."""
 
@@ -110,20 +90,33 @@ class _SimSubmitCapability(Unique):
 
     def reserve_order_id(self) -> int:
         """The order id the next submit will use (the simulator's ids simply count up)."""
-        return self._broker._reserve()
+        return self._broker._reserve(1)[0]
+
+    def reserve_order_ids(self, count: int) -> tuple[int, ...]:
+        """The ids the next ``submit_list`` of ``count`` legs will use, in order."""
+        return self._broker._reserve(count)
 
     def submit_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Send the order to the simulated broker now."""
         # The capability is the broker's own door to its private order entry.
-        return self._broker._place(contract, order)
+        return self._broker._place_list((OrderLeg(contract, order),))[0]
+
+    def submit_list(self, legs: Sequence[OrderLeg]) -> tuple[OrderHandle, ...]:
+        """Send a bracket or an OCA group, every leg at once (children wait for parents)."""
+        return self._broker._place_list(tuple(legs))
+
+    def modify_order(self, handle: OrderHandle, order: OrderRequest) -> OrderHandle:
+        """Amend a working order in place (same side and type; quantity and prices)."""
+        return self._broker._amend(handle, order)
 
 
 class SimulatedBroker(Unique):
     """An in-memory broker behind the BrokerPort, with a submit capability claimable once.
 
     Args:
-        instruments: the instruments it knows (``qualify_contract`` refuses others).
-        prices: starting reference price per symbol (market orders fill at it).
+        instruments: the contracts it knows (``qualify_contract`` refuses others).
+        prices: starting price by symbol (or local symbol, or label); market orders fill
+            at it. Options default to their intrinsic value plus 5.00.
         cash: starting cash in the account currency.
         account: the account id reported in snapshots.
         seed: seeds the generator behind ``walk_prices`` (everything else is deterministic).
@@ -131,6 +124,7 @@ class SimulatedBroker(Unique):
         clock: time source for fills and price times.
         history: how many received orders ``received`` remembers (memory stays bounded).
         size_increments: per symbol, the quantity step orders must respect (default 1).
+        ticks: per symbol, the minimum price increment (default ES 0.25, others 0.01).
     """
 
     def __init__(
@@ -145,58 +139,36 @@ class SimulatedBroker(Unique):
         clock: Clock | None = None,
         history: int = 100_000,
         size_increments: Mapping[str, float] | None = None,
+        ticks: Mapping[str, float] | None = None,
     ) -> None:
-        self._instruments: dict[str, Instrument] = {}
-        for instrument in instruments:
-            if not isinstance(instrument, Instrument):
-                raise InvalidInputError("instruments", "must hold Instrument values", instrument)
-            known = (
-                instrument
-                if instrument.is_qualified
-                else instrument.qualified(_synthetic_con_id(instrument.symbol))
-            )
-            self._instruments[known.symbol] = known
-        self._by_con_id = {i.con_id: i for i in self._instruments.values()}
-        steps = dict(size_increments or {})
-        self._specs = {
-            i.con_id: ContractSpec.of(
-                i, positive(f"size_increments[{i.symbol}]", steps.pop(i.symbol, 1.0))
-            )
-            for i in self._instruments.values()
-        }
-        if steps:
-            raise InvalidInputError(
-                "size_increments", "names symbols the simulator does not know", sorted(steps)
-            )
-        start_prices = dict(DEFAULT_PRICES if prices is None else prices)
+        self._catalog = Catalog(instruments, size_increments, ticks)
         self._clock: Clock = clock if clock is not None else system_clock
-        self._prices: dict[str, float] = {}
-        # The Quote per symbol, built when the price is set: reading it costs nothing.
-        self._quotes: dict[str, Quote] = {}
-        for symbol, price in start_prices.items():
-            if symbol in self._instruments:
-                self._prices[symbol] = positive(f"prices[{symbol}]", price)
-                self._quotes[symbol] = Quote(self._prices[symbol], self._clock())
-        self._cash = non_negative("cash", cash)
-        self._account = account
+        start = dict(DEFAULT_PRICES if prices is None else prices)
+        self._prices: dict[int, float] = {}
+        # The Quote per contract, built when the price is set: reading it costs nothing.
+        self._quotes: dict[int, Quote] = {}
+        now = self._clock()
+        for instrument in self._catalog:
+            price = default_price(instrument, start)
+            if price is not None:
+                self._prices[instrument.con_id] = positive(f"prices[{instrument.label}]", price)
+                self._quotes[instrument.con_id] = Quote(price, now)
+        self._account = SimAccount(account, non_negative("cash", cash), self._prices.get)
         self._commission = non_negative("commission", commission)
         self._rng = random.Random(seed)  # noqa: S311  (a simulation, not cryptography)
         self._state = ConnectionState.DISCONNECTED
-        self._holdings: dict[str, _Holding] = {}
-        self._realized = 0.0
-        # The last account snapshot, until a fill or a price moves it (the gate asks for
-        # it on every decision).
-        self._snapshot: AccountSnapshot | None = None
+        self._book = OrderBook(self._fill, self._cancelled)
+        self._dropped = False
+        self._reconnects = 0
         # Only working orders are kept: memory stays flat however many orders pass.
         self._open: dict[int, OrderHandle] = {}
-        self._resting: dict[int, OrderHandle] = {}
         self._listeners: list[OrderListener] = []
         self._observers: list[BrokerObserver] = []
         # Positions as reported to clients: they follow the fills unless reports are held.
-        self._reported: dict[str, float] = {}
-        self._held_reports: deque[str] | None = None
+        self._reported: dict[int, float] = {}
+        self._held_reports: deque[int] | None = None
         self._next_id = 1
-        self._reserved: int | None = None  # the id the gate's next submit uses
+        self._reserved: deque[int] = deque()  # the ids the gate's next submit uses
         self._exec_ids = itertools.count(1)
         self._reject_next = 0
         self._fail_handoffs = 0
@@ -212,17 +184,23 @@ class SimulatedBroker(Unique):
 
     # ------------------------------------------------------------------ lifecycle
     async def connect(self) -> None:
-        """Connect (instantly; after ``set_latency`` it takes that long)."""
+        """Connect (instantly; after ``set_latency`` it takes that long).
+
+        After ``drop_connection`` this is the reconnect, counted in ``reconnects``.
+        """
+        if self._dropped:
+            self._dropped = False
+            self._reconnects += 1
         if self._latency:
             self._state = ConnectionState.CONNECTING
             await asyncio.sleep(self._latency)
         self._state = ConnectionState.CONNECTED
-        _log.info("sim.connected", account=self._account)
+        _log.info("sim.connected", account=self._account.account)
 
     async def disconnect(self) -> None:
         """Disconnect deliberately; resting orders stay at the broker."""
         self._state = ConnectionState.DISCONNECTED
-        _log.info("sim.disconnected", account=self._account)
+        _log.info("sim.disconnected", account=self._account.account)
 
     def is_connected(self) -> bool:
         """True while connected."""
@@ -233,23 +211,35 @@ class SimulatedBroker(Unique):
         """The simulated connection's state."""
         return self._state
 
+    @property
+    def reconnects(self) -> int:
+        """Reconnects after ``drop_connection``: each ``connect()`` that follows a drop.
+
+        The simulator has no reconnect loop of its own; its host (or a test) reconnects.
+        """
+        return self._reconnects
+
     # ------------------------------------------------------------------ reads
     async def qualify_contract(self, contract: Instrument) -> Instrument:
-        """Return the known instrument matching ``contract`` (by con_id, else symbol)."""
+        """The known contract the description names.
+
+        Raises:
+            UnknownInstrumentError: no known contract fits.
+            AmbiguousContractError: several fit (they are listed).
+        """
         if not isinstance(contract, Instrument):
             raise InvalidInputError("contract", "must be an Instrument", contract)
-        known = self._lookup(contract)
-        if known is None:
-            raise UnknownInstrumentError(
-                f"unknown instrument {contract.symbol!r} ({contract.sec_type.value}, "
-                f"{contract.currency}); the simulator knows {sorted(self._instruments)}"
-            )
-        return known
+        return self._catalog.qualify(contract)
 
     def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
         """The simulator's own economics for ``instrument`` (None when it does not know it)."""
-        known = self._lookup(instrument)
-        return None if known is None else self._specs[known.con_id]
+        return self._catalog.spec(instrument)
+
+    async def contract_chain(self, contract: Instrument) -> ContractChain:
+        """The expiries (and strikes) listed for the description's symbol and type."""
+        if not isinstance(contract, Instrument):
+            raise InvalidInputError("contract", "must be an Instrument", contract)
+        return self._catalog.chain(contract)
 
     async def get_positions(self) -> list[Position]:
         """Non-zero positions, as reported (the seed's async read)."""
@@ -261,43 +251,19 @@ class SimulatedBroker(Unique):
 
     def positions(self) -> list[Position]:
         """Non-zero positions as last reported (lagging the fills while reports are held)."""
+        known = self._catalog.by_con_id
         return [
-            Position(self._instruments[symbol], quantity, self._avg_cost(symbol))
-            for symbol, quantity in self._reported.items()
+            Position(known[con_id], quantity, self._account.avg_cost(con_id))
+            for con_id, quantity in self._reported.items()
             if quantity
         ]
 
-    def _avg_cost(self, symbol: str) -> float:
-        holding = self._holdings.get(symbol)
-        return holding.avg_cost if holding is not None else 0.0
-
     def account(self) -> AccountSnapshot:
         """Equity (cash + marked positions), cash and realized/unrealized P&L."""
-        snapshot = self._snapshot
-        if snapshot is None:
-            snapshot = self._snapshot = self._mark()
-        return snapshot
-
-    def _mark(self) -> AccountSnapshot:
-        unrealized = 0.0
-        market_value = 0.0
-        for symbol, holding in self._holdings.items():
-            if not holding.quantity:
-                continue
-            multiplier = self._instruments[symbol].multiplier
-            price = self._prices.get(symbol, holding.avg_cost)
-            market_value += holding.quantity * price * multiplier
-            unrealized += (price - holding.avg_cost) * holding.quantity * multiplier
-        return AccountSnapshot(
-            self._account,
-            self._cash + market_value,
-            self._cash,
-            self._realized,
-            unrealized,
-        )
+        return self._account.snapshot()
 
     def open_orders(self) -> list[OrderHandle]:
-        """Orders not done yet."""
+        """Orders not done yet (a bracket's waiting children too)."""
         return list(self._open.values())
 
     @property
@@ -312,6 +278,16 @@ class SimulatedBroker(Unique):
     def observe(self, observer: BrokerObserver) -> Unsubscribe:
         """Follow every order handle change and position report; returns the unsubscribe."""
         return attach(self._observers, observer)
+
+    def reference_price(self, instrument: Instrument) -> Quote | None:
+        """The reference price of ``instrument`` and when it was set (None if it has none)."""
+        known = self._catalog.lookup(instrument)
+        return None if known is None else self._quotes.get(known.con_id)
+
+    def price(self, name: str) -> float | None:
+        """The price of the contract a scripting name means (the first, for a symbol)."""
+        named = self._catalog.named(name)
+        return self._prices.get(named[0].con_id) if named else None
 
     # ------------------------------------------------------------------ orders
     def claim_submit_capability(self) -> _SimSubmitCapability:
@@ -329,197 +305,218 @@ class SimulatedBroker(Unique):
         self._require_connected("cancel")
         if self._latency:
             await asyncio.sleep(self._latency)
-        known = self._open.get(handle.order_id)
-        if known is None:
+        if handle.order_id not in self._open:
             raise UnknownOrderError(
                 f"order {handle.order_id} is unknown or already done; nothing to cancel"
             )
-        self._resting.pop(handle.order_id, None)
-        self._emit(known, OrderStatus.CANCELLED, "cancelled by request")
+        self._book.cancel(handle.order_id, "cancelled by request")
 
     async def cancel_all(self) -> None:
         """Global cancel: every working order of the account, foreign ones too."""
         self._require_connected("cancel")
         if self._latency:
             await asyncio.sleep(self._latency)
-        for handle in list(self._open.values()):
-            self._resting.pop(handle.order_id, None)
-            self._emit(handle, OrderStatus.CANCELLED, "cancelled by global cancel")
+        for order_id in list(self._open):
+            self._book.cancel(order_id, "cancelled by global cancel")
 
-    def _reserve(self) -> int:
-        """Hold the next order id for the capability's next submit (foreign orders skip it)."""
-        if self._reserved is None:
-            self._reserved = self._next_id
+    def _reserve(self, count: int) -> tuple[int, ...]:
+        """Hold the next ``count`` order ids for the next submit (foreign orders skip them)."""
+        reserved = self._reserved
+        while len(reserved) < count:
+            reserved.append(self._next_id)
             self._next_id += 1
-        return self._reserved
+        return tuple(itertools.islice(reserved, count))
 
-    def _place(
-        self, contract: Instrument, order: OrderRequest, *, foreign: bool = False
-    ) -> OrderHandle:
+    def _take_id(self, *, foreign: bool) -> int:
+        if self._reserved and not foreign:
+            return self._reserved.popleft()
+        order_id = self._next_id
+        self._next_id = order_id + 1
+        return order_id
+
+    def _place_list(
+        self, legs: tuple[OrderLeg, ...], *, foreign: bool = False
+    ) -> tuple[OrderHandle, ...]:
         if self._state is not ConnectionState.CONNECTED:
             self._require_connected("submit")
-        if self._reserved is not None and not foreign:
-            order_id, self._reserved = self._reserved, None
-        else:
-            order_id = self._next_id
-            self._next_id = order_id + 1
+        ids = [self._take_id(foreign=foreign) for _ in legs]
+        if not foreign:
+            self._reserved.clear()
         if self._fail_handoffs and not foreign:
-            self._fail_handoffs -= 1  # the id is spent, as a send that fails at IB spends it
+            self._fail_handoffs -= 1  # the ids are spent, as a send that fails at IB spends it
             raise BrokerError("simulated hand-off failure; the order was not sent")
-        handle = (
-            OrderHandle(order_id, contract, order, foreign=True)
-            if foreign
-            else OrderHandle(order_id, contract, order)
-        )
-        self._open[order_id] = handle
-        self._received.append(
-            (
+        handles = []
+        for order_id, leg in zip(ids, legs, strict=True):
+            parent = ids[leg.parent] if leg.parent is not None else None
+            handle = OrderHandle(
                 order_id,
-                contract.symbol,
-                order.side,
-                order.quantity,
-                order.order_type,
-                order.limit_price,
+                leg.instrument,
+                leg.order,
+                foreign=foreign,
+                parent_id=parent,
+                oca_group=leg.oca_group,
             )
-        )
-        if self._latency:
-            asyncio.get_running_loop().call_later(self._latency, self._accept_later, handle)
-        else:
-            self._accept(handle)
-        return handle
+            self._open[order_id] = handle
+            order = leg.order
+            self._received.append(
+                (
+                    order_id,
+                    leg.instrument.symbol,
+                    order.side,
+                    order.quantity,
+                    order.order_type,
+                    order.limit_price,
+                )
+            )
+            handles.append(handle)
+        for handle in handles:
+            if self._latency:
+                asyncio.get_running_loop().call_later(self._latency, self._accept_later, handle)
+            else:
+                self._accept(handle)
+        return tuple(handles)
 
     def _accept_later(self, handle: OrderHandle) -> None:
         if not handle.status.is_done:  # cancelled while the simulated latency ran
             self._accept(handle)
 
     def _accept(self, handle: OrderHandle) -> None:
-        symbol = handle.instrument.symbol
+        instrument = handle.instrument
         if self._reject_next:
             self._reject_next -= 1
             self._emit(handle, OrderStatus.REJECTED, self._reject_reason)
             return
-        if (
-            handle.instrument.con_id not in self._by_con_id
-            and self._lookup(handle.instrument) is None
-        ):
-            self._emit(handle, OrderStatus.REJECTED, f"unknown instrument {symbol!r}")
+        known = self._catalog.lookup(instrument)
+        if known is None:
+            self._emit(handle, OrderStatus.REJECTED, f"unknown instrument {instrument.label!r}")
             return
-        price = self._prices.get(symbol)
+        price = self._prices.get(known.con_id)
         request = handle.request
         if request.order_type is OrderType.MARKET and price is None:
-            self._emit(handle, OrderStatus.REJECTED, f"no reference price for {symbol}")
+            self._emit(handle, OrderStatus.REJECTED, f"no reference price for {known.label}")
             return
-        filled = handle.filled  # _emit's event, built in place: every order passes here
-        self._publish(
-            handle,
-            OrderEvent(
-                handle.order_id,
-                symbol,
-                OrderStatus.SUBMITTED,
-                filled,
-                request.quantity - filled,
-                handle.avg_fill_price,
+        spec = self._catalog.spec(known)
+        off_tick = spec.tick_reason(request.prices) if spec is not None else None
+        if off_tick is not None:  # as IB's error 110
+            self._emit(handle, OrderStatus.REJECTED, off_tick.message)
+            return
+        self._emit(handle, OrderStatus.SUBMITTED)
+        parent = handle.parent_id
+        self._book.add(
+            Working(
+                handle,
+                known.con_id,
+                active=parent is None or parent not in self._book,
+                parent=parent,
+                oca=handle.oca_group,
             ),
+            price,
         )
-        if price is not None and _crosses(request, price):
-            self._fill(handle, price)
-        elif request.tif is TimeInForce.IOC:
-            self._emit(handle, OrderStatus.CANCELLED, "IOC order not marketable")
-        else:
-            self._resting[handle.order_id] = handle
+
+    def _amend(self, handle: OrderHandle, order: OrderRequest) -> OrderHandle:
+        self._require_connected("amend")
+        if handle.order_id not in self._book:
+            raise UnknownOrderError(
+                f"order {handle.order_id} is not working (it is {handle.status.value}); "
+                "only a working order can be amended"
+            )
+        current = handle.request
+        if order.side is not current.side or order.order_type is not current.order_type:
+            raise BrokerError("an amendment keeps the order's side and type")
+        known = self._catalog.lookup(handle.instrument)
+        price = self._prices.get(known.con_id) if known is not None else None
+        self._book.amend(handle.order_id, order, None)
+        if handle.order_id in self._book:
+            self._emit(handle, OrderStatus.SUBMITTED, "amended")
+            if price is not None:
+                self._book.amend(handle.order_id, order, price)
+        return handle
 
     def _fill(self, handle: OrderHandle, price: float) -> None:
         request = handle.request
-        order_id = handle.order_id
-        symbol = handle.instrument.symbol
-        quantity = request.quantity
+        instrument = self._catalog.lookup(handle.instrument) or handle.instrument
+        quantity = request.quantity - handle.filled
         signed = quantity if request.side is Side.BUY else -quantity
-        multiplier = self._instruments[symbol].multiplier
-        held = self._book(symbol, signed, price, multiplier)
-        self._cash -= signed * price * multiplier + self._commission
+        held = self._account.book(instrument, signed, price)
+        self._account.charge(self._commission)
         fill = Fill(
-            order_id,
-            symbol,
+            handle.order_id,
+            instrument.symbol,
             request.side,
             quantity,
             price,
             self._clock(),
-            "SIM.%08d" % next(self._exec_ids),  # noqa: UP031  (the fastest on this path)
+            "SIM.%08d" % next(self._exec_ids),  # noqa: UP031  (the plain format of an id)
             self._commission,
         )
-        if self._resting:
-            self._resting.pop(order_id, None)
-        event = OrderEvent(order_id, symbol, OrderStatus.FILLED, quantity, 0.0, price, "", fill)
+        event = OrderEvent(
+            handle.order_id,
+            instrument.symbol,
+            OrderStatus.FILLED,
+            request.quantity,
+            0.0,
+            price,
+            "",
+            fill,
+        )
         self._publish(handle, event)
-        self._report_position(symbol, held)
+        self._report_position(instrument.con_id, held)
 
-    def _report_position(self, symbol: str, quantity: float) -> None:
+    def _cancelled(self, handle: OrderHandle, why: str) -> None:
+        self._emit(handle, OrderStatus.CANCELLED, why)
+
+    def _report_position(self, con_id: int, quantity: float) -> None:
         """IB's separate position message: now, or queued while reports are held."""
         if self._held_reports is not None:
-            self._held_reports.append(symbol)
+            self._held_reports.append(con_id)
             return
-        self._deliver_position(symbol, quantity)
+        self._deliver_position(con_id, quantity)
 
-    def _deliver_position(self, symbol: str, quantity: float) -> None:
-        self._reported[symbol] = quantity
+    def _deliver_position(self, con_id: int, quantity: float) -> None:
+        self._reported[con_id] = quantity
         if not self._observers:
             return
-        position = Position(self._instruments[symbol], quantity, self._avg_cost(symbol))
+        position = Position(
+            self._catalog.by_con_id[con_id], quantity, self._account.avg_cost(con_id)
+        )
         for observer in tuple(self._observers):
             try:
                 observer.on_position(position)
             except Exception:  # noqa: BLE001  (a subscriber's bug must not break the broker)
-                _log.exception("sim.observer_failed", symbol=symbol)
-
-    def _book(self, symbol: str, signed_qty: float, price: float, multiplier: float) -> float:
-        """Book a fill into the holding; returns the new quantity."""
-        self._snapshot = None  # cash, holdings and P&L are about to move
-        holding = self._holdings.get(symbol)
-        if holding is None:
-            holding = self._holdings[symbol] = _Holding()
-        old = holding.quantity
-        new = old + signed_qty
-        if old == 0.0 or (old > 0) == (signed_qty > 0):
-            holding.avg_cost = (abs(old) * holding.avg_cost + abs(signed_qty) * price) / abs(new)
-        else:
-            closed = min(abs(signed_qty), abs(old))
-            self._realized += (
-                closed * (price - holding.avg_cost) * (1 if old > 0 else -1) * (multiplier)
-            )
-            if new == 0.0:
-                holding.avg_cost = 0.0
-            elif (new > 0) != (old > 0):
-                holding.avg_cost = price  # flipped: the remainder opened at this price
-        holding.quantity = new
-        return new
+                _log.exception("sim.observer_failed", con_id=con_id)
 
     # ------------------------------------------------------------------ scripting
-    def set_price(self, symbol: str, price: float) -> None:
-        """Set the reference price; resting limit orders it reaches fill at it."""
-        if symbol not in self._instruments:
-            raise InvalidInputError("symbol", "is not an instrument this simulator knows", symbol)
-        self._prices[symbol] = positive("price", price)
-        self._quotes[symbol] = Quote(self._prices[symbol], self._clock())
-        self._snapshot = None
-        for handle in list(self._resting.values()):
-            if handle.instrument.symbol == symbol and _crosses(handle.request, price):
-                self._fill(handle, price)
+    def set_price(self, target: str | Instrument, price: float) -> None:
+        """Set a contract's price; the working orders it reaches fill (or trigger).
 
-    def price(self, symbol: str) -> float | None:
-        """The reference price of ``symbol`` (None when it has none)."""
-        return self._prices.get(symbol)
+        ``target`` is an Instrument, a local symbol (``"ESZ6"``), a label, or a symbol
+        (then every contract of that symbol but its options).
+        """
+        contracts = self._scripted(target)
+        price = positive("price", price)
+        now = self._clock()
+        self._account.moved()
+        self._book.expire(now)
+        for instrument in contracts:
+            self._prices[instrument.con_id] = price
+            self._quotes[instrument.con_id] = Quote(price, now)
+            self._book.on_price(instrument.con_id, price)
 
-    def reference_price(self, instrument: Instrument) -> Quote | None:
-        """The reference price of ``instrument`` and when it was set (None if it has none)."""
-        known = self._lookup(instrument)
-        return None if known is None else self._quotes.get(known.symbol)
+    def close_auction(self) -> None:
+        """The closing auction: MOC orders fill at the current prices, LOC where reached."""
+        self._book.close(dict(self._prices))
 
     def walk_prices(self, drift: float = 0.0, volatility: float = 0.005) -> dict[str, float]:
-        """Move every price one seeded random step (relative ``drift`` plus noise)."""
-        for symbol in sorted(self._prices):
+        """Move every non-option price one seeded random step (relative ``drift`` + noise)."""
+        moved: dict[str, float] = {}
+        for instrument in sorted(self._catalog, key=lambda i: i.con_id):
+            if instrument.strike is not None or instrument.con_id not in self._prices:
+                continue
             step = drift + self._rng.gauss(0.0, volatility)
-            self.set_price(symbol, round(max(0.01, self._prices[symbol] * (1.0 + step)), 2))
-        return dict(self._prices)
+            price = round(max(0.01, self._prices[instrument.con_id] * (1.0 + step)), 2)
+            self.set_price(instrument, price)
+            moved[instrument.label] = price
+        return moved
 
     def hold_position_reports(self) -> None:
         """Fault: keep position messages back after fills (``positions()`` lags them)."""
@@ -541,25 +538,22 @@ class SimulatedBroker(Unique):
             raise InvalidInputError("count", "must be a non-negative integer or None", count)
         delivered = 0
         while queue and (count is None or delivered < count):
-            symbol = queue.popleft()
-            self._deliver_position(symbol, self._holdings[symbol].quantity)
+            con_id = queue.popleft()
+            self._deliver_position(con_id, self._account.quantity(con_id))
             delivered += 1
         if count is None:
             self._held_reports = None
         return delivered
 
-    def book_external_trade(self, symbol: str, quantity: float, price: float) -> None:
+    def book_external_trade(self, target: str | Instrument, quantity: float, price: float) -> None:
         """Fault: a trade no order event reports; only the position message tells of it.
 
         Like a manual trade or a correction booked at the broker.
         """
-        if symbol not in self._instruments:
-            raise InvalidInputError("symbol", "is not an instrument this simulator knows", symbol)
+        [instrument] = self._scripted(target)[:1]
         signed = finite("quantity", quantity)
-        multiplier = self._instruments[symbol].multiplier
-        held = self._book(symbol, signed, positive("price", price), multiplier)
-        self._cash -= signed * price * multiplier
-        self._report_position(symbol, held)
+        held = self._account.book(instrument, signed, positive("price", price))
+        self._report_position(instrument.con_id, held)
 
     def inject_foreign_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Fault: an order placed at the broker by someone else (another client, TWS).
@@ -569,15 +563,16 @@ class SimulatedBroker(Unique):
         """
         if not isinstance(contract, Instrument) or not isinstance(order, OrderRequest):
             raise InvalidInputError("order", "needs an Instrument and an OrderRequest", order)
-        known = self._lookup(contract)
+        known = self._catalog.lookup(contract)
         if known is None:
-            raise UnknownInstrumentError(f"unknown instrument {contract.symbol!r}")
-        return self._place(known, order, foreign=True)
+            raise UnknownInstrumentError(f"unknown instrument {contract.label!r}")
+        return self._place_list((OrderLeg(known, order),), foreign=True)[0]
 
     def drop_connection(self) -> None:
         """Fault: the connection drops now (resting orders stay); ``connect()`` restores it."""
         self._state = ConnectionState.DISCONNECTED
-        _log.warning("sim.connection_dropped", account=self._account)
+        self._dropped = True
+        _log.warning("sim.connection_dropped", account=self._account.account)
 
     def reject_next(self, count: int = 1, reason: str = "simulated rejection") -> None:
         """Fault: reject the next ``count`` orders with ``reason``."""
@@ -597,15 +592,15 @@ class SimulatedBroker(Unique):
         self._latency = non_negative("seconds", seconds)
 
     # ------------------------------------------------------------------ internals
-    def _lookup(self, contract: Instrument) -> Instrument | None:
-        if contract.con_id:
-            return self._by_con_id.get(contract.con_id)
-        known = self._instruments.get(contract.symbol)
-        if known is None or known.sec_type != contract.sec_type:
-            return None
-        if known.currency != contract.currency:
-            return None
-        return known
+    def _scripted(self, target: str | Instrument) -> list[Instrument]:
+        if isinstance(target, Instrument):
+            known = self._catalog.lookup(target)
+            contracts = [known] if known is not None else []
+        else:
+            contracts = self._catalog.named(target)
+        if not contracts:
+            raise InvalidInputError("symbol", "is not an instrument this simulator knows", target)
+        return contracts
 
     def _require_connected(self, action: str) -> None:
         if self._state is not ConnectionState.CONNECTED:
@@ -650,21 +645,6 @@ class SimulatedBroker(Unique):
                 listener(event)
             except Exception:  # noqa: BLE001  (a subscriber's bug must not break the broker)
                 _log.exception("sim.listener_failed", order_id=event.order_id)
-
-
-def _crosses(request: OrderRequest, price: float) -> bool:
-    """True when an order would trade at ``price`` (market always; limit if reached)."""
-    if request.order_type is OrderType.MARKET:
-        return True
-    assert request.limit_price is not None  # noqa: S101  (OrderRequest guarantees it)
-    if request.side is Side.BUY:
-        return price <= request.limit_price
-    return price >= request.limit_price
-
-
-def _synthetic_con_id(symbol: str) -> int:
-    """A stable made-up contract id for instruments given without one."""
-    return 900_000_000 + sum((i + 1) * ord(c) for i, c in enumerate(symbol))
 
 
 if TYPE_CHECKING:

@@ -1,0 +1,132 @@
+"""Instructions per action under callgrind: a row's cost that the machine's load cannot move.
+
+Timed rows vary with whatever else the machine runs; instruction counts do not. This
+runs one row's action N times inside a call of ``functools.reduce`` (nothing in HYDRA's
+decision path uses it), so ``valgrind --tool=callgrind --toggle-collect=functools_reduce``
+counts exactly those N actions and nothing of the start-up. It is how each speed trick
+tagged ``# perf: <row>`` was judged (BENCHMARKS.md lists them with their counts)::
+
+    uv run python -m benchmarks.instructions gate_pass gate_block_breaker   # via valgrind
+    uv run python -m benchmarks.instructions --inside gate_pass 500         # the measured run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROWS = (
+    "gate_pass",
+    "gate_block_limit",
+    "gate_block_breaker",
+    "gate_halted",
+    "gate_checks_only",
+    "sim_submit_fill",
+)
+WARM_UP = 300
+_TOTAL = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+async def _action(row: str, workdir: Path) -> Callable[[int], object]:
+    """The per-order action of ``row``, built as the timed benchmark builds it."""
+    from benchmarks import gate_rows  # noqa: PLC0415  (after logging is configured)
+    from benchmarks.recording import RecordingBroker  # noqa: PLC0415
+    from hydra.adapters.sim import SimulatedBroker  # noqa: PLC0415
+    from hydra.domain import ManualClock  # noqa: PLC0415
+
+    if row == "sim_submit_fill":
+        clock = ManualClock(gate_rows.START)
+        broker = SimulatedBroker(clock=clock, cash=1e9, history=1000)
+        await broker.connect()
+        return gate_rows.direct_action(broker, clock)
+    if row == "gate_checks_only":
+        clock = ManualClock(gate_rows.START)
+        recording = RecordingBroker(clock)
+        await recording.connect()
+        gate = gate_rows.bench_gate(recording, clock, None)
+        return gate_rows.recorded_action(gate, recording, clock)
+    kind = {
+        "gate_pass": "allowed",
+        "gate_block_limit": "blocked_limit",
+        "gate_block_breaker": "blocked_breaker",
+        "gate_halted": "halted",
+    }[row]
+    gate, sim, clock = await gate_rows.sim_gate(str(workdir / f"{row}.jsonl"))
+    return gate_rows.gate_scenario(kind, gate, sim, clock)
+
+
+def inside(row: str, count: int) -> None:
+    """The measured process: warm up, then ``count`` actions inside functools.reduce."""
+    import logging  # noqa: PLC0415
+
+    from hydra.logs import configure_production  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "bench.log", "ab") as log:
+        configure_production(level="warning" if row == "gate_checks_only" else "info", file=log)
+        logging.getLogger("ib_async").setLevel(logging.CRITICAL)
+        action = asyncio.run(_action(row, Path(tmp)))
+        for i in range(WARM_UP):
+            action(i)
+
+        def measured(_a: object, _b: object) -> None:
+            for i in range(count):
+                action(i)
+
+        functools.reduce(measured, [0, 1])
+
+
+def count_instructions(row: str, count: int) -> float:
+    """Instructions per action of ``row``, from one callgrind run of ``count`` actions."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(  # noqa: S603  (our own interpreter and module, fixed arguments)
+            [
+                valgrind,
+                "--tool=callgrind",
+                "--toggle-collect=functools_reduce",
+                f"--callgrind-out-file={tmp}/cg.out",
+                sys.executable,
+                "-m",
+                "benchmarks.instructions",
+                "--inside",
+                row,
+                str(count),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    found = _TOTAL.search(out.stderr)
+    if found is None:
+        raise SystemExit(f"no instruction count in valgrind's output:\n{out.stderr[-2000:]}")
+    return int(found.group(1)) / count
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print instructions per action for each row asked for (all by default)."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions")
+    parser.add_argument("rows", nargs="*", default=list(ROWS), help=f"any of {', '.join(ROWS)}")
+    parser.add_argument("--count", type=int, default=500, help="measured actions per row")
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.inside:
+        inside(args.rows[0], int(args.rows[1]))
+        return
+    for row in args.rows:
+        if row not in ROWS:
+            parser.error(f"unknown row {row!r}")
+        print(f"{row:22s} {count_instructions(row, args.count):12,.0f} instructions/action")
+
+
+if __name__ == "__main__":
+    main()

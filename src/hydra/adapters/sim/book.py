@@ -1,0 +1,248 @@
+"""The simulator's order book: when each working order triggers, fills, expires or is cancelled.
+
+Every IB order type the domain knows is modelled at the reference price ``p`` of its
+contract (fills are whole, at ``p``):
+
+* MKT fills at once; LMT when ``p`` reaches the limit (a buy at or below, a sell at or
+  above);
+* STP triggers when ``p`` trades through the stop (a buy at or above, a sell at or below)
+  and fills as a market order; STP LMT then rests as a limit at its limit price;
+* MIT triggers when ``p`` touches the price from the other side (a buy at or below, a sell
+  at or above); LIT then rests as a limit;
+* TRAIL keeps the best price seen since it was placed and a stop ``trailing_amount`` (or
+  ``trailing_percent``) behind it, and triggers like a stop; TRAIL LIMIT then rests as a
+  limit ``limit_offset`` beyond the stop;
+* MOC fills in the closing auction (``close``) at the closing price; LOC there if the
+  price reaches its limit;
+* IOC and FOK that do not fill on arrival are cancelled; GTD orders expire at
+  ``good_till``.
+
+Order lists: a bracket's children are inactive until their parent fills, then become
+live (and are judged at once at the current price); the children of one parent, and the
+members of one OCA group, cancel each other when one fills. Cancelling a parent cancels
+its children. An amendment replaces a working order's quantity and prices in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from hydra.application import OrderHandle
+from hydra.domain import OrderRequest, OrderType, Side, TimeInForce
+
+__all__ = ["OrderBook", "Working"]
+
+FillOrder = Callable[[OrderHandle, float], None]
+"""Books a whole fill of the order at the price and reports it."""
+CancelOrder = Callable[[OrderHandle, str], None]
+"""Reports the order cancelled, with why."""
+
+
+@dataclass(slots=True)
+class Working:
+    """One working order as the book tracks it."""
+
+    handle: OrderHandle
+    con_id: int
+    active: bool = True  # False: a bracket child waiting for its parent's fill
+    triggered: bool = False  # a stop or touch order whose trigger has traded
+    extreme: float | None = None  # a trailing stop: the best price since it was placed
+    parent: int | None = None
+    oca: str = ""
+
+    @property
+    def request(self) -> OrderRequest:
+        """The order as it stands (amendments replace it)."""
+        return self.handle.request
+
+
+class OrderBook:
+    """The working orders of a simulator, and the rules that fill or end them.
+
+    Args:
+        fill: called to book and report a fill.
+        cancel: called to report a cancel.
+    """
+
+    def __init__(self, fill: FillOrder, cancel: CancelOrder) -> None:
+        self._fill = fill
+        self._cancel = cancel
+        self.orders: dict[int, Working] = {}
+        self._by_contract: dict[int, dict[int, Working]] = {}
+
+    def __contains__(self, order_id: int) -> bool:
+        return order_id in self.orders
+
+    def add(self, working: Working, price: float | None) -> None:
+        """Take a new order; if it is live, judge it at once at ``price``."""
+        self.orders[working.handle.order_id] = working
+        self._by_contract.setdefault(working.con_id, {})[working.handle.order_id] = working
+        request = working.request
+        if request.order_type.is_trailing and price is not None:
+            working.extreme = price
+        if not working.active:
+            return
+        filled = price is not None and self._judge(working, price)
+        if not filled and request.tif in (TimeInForce.IOC, TimeInForce.FOK):
+            self.cancel(working.handle.order_id, f"{request.tif.value} order not marketable")
+
+    def on_price(self, con_id: int, price: float) -> None:
+        """A new price for one contract: judge every live order in it."""
+        for working in list(self._by_contract.get(con_id, {}).values()):
+            if working.active and working.handle.order_id in self.orders:
+                self._judge(working, price)
+
+    def close(self, prices: dict[int, float]) -> None:
+        """The closing auction: MOC fills at the closing price, LOC if it reaches its limit.
+
+        An MOC or LOC the auction does not fill is cancelled.
+        """
+        for working in list(self.orders.values()):
+            request = working.request
+            price = prices.get(working.con_id)
+            kind = request.order_type
+            if kind in (OrderType.MARKET_ON_CLOSE, OrderType.LIMIT_ON_CLOSE) and working.active:
+                if price is not None and (
+                    kind is OrderType.MARKET_ON_CLOSE or _reaches(request, price)
+                ):
+                    self._filled(working, price)
+                else:
+                    self.cancel(working.handle.order_id, "not filled in the closing auction")
+
+    def expire(self, now: datetime) -> None:
+        """Cancel the GTD orders whose ``good_till`` has passed."""
+        for working in list(self.orders.values()):
+            good_till = working.request.good_till
+            if good_till is not None and now >= good_till:
+                self.cancel(working.handle.order_id, "GTD order expired")
+
+    def cancel(self, order_id: int, why: str) -> None:
+        """End a working order (and its bracket children)."""
+        working = self._remove(order_id)
+        if working is None:
+            return
+        self._cancel(working.handle, why)
+        for child in self._children(order_id):
+            self.cancel(child.handle.order_id, f"parent order {order_id} ended: {why}")
+
+    def amend(self, order_id: int, request: OrderRequest, price: float | None) -> None:
+        """Replace a working order's request in place, then judge it at ``price``."""
+        working = self.orders[order_id]
+        working.handle.request = request
+        working.triggered = False
+        if request.order_type.is_trailing and price is not None:
+            working.extreme = price
+        if working.active and price is not None:
+            self._judge(working, price)
+
+    # ------------------------------------------------------------------ internals
+    def _judge(self, working: Working, price: float) -> bool:
+        """Fill the order if ``price`` fills it; True when it did."""
+        request = working.request
+        kind = request.order_type
+        if kind in (OrderType.MARKET_ON_CLOSE, OrderType.LIMIT_ON_CLOSE):
+            return False
+        if kind is OrderType.MARKET or (kind is OrderType.LIMIT and _reaches(request, price)):
+            self._filled(working, price)
+            return True
+        if kind.is_trailing:
+            self._trail(working, price)
+        if not working.triggered and kind is not OrderType.LIMIT:
+            working.triggered = _triggers(working, price)
+        if not working.triggered:
+            return False
+        if kind in (OrderType.STOP, OrderType.MARKET_IF_TOUCHED, OrderType.TRAILING_STOP):
+            self._filled(working, price)
+            return True
+        if _reaches_after_trigger(working, price):
+            self._filled(working, price)
+            return True
+        return False
+
+    def _trail(self, working: Working, price: float) -> None:
+        best = working.extreme
+        if best is None:
+            working.extreme = price
+        elif working.request.side is Side.SELL:
+            working.extreme = max(best, price)
+        else:
+            working.extreme = min(best, price)
+
+    def _filled(self, working: Working, price: float) -> None:
+        order_id = working.handle.order_id
+        if self._remove(order_id) is None:
+            return
+        self._fill(working.handle, price)
+        for child in self._children(order_id):
+            child.active = True
+        for child in self._children(order_id):
+            if child.handle.order_id in self.orders:
+                self._judge(child, price)
+        for sibling in self._siblings(working):
+            self.cancel(sibling.handle.order_id, f"OCA: order {order_id} filled")
+
+    def _remove(self, order_id: int) -> Working | None:
+        working = self.orders.pop(order_id, None)
+        if working is not None:
+            self._by_contract.get(working.con_id, {}).pop(order_id, None)
+        return working
+
+    def _children(self, parent: int) -> list[Working]:
+        return [w for w in self.orders.values() if w.parent == parent]
+
+    def _siblings(self, working: Working) -> list[Working]:
+        """The orders one fill cancels: the same parent's other children, the OCA group."""
+        return [
+            other
+            for other in self.orders.values()
+            if (working.parent is not None and other.parent == working.parent)
+            or (working.oca and other.oca == working.oca)
+        ]
+
+
+def stop_price(working: Working) -> float | None:
+    """The price that triggers the order now (a trailing stop's follows the best price)."""
+    request = working.request
+    if not request.order_type.is_trailing:
+        return request.stop_price
+    best = working.extreme
+    if best is None:
+        return None
+    distance = (
+        request.trailing_amount
+        if request.trailing_amount is not None
+        else best * (request.trailing_percent or 0.0) / 100.0
+    )
+    return best - distance if request.side is Side.SELL else best + distance
+
+
+def _reaches(request: OrderRequest, price: float) -> bool:
+    limit = request.limit_price
+    assert limit is not None  # noqa: S101  (the type carries one)
+    return price <= limit if request.side is Side.BUY else price >= limit
+
+
+def _triggers(working: Working, price: float) -> bool:
+    request = working.request
+    trigger = stop_price(working)
+    if trigger is None:
+        return False
+    touch = request.order_type in (OrderType.MARKET_IF_TOUCHED, OrderType.LIMIT_IF_TOUCHED)
+    buy = request.side is Side.BUY
+    if touch:  # if touched: a buy when the price falls to it, a sell when it rises to it
+        return price <= trigger if buy else price >= trigger
+    return price >= trigger if buy else price <= trigger  # a stop: traded through
+
+
+def _reaches_after_trigger(working: Working, price: float) -> bool:
+    """A triggered STP LMT / LIT / TRAIL LIMIT: does ``price`` reach its limit?"""
+    request = working.request
+    if request.order_type is OrderType.TRAILING_STOP_LIMIT:
+        trigger = stop_price(working)
+        assert trigger is not None  # noqa: S101  (triggered, so it has one)
+        offset = request.limit_offset or 0.0
+        limit = trigger - offset if request.side is Side.SELL else trigger + offset
+        return price >= limit if request.side is Side.SELL else price <= limit
+    return _reaches(request, price)

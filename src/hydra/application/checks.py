@@ -1,0 +1,378 @@
+"""The gate's checks: each a function of one decision context, with its reason codes beside it.
+
+A check is ``(ctx: DecisionContext) -> Iterable[Reason]``: no reason, the order passes it.
+There are two ordered lists (``built_in_checks``):
+
+* the gates, which stop early (the first that finds a reason decides alone): the input is
+  HYDRA's types, trading is not HALTED, the broker is connected, the broker has qualified
+  the contract and agrees with its economics;
+* the rules, which all run, so the audit names every reason: the broker's size rules,
+  REDUCING, the breakers' inputs, the circuit breakers, and the per-order limits (absent
+  when the limits are off).
+
+A user's own checks (``RiskGate(..., checks=[...])``) run after the built-in rules: they
+can add reasons (block) and nothing else, and their codes are namespaced ``user.<name>``.
+A check that raises blocks the order with ``check.error`` naming it (fail closed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
+
+from hydra.application.context import DecisionContext, check_error
+from hydra.application.exposure import ExposureLedger
+from hydra.application.ports import BrokerPort
+from hydra.domain import (
+    BreakerName,
+    CircuitBreakerManager,
+    ConnectionState,
+    Instrument,
+    InvalidInputError,
+    OrderRequest,
+    Reason,
+    TradingState,
+)
+from hydra.domain.breakers import Breach
+from hydra.domain.limits import OrderLimitChecker
+
+__all__ = [
+    "Check",
+    "NamedCheck",
+    "built_in_checks",
+    "check_error",
+    "user_checks",
+]
+
+Check = Callable[[DecisionContext], Iterable[Reason]]
+"""A check: the reasons to block the order in ``ctx`` (none: it passes)."""
+
+
+class NamedCheck(NamedTuple):
+    """A check and the name the audit and ``status()`` know it by."""
+
+    name: str
+    check: Check
+
+
+_NONE: tuple[Reason, ...] = ()
+
+
+# ---------------------------------------------------------------------------- the gates
+def _invalid(field: str, value: object, kind: str, converter: str) -> Reason:
+    error = InvalidInputError(
+        field,
+        f"must be a hydra {kind} (the ib adapter converts ib_async objects with {converter})",
+        type(value).__name__,
+    )
+    return Reason("input.invalid", f"invalid_{field}", str(error))
+
+
+def input_types(ctx: DecisionContext) -> tuple[Reason, ...]:
+    """``input.invalid``: the contract is not an Instrument, or the order not an OrderRequest."""
+    if not isinstance(ctx.contract, Instrument):
+        return (_invalid("contract", ctx.contract, "Instrument", "instrument_from_ib"),)
+    if not isinstance(ctx.order, OrderRequest):
+        return (_invalid("order", ctx.order, "OrderRequest", "order_request_from_ib"),)
+    return _NONE
+
+
+HALTED = Reason("state.halted", "halted", "trading is HALTED: no order passes")
+
+
+def not_halted(ctx: DecisionContext) -> tuple[Reason, ...]:
+    """``state.halted``: nothing passes a HALTED gate (and nothing else is judged)."""
+    return (HALTED,) if ctx.state is TradingState.HALTED else _NONE
+
+
+def disconnected(connection: ConnectionState) -> Reason:
+    """``connection.<state>``: orders wait for nothing while the broker is not connected."""
+    return Reason(
+        f"connection.{connection.value}",
+        f"connection_{connection.value}",
+        f"broker connection is {connection.value}; orders are blocked until connected",
+    )
+
+
+def _connected(broker: BrokerPort) -> Check:
+    def connected(_ctx: DecisionContext) -> tuple[Reason, ...]:
+        """``connection.<state>``: the broker connection must be up and synchronised."""
+        state = broker.connection_state
+        return _NONE if state is ConnectionState.CONNECTED else (disconnected(state),)
+
+    return connected
+
+
+def economics(ctx: DecisionContext) -> tuple[Reason, ...]:
+    """``instrument.unqualified`` / ``instrument.economics``: the broker's contract counts.
+
+    The broker must have qualified the contract, and the caller's instrument must agree
+    with its type, currency and multiplier (the broker's numbers value the order).
+    """
+    contract = ctx.contract
+    assert isinstance(contract, Instrument)  # noqa: S101  (input_types ran first)
+    spec = ctx.spec
+    if spec is None:
+        return (
+            Reason(
+                "instrument.unqualified",
+                "unqualified",
+                f"{contract.symbol} ({contract.sec_type.value}, {contract.currency}) is not a "
+                "contract the broker has qualified; qualify it first "
+                "(await gate.broker.qualify_contract(...))",
+            ),
+        )
+    wrong = spec.mismatch(contract)
+    if wrong:
+        return (
+            Reason(
+                "instrument.economics",
+                "economics_mismatch",
+                f"{contract.symbol} disagrees with the broker's contract: {wrong}; the broker's "
+                "economics count (use the instrument qualify_contract returns)",
+            ),
+        )
+    return _NONE
+
+
+# ---------------------------------------------------------------------------- the rules
+def size(ctx: DecisionContext) -> tuple[Reason, ...]:
+    """``instrument.size``: below the broker's minimum, or off its size increment."""
+    spec = ctx.spec
+    quantity = ctx.request.quantity
+    assert spec is not None  # noqa: S101  (economics ran first)
+    if spec.size_increment == 1.0 and quantity.is_integer() and quantity >= spec.min_size:
+        return _NONE  # a whole number of shares passes at a glance
+    reason = spec.size_reason(quantity)
+    return (reason,) if reason is not None else _NONE
+
+
+def tick(ctx: DecisionContext) -> tuple[Reason, ...]:
+    """``instrument.tick``: a limit or stop price off the broker's minimum tick."""
+    spec = ctx.spec
+    prices = ctx.request.prices
+    if not prices or spec is None or not spec.min_tick:
+        return _NONE
+    reason = spec.tick_reason(prices)
+    return (reason,) if reason is not None else _NONE
+
+
+def reduce_only(ctx: DecisionContext) -> tuple[Reason, ...]:
+    """``order.reduce_only``: a reduce-only order that could grow |position| (or flip it)."""
+    if not ctx.request.reduce_only or ctx.shrinks:
+        return _NONE
+    order = ctx.request
+    shown = " / ".join(f"{view:g}" for view in ctx.exposure.views())
+    return (
+        Reason(
+            "order.reduce_only",
+            "reduce_only",
+            f"reduce-only {order.side.value} {order.quantity:g} {ctx.instrument.label} could "
+            f"grow the position {shown} (with {ctx.committed:g} working on that side)",
+        ),
+    )
+
+
+def reducing(ctx: DecisionContext) -> tuple[Reason, ...]:
+    """``state.reducing``: in REDUCING only an order that shrinks every view passes."""
+    if ctx.state is not TradingState.REDUCING or ctx.shrinks:
+        return _NONE
+    order = ctx.request
+    shown = " / ".join(f"{view:g}" for view in ctx.exposure.views())
+    return (
+        Reason(
+            "state.reducing",
+            "reducing",
+            f"trading is REDUCING: {order.side.value} {order.quantity:g} "
+            f"{ctx.instrument.symbol} does not shrink the position {shown} "
+            f"(with {ctx.committed:g} in flight)",
+        ),
+    )
+
+
+def breaker_inputs(ctx: DecisionContext) -> tuple[Reason, ...]:
+    """``input.invalid`` / ``input.unavailable``: the breakers have nothing to judge."""
+    problem = ctx.inputs_problem
+    return (problem,) if problem is not None else _NONE
+
+
+_LATCHED_KEPT = 64
+"""Latched breaches whose block reason is kept (a handful of trips per session)."""
+
+
+class _Breakers:
+    """``breaker.<name>``: the circuit breakers, with memory (trips latch here).
+
+    What reduces risk can always leave: an order that shrinks the position in every view
+    (counting working orders; never a flip) passes the position-size limit, passes a
+    tripped loss breaker unless ``block_reducing`` is set, and in REDUCING passes whatever
+    the breakers say.
+    """
+
+    __slots__ = ("__name__", "_block_reducing", "_breakers", "_latched_reasons")
+
+    def __init__(self, breakers: CircuitBreakerManager) -> None:
+        self.__name__ = "breakers"
+        self._breakers = breakers
+        self._block_reducing = breakers.config.block_reducing
+        # The reason of each latched trip's breach, built once (the breach is the same
+        # object on every order a latched trip blocks).
+        self._latched_reasons: dict[int, tuple[Breach, Reason]] = {}
+
+    def __call__(self, ctx: DecisionContext) -> tuple[Reason, ...] | list[Reason]:
+        inputs = ctx.inputs
+        if inputs is None:
+            return _NONE
+        breaches = self._breakers.evaluate_inputs(inputs).breaches
+        if not breaches or ctx.increase <= 0:
+            return _NONE  # what adds nothing passes (the evaluation still latched trips)
+        if not ctx.shrinks:
+            return [self._reason(b) for b in breaches]
+        leaves = ctx.state is TradingState.REDUCING or not self._block_reducing
+        return [
+            self._reason(b)
+            for b in breaches
+            if not (leaves or b.breaker is BreakerName.POSITION_SIZE)
+        ]
+
+    def _reason(self, breach: Breach) -> Reason:
+        kept = self._latched_reasons
+        cached = kept.get(id(breach)) if breach.latched else None
+        if cached is not None and cached[0] is breach:
+            return cached[1]
+        reason = Reason(
+            breach.code, breach.breaker.value, breach.message, breach.value, breach.limit
+        )
+        if breach.latched:
+            if len(kept) > _LATCHED_KEPT:
+                kept.clear()
+            kept[id(breach)] = (breach, reason)
+        return reason
+
+
+def _limit_checks(limits: OrderLimitChecker, ledger: ExposureLedger) -> list[NamedCheck]:
+    """The per-order limits, one check each (codes in ``hydra.domain.limits``)."""
+
+    def max_quantity(ctx: DecisionContext) -> tuple[Reason, ...]:
+        """``limit.max_quantity``."""
+        reason = limits.quantity(ctx.request)
+        return (reason,) if reason is not None else _NONE
+
+    def reference_price(ctx: DecisionContext) -> tuple[Reason, ...]:
+        """``price.missing`` / ``price.future`` / ``price.stale``: no usable reference."""
+        problem = ctx.price_problem
+        return (problem,) if problem is not None else _NONE
+
+    def price_collar(ctx: DecisionContext) -> tuple[Reason, ...]:
+        """``limit.price_collar``."""
+        reason = limits.collar(ctx.request, ctx.reference)
+        return (reason,) if reason is not None else _NONE
+
+    def max_notional(ctx: DecisionContext) -> tuple[Reason, ...]:
+        """``limit.max_notional`` on what the decision adds (the broker's multiplier)."""
+        spec = ctx.spec
+        assert spec is not None  # noqa: S101  (economics ran first)
+        if ctx.increase <= 0:
+            return _NONE
+        reason = limits.notional(ctx.request, spec.multiplier, ctx.reference, ctx.increase)
+        return (reason,) if reason is not None else _NONE
+
+    def rate(ctx: DecisionContext) -> tuple[Reason, ...]:
+        """``limit.rate`` for an order, ``limit.modify_rate`` for an amendment.
+
+        A bracket's children and an OCA group's further legs are counted with their
+        first leg (``RiskGate`` judges the list's size there).
+        """
+        if ctx.action == "modify":
+            reason = limits.modify_rate(ctx.now)
+        elif ctx.action == "order":
+            reason = limits.rate(ctx.now, ctx.orders)
+        else:
+            return _NONE
+        return (reason,) if reason is not None else _NONE
+
+    def duplicate(ctx: DecisionContext) -> tuple[Reason, ...]:
+        """``limit.duplicate``: for a new order only (an amendment keeps its id)."""
+        if ctx.action != "order":
+            return _NONE
+        reason = limits.duplicate(ctx.instrument, ctx.request, ctx.now)
+        return (reason,) if reason is not None else _NONE
+
+    def self_cross(ctx: DecisionContext) -> tuple[Reason, ...]:
+        """``limit.self_cross``: the order could trade against one of our resting orders."""
+        resting = ledger.resting(ctx.instrument.key, ctx.request.side)
+        reason = limits.self_cross(ctx.instrument, ctx.request, resting) if resting else None
+        return (reason,) if reason is not None else _NONE
+
+    return [
+        NamedCheck("max_quantity", max_quantity),
+        NamedCheck("reference_price", reference_price),
+        NamedCheck("price_collar", price_collar),
+        NamedCheck("max_notional", max_notional),
+        NamedCheck("rate", rate),
+        NamedCheck("duplicate", duplicate),
+        NamedCheck("self_cross", self_cross),
+    ]
+
+
+def built_in_checks(
+    broker: BrokerPort,
+    breakers: CircuitBreakerManager,
+    limits: OrderLimitChecker | None,
+    ledger: ExposureLedger,
+) -> tuple[list[NamedCheck], list[NamedCheck]]:
+    """The built-in gates and rules, in order (the limits' rules only when they are on)."""
+    gates = [
+        NamedCheck("input", input_types),
+        NamedCheck("halted", not_halted),
+        NamedCheck("connection", _connected(broker)),
+        NamedCheck("economics", economics),
+    ]
+    rules = [
+        NamedCheck("size", size),
+        NamedCheck("tick", tick),
+        NamedCheck("reduce_only", reduce_only),
+        NamedCheck("reducing", reducing),
+        NamedCheck("breaker_inputs", breaker_inputs),
+        NamedCheck("breakers", _Breakers(breakers)),
+    ]
+    if limits is not None:
+        rules += _limit_checks(limits, ledger)
+    return gates, rules
+
+
+def user_checks(checks: Sequence[Check]) -> list[NamedCheck]:
+    """A user's checks, wrapped: their reasons' codes become ``user.<name>.<code>``.
+
+    Raises:
+        InvalidInputError: a check that is not callable, or two with one name.
+    """
+    wrapped: list[NamedCheck] = []
+    for check in checks:
+        if not callable(check):
+            raise InvalidInputError("checks", "each check must be callable: (ctx) -> reasons")
+        name = f"user.{getattr(check, '__name__', type(check).__name__)}"
+        if any(other.name == name for other in wrapped):
+            raise InvalidInputError("checks", f"two checks are named {name!r}", name)
+        wrapped.append(NamedCheck(name, _namespaced(name, check)))
+    return wrapped
+
+
+def _namespaced(name: str, check: Check) -> Check:
+    def run(ctx: DecisionContext) -> tuple[Reason, ...]:
+        reasons = []
+        for reason in check(ctx):
+            if not isinstance(reason, Reason):
+                raise TypeError(f"a check yields Reason objects, not {type(reason).__name__}")
+            reasons.append(
+                Reason(
+                    f"{name}.{reason.code}" if reason.code else name,
+                    reason.name,
+                    reason.message,
+                    reason.value,
+                    reason.limit,
+                )
+            )
+        return tuple(reasons)
+
+    return run
