@@ -31,7 +31,7 @@ def _value(text: str, series: str) -> float:
 
 
 async def test_counters_count_every_short_event_between_scrapes(running: Running) -> None:
-    """Three HALTs, a trip, a reset and a kill between two scrapes are all counted."""
+    """Three HALTs, a trip, a reset, a kill and a reconnect between two scrapes all count."""
     before = await _scrape(running)
     assert _value(before, 'hydra_state_changes_total{state="HALTED"}') == 0.0
     assert _value(before, 'hydra_breaker_trips_total{breaker="daily_loss"}') == 0.0
@@ -41,6 +41,8 @@ async def test_counters_count_every_short_event_between_scrapes(running: Running
     await trip_daily_loss(running)
     running.gate.reset_breaker("daily_loss", who="ops", why="reviewed")
     await running.gate.kill_switch(who="ops", why="drill")
+    running.broker.drop_connection()
+    await running.broker.connect()  # the simulator counts this as a reconnect
     after = await _scrape(running)
     assert _value(after, 'hydra_state_changes_total{state="HALTED"}') == 4.0  # 3 + the kill's
     assert _value(after, 'hydra_state_changes_total{state="ACTIVE"}') == 3.0
@@ -53,6 +55,8 @@ async def test_counters_count_every_short_event_between_scrapes(running: Running
     assert _value(after, 'hydra_outlook{level="closed"}') == 1.0
     assert _value(after, "hydra_decision_latency_seconds_count") == 1.0
     assert _value(after, "hydra_journal_write_failures_total") == 0.0
+    assert _value(before, "hydra_reconnects_total") == 0.0
+    assert _value(after, "hydra_reconnects_total") == 1.0
 
 
 async def test_money_gauges_match_the_status_api(running: Running) -> None:

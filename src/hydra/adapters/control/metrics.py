@@ -2,7 +2,8 @@
 
 Events are counters fed by the gate's typed audit records (decisions, state changes,
 breaker trips and resets, kills), so a HALT that lasts less than a scrape interval still
-counts: ``increase(hydra_state_changes_total{state="HALTED"}[5m])``. States and money
+counts: ``increase(hydra_state_changes_total{state="HALTED"}[5m])``; the broker's
+reconnect attempts and the journal's failed writes are counters its adapters keep. States and money
 (trading state, breakers, connection, what the gate lets through, equity, daily P&L,
 exposure) are gauges read from the gate when Prometheus scrapes, so they are never
 stale. The process, platform and GC collectors and ``hydra_build_info`` come with it.
@@ -192,6 +193,11 @@ class GateMetrics(Collector):
                 "Audit records the journal failed to write (each one halts trading)",
                 value=float(self._journal_failures()),
             )
+        yield CounterMetricFamily(
+            "hydra_reconnects",
+            "Reconnect attempts the broker adapter made (every attempt, failed ones too)",
+            value=float(self._gate.broker.reconnects),
+        )
         yield from self._states()
         yield from self._money()
         build = GaugeMetricFamily(

@@ -151,13 +151,14 @@ class ReadApi:
 
     # ------------------------------------------------------------------ JSON reads
     async def status(self, _request: Request) -> Response:
-        """State, connection, breakers, limits, the outlook, the account and its money."""
+        """State, connection (and reconnect attempts), breakers, limits, outlook, money."""
         status = self.gate.status()
         now = datetime.now(UTC)
         timezone = self.gate.breakers.config.session.timezone
         data = to_json(status)
         data["breakers"] = [b.as_json() for b in status.breakers]
         data["orders_in_flight"] = len(self.gate.broker.open_orders())
+        data["reconnects"] = self.gate.broker.reconnects
         data["outlook"] = to_json(trading_outlook(status, now, timezone))
         data["session_timezone"] = timezone
         data["server_time"] = now.isoformat()

@@ -122,6 +122,7 @@ async function refreshOnce() {
   outlook = status.outlook;
   $("state").textContent = status.trading_state;
   $("connection").textContent = status.connection;
+  $("reconnects").textContent = status.reconnects;
   showBanner();
   showMoney(status.money);
   const until = Object.fromEntries(status.outlook.blockers.map((b) => [b.breaker, b.until_text]));
