@@ -12,16 +12,17 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
 from playwright.async_api import Page, async_playwright, expect
+
+from tests.control.processes import free_port, stop
 
 __all__ = [
     "BANNER",
@@ -121,12 +122,6 @@ class ServedDemo:
         self.process.send_signal(sig)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @asynccontextmanager
 async def served_demo(tmp_path: Path) -> AsyncIterator[ServedDemo]:
     """A demo trader serving its control API as a real process (stopped at the end)."""
@@ -139,7 +134,7 @@ async def served_demo(tmp_path: Path) -> AsyncIterator[ServedDemo]:
         "demo",
         "--serve",
         "--port",
-        str(_free_port()),
+        str(free_port()),
         "--journal",
         str(journal),
         cwd=tmp_path,
@@ -158,12 +153,4 @@ async def served_demo(tmp_path: Path) -> AsyncIterator[ServedDemo]:
         token = (state / "control.token").read_text().strip()
         yield ServedDemo(process, url, token, journal)
     finally:
-        if process.returncode is None:
-            with suppress(ProcessLookupError):
-                process.send_signal(signal.SIGCONT)
-                process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await stop(process)

@@ -10,7 +10,6 @@ import asyncio
 import json
 import re
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from tests.control.conftest import Running
+from tests.control.processes import free_port, stop
 from tests.control.scenes import buy, trip_daily_loss
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "operations"
@@ -102,16 +102,10 @@ async def test_the_dashboard_only_charts_metrics_the_trader_exports(running: Run
     assert used <= exposed, used - exposed
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @asynccontextmanager
 async def _prometheus(config: Path, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     assert PROMETHEUS is not None
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         PROMETHEUS,
         f"--config.file={config}",
@@ -129,12 +123,7 @@ async def _prometheus(config: Path, tmp_path: Path) -> AsyncIterator[httpx.Async
                 await asyncio.sleep(0.1)
             yield client
     finally:
-        process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 20)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        await stop(process, grace=20)
 
 
 async def _query(prometheus: httpx.AsyncClient, promql: str) -> list[dict[str, Any]]:
