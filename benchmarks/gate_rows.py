@@ -24,6 +24,7 @@ from hydra.adapters.journal import HaltInbox, JsonlJournal
 from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.domain import (
+    AccountLimits,
     BreakerInputs,
     CircuitBreakerManager,
     ManualClock,
@@ -56,6 +57,10 @@ REFRESH = 10_000  # orders between reference-price ticks (20 s of clock; max age
 Fsync = Literal["never"] | int
 
 
+ACCOUNT_RULES = AccountLimits(margin="model")
+"""``gate_pass_account``: the defaults, margin judged by the model (no broker round trip)."""
+
+
 def _orders(limit: float | None = None) -> list[OrderRequest]:
     """Orders built before the timing (order construction is the caller's cost).
 
@@ -72,24 +77,33 @@ def _orders(limit: float | None = None) -> list[OrderRequest]:
 
 
 async def sim_gate(
-    journal_path: str | None, fsync: Fsync = "never"
+    journal_path: str | None, fsync: Fsync = "never", account: AccountLimits | None = None
 ) -> tuple[RiskGate, SimulatedBroker, ManualClock]:
     """A gate as the container builds it: derived inputs, limits, journal, manual clock."""
     clock = ManualClock(START)
     broker = SimulatedBroker(clock=clock, cash=1e9, history=1000)
     await broker.connect()
     journal = JsonlJournal(journal_path, fsync, account="SIM0001") if journal_path else None
-    return bench_gate(broker, clock, journal), broker, clock
+    return bench_gate(broker, clock, journal, account), broker, clock
 
 
 def bench_gate(
-    broker: SimulatedBroker | RecordingBroker, clock: ManualClock, journal: JsonlJournal | None
+    broker: SimulatedBroker | RecordingBroker,
+    clock: ManualClock,
+    journal: JsonlJournal | None,
+    account: AccountLimits | None = None,
 ) -> RiskGate:
-    """The production gate over ``broker``: default limits (throttle widened), derived inputs."""
+    """The production gate over ``broker``: default limits (throttle widened), derived inputs.
+
+    The account-wide rules (margin, caps, shorts, hours) are off unless ``account`` is
+    given: the rows compared across releases judge what they judged before those rules
+    existed; ``gate_pass_account`` runs them all.
+    """
     return RiskGate(
         broker,
         CircuitBreakerManager(clock=clock),
         limits=BENCH_LIMITS,
+        account_limits=account,
         journal=journal,
         clock=clock,
         halt_requests=HaltInbox(journal.path, journal.account) if journal is not None else None,
@@ -108,8 +122,10 @@ def gate_scenario(
         assert gate.breakers.latched, "the daily-loss breaker did not latch"
     if kind == "halted":
         gate.set_trading_state(TradingState.HALTED, who="bench", why="halted row")
-    # A limit at 150 against a 200 reference is outside the 5% price collar.
-    orders = _orders(150.0 if kind == "blocked_limit" else None)
+    # A limit at 150 against a 200 reference is outside the 5% price collar; a limit at
+    # the reference fills at once.
+    limit = {"blocked_limit": 150.0, "allowed_limit": 200.0}.get(kind)
+    orders = _orders(limit)
     submit = gate.submit_with_decision
 
     sequence = itertools.count()  # continues across warm-up and repeats: no duplicates
@@ -127,6 +143,12 @@ def gate_scenario(
 SCENARIOS: tuple[tuple[str, str, str, Fsync], ...] = (
     ("gate_pass", "allowed: gate -> simulator, journal + production log", "allowed", "never"),
     ("gate_pass_fsync100", "allowed, journal fsynced every 100 records", "allowed", 100),
+    (
+        "gate_pass_account",
+        "allowed, every account-wide rule on (margin model, caps, shorts, hours)",
+        "allowed",
+        "never",
+    ),
     ("gate_block_limit", "blocked by a per-order limit (price collar)", "blocked_limit", "never"),
     ("gate_block_breaker", "blocked by a latched breaker (daily loss)", "blocked_breaker", "never"),
     ("gate_halted", "blocked: trading HALTED", "halted", "never"),
@@ -139,7 +161,8 @@ async def production_rows(count: int, workdir: Path) -> list[Row]:
     for name, what, kind, fsync in SCENARIOS:
         repeats = []
         for r in range(REPEATS):
-            gate, broker, clock = await sim_gate(str(workdir / f"{name}-{r}.jsonl"), fsync)
+            account = ACCOUNT_RULES if name == "gate_pass_account" else None
+            gate, broker, clock = await sim_gate(str(workdir / f"{name}-{r}.jsonl"), fsync, account)
             action = gate_scenario(kind, gate, broker, clock)
             time_each(action, min(200, count))  # warm-up: caches, first-use loggers
             expected = kind == "allowed"
@@ -163,6 +186,61 @@ async def production_rows(count: int, workdir: Path) -> list[Row]:
     rows.append(await sim_submit_fill_row(count))
     rows.append(structlog_row(count))
     rows.append(journal_row(count, workdir))
+    return rows
+
+
+async def hand_off_row(count: int, workdir: Path) -> Row:
+    """What a trader waits for: from ``submit`` to the adapter's hand-off, production gate.
+
+    The write-ahead record is written before the hand-off; the allowed log line after it
+    (it guards nothing) is not part of this latency.
+    """
+    repeats = []
+    for r in range(REPEATS):
+        clock = ManualClock(START)
+        broker = RecordingBroker(clock)
+        await broker.connect()
+        journal = JsonlJournal(workdir / f"hand-off-{r}.jsonl", "never", account="SIM0001")
+        gate = bench_gate(broker, clock, journal)
+        action = recorded_action(gate, broker, clock)
+        capability = broker.capability
+        for i in range(min(200, count)):
+            broker.settle(action(i))
+        gc.collect()
+        latencies = []
+        ns = time.perf_counter_ns
+        for i in range(count):
+            start = ns()
+            handle = action(i)
+            latencies.append((capability.handed_ns - start) / 1000.0)
+            broker.settle(handle)
+        repeats.append(latencies)
+        gate.close()
+    return summarise(
+        "gate_hand_off", "submit -> the adapter's hand-off (record written ahead)", repeats
+    )
+
+
+async def book_rows(count: int, workdir: Path) -> list[Row]:
+    """Limit orders through the gate with none, then 5,000, of our orders resting in AAPL."""
+    rows = []
+    for resting, name in ((0, "gate_pass_book_0"), (5_000, "gate_pass_book_5000")):
+        repeats = []
+        for r in range(REPEATS):
+            gate, broker, clock = await sim_gate(str(workdir / f"{name}-{r}.jsonl"))
+            for i in range(resting):  # far from the market on both sides: they only rest
+                side, price = (Side.BUY, 150.0) if i % 2 else (Side.SELL, 250.0)
+                broker.inject_foreign_order(AAPL, OrderRequest.limit(side, 1, price))
+            action = gate_scenario("allowed_limit", gate, broker, clock)
+            time_each(action, min(200, count))
+            gc.collect()
+            repeats.append(time_each(action, count))
+            assert gate.last_decision is not None
+            assert gate.last_decision.allowed, f"{name}: {gate.last_decision}"
+            assert len(broker.open_orders()) == resting
+            gate.close()
+        what = f"allowed limit orders (they fill), {resting:,} of ours resting in AAPL"
+        rows.append(summarise(name, what, repeats))
     return rows
 
 

@@ -28,6 +28,8 @@ def run_part(part: str, count: int, workdir: str) -> list[Row]:
         logging.getLogger("ib_async").setLevel(logging.CRITICAL)
         if part == "production":
             rows = asyncio.run(gate_rows.production_rows(count, work))
+            rows.append(asyncio.run(gate_rows.hand_off_row(count, work)))
+            rows += asyncio.run(gate_rows.book_rows(count, work))
             return rows + sketch.sketch_rows(count, work, ("pass", "block", "halted"))
         if part == "checks":
             rows = [asyncio.run(gate_rows.checks_only_row(count))]

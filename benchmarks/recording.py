@@ -10,6 +10,8 @@ gate's exposure stays flat over a long run.
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -22,12 +24,14 @@ from hydra.domain import (
     ConnectionState,
     ContractSpec,
     Instrument,
+    MarginImpact,
     OrderEvent,
     OrderRequest,
     OrderStatus,
     Position,
     Quote,
     SecurityType,
+    TradingHours,
     UnknownInstrumentError,
 )
 from hydra.domain.clock import system_clock
@@ -41,13 +45,14 @@ AAPL = Instrument("AAPL", SecurityType.STOCK, "SMART", "USD", "NASDAQ", 265598)
 
 
 class _RecordingCapability:
-    """Submit: record the order, return its handle. Nothing else."""
+    """Submit: note when the hand-off came, record the order, return its handle."""
 
-    __slots__ = ("_next_id", "_recorded")
+    __slots__ = ("_next_id", "_recorded", "handed_ns")
 
     def __init__(self, recorded: deque[OrderHandle]) -> None:
         self._recorded = recorded
         self._next_id = 1
+        self.handed_ns = 0  # perf_counter_ns() when the last order reached the adapter
 
     def reserve_order_id(self) -> int:
         """The id the next submit will use."""
@@ -55,6 +60,7 @@ class _RecordingCapability:
 
     def submit_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Record the order and hand back its (working) handle."""
+        self.handed_ns = time.perf_counter_ns()
         order_id = self._next_id
         self._next_id = order_id + 1
         handle = OrderHandle(order_id, contract, order)
@@ -67,10 +73,14 @@ class RecordingBroker:
 
     def __init__(self, clock: Clock, *, price: float = 200.0, cash: float = 1e9) -> None:
         self._clock = clock
-        self._spec = ContractSpec.of(AAPL, 1.0)
+        self._spec = dataclasses.replace(
+            ContractSpec.of(AAPL, 1.0), hours=TradingHours.around_the_clock()
+        )
         self._price = price
         self._quote = Quote(price, clock())
-        self._account = AccountSnapshot("SIM0001", cash, cash)
+        self._account = AccountSnapshot(
+            "SIM0001", cash, cash, initial_margin=0.0, equity_with_loan=cash
+        )
         self._state = ConnectionState.DISCONNECTED
         self._observers: list[BrokerObserver] = []
         self._listeners: list[OrderListener] = []
@@ -135,6 +145,18 @@ class RecordingBroker:
         """The fixed price, as of the last ``refresh``."""
         return self._quote if instrument.con_id in (0, AAPL.con_id) else None
 
+    def exchange_rate(self, currency: str) -> Quote | None:
+        """Only the base currency (US dollars) is known."""
+        return Quote(1.0, self._clock()) if currency == "USD" else None
+
+    def shortable_shares(self, instrument: Instrument) -> float | None:
+        """Plenty to lend."""
+        return 1e9
+
+    def margin_impact(self, instrument: Instrument, order: OrderRequest) -> MarginImpact:
+        """Reg T-like: half the order's value, at once (nothing is ever held)."""
+        return MarginImpact(0.0, order.quantity * self._price * 0.5, self._account.net_liquidation)
+
     def refresh(self) -> None:
         """Re-date the reference price to the clock's now (a market-data tick)."""
         self._quote = Quote(self._price, self._clock())
@@ -145,7 +167,8 @@ class RecordingBroker:
         if self._claimed:
             raise CapabilityAlreadyClaimedError("the recording broker's capability is claimed")
         self._claimed = True
-        return _RecordingCapability(self.recorded)
+        self.capability = _RecordingCapability(self.recorded)
+        return self.capability
 
     async def cancel_order(self, handle: OrderHandle) -> None:
         """Cancel: settle the order."""

@@ -35,7 +35,9 @@ RSS_FLAT_MB = 5.0  # "flat": less growth than this after the warm-up
 ANCHORS = {
     "gate_pass": "nautilus_pass",
     "gate_pass_fsync100": "nautilus_pass",
+    "gate_pass_account": "nautilus_pass",
     "gate_pass_sink": "nautilus_pass",
+    "gate_hand_off": "nautilus_pass",
     "gate_checks_only": "nautilus_pass",
     "gate_block_limit": "nautilus_deny",
     "gate_block_breaker": "nautilus_deny",
@@ -89,6 +91,21 @@ def verdicts(rows: dict[str, Row], decisions: int) -> list[dict[str, Any]]:
         pass_note,
     )
     target("pass p99 vs its own median", (gate_pass.p99_us or 0.0) / gate_pass.median_us, 3.0, "x")
+    target(
+        "submit -> hand-off latency vs Nautilus pass",
+        rows["gate_hand_off"].anchor_ratio,
+        1.0,
+        "x",
+        skip or f"gate_hand_off: {rows['gate_hand_off'].median_us:.2f} us",
+    )
+    book, empty = rows["gate_pass_book_5000"], rows["gate_pass_book_0"]
+    target(
+        "5,000 resting orders vs none (one instrument)",
+        book.median_us / empty.median_us,
+        1.10,
+        "x",
+        f"{book.median_us:.2f} us vs {empty.median_us:.2f} us",
+    )
     for name, floor in (
         ("gate_block_limit", "sketch_block"),
         ("gate_block_breaker", "sketch_block"),

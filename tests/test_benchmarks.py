@@ -12,6 +12,7 @@ ROWS = {
     "baseline",
     "gate_pass",
     "gate_pass_fsync100",
+    "gate_pass_account",
     "gate_pass_sink",
     "gate_block_breaker",
     "gate_block_limit",
@@ -25,6 +26,9 @@ ROWS = {
     "sim_submit_fill",
     "structlog_line",
     "journal_append",
+    "gate_hand_off",
+    "gate_pass_book_0",
+    "gate_pass_book_5000",
     "ib_raw_round_trip",
     "ib_gate_round_trip",
     "ib_sketch_round_trip",
@@ -58,7 +62,7 @@ def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
     assert rows["gate_pass"]["ratio"] > 0
     assert "gate_pass" in result.stdout
     verdicts = report["verdicts"]
-    assert len(verdicts) == 11
+    assert len(verdicts) == 13
     for item in verdicts:
         assert item["verdict"] in {"PASS", "FAIL", "SKIP"}, item
         # Only the Nautilus comparisons may be skipped, and only without Nautilus.

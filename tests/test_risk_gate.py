@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from unittest.mock import AsyncMock, MagicMock
 
@@ -15,9 +16,11 @@ from hydra.domain import (
     ConnectionState,
     ContractSpec,
     Instrument,
+    MarginImpact,
     OrderRequest,
     Quote,
     Side,
+    TradingHours,
 )
 from hydra.execution import RiskGate
 from hydra.risk.circuit_breakers import CircuitBreakerManager
@@ -44,7 +47,12 @@ def _mock_broker() -> tuple[MagicMock, MagicMock]:
     broker.cancel_order = AsyncMock()
     broker.positions.return_value = []
     broker.account.return_value = AccountSnapshot("DU123456", 100_000.0, 100_000.0)
-    broker.contract_spec.return_value = ContractSpec.of(CONTRACT)
+    # The broker's answers every check asks for: economics and hours, margin, shortability.
+    broker.contract_spec.return_value = dataclasses.replace(
+        ContractSpec.of(CONTRACT), hours=TradingHours.around_the_clock()
+    )
+    broker.margin_impact.return_value = MarginImpact(0.0, 1_500.0, 100_000.0)
+    broker.shortable_shares.return_value = None
     broker.open_orders.return_value = []
     broker.reference_price.return_value = Quote(150.0, datetime.now(UTC))
     return broker, capability
@@ -112,11 +120,14 @@ def test_broker_view_has_no_submit() -> None:
         "modify_order",
         "claim_submit_capability",
         "place_order",
+        "margin_impact",  # a whatIf order goes over the trading connection: the gate's
     ):
         assert not hasattr(view, name), name
     public = {name for name in dir(view) if not name.startswith("_")}
     assert public == {
         "account",
+        "exchange_rate",
+        "shortable_shares",
         "cancel_order",
         "connection_state",
         "contract_chain",

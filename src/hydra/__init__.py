@@ -67,6 +67,12 @@ _EXPORTS: dict[str, str] = {
     # what a BrokerPort adapter of your own reports
     "OrderEvent": "hydra.domain",
     "OrderLeg": "hydra.domain",
+    "AccountLimits": "hydra.domain",
+    "LimitTable": "hydra.domain",
+    "MarginImpact": "hydra.domain",
+    "MarginModel": "hydra.domain",
+    "Session": "hydra.domain",
+    "TradingHours": "hydra.domain",
     "Quote": "hydra.domain",
     # errors
     "HydraError": "hydra.domain",
@@ -91,6 +97,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AccountLimits",
     "AccountSnapshot",
     "AmbiguousContractError",
     "AuditRecord",
@@ -124,8 +131,11 @@ __all__ = [
     "JournalLockedError",
     "JsonlJournal",
     "KillReport",
+    "LimitTable",
     "LiveTradingNotAllowedError",
     "ManualClock",
+    "MarginImpact",
+    "MarginModel",
     "NotCopyableError",
     "OrderDecision",
     "OrderEvent",
@@ -144,10 +154,12 @@ __all__ = [
     "Right",
     "RiskGate",
     "SecurityType",
+    "Session",
     "SessionSchedule",
     "Side",
     "SimulatedBroker",
     "TimeInForce",
+    "TradingHours",
     "TradingState",
     "UnknownInstrumentError",
     "UnknownOrderError",
@@ -191,6 +203,7 @@ if TYPE_CHECKING:
     )
     from hydra.container import build_container
     from hydra.domain import (
+        AccountLimits,
         AccountSnapshot,
         AmbiguousContractError,
         BreakerConfig,
@@ -216,8 +229,11 @@ if TYPE_CHECKING:
         JournalDamagedError,
         JournalError,
         JournalLockedError,
+        LimitTable,
         LiveTradingNotAllowedError,
         ManualClock,
+        MarginImpact,
+        MarginModel,
         NotCopyableError,
         OrderEvent,
         OrderLeg,
@@ -232,9 +248,11 @@ if TYPE_CHECKING:
         Reason,
         Right,
         SecurityType,
+        Session,
         SessionSchedule,
         Side,
         TimeInForce,
+        TradingHours,
         TradingState,
         UnknownInstrumentError,
         UnknownOrderError,

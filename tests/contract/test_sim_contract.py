@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from hydra.adapters.sim import SimulatedBroker
+from hydra.domain import Instrument, OrderRequest, TradingHours
 from hydra.testing.contract import BrokerContract
 
 
@@ -35,6 +36,31 @@ class SimHarness:
     async def restore(self) -> None:
         """Reconnect."""
         await self.broker.connect()
+
+    def inject_foreign_stop(self, symbol: str, side: str, quantity: float, stop: float) -> None:
+        """A stop placed at the simulator by someone else."""
+        contract = Instrument(symbol)
+        self.broker.inject_foreign_order(contract, OrderRequest.stop(side, quantity, stop))
+
+    def close_market(self) -> None:
+        """The simulator's closing auction."""
+        self.broker.close_auction()
+
+    def set_exchange_rate(self, currency: str, rate: float | None) -> None:
+        """Move or withdraw the simulator's rate."""
+        self.broker.set_rate(currency, rate)
+
+    def set_shortable(self, symbol: str, shares: float | None) -> None:
+        """The simulator's shares to lend."""
+        self.broker.set_shortable(symbol, shares)
+
+    def set_hours(self, symbol: str, hours: TradingHours) -> None:
+        """Override the simulator's hours for a contract."""
+        self.broker.set_hours(symbol, hours)
+
+    def margin_previews(self, mode: str) -> None:
+        """The simulator answers at once: anything but ``answer`` fails the preview."""
+        self.broker.fail_margin_previews(None if mode == "answer" else f"previews: {mode}")
 
 
 class TestSimulatedBrokerContract(BrokerContract):

@@ -50,3 +50,11 @@ class GatewayHarness:
     async def restore(self) -> None:
         """Serve again; the gateway reconnects by itself."""
         await self.fake.restart()
+
+    def inject_foreign_stop(self, symbol: str, side: str, quantity: float, stop: float) -> None:
+        """A stop placed in TWS (client id 0)."""
+        self.fake.inject_foreign_order(symbol, side, quantity, order_type="STP", stop_price=stop)
+
+    def close_market(self) -> None:
+        """The fake's closing auction."""
+        self.fake.close_market()

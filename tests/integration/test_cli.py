@@ -62,7 +62,10 @@ def test_demo_json_is_deterministic_and_trips_daily_loss(seed: int, tmp_path: Pa
     assert first.stdout == second.stdout
     data = json.loads(first.stdout)
     outcomes = [d["outcome"] for d in data["decisions"]]
-    assert len(outcomes) == 10 + 1  # the orders, then one after the kill switch
+    # The orders, an amendment and a bracket, then one after the kill switch.
+    assert len(outcomes) == 10 + 2 + 1
+    assert [d["order_type"] for d in data["decisions"][4:6]] == ["LMT amend", "LMT bracket"]
+    assert data["brackets"][0]["entry"]["status"] == "Filled"
     assert data["decisions"][-1]["triggered"] == ["halted"]
     assert data["trading_state"] == "HALTED"
     assert "allowed" in outcomes

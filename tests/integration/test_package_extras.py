@@ -8,6 +8,7 @@ IB Gateway, ``hydra demo`` runs, and the control server says which extra it need
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -127,26 +128,7 @@ def test_broker_contract_runs_in_strict_asyncio_mode(tmp_path: Path) -> None:
 
             from hydra import SimulatedBroker
             from hydra.testing import BrokerContract
-
-
-            class Harness:
-                def __init__(self, broker):
-                    self.broker = broker
-
-                def set_price(self, symbol, price):
-                    self.broker.set_price(symbol, price)
-
-                def reject_next(self, reason):
-                    self.broker.reject_next(1, reason)
-
-                def received(self):
-                    return [order.order_id for order in self.broker.received]
-
-                async def drop(self):
-                    self.broker.drop_connection()
-
-                async def restore(self):
-                    await self.broker.connect()
+            from tests.contract.test_sim_contract import SimHarness
 
 
             class TestMyAdapter(BrokerContract):
@@ -154,7 +136,7 @@ def test_broker_contract_runs_in_strict_asyncio_mode(tmp_path: Path) -> None:
                 async def harness(self):
                     broker = SimulatedBroker()
                     await broker.connect()
-                    yield Harness(broker)
+                    yield SimHarness(broker)
                     await broker.disconnect()
             """
         )
@@ -180,6 +162,7 @@ def test_broker_contract_runs_in_strict_asyncio_mode(tmp_path: Path) -> None:
             str(tmp_path / "test_my_adapter.py"),
         ],
         cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # the repository's simulator harness
         capture_output=True,
         text=True,
         timeout=300,

@@ -54,11 +54,11 @@ def test_max_quantity_passes_at_the_limit_and_blocks_above() -> None:
 
 
 def test_default_limits_match_the_documented_table() -> None:
-    """Defaults: 10,000 qty, 250,000 notional, 5 % collar, 60 s age, 20/1 s, 2 s dup, self-cross."""
+    """Defaults: 10,000 qty, 250,000 notional, 10 % collar, 60 s, 20/1 s, 2 s dup, self-cross."""
     assert OrderLimits() == OrderLimits(
         max_quantity=10_000.0,
         max_notional=250_000.0,
-        price_collar=0.05,
+        price_collar=0.10,
         max_price_age=timedelta(seconds=60),
         max_orders=20,
         rate_window=timedelta(seconds=1),
@@ -131,18 +131,18 @@ def test_every_breached_limit_is_reported() -> None:
     ],
 )
 def test_price_collar_both_directions(side: Side, limit_price: float, blocked: bool) -> None:
-    """Within 5 % of the quote (above or below, either side) passes; just outside blocks."""
-    limits = checker(**ROOMY)
+    """Within a 5 % collar of the quote (above or below, either side) passes; outside blocks."""
+    limits = checker(**ROOMY, price_collar=0.05)
     reasons = limits.check(AAPL, OrderRequest.limit(side, 10, limit_price), QUOTE, NOW)
     assert codes(reasons) == (["limit.price_collar"] if blocked else [])
 
 
 def test_price_collar_reason_carries_the_distance() -> None:
     """The collar reason reports the fractional distance and the collar it was compared with."""
-    reasons = checker(**ROOMY).check(AAPL, OrderRequest.limit(Side.BUY, 1, 110.0), QUOTE, NOW)
+    reasons = checker(**ROOMY).check(AAPL, OrderRequest.limit(Side.BUY, 1, 115.0), QUOTE, NOW)
     assert codes(reasons) == ["limit.price_collar"]
-    assert reasons[0].value == pytest.approx(0.10)
-    assert reasons[0].limit == 0.05
+    assert reasons[0].value == pytest.approx(0.15)
+    assert reasons[0].limit == 0.10
 
 
 def test_market_orders_have_no_collar() -> None:

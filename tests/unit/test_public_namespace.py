@@ -64,6 +64,12 @@ DOMAIN_PUBLIC = {
     "ContractChain",
     "Right",
     "OrderLeg",
+    "MarginImpact",
+    "MarginModel",
+    "Session",
+    "TradingHours",
+    "AccountLimits",
+    "LimitTable",
 }
 
 DOMAIN_INTERNAL = {

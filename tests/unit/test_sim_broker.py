@@ -151,9 +151,14 @@ async def test_unknown_instrument_and_missing_price() -> None:
     """Qualify refuses unknown symbols; a market order with no price is rejected clearly."""
     broker = SimulatedBroker(prices={"AAPL": 200.0})
     await broker.connect()
-    # Trusting the caller's inputs: a derived position value needs a price and would block.
+    # Trusting the caller's inputs: a derived position value (and a margin preview) needs
+    # a price and would block.
     gate = RiskGate(
-        broker, CircuitBreakerManager(), limits=None, config=GateConfig(derive_inputs=False)
+        broker,
+        CircuitBreakerManager(),
+        limits=None,
+        account_limits=None,
+        config=GateConfig(derive_inputs=False),
     )
     with pytest.raises(UnknownInstrumentError, match="ZZZZ"):
         await broker.qualify_contract(Instrument("ZZZZ"))

@@ -7,8 +7,10 @@ There are two ordered lists (``built_in_checks``):
   HYDRA's types, trading is not HALTED, the broker is connected, the broker has qualified
   the contract and agrees with its economics;
 * the rules, which all run, so the audit names every reason: the broker's size rules,
-  REDUCING, the breakers' inputs, the circuit breakers, and the per-order limits (absent
-  when the limits are off).
+  REDUCING, the breakers' inputs, the valuation in the account's currency, the circuit
+  breakers, the per-order limits (absent when the limits are off) and the account-wide
+  rules of ``account_checks`` (trading hours, short sales, portfolio exposure, margin;
+  absent when ``account_limits`` is None).
 
 A user's own checks (``RiskGate(..., checks=[...])``) run after the built-in rules: they
 can add reasons (block) and nothing else, and their codes are namespaced ``user.<name>``.
@@ -17,13 +19,16 @@ A check that raises blocks the order with ``check.error`` naming it (fail closed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
+from collections.abc import Sequence
 
+from hydra.application.account_checks import account_checks, valuation
 from hydra.application.context import DecisionContext, check_error
 from hydra.application.exposure import ExposureLedger
+from hydra.application.named import Check, NamedCheck
 from hydra.application.ports import BrokerPort
+from hydra.application.valuation import Valuer
 from hydra.domain import (
+    AccountLimits,
     BreakerName,
     CircuitBreakerManager,
     ConnectionState,
@@ -43,17 +48,6 @@ __all__ = [
     "check_error",
     "user_checks",
 ]
-
-Check = Callable[[DecisionContext], Iterable[Reason]]
-"""A check: the reasons to block the order in ``ctx`` (none: it passes)."""
-
-
-class NamedCheck(NamedTuple):
-    """A check and the name the audit and ``status()`` know it by."""
-
-    name: str
-    check: Check
-
 
 _NONE: tuple[Reason, ...] = ()
 
@@ -168,7 +162,7 @@ def reduce_only(ctx: DecisionContext) -> tuple[Reason, ...]:
             "order.reduce_only",
             "reduce_only",
             f"reduce-only {order.side.value} {order.quantity:g} {ctx.instrument.label} could "
-            f"grow the position {shown} (with {ctx.committed:g} working on that side)",
+            f"grow the position {shown} (with {ctx.committed or 0.0:g} working on that side)",
         ),
     )
 
@@ -185,7 +179,7 @@ def reducing(ctx: DecisionContext) -> tuple[Reason, ...]:
             "reducing",
             f"trading is REDUCING: {order.side.value} {order.quantity:g} "
             f"{ctx.instrument.symbol} does not shrink the position {shown} "
-            f"(with {ctx.committed:g} in flight)",
+            f"(with {ctx.committed or 0.0:g} in flight)",
         ),
     )
 
@@ -215,15 +209,18 @@ class _Breakers:
         self.__name__ = "breakers"
         self._breakers = breakers
         self._block_reducing = breakers.config.block_reducing
-        # The reason of each latched trip's breach, built once (the breach is the same
-        # object on every order a latched trip blocks).
+        # perf: gate_block_breaker (+5.9 % instructions without it): the reason of each
+        # latched trip's breach, built once (the same breach blocks every order).
         self._latched_reasons: dict[int, tuple[Breach, Reason]] = {}
 
     def __call__(self, ctx: DecisionContext) -> tuple[Reason, ...] | list[Reason]:
         inputs = ctx.inputs
         if inputs is None:
             return _NONE
-        breaches = self._breakers.evaluate_inputs(inputs).breaches
+        own = ctx.limits
+        breaches = self._breakers.evaluate_inputs(
+            inputs, own.max_position_fraction if own is not None else None
+        ).breaches
         if not breaches or ctx.increase <= 0:
             return _NONE  # what adds nothing passes (the evaluation still latched trips)
         if not ctx.shrinks:
@@ -255,7 +252,7 @@ def _limit_checks(limits: OrderLimitChecker, ledger: ExposureLedger) -> list[Nam
 
     def max_quantity(ctx: DecisionContext) -> tuple[Reason, ...]:
         """``limit.max_quantity``."""
-        reason = limits.quantity(ctx.request)
+        reason = limits.quantity(ctx.request, ctx.limits)
         return (reason,) if reason is not None else _NONE
 
     def reference_price(ctx: DecisionContext) -> tuple[Reason, ...]:
@@ -265,16 +262,24 @@ def _limit_checks(limits: OrderLimitChecker, ledger: ExposureLedger) -> list[Nam
 
     def price_collar(ctx: DecisionContext) -> tuple[Reason, ...]:
         """``limit.price_collar``."""
-        reason = limits.collar(ctx.request, ctx.reference)
+        reason = limits.collar(ctx.request, ctx.reference, ctx.limits)
         return (reason,) if reason is not None else _NONE
 
     def max_notional(ctx: DecisionContext) -> tuple[Reason, ...]:
-        """``limit.max_notional`` on what the decision adds (the broker's multiplier)."""
+        """``limit.max_notional`` on what the decision adds, in the account's currency."""
         spec = ctx.spec
         assert spec is not None  # noqa: S101  (economics ran first)
-        if ctx.increase <= 0:
-            return _NONE
-        reason = limits.notional(ctx.request, spec.multiplier, ctx.reference, ctx.increase)
+        rate = ctx.rate
+        if ctx.increase <= 0 or rate is None:
+            return _NONE  # nothing added, or the valuation check says why it cannot judge
+        reason = limits.notional(
+            ctx.request,
+            spec.multiplier,
+            ctx.reference,
+            ctx.increase,
+            rate=rate,
+            limits=ctx.limits,
+        )
         return (reason,) if reason is not None else _NONE
 
     def rate(ctx: DecisionContext) -> tuple[Reason, ...]:
@@ -284,9 +289,9 @@ def _limit_checks(limits: OrderLimitChecker, ledger: ExposureLedger) -> list[Nam
         first leg (``RiskGate`` judges the list's size there).
         """
         if ctx.action == "modify":
-            reason = limits.modify_rate(ctx.now)
+            reason = limits.modify_rate(ctx.now, ctx.limits)
         elif ctx.action == "order":
-            reason = limits.rate(ctx.now, ctx.orders)
+            reason = limits.rate(ctx.now, ctx.orders, ctx.limits)
         else:
             return _NONE
         return (reason,) if reason is not None else _NONE
@@ -295,13 +300,15 @@ def _limit_checks(limits: OrderLimitChecker, ledger: ExposureLedger) -> list[Nam
         """``limit.duplicate``: for a new order only (an amendment keeps its id)."""
         if ctx.action != "order":
             return _NONE
-        reason = limits.duplicate(ctx.instrument, ctx.request, ctx.now)
+        reason = limits.duplicate(ctx.instrument, ctx.request, ctx.now, ctx.limits)
         return (reason,) if reason is not None else _NONE
 
     def self_cross(ctx: DecisionContext) -> tuple[Reason, ...]:
         """``limit.self_cross``: the order could trade against one of our resting orders."""
         resting = ledger.resting(ctx.instrument.key, ctx.request.side)
-        reason = limits.self_cross(ctx.instrument, ctx.request, resting) if resting else None
+        reason = (
+            limits.self_cross(ctx.instrument, ctx.request, resting, ctx.limits) if resting else None
+        )
         return (reason,) if reason is not None else _NONE
 
     return [
@@ -320,8 +327,15 @@ def built_in_checks(
     breakers: CircuitBreakerManager,
     limits: OrderLimitChecker | None,
     ledger: ExposureLedger,
+    account: AccountLimits | None,
+    valuer: Valuer,
 ) -> tuple[list[NamedCheck], list[NamedCheck]]:
-    """The built-in gates and rules, in order (the limits' rules only when they are on)."""
+    """The built-in gates and rules, in order.
+
+    The valuation (rates, underlyings) always; the per-order limits' rules only when
+    they are on; the account-wide rules (``account_checks``: hours, short sales,
+    exposure, margin) only when ``account`` is given.
+    """
     gates = [
         NamedCheck("input", input_types),
         NamedCheck("halted", not_halted),
@@ -334,10 +348,13 @@ def built_in_checks(
         NamedCheck("reduce_only", reduce_only),
         NamedCheck("reducing", reducing),
         NamedCheck("breaker_inputs", breaker_inputs),
+        NamedCheck("valuation", valuation),
         NamedCheck("breakers", _Breakers(breakers)),
     ]
     if limits is not None:
         rules += _limit_checks(limits, ledger)
+    if account is not None:
+        rules += account_checks(broker, account, valuer, ledger)
     return gates, rules
 
 

@@ -18,12 +18,16 @@ from hydra.application.orders import OrderHandle
 from hydra.application.ports import BrokerPort
 from hydra.application.prices import ReferencePrices
 from hydra.application.session import SessionTracker
+from hydra.application.valuation import Exposures, Valuer
 from hydra.domain import (
+    AccountSnapshot,
     BreakerInputs,
     BrokerError,
     ContractSpec,
     Instrument,
     InvalidInputError,
+    MarginImpact,
+    OrderLimits,
     OrderRequest,
     Quote,
     Reason,
@@ -36,9 +40,6 @@ from hydra.domain.trading_state import shrinks_position
 __all__ = ["ContextBuilder", "DecisionContext", "caller_inputs", "check_error"]
 
 _INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
-
-_RESOLVED_KEPT = 4096
-"""Instruments whose economics lookup is cached (by object identity) before it is reset."""
 
 
 def caller_inputs(caller: tuple[float | None, ...]) -> BreakerInputs:
@@ -83,7 +84,18 @@ class DecisionContext:
         the order in the stricter view; shrinks: the order shrinks the position in every
         view and never flips it; quote: the reference price (the broker's, or a fresher
         fed one); reference / price_problem: the usable reference price, or why there is
-        none; inputs / inputs_problem: the breakers' inputs, or why they are missing.
+        none; inputs / inputs_problem: the breakers' inputs, or why they are missing;
+        limits: the instrument's own per-order limits (None: the limits are off);
+        account: the broker's account snapshot (None: not available); rate: one unit
+        of the instrument's currency in the account's base currency, or fx_problem
+        why there is none; underlying: an option's underlying price; unit_value: the
+        base-currency exposure of one unit (price x multiplier x rate; an option's on
+        its underlying), or value_problem why it is unknown.
+    Set by the account-wide checks, for the record:
+        preview: the broker's margin preview awaited before the decision (or why it
+        failed); margin / margin_source: the margin figures judged and where they came
+        from (broker or model); exposures: gross and net exposure
+        before and after the order.
     What the decision is:
         action: ``order`` (a new order), ``modify`` (an amendment of ``replacing``),
             ``child`` (a bracket's take-profit or stop-loss: it acts only once its entry,
@@ -97,22 +109,30 @@ class DecisionContext:
     """
 
     __slots__ = (
+        "account",
         "action",
         "base",
         "caller_inputs",
         "committed",
         "contract",
         "exposure",
+        "exposures",
+        "fx_problem",
         "increase",
         "inputs",
         "inputs_problem",
         "instrument",
+        "limits",
+        "margin",
+        "margin_source",
         "now",
         "order",
         "orders",
         "position_after",
+        "preview",
         "price_problem",
         "quote",
+        "rate",
         "reference",
         "replacing",
         "request",
@@ -120,6 +140,9 @@ class DecisionContext:
         "signed",
         "spec",
         "state",
+        "underlying",
+        "unit_value",
+        "value_problem",
     )
 
     def __init__(
@@ -153,6 +176,23 @@ class DecisionContext:
         self.replacing: OrderHandle | None = None
         self.increase = 0.0
         self.orders = 1
+        self.limits: OrderLimits | None = None
+        self.account: AccountSnapshot | None = None
+        self.rate: float | None = None
+        self.fx_problem: Reason | None = None
+        self.underlying: float | None = None
+        self.unit_value: float | None = None
+        self.value_problem: Reason | None = None
+        self.preview: MarginImpact | Reason | None = None
+        self.margin: MarginImpact | None = None
+        self.margin_source = ""
+        self.exposures: Exposures | None = None
+
+    @property
+    def base_currency(self) -> str:
+        """The account's base currency ("" when the account is not available)."""
+        account = self.account
+        return account.currency if account is not None else ""
 
     @property
     def prepared(self) -> bool:
@@ -169,10 +209,11 @@ class ContextBuilder:
         prices: the reference prices (the broker's, or a fresher fed one).
         session: the session tracker the derived breaker inputs come from.
         limits: the per-order limit checker (its price age rule judges the reference).
+        valuer: values exposure in the base currency.
         derive: derive the breakers' inputs (the stricter of the caller's and the derived).
     """
 
-    __slots__ = ("_broker", "_derive", "_ledger", "_limits", "_prices", "_resolved", "_session")
+    __slots__ = ("_broker", "_derive", "_ledger", "_limits", "_prices", "_session", "_valuer")
 
     def __init__(
         self,
@@ -181,6 +222,7 @@ class ContextBuilder:
         prices: ReferencePrices,
         session: SessionTracker,
         limits: OrderLimitChecker | None,
+        valuer: Valuer,
         *,
         derive: bool,
     ) -> None:
@@ -189,10 +231,18 @@ class ContextBuilder:
         self._prices = prices
         self._session = session
         self._limits = limits
+        self._valuer = valuer
         self._derive = derive
-        # Instruments already found to agree with the broker, by object identity (the
-        # object is kept, so its id cannot be reused while cached).
-        self._resolved: dict[int, tuple[Instrument, ContractSpec, Instrument]] = {}
+
+    @property
+    def valuer(self) -> Valuer:
+        """Values exposure in the base currency (rates, underlyings)."""
+        return self._valuer
+
+    @property
+    def ledger(self) -> ExposureLedger:
+        """The exposure ledger."""
+        return self._ledger
 
     def open(
         self,
@@ -235,14 +285,7 @@ class ContextBuilder:
         assert isinstance(ctx.order, OrderRequest)  # noqa: S101
         assert spec is not None  # noqa: S101
         order = ctx.request = ctx.order
-        resolved = self._resolved.get(id(contract))
-        if resolved is not None and resolved[0] is contract and resolved[1] is spec:
-            target = resolved[2]
-        else:
-            target = contract if contract.con_id else contract.qualified(spec.con_id)
-            if len(self._resolved) >= _RESOLVED_KEPT:
-                self._resolved.clear()
-            self._resolved[id(contract)] = (contract, spec, target)
+        target = contract if contract.con_id else contract.qualified(spec.con_id)
         ctx.instrument = target
         if not self._ledger.seeded:
             self.seed_ledger()
@@ -278,12 +321,38 @@ class ContextBuilder:
         quote = ctx.quote = self._prices.quote(target)
         limits = self._limits
         if limits is not None:
-            ctx.reference, ctx.price_problem = limits.reference(target, quote, ctx.now)
-        self._inputs(ctx, order, quote, spec.multiplier)
+            own = ctx.limits = limits.for_instrument(target)
+            ctx.reference, ctx.price_problem = limits.reference(target, quote, ctx.now, own)
+        account_problem = self._value(ctx, spec, order, quote)
+        self._inputs(ctx, account_problem)
 
-    def _inputs(
-        self, ctx: DecisionContext, order: OrderRequest, quote: Quote | None, multiplier: float
-    ) -> None:
+    def _value(
+        self, ctx: DecisionContext, spec: ContractSpec, order: OrderRequest, quote: Quote | None
+    ) -> Reason | None:
+        """The account, the rate to its currency and one unit's exposure (or why not).
+
+        Returns why the account is not available (None: it is).
+        """
+        try:
+            account = ctx.account = self._broker.account()
+        except BrokerError as exc:
+            return Reason("input.unavailable", "unavailable_account", str(exc))
+        except Exception as exc:  # noqa: BLE001  (fail closed, and the other rules still run)
+            return check_error("breaker_inputs", exc)
+        valuer = self._valuer
+        rate, ctx.fx_problem = valuer.rate(spec.currency, account.currency, ctx.now)
+        ctx.rate = rate
+        if rate is None:
+            return None
+        # The order is valued at the higher of its own price and the reference.
+        price = order.valued_at(None)
+        if quote is not None:
+            price = quote.price if price is None or quote.price > price else price
+        ctx.underlying = valuer.underlying(spec, ctx.instrument)
+        ctx.unit_value, ctx.value_problem = valuer.unit(spec, ctx.instrument, price, rate)
+        return None
+
+    def _inputs(self, ctx: DecisionContext, account_problem: Reason | None) -> None:
         """The breakers' inputs: the caller's, the derived ones, or the stricter of both."""
         if ctx.inputs_problem is not None:
             return
@@ -293,19 +362,20 @@ class ContextBuilder:
                 ctx.inputs_problem = _REQUIRED
             ctx.inputs = given
             return
-        price = order.valued_at(None)
-        if quote is not None:
-            price = quote.price if price is None or quote.price > price else price
-        if price is None:
-            ctx.inputs_problem = NO_PRICE
+        if account_problem is not None:
+            ctx.inputs_problem = account_problem
             return
+        unit = ctx.unit_value
+        if unit is None:
+            if ctx.fx_problem is None and ctx.value_problem is None:
+                ctx.inputs_problem = NO_PRICE  # else the valuation check says why
+            return
+        account = ctx.account
+        assert account is not None  # noqa: S101  (no account problem)
         try:
-            derived = self._session.inputs(
-                self._broker.account(), ctx.position_after * price * multiplier, ctx.now
-            )
-        except (InvalidInputError, BrokerError) as exc:
-            field = exc.field if isinstance(exc, InvalidInputError) else "account"
-            ctx.inputs_problem = Reason("input.unavailable", f"unavailable_{field}", str(exc))
+            derived = self._session.inputs(account, ctx.position_after * unit, ctx.now)
+        except InvalidInputError as exc:
+            ctx.inputs_problem = Reason("input.unavailable", f"unavailable_{exc.field}", str(exc))
             return
         except Exception as exc:  # noqa: BLE001  (fail closed, and the other rules still run)
             ctx.inputs_problem = check_error("breaker_inputs", exc)

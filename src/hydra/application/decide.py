@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
-from hydra.application.context import ContextBuilder
+from hydra.application.context import ContextBuilder, DecisionContext
 from hydra.application.desk import Desk
 from hydra.application.judge import Judge
 from hydra.application.notices import Notices
 from hydra.application.orders import OrderHandle
 from hydra.application.outbox import Outbox
-from hydra.application.records import DecisionRecord, LegRecord
+from hydra.application.previews import Preview, Previewer
+from hydra.application.records import DecisionRecord, LegRecord, Valuation
 from hydra.domain import (
     BreakerInputs,
     Clock,
@@ -47,7 +49,7 @@ class Decider:
         clock: the gate's clock.
     """
 
-    __slots__ = ("_builder", "_clock", "_desk", "_judge", "_notices", "_outbox")
+    __slots__ = ("_builder", "_clock", "_desk", "_judge", "_notices", "_outbox", "_previewer")
 
     def __init__(
         self,
@@ -57,6 +59,7 @@ class Decider:
         outbox: Outbox,
         desk: Desk,
         clock: Clock,
+        previewer: Previewer,
     ) -> None:
         self._builder = builder
         self._judge = judge
@@ -64,13 +67,79 @@ class Decider:
         self._outbox = outbox
         self._desk = desk
         self._clock = clock
+        self._previewer = previewer
 
+    # ------------------------------------------------------------ awaiting the broker first
+    async def order_async(
+        self,
+        contract: object,
+        order: object,
+        inputs: BreakerInputs | None,
+        problem: Reason | None,
+    ) -> DecisionRecord:
+        """As ``order``, after awaiting the broker's margin preview when it is needed."""
+        previewer = self._previewer
+        if not previewer.active:
+            return self.order(contract, order, inputs, problem)
+        async with previewer.lock:
+            ahead = self._builder.open(
+                contract, order, self._clock(), self._desk.state, inputs, problem
+            )
+            preview = await previewer.preview(ahead)
+            return self.order(contract, order, inputs, problem, preview)
+
+    async def amend_async(
+        self,
+        handle: OrderHandle,
+        order: OrderRequest,
+        inputs: BreakerInputs | None,
+        parent: OrderHandle | None,
+    ) -> DecisionRecord:
+        """As ``amend``, after awaiting the margin preview of what it adds when needed."""
+        previewer = self._previewer
+        if not previewer.active:
+            return self.amend(handle, order, inputs, parent)
+        async with previewer.lock:
+            ahead = self._builder.open(
+                handle.instrument,
+                order,
+                self._clock(),
+                self._desk.state,
+                inputs,
+                action="modify",
+                base=_base(parent),
+                replacing=handle,
+            )
+            preview = await previewer.preview(ahead)
+            return self.amend(handle, order, inputs, parent, preview)
+
+    async def order_list_async(
+        self, legs: Sequence[ListLeg], inputs: BreakerInputs | None
+    ) -> tuple[DecisionRecord, tuple[OrderHandle, ...]]:
+        """As ``order_list``, after awaiting each leg's margin preview when needed."""
+        previewer = self._previewer
+        if not previewer.active:
+            return self.order_list(legs, inputs)
+        async with previewer.lock:
+            now, state = self._clock(), self._desk.state
+            previews = [
+                await previewer.preview(
+                    self._builder.open(
+                        instrument, order, now, state, inputs, **_list_leg(legs, index)
+                    )
+                )
+                for index, (_, instrument, order, _, _) in enumerate(legs)
+            ]
+            return self.order_list(legs, inputs, previews)
+
+    # ------------------------------------------------------------ the decisions
     def order(
         self,
         contract: object,
         order: object,
         inputs: BreakerInputs | None,
         problem: Reason | None,
+        preview: Preview = None,
     ) -> DecisionRecord:
         """Judge, conclude and (if allowed) send one order."""
         started = time.perf_counter()
@@ -78,6 +147,7 @@ class Decider:
         seq = desk.begin_decision()
         now = self._clock()
         ctx = self._builder.open(contract, order, now, desk.state, inputs, problem)
+        ctx.preview = preview
         reasons = self._judge.judge(ctx)
         self._notices.trips()
         decision = self._outbox.conclude(
@@ -90,6 +160,7 @@ class Decider:
             inputs=ctx.inputs,
             caller_inputs=inputs,
             started=started,
+            valuation=valuation_of(ctx),
         )
         if not decision.allowed:
             return decision
@@ -101,6 +172,7 @@ class Decider:
         order: OrderRequest,
         inputs: BreakerInputs | None,
         parent: OrderHandle | None,
+        preview: Preview = None,
     ) -> DecisionRecord:
         """Judge an amendment of a working order as the order it becomes; send it if allowed.
 
@@ -111,7 +183,6 @@ class Decider:
         desk = self._desk
         seq = desk.begin_decision()
         now = self._clock()
-        base = parent.remaining * parent.request.side.sign if parent is not None else 0.0
         ctx = self._builder.open(
             handle.instrument,
             order,
@@ -119,9 +190,10 @@ class Decider:
             desk.state,
             inputs,
             action="modify",
-            base=base,
+            base=_base(parent),
             replacing=handle,
         )
+        ctx.preview = preview
         reasons = self._judge.judge(ctx)
         self._notices.trips()
         decision = self._outbox.conclude(
@@ -135,13 +207,17 @@ class Decider:
             caller_inputs=inputs,
             started=started,
             amends=handle.order_id,
+            valuation=valuation_of(ctx),
         )
         if not decision.allowed:
             return decision
         return self._outbox.send_modify(decision, handle)
 
     def order_list(
-        self, legs: Sequence[ListLeg], inputs: BreakerInputs | None
+        self,
+        legs: Sequence[ListLeg],
+        inputs: BreakerInputs | None,
+        previews: Sequence[Preview] = (),
     ) -> tuple[DecisionRecord, tuple[OrderHandle, ...]]:
         """Judge every leg of a bracket or OCA group as one decision; send all or none."""
         started = time.perf_counter()
@@ -151,18 +227,9 @@ class Decider:
         builder, judge = self._builder, self._judge
         contexts = []
         reasons: list[Reason] = []
-        for index, (role, instrument, order, parent, _) in enumerate(legs):
-            action = "order" if index == 0 else ("child" if parent is not None else "leg")
-            ctx = builder.open(
-                instrument,
-                order,
-                now,
-                desk.state,
-                inputs,
-                action=action,
-                base=legs[parent][2].signed_quantity if parent is not None else 0.0,
-                orders=len(legs) if index == 0 else 1,
-            )
+        for index, (role, instrument, order, _, _) in enumerate(legs):
+            ctx = builder.open(instrument, order, now, desk.state, inputs, **_list_leg(legs, index))
+            ctx.preview = previews[index] if index < len(previews) else None
             found = judge.judge(ctx)
             reasons.extend(found if index == 0 else (_named(role, r) for r in found))
             contexts.append(ctx)
@@ -179,6 +246,7 @@ class Decider:
             caller_inputs=inputs,
             started=started,
             legs=tuple(LegRecord(role, order) for role, _, order, _, _ in legs[1:]),
+            valuation=valuation_of(head),
         )
         if not decision.allowed:
             return decision, ()
@@ -187,6 +255,43 @@ class Decider:
             for ctx, leg in zip(contexts, legs, strict=True)
         )
         return self._outbox.send_list(decision, send)
+
+
+def valuation_of(ctx: DecisionContext) -> Valuation | None:
+    """What the decision valued, for its record (None before the context was prepared)."""
+    spec, account = ctx.spec, ctx.account
+    if not ctx.prepared or spec is None or account is None:
+        return None
+    rate = ctx.rate
+    price = ctx.request.valued_at(ctx.reference)
+    notional = None if price is None else ctx.increase * price * spec.multiplier
+    exposures = ctx.exposures
+    return Valuation(
+        spec.currency,
+        account.currency,
+        rate,
+        notional,
+        None if notional is None or rate is None else notional * rate,
+        ctx.margin,
+        ctx.margin_source,
+        exposures[1] if exposures is not None else None,
+        exposures[3] if exposures is not None else None,
+    )
+
+
+def _base(parent: OrderHandle | None) -> float:
+    """A bracket child's base: its working entry's signed remainder (0: no parent)."""
+    return parent.remaining * parent.request.side.sign if parent is not None else 0.0
+
+
+def _list_leg(legs: Sequence[ListLeg], index: int) -> dict[str, Any]:
+    """What one leg of an order list is: its action, base and order count."""
+    parent = legs[index][3]
+    return {
+        "action": "order" if index == 0 else ("child" if parent is not None else "leg"),
+        "base": legs[parent][2].signed_quantity if parent is not None else 0.0,
+        "orders": len(legs) if index == 0 else 1,
+    }
 
 
 def _named(role: str, reason: Reason) -> Reason:

@@ -10,12 +10,13 @@ stricter one.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from hydra.application.orders import OrderHandle
-from hydra.domain import OrderType, Position, Side
+from hydra.domain import Instrument, OrderType, Position, Side
 from hydra.domain.limits import RestingOrder
 
 __all__ = ["Exposure", "ExposureLedger", "LedgerEntry"]
@@ -52,7 +53,7 @@ class LedgerEntry:
 
     ``broker`` is the last position the broker reported (None before any message);
     ``mismatch`` is True while it differs from ``position``; ``orders`` counts the
-    working orders.
+    working orders; ``instrument`` is the contract (once an order or position named it).
     """
 
     position: float = 0.0
@@ -61,6 +62,21 @@ class LedgerEntry:
     broker: float | None = None
     mismatch: bool = False
     orders: int = 0
+    instrument: Instrument | None = None
+
+    @property
+    def exposed(self) -> bool:
+        """True while anything is held or working (either view)."""
+        return bool(self.position or self.buying or self.selling or (self.mismatch and self.broker))
+
+    def extremes(self) -> tuple[float, float]:
+        """The lowest and highest signed position if every working order on one side filled.
+
+        Both views count while they disagree (the stricter extreme each way).
+        """
+        low = min(view - self.selling for view in self.views())
+        high = max(view + self.buying for view in self.views())
+        return low, high
 
     def views(self) -> tuple[float, ...]:
         """The positions every check must hold for: the ledger's, and the broker's if apart."""
@@ -120,7 +136,7 @@ class ExposureLedger:
         # fill, so a group counts as its largest working order, not the sum.
         self._groups: dict[tuple[Key, int, str], dict[int, float]] = {}
         # Working limit orders per key, for the self-cross check (no scan of all orders).
-        self._resting: dict[Key, dict[int, OrderHandle]] = {}
+        self._resting: dict[Key, _Book] = {}
         self._on_mismatch = on_mismatch
         self._on_reconciled = on_reconciled
         self._on_foreign = on_foreign
@@ -137,7 +153,7 @@ class ExposureLedger:
             entry.position = 0.0
             entry.mismatch = False
         for position in positions:
-            entry = self._entry(position.instrument.key)
+            entry = self._entry(position.instrument.key, position.instrument)
             entry.position = entry.broker = position.quantity
         for handle in open_orders:
             applied = self._applied.get(handle.order_id)
@@ -152,15 +168,18 @@ class ExposureLedger:
         return entry if entry is not None else LedgerEntry()
 
     def resting(self, key: Key, side: Side) -> list[RestingOrder]:
-        """Working limit orders on the other side of ``side``, for the self-cross check."""
-        orders = self._resting.get(key)
-        if not orders:
+        """For the self-cross check: the best working limit order on the other side.
+
+        An order could trade against one of ours only if it reaches the best of them (the
+        lowest sell for a buy, the highest buy for a sell), so that one decides alone;
+        finding it costs the same with one order resting or thousands.
+        """
+        book = self._resting.get(key)
+        if book is None:
             return []
-        return [
-            RestingOrder(h.request.side, h.request.limit_price)
-            for h in orders.values()
-            if h.request.side is not side
-        ]
+        opposite = Side.SELL if side is Side.BUY else Side.BUY
+        best = book.best(opposite)
+        return [] if best is None else [RestingOrder(opposite, best)]
 
     # ------------------------------------------------------------------ BrokerObserver
     def on_order(self, handle: OrderHandle) -> None:
@@ -170,7 +189,7 @@ class ExposureLedger:
     def on_position(self, position: Position) -> None:
         """Reconcile with a broker position message; a disagreement keeps both views."""
         key = position.instrument.key
-        entry = self._entry(key)
+        entry = self._entry(key, position.instrument)
         entry.broker = position.quantity
         if not self._seeded:
             entry.position = position.quantity
@@ -187,18 +206,26 @@ class ExposureLedger:
                 self._on_mismatch(position, entry.position)
 
     # ------------------------------------------------------------------ internals
-    def _entry(self, key: Key) -> LedgerEntry:
+    def exposed(self) -> list[tuple[Key, LedgerEntry]]:
+        """Every instrument with a position or working orders (the portfolio caps' view)."""
+        return [(key, entry) for key, entry in self._entries.items() if entry.exposed]
+
+    def _entry(self, key: Key, instrument: Instrument) -> LedgerEntry:
         entry = self._entries.get(key)
         if entry is None:
-            entry = self._entries[key] = LedgerEntry()
+            entry = self._entries[key] = LedgerEntry(instrument=instrument)
         return entry
 
     def _rest(self, key: Key, handle: OrderHandle, *, done: bool) -> None:
-        resting = self._resting.setdefault(key, {})
+        book = self._resting.get(key)
+        if book is None:
+            book = self._resting[key] = _Book()
         if done:
-            resting.pop(handle.order_id, None)
+            book.remove(handle.order_id)
         else:
-            resting[handle.order_id] = handle
+            price = handle.request.limit_price
+            assert price is not None  # noqa: S101  (a limit order)
+            book.rest(handle.order_id, handle.request.side, price)
 
     def _group_change(self, order_id: int, applied: _Applied, working: float) -> float:
         """How much a group member's new working quantity changes the group's largest."""
@@ -232,7 +259,7 @@ class ExposureLedger:
             if done and (seeding or not handle.filled):
                 return  # finished before we saw it, and nothing (new) to count
             key = handle.instrument.key
-            entry = self._entry(key)
+            entry = self._entry(key, handle.instrument)
             applied = self._applied[order_id] = _Applied(
                 key,
                 entry,
@@ -275,3 +302,54 @@ class ExposureLedger:
 
 
 _FINISHED_KEPT = 4096
+
+
+class _Book:
+    """One instrument's working limit orders: the best price on each side, at once.
+
+    Two heaps (highest buy, lowest sell) with lazy deletion: an order that ends, or an
+    amendment's old price, stays in its heap until it reaches the top, where the live
+    prices (``_live``) show it is stale. Adding and finding cost O(log n) and O(1)
+    amortised, whatever rests; the heaps are rebuilt when stale entries outnumber the
+    live ones, so memory follows the orders resting, not those that ever rested.
+    """
+
+    __slots__ = ("_buys", "_live", "_sells")
+
+    def __init__(self) -> None:
+        self._buys: list[tuple[float, int]] = []  # (-price, order id): the highest first
+        self._sells: list[tuple[float, int]] = []  # (price, order id): the lowest first
+        self._live: dict[int, tuple[Side, float]] = {}
+
+    def rest(self, order_id: int, side: Side, price: float) -> None:
+        """An order rests at ``price`` (new, or amended to a new price)."""
+        if self._live.get(order_id) == (side, price):
+            return
+        self._live[order_id] = (side, price)
+        if side is Side.BUY:
+            heapq.heappush(self._buys, (-price, order_id))
+        else:
+            heapq.heappush(self._sells, (price, order_id))
+
+    def remove(self, order_id: int) -> None:
+        """An order no longer rests (filled, cancelled, rejected)."""
+        self._live.pop(order_id, None)
+        # Stale entries below the tops never surface by themselves: rebuild the heaps
+        # from the live orders once they hold more stale than live, so memory stays flat.
+        if len(self._buys) + len(self._sells) > 2 * len(self._live) + 64:
+            self._buys = [(-p, i) for i, (s, p) in self._live.items() if s is Side.BUY]
+            self._sells = [(p, i) for i, (s, p) in self._live.items() if s is Side.SELL]
+            heapq.heapify(self._buys)
+            heapq.heapify(self._sells)
+
+    def best(self, side: Side) -> float | None:
+        """The best live price on ``side`` (None when nothing rests there)."""
+        heap = self._buys if side is Side.BUY else self._sells
+        live = self._live
+        while heap:
+            key, order_id = heap[0]
+            price = -key if side is Side.BUY else key
+            if live.get(order_id) == (side, price):
+                return price
+            heapq.heappop(heap)  # ended, or amended to another price since
+        return None

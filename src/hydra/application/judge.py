@@ -40,6 +40,20 @@ class Judge:
         """Every check's name, gates first, in the order they run."""
         return tuple(check.name for check in (*self._gates, *self._rules))
 
+    def admits(self, ctx: DecisionContext) -> bool:
+        """Whether the early gates pass and the context prepares (no rule is run).
+
+        For a look ahead (the margin preview the decision will need); the decision
+        itself is judged afresh by ``judge``.
+        """
+        try:
+            if any(tuple(gate(ctx)) for _, gate in self._gates):
+                return False
+            self._builder.prepare(ctx)
+        except Exception:  # noqa: BLE001  (the decision reports it)
+            return False
+        return True
+
     def judge(self, ctx: DecisionContext) -> tuple[Reason, ...]:
         """Every reason to block the order (empty: allowed)."""
         for name, gate in self._gates:

@@ -167,25 +167,34 @@ class OrderLists:
                 new field is invalid (named).
             BrokerError: the amendment was allowed but the broker refused it.
         """
-        decision = self.modify_with_decision(
-            handle,
-            quantity=quantity,
-            limit_price=limit_price,
-            stop_price=stop_price,
-            trailing_amount=trailing_amount,
-            trailing_percent=trailing_percent,
-        )
-        return decision.handle
+        changes = {
+            "quantity": quantity,
+            "limit_price": limit_price,
+            "stop_price": stop_price,
+            "trailing_amount": trailing_amount,
+            "trailing_percent": trailing_percent,
+        }
+        order, parent = self._amendment(handle, changes)
+        return (await self._decider.amend_async(handle, order, None, parent)).handle
 
     def modify_with_decision(
         self, handle: OrderHandle, *, inputs: BreakerInputs | None = None, **changes: float | None
     ) -> DecisionRecord:
-        """As ``modify``, returning the whole decision (synchronous, like submitting)."""
-        order = amended(handle, changes, self._broker.open_orders())
-        parent = next(
-            (h for h in self._broker.open_orders() if h.order_id == handle.parent_id), None
-        )
+        """As ``modify``, returning the whole decision (synchronous, like submitting).
+
+        Like ``submit_with_decision``, it cannot await the broker's margin preview.
+        """
+        order, parent = self._amendment(handle, changes)
         return self._decider.amend(handle, order, inputs, parent)
+
+    def _amendment(
+        self, handle: OrderHandle, changes: Mapping[str, float | None]
+    ) -> tuple[OrderRequest, OrderHandle | None]:
+        """The order a working order becomes, and a bracket child's working entry."""
+        working = self._broker.open_orders()
+        order = amended(handle, changes, working)
+        parent = next((h for h in working if h.order_id == handle.parent_id), None)
+        return order, parent
 
     async def submit_bracket(
         self,
@@ -210,7 +219,7 @@ class OrderLists:
             BrokerError: the bracket was allowed but the broker failed to take it.
         """
         legs = bracket_legs(instrument, entry, take_profit, stop_loss)
-        decision, handles = self._decider.order_list(legs, inputs)
+        decision, handles = await self._decider.order_list_async(legs, inputs)
         if not decision.allowed:
             return None
         by_role = dict(zip((leg[0] for leg in legs), handles, strict=True))
@@ -233,5 +242,5 @@ class OrderLists:
             InvalidInputError: fewer than two legs, or a bad group name (named).
             BrokerError: the group was allowed but the broker failed to take it.
         """
-        decision, handles = self._decider.order_list(oca_legs(legs, group), inputs)
+        decision, handles = await self._decider.order_list_async(oca_legs(legs, group), inputs)
         return handles if decision.allowed else None

@@ -59,7 +59,8 @@ class OrderHandle:
         self.avg_fill_price = 0.0
         self.message = ""
         self.fills: list[Fill] = []
-        # Created lazily: most handles are never awaited, and an Event costs time per order.
+        # perf: sim_submit_fill (+5 % instructions; gate_pass +1.2 %): created lazily, as
+        # most handles are never awaited.
         self._done: asyncio.Event | None = None
 
     @property

@@ -22,7 +22,13 @@ from hydra.application.audit import AuditTrail
 from hydra.application.context import check_error
 from hydra.application.exposure import ExposureLedger
 from hydra.application.orders import OrderHandle
-from hydra.application.records import BrokerErrorRecord, DecisionRecord, LegRecord, OrderSent
+from hydra.application.records import (
+    BrokerErrorRecord,
+    DecisionRecord,
+    LegRecord,
+    OrderSent,
+    Valuation,
+)
 from hydra.domain import (
     BreakerInputs,
     BrokerError,
@@ -94,6 +100,7 @@ class Outbox:
         exemption: str = "",
         amends: int | None = None,
         legs: tuple[LegRecord, ...] = (),
+        valuation: Valuation | None = None,
     ) -> DecisionRecord:
         """Build, journal (ahead of any hand-off), remember and log the decision.
 
@@ -133,6 +140,7 @@ class Outbox:
             exemption,
             amends,
             legs,
+            valuation,
         )
         # For an allowed order this is the write-ahead record, with the order id the
         # broker will use; a journal that cannot take it blocks the order.

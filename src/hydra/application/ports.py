@@ -7,7 +7,7 @@ RiskGate may claim.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from hydra.application.orders import OrderHandle
@@ -17,7 +17,9 @@ from hydra.domain import (
     ContractChain,
     ContractSpec,
     Instrument,
+    MarginImpact,
     OrderEvent,
+    OrderRequest,
     Position,
     Quote,
 )
@@ -110,6 +112,30 @@ class BrokerPort(Protocol):
 
     def reference_price(self, instrument: Instrument) -> Quote | None:
         """The latest price the broker knows for ``instrument`` and when it was seen."""
+        ...
+
+    def exchange_rate(self, currency: str) -> Quote | None:
+        """What one unit of ``currency`` is worth in the account's base currency.
+
+        With the time the broker said so; the base currency itself is 1; None when the
+        broker gives no rate for it.
+        """
+        ...
+
+    def shortable_shares(self, instrument: Instrument) -> float | None:
+        """Shares the broker can lend to sell ``instrument`` short now (None: not known)."""
+        ...
+
+    def margin_impact(
+        self, instrument: Instrument, order: OrderRequest
+    ) -> MarginImpact | Awaitable[MarginImpact]:
+        """The account's initial margin and equity with loan once ``order`` filled.
+
+        As the broker computes them (IB: a whatIf order, never executed; awaitable).
+
+        Raises:
+            BrokerError: the broker cannot say (not connected, refused, timed out).
+        """
         ...
 
     async def cancel_order(self, handle: OrderHandle) -> None:

@@ -30,16 +30,20 @@ from hydra.application.notices import Notices
 from hydra.application.orders import OrderHandle
 from hydra.application.outbox import Outbox
 from hydra.application.ports import AuditJournal, HaltRequests, Unsubscribe
+from hydra.application.previews import Previewer
 from hydra.application.prices import ReferencePrices
 from hydra.application.records import CancelRecord
 from hydra.application.session import SessionTracker
+from hydra.application.valuation import Valuer
 from hydra.application.views import BreakersView, BrokerView
 from hydra.domain import (
+    AccountLimits,
     BreakerInputs,
     CircuitBreakerManager,
     Clock,
     Instrument,
     InvalidInputError,
+    LimitTable,
     OrderLimits,
     OrderRequest,
     Reason,
@@ -66,7 +70,14 @@ class RiskGate(DeskControls, OrderLists, Unique):
         broker: an adapter offering ``claim_submit_capability`` (claimed here, once).
         breakers: the circuit breakers every order passes; the gate owns their re-arming
             from now on (``reset_breaker``), so the manager refuses a direct reset.
-        limits: per-order limits (``OrderLimits()`` defaults); ``None`` turns them off.
+        limits: per-order limits: one ``OrderLimits`` for every instrument, or a
+            ``LimitTable`` (per security type and contract, the most specific wins; a
+            plain ``OrderLimits`` gets the table's built-in option collar); ``None``
+            turns them off.
+        account_limits: the account-wide rules' settings (``AccountLimits()``
+            defaults: the broker's margin preview, gross 1.5 / net 1.0 exposure caps,
+            short sales need shares to borrow, orders need the exchange open); ``None``
+            turns those rules off (the valuation in the account's currency stays).
         journal: the audit journal every record is appended to (None: structlog only).
         clock: time source for decisions (defaults to the system clock, UTC).
         config: the gate's own settings (``GateConfig()`` defaults: inputs derived from
@@ -91,7 +102,8 @@ class RiskGate(DeskControls, OrderLists, Unique):
         broker: SubmittingBroker,
         breakers: CircuitBreakerManager,
         *,
-        limits: OrderLimits | None = OrderLimits(),  # noqa: B008  (frozen, immutable default)
+        limits: OrderLimits | LimitTable | None = OrderLimits(),  # noqa: B008  (immutable)
+        account_limits: AccountLimits | None = AccountLimits(),  # noqa: B008  (immutable)
         journal: AuditJournal | None = None,
         clock: Clock | None = None,
         config: GateConfig | None = None,
@@ -101,8 +113,12 @@ class RiskGate(DeskControls, OrderLists, Unique):
     ) -> None:
         if not isinstance(breakers, CircuitBreakerManager):
             raise InvalidInputError("breakers", "must be a CircuitBreakerManager", breakers)
-        if limits is not None and not isinstance(limits, OrderLimits):
-            raise InvalidInputError("limits", "must be OrderLimits or None", limits)
+        if limits is not None and not isinstance(limits, OrderLimits | LimitTable):
+            raise InvalidInputError("limits", "must be OrderLimits, a LimitTable or None", limits)
+        if account_limits is not None and not isinstance(account_limits, AccountLimits):
+            raise InvalidInputError(
+                "account_limits", "must be AccountLimits or None", account_limits
+            )
         config = config if config is not None else GateConfig()
         if not isinstance(config, GateConfig):
             raise InvalidInputError("config", "must be a GateConfig", config)
@@ -129,15 +145,24 @@ class RiskGate(DeskControls, OrderLists, Unique):
             on_reconciled=notices.ledger_reconciled,
             on_foreign=notices.foreign_order,
         )
+        self._account_limits = account_limits
+        valuer = Valuer(
+            broker,
+            self._prices,
+            (account_limits or AccountLimits()).max_rate_age,
+        )
         self._builder = ContextBuilder(
             broker,
             self._ledger,
             self._prices,
             self._session,
             self._limits,
+            valuer,
             derive=config.derive_inputs,
         )
-        gates, rules = built_in_checks(broker, breakers, self._limits, self._ledger)
+        gates, rules = built_in_checks(
+            broker, breakers, self._limits, self._ledger, account_limits, valuer
+        )
         self._judge = Judge(self._builder, gates, [*rules, *extra])
         self._outbox = Outbox(
             capability, self._audit, self._ledger, self._limits, self._clock, config.history
@@ -154,7 +179,13 @@ class RiskGate(DeskControls, OrderLists, Unique):
             halt_requests,
         )
         self._decider = Decider(
-            self._builder, self._judge, notices, self._outbox, self._desk, self._clock
+            self._builder,
+            self._judge,
+            notices,
+            self._outbox,
+            self._desk,
+            self._clock,
+            Previewer(broker, self._builder, self._judge, account_limits),
         )
         self._unobserve = broker.observe(self._ledger)
 
@@ -189,6 +220,25 @@ class RiskGate(DeskControls, OrderLists, Unique):
     def decisions(self) -> tuple[OrderDecision, ...]:
         """Recent decisions, oldest first (bounded by ``config.history``)."""
         return tuple(self._outbox.decisions)
+
+    @property
+    def account_limits(self) -> AccountLimits | None:
+        """The account-wide rules' settings (None: those rules are off)."""
+        return self._account_limits
+
+    def limits_for(self, instrument: Instrument) -> OrderLimits | None:
+        """The per-order limits that apply to ``instrument`` (None: the limits are off).
+
+        The most specific of the table's overrides wins; ``max_position_fraction`` is
+        filled in from the breakers' when no override sets it.
+        """
+        if self._limits is None:
+            return None
+        own = self._limits.for_instrument(instrument)
+        if own.max_position_fraction is None:
+            fraction = self._breakers.config.max_position_fraction
+            own = dataclasses.replace(own, max_position_fraction=fraction)
+        return own
 
     def exposure(self, instrument: Instrument) -> LedgerEntry:
         """The ledger's view of one instrument: position, working buys and sells (a copy)."""
@@ -274,7 +324,24 @@ class RiskGate(DeskControls, OrderLists, Unique):
             except InvalidInputError as exc:
                 problem = Reason("input.invalid", f"invalid_{exc.field}", str(exc))
 
-        return self._decider.order(contract, order, inputs, problem).handle
+        return (await self._decider.order_async(contract, order, inputs, problem)).handle
+
+    async def place(
+        self, contract: Instrument, order: OrderRequest, *, inputs: BreakerInputs | None = None
+    ) -> OrderDecision:
+        """As ``submit_with_decision``, awaiting what the broker must answer first.
+
+        With ``[limits] margin = "broker"`` and a broker that previews margin over the
+        network (IB's whatIf), the preview is awaited (within ``margin_timeout``) before
+        the decision; from the first check to the hand-off nothing yields, as always.
+
+        Raises:
+            BrokerError: the order was allowed but the broker failed to take it.
+        """
+        valid = inputs is None or isinstance(inputs, BreakerInputs)
+        return await self._decider.order_async(
+            contract, order, inputs if valid else None, None if valid else _NOT_INPUTS
+        )
 
     def submit_with_decision(
         self, contract: Instrument, order: OrderRequest, *, inputs: BreakerInputs | None = None
@@ -282,7 +349,10 @@ class RiskGate(DeskControls, OrderLists, Unique):
         """As ``submit``, returning the whole decision (its ``handle`` is set when sent).
 
         ``inputs`` are the caller's breaker inputs as one value (None: derived only).
-        Synchronous on purpose: nothing yields between the checks and the hand-off.
+        Synchronous on purpose: nothing yields between the checks and the hand-off. A
+        broker whose margin preview must be awaited (IB with ``margin = "broker"``)
+        cannot be asked here: the order is blocked with ``margin.unavailable``; use
+        ``await place(...)`` (or ``margin = "model"``).
 
         Raises:
             BrokerError: the order was allowed but the broker failed to take it.

@@ -36,8 +36,9 @@ class SessionTracker:
         self._schedule = schedule
         self._on_start = on_start
         self._start: datetime | None = None
-        # The session's bounds in UTC: the gate's clock is UTC, and comparing datetimes
-        # of two zones costs ~0.5 us each (a utcoffset lookup per side).
+        # perf: gate_pass (+4.4 % instructions in the session's own zone): the session's
+        # bounds in UTC, as the gate's clock is; comparing datetimes of two zones costs a
+        # utcoffset lookup per side.
         self._start_utc: datetime | None = None
         self._end: datetime | None = None
         self._equity: float | None = None

@@ -110,6 +110,14 @@ class BrokerView(Unique):
         """The broker's latest price for ``instrument``, if it has one."""
         return self.__broker.reference_price(instrument)
 
+    def exchange_rate(self, currency: str) -> Quote | None:
+        """One unit of ``currency`` in the account's base currency (None: not reported)."""
+        return self.__broker.exchange_rate(currency)
+
+    def shortable_shares(self, instrument: Instrument) -> float | None:
+        """Shares the broker can lend for a short sale of ``instrument`` (None: unknown)."""
+        return self.__broker.shortable_shares(instrument)
+
     async def cancel_order(self, handle: OrderHandle) -> None:
         """Cancel an order at the broker."""
         await self.__broker.cancel_order(handle)

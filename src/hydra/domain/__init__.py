@@ -9,6 +9,7 @@ code imports it from its defining module, e.g. ``hydra.domain.limits``.
 
 from __future__ import annotations
 
+from hydra.domain.account_limits import AccountLimits
 from hydra.domain.breakers import (
     BreakerConfig,
     BreakerInputs,
@@ -39,7 +40,9 @@ from hydra.domain.errors import (
     UnknownInstrumentError,
     UnknownOrderError,
 )
+from hydra.domain.hours import Session, TradingHours
 from hydra.domain.instruments import ContractChain, ContractSpec, Instrument, Right, SecurityType
+from hydra.domain.limit_table import LimitTable
 from hydra.domain.limits import OrderLimits, Quote
 from hydra.domain.orders import (
     Fill,
@@ -53,8 +56,10 @@ from hydra.domain.orders import (
 )
 from hydra.domain.portfolio import AccountSnapshot, Position
 from hydra.domain.trading_state import TradingState
+from hydra.domain.valuation import MarginImpact, MarginModel
 
 __all__ = [
+    "AccountLimits",
     "AccountSnapshot",
     "AmbiguousContractError",
     "BreakerConfig",
@@ -80,8 +85,11 @@ __all__ = [
     "JournalDamagedError",
     "JournalError",
     "JournalLockedError",
+    "LimitTable",
     "LiveTradingNotAllowedError",
     "ManualClock",
+    "MarginImpact",
+    "MarginModel",
     "NotCopyableError",
     "OrderEvent",
     "OrderLeg",
@@ -96,9 +104,11 @@ __all__ = [
     "Reason",
     "Right",
     "SecurityType",
+    "Session",
     "SessionSchedule",
     "Side",
     "TimeInForce",
+    "TradingHours",
     "TradingState",
     "UnknownInstrumentError",
     "UnknownOrderError",

@@ -16,7 +16,7 @@ _isfinite = math.isfinite
 
 def finite(field: str, value: object) -> float:
     """Return ``value`` as a float, or raise if it is not a finite real number."""
-    # Fast path for the common case; validation runs several times per order.
+    # perf: gate_pass (a plain float, the common case; +2.7 % instructions without it)
     if type(value) is float and _isfinite(value):
         return value
     # bool is an int subclass; True as a price is a bug, not 1.0. Any other real number
@@ -34,7 +34,7 @@ def finite(field: str, value: object) -> float:
 
 def positive(field: str, value: object) -> float:
     """Return ``value`` as a float, or raise unless it is finite and > 0."""
-    if type(value) is float and value > 0.0 and _isfinite(value):
+    if type(value) is float and value > 0.0 and _isfinite(value):  # perf: gate_pass
         return value
     number = finite(field, value)
     if number <= 0.0:
@@ -44,7 +44,7 @@ def positive(field: str, value: object) -> float:
 
 def non_negative(field: str, value: object) -> float:
     """Return ``value`` as a float, or raise unless it is finite and >= 0."""
-    if type(value) is float and value >= 0.0 and _isfinite(value):
+    if type(value) is float and value >= 0.0 and _isfinite(value):  # perf: gate_pass
         return value
     number = finite(field, value)
     if number < 0.0:
@@ -56,8 +56,6 @@ def text(field: str, value: object, *, allow_empty: bool = False) -> str:
     """Return ``value`` stripped, or raise unless it is a (non-empty) string."""
     if not isinstance(value, str):
         raise InvalidInputError(field, "must be a string", value)
-    if value and not value[0].isspace() and not value[-1].isspace():
-        return value  # nothing to strip: keep the very same object
     stripped = value.strip()
     if not stripped and not allow_empty:
         raise InvalidInputError(field, "must not be empty", value)

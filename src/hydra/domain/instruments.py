@@ -8,6 +8,7 @@ from enum import StrEnum
 from hydra.domain._validate import non_negative, positive, text
 from hydra.domain.decisions import Reason
 from hydra.domain.errors import InvalidInputError
+from hydra.domain.hours import TradingHours
 
 __all__ = ["ContractChain", "ContractSpec", "Instrument", "Right", "SecurityType"]
 
@@ -177,7 +178,9 @@ class ContractSpec:
 
     ``multiplier`` turns quantity x price into money; an order's quantity must be a whole
     multiple of ``size_increment`` and at least ``min_size``; every price must be a whole
-    multiple of ``min_tick`` (0: the broker states no tick).
+    multiple of ``min_tick`` (0: the broker states no tick). ``hours`` is when it trades
+    (None: the broker did not say); ``underlying_con_id`` is an option's underlying
+    (0: none, or not known), whose price values the option's exposure.
     """
 
     con_id: int
@@ -188,6 +191,8 @@ class ContractSpec:
     size_increment: float = 1.0
     min_size: float = 0.0
     min_tick: float = 0.0
+    hours: TradingHours | None = None
+    underlying_con_id: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.con_id, bool) or not isinstance(self.con_id, int) or self.con_id <= 0:
@@ -206,6 +211,13 @@ class ContractSpec:
         )
         object.__setattr__(self, "min_size", non_negative("spec.min_size", self.min_size))
         object.__setattr__(self, "min_tick", non_negative("spec.min_tick", self.min_tick))
+        if self.hours is not None and not isinstance(self.hours, TradingHours):
+            raise InvalidInputError("spec.hours", "must be TradingHours or None", self.hours)
+        underlying = self.underlying_con_id
+        if isinstance(underlying, bool) or not isinstance(underlying, int) or underlying < 0:
+            raise InvalidInputError(
+                "spec.underlying_con_id", "must be a non-negative integer", underlying
+            )
 
     @classmethod
     def of(

@@ -7,9 +7,10 @@ reported by a stable reason code:
 limit                  blocks an order when                         default     code
 =====================  ==========================================  ==========  ===========
 ``max_quantity``       quantity > max                               10,000      limit.max_quantity
-``max_notional``       quantity x price x multiplier > max          250,000     limit.max_notional
-                       (market orders: the reference price)
-``price_collar``       limit price more than this fraction away     0.05        limit.price_collar
+``max_notional``       quantity x price x multiplier > max, in the  250,000     limit.max_notional
+                       account's currency (market orders: the
+                       reference price)
+``price_collar``       limit price more than this fraction away     0.10        limit.price_collar
                        from the reference price
 ``max_price_age``      the reference price is older than this       60 s        price.stale
                        (no reference price at all:                              price.missing)
@@ -18,12 +19,19 @@ limit                  blocks an order when                         default     
                        counts each of its orders)
 ``max_modifies``       more than ``max_modifies`` amendments in     20 per 1 s  limit.modify_rate
                        any rolling ``rate_window``
-``duplicate_window``   same instrument, side, quantity and price    2 s         limit.duplicate
-                       as an order sent within the window (unless
+``duplicate_window``   same instrument, side, quantity, type and    2 s         limit.duplicate
+                       prices as an order sent within the window (unless
                        ``intentional_duplicate``)
 ``self_cross``         the order could trade against one of our     on          limit.self_cross
                        own resting orders in the instrument
+``max_position_``      the position after the order above this      breakers'   position_size
+``fraction``           fraction of equity (the position-size        0.20
+                       breaker's threshold for this instrument)
 =====================  ==========================================  ==========  ===========
+
+The price collar's default follows IB's price bands: 10 % for stocks; ``LimitTable``
+sets 20 % for options. Every field can be set per security type and per contract
+(``hydra.domain.LimitTable``): the most specific wins.
 """
 
 from __future__ import annotations
@@ -32,16 +40,20 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from hydra.domain._validate import positive
 from hydra.domain.decisions import Reason
 from hydra.domain.errors import InvalidInputError
 from hydra.domain.instruments import Instrument
-from hydra.domain.orders import OrderRequest, Side
+from hydra.domain.orders import OrderRequest, OrderType, Side
+
+if TYPE_CHECKING:
+    from hydra.domain.limit_table import LimitTable
 
 __all__ = ["OrderLimitChecker", "OrderLimits", "Quote", "RestingOrder"]
 
-_Key = tuple[tuple[object, ...], bool, float, float | None]
+_Key = tuple[tuple[object, ...], Side, float, OrderType, tuple[float, ...]]
 _CLOCK_SKEW = 1.0
 """Seconds a quote may be dated ahead of the gate's clock before it counts as invalid."""
 
@@ -75,13 +87,14 @@ class OrderLimits:
 
     max_quantity: float = 10_000.0
     max_notional: float = 250_000.0
-    price_collar: float = 0.05
+    price_collar: float = 0.10
     max_price_age: timedelta = timedelta(seconds=60)
     max_orders: int = 20
     rate_window: timedelta = timedelta(seconds=1)
     max_modifies: int = 20
     duplicate_window: timedelta = timedelta(seconds=2)
     self_cross: bool = True
+    max_position_fraction: float | None = None
 
     def __post_init__(self) -> None:
         positive("limits.max_quantity", self.max_quantity)
@@ -105,64 +118,67 @@ class OrderLimits:
                 raise InvalidInputError(f"limits.{name}", "must be at least 1", value)
         if not isinstance(self.self_cross, bool):
             raise InvalidInputError("limits.self_cross", "must be a bool", self.self_cross)
+        if self.max_position_fraction is not None:
+            positive("limits.max_position_fraction", self.max_position_fraction)
 
 
 class OrderLimitChecker:
-    """Applies ``OrderLimits`` to one order at a time, remembering recent sends.
+    """Applies the limits to one order at a time, remembering recent sends.
 
-    Memory is bounded: the throttle keeps at most ``max_orders`` send times and the
-    duplicate guard only the orders sent within ``duplicate_window``. The limits are read
-    into plain attributes once, and time is compared as ``timedelta``s, so a check that
-    passes builds nothing but the duplicate key.
+    ``limits`` is one ``OrderLimits`` for every instrument, or a ``LimitTable`` (per
+    security type and contract); each judgement takes the instrument's own limits
+    (``for_instrument``). Memory is bounded: the throttle keeps at most the largest
+    ``max_orders`` send times and the duplicate guard only the orders sent within the
+    longest ``duplicate_window``.
     """
 
     __slots__ = (
-        "_collar",
-        "_dup_window",
         "_future",
+        "_horizon",
+        "_last_sent",
         "_limits",
-        "_max_age",
-        "_max_modifies",
-        "_max_notional",
-        "_max_orders",
-        "_max_quantity",
         "_modified_times",
-        "_rate_window",
         "_recent",
-        "_recent_keys",
-        "_self_cross",
         "_sent_times",
+        "_table",
     )
 
-    def __init__(self, limits: OrderLimits) -> None:
-        self._limits = limits
-        self._max_quantity = float(limits.max_quantity)
-        self._max_notional = float(limits.max_notional)
-        self._collar = float(limits.price_collar)
-        self._max_age = limits.max_price_age
+    def __init__(self, limits: OrderLimits | LimitTable) -> None:
+        from hydra.domain.limit_table import LimitTable  # noqa: PLC0415  (it imports this)
+
+        table = limits if isinstance(limits, LimitTable) else LimitTable(limits)
+        self._table = table
+        self._limits = table.base
         self._future = timedelta(seconds=-_CLOCK_SKEW)
-        self._max_orders = limits.max_orders
-        self._rate_window = limits.rate_window
-        self._dup_window = limits.duplicate_window
-        self._self_cross = limits.self_cross
-        self._sent_times: deque[datetime] = deque(maxlen=limits.max_orders)
-        self._max_modifies = limits.max_modifies
-        self._modified_times: deque[datetime] = deque(maxlen=limits.max_modifies)
-        # Sends within the duplicate window, oldest first, plus a count per order key so
-        # the duplicate check is one dict lookup however many orders are in the window.
+        orders, modifies = table.largest_rate_memory
+        self._sent_times: deque[datetime] = deque(maxlen=orders)
+        self._modified_times: deque[datetime] = deque(maxlen=modifies)
+        self._horizon = timedelta(seconds=table.longest_duplicate_window)
+        # Sends within the longest duplicate window, oldest first, plus each order key's
+        # latest send, so the duplicate check is one dict lookup however many were sent.
         self._recent: deque[tuple[datetime, _Key]] = deque()
-        self._recent_keys: dict[_Key, int] = {}
+        self._last_sent: dict[_Key, datetime] = {}
 
     @property
     def limits(self) -> OrderLimits:
-        """The settings in force."""
+        """The base limits (an instrument's own: ``for_instrument``)."""
         return self._limits
+
+    @property
+    def table(self) -> LimitTable:
+        """The limits per security type and contract."""
+        return self._table
+
+    def for_instrument(self, instrument: Instrument) -> OrderLimits:
+        """The limits that apply to ``instrument`` (the most specific override wins)."""
+        return self._table.for_instrument(instrument)
 
     @property
     def remembered(self) -> tuple[tuple[datetime, ...], tuple[datetime, ...]]:
         """What the checker remembers: the throttle's send times, the duplicate guard's.
 
-        Both are bounded (``max_orders`` times; the sends within ``duplicate_window``).
+        Both are bounded (the largest ``max_orders`` times; the sends within the longest
+        ``duplicate_window``).
         """
         return tuple(self._sent_times), tuple(sent for sent, _ in self._recent)
 
@@ -179,20 +195,25 @@ class OrderLimitChecker:
         The gate runs each limit as a check of its own (``hydra.application.checks``);
         this is the same judgement in one call, for using the limits without a gate.
         """
-        reference, problem = self.reference(instrument, quote, now)
+        limits = self.for_instrument(instrument)
+        reference, problem = self.reference(instrument, quote, now, limits)
         found = (
-            self.quantity(order),
+            self.quantity(order, limits),
             problem,
-            self.collar(order, reference),
-            self.notional(order, instrument.multiplier, reference),
-            self.rate(now),
-            self.duplicate(instrument, order, now),
-            self.self_cross(instrument, order, resting),
+            self.collar(order, reference, limits),
+            self.notional(order, instrument.multiplier, reference, limits=limits),
+            self.rate(now, 1, limits),
+            self.duplicate(instrument, order, now, limits),
+            self.self_cross(instrument, order, resting, limits),
         )
         return [reason for reason in found if reason is not None]
 
     def reference(
-        self, instrument: Instrument, quote: Quote | None, now: datetime
+        self,
+        instrument: Instrument,
+        quote: Quote | None,
+        now: datetime,
+        limits: OrderLimits | None = None,
     ) -> tuple[float | None, Reason | None]:
         """The reference price, or why there is none: missing, from the future, or stale."""
         if quote is None:
@@ -200,26 +221,29 @@ class OrderLimitChecker:
         age = now - quote.time
         if age < self._future:
             return None, _price_future(instrument, age.total_seconds())
-        if age > self._max_age:
-            return None, _price_stale(
-                instrument, age.total_seconds(), self._max_age.total_seconds()
-            )
+        max_age = (limits or self._limits).max_price_age
+        if age > max_age:
+            return None, _price_stale(instrument, age.total_seconds(), max_age.total_seconds())
         return quote.price, None
 
-    def quantity(self, order: OrderRequest) -> Reason | None:
+    def quantity(self, order: OrderRequest, limits: OrderLimits | None = None) -> Reason | None:
         """``limit.max_quantity``: the order's quantity above the maximum."""
-        if order.quantity > self._max_quantity:
-            return _max_quantity(order.quantity, self._max_quantity)
+        largest = (limits or self._limits).max_quantity
+        if order.quantity > largest:
+            return _max_quantity(order.quantity, largest)
         return None
 
-    def collar(self, order: OrderRequest, reference: float | None) -> Reason | None:
+    def collar(
+        self, order: OrderRequest, reference: float | None, limits: OrderLimits | None = None
+    ) -> Reason | None:
         """``limit.price_collar``: a limit price too far from the reference price."""
         limit_price = order.limit_price
         if limit_price is None or reference is None:
             return None
+        collar = (limits or self._limits).price_collar
         distance = abs(limit_price - reference) / reference
-        if distance > self._collar:
-            return _price_collar(limit_price, reference, distance, self._collar)
+        if distance > collar:
+            return _price_collar(limit_price, reference, distance, collar)
         return None
 
     def notional(
@@ -228,44 +252,53 @@ class OrderLimitChecker:
         multiplier: float,
         reference: float | None,
         quantity: float | None = None,
+        *,
+        rate: float = 1.0,
+        limits: OrderLimits | None = None,
     ) -> Reason | None:
         """``limit.max_notional``: quantity x price x multiplier above the maximum.
 
         An order is valued at its limit price, else its trigger (stop or touch) price,
-        else the reference (a market or trailing order). ``quantity`` is what is judged
-        (default the order's; an amendment judges only its growth).
+        else the reference (a market or trailing order), in the account's currency (x
+        ``rate``, one unit of the instrument's currency in it). ``quantity`` is what is
+        judged (default the order's; an amendment judges only its growth).
         """
         price = order.valued_at(reference)
         if price is None:
             return None
-        notional = (order.quantity if quantity is None else quantity) * price * multiplier
-        if notional > self._max_notional:
-            return _max_notional(notional, self._max_notional)
+        largest = (limits or self._limits).max_notional
+        notional = (order.quantity if quantity is None else quantity) * price * multiplier * rate
+        if notional > largest:
+            return _max_notional(notional, largest)
         return None
 
-    def rate(self, now: datetime, count: int = 1) -> Reason | None:
+    def rate(
+        self, now: datetime, count: int = 1, limits: OrderLimits | None = None
+    ) -> Reason | None:
         """``limit.rate``: ``count`` more orders would pass ``max_orders`` in the window.
 
         The send times are kept in order, so the ``max_orders - count + 1``-th most recent
         one tells: if it lies inside the window, there is no room for ``count`` more.
         """
-        room = self._max_orders - count + 1
+        own = limits or self._limits
+        room = own.max_orders - count + 1
         times = self._sent_times
-        if room < 1 or (len(times) >= room and times[-room] > now - self._rate_window):
-            return _rate(self._max_orders, self._rate_window)
+        if room < 1 or (len(times) >= room and times[-room] > now - own.rate_window):
+            return _rate(own.max_orders, own.rate_window)
         return None
 
-    def modify_rate(self, now: datetime) -> Reason | None:
+    def modify_rate(self, now: datetime, limits: OrderLimits | None = None) -> Reason | None:
         """``limit.modify_rate``: ``max_modifies`` amendments already within the window."""
+        own = limits or self._limits
         times = self._modified_times
-        if len(times) == self._max_modifies and times[0] > now - self._rate_window:
+        most = own.max_modifies
+        if len(times) >= most and times[-most] > now - own.rate_window:
             return Reason(
                 "limit.modify_rate",
                 "modify_rate",
-                f"{self._max_modifies} amendments already sent in the last "
-                f"{self._rate_window.total_seconds():g}s",
-                float(self._max_modifies + 1),
-                float(self._max_modifies),
+                f"{most} amendments already sent in the last {own.rate_window.total_seconds():g}s",
+                float(most + 1),
+                float(most),
             )
         return None
 
@@ -274,22 +307,31 @@ class OrderLimitChecker:
         self._modified_times.append(now)
 
     def duplicate(
-        self, instrument: Instrument, order: OrderRequest, now: datetime
+        self,
+        instrument: Instrument,
+        order: OrderRequest,
+        now: datetime,
+        limits: OrderLimits | None = None,
     ) -> Reason | None:
         """``limit.duplicate``: the same order was sent within the window (unless meant)."""
-        if order.intentional_duplicate:
+        if order.intentional_duplicate or not self._recent:
             return None
-        if self._recent:
-            self._forget(now)
-            if _key(instrument, order) in self._recent_keys:
-                return _duplicate(instrument, order, self._dup_window)
+        self._forget(now)
+        sent = self._last_sent.get(_key(instrument, order))
+        window = (limits or self._limits).duplicate_window
+        if sent is not None and sent >= now - window:
+            return _duplicate(instrument, order, window)
         return None
 
     def self_cross(
-        self, instrument: Instrument, order: OrderRequest, resting: Iterable[RestingOrder]
+        self,
+        instrument: Instrument,
+        order: OrderRequest,
+        resting: Iterable[RestingOrder],
+        limits: OrderLimits | None = None,
     ) -> Reason | None:
         """``limit.self_cross``: the order could trade against one of our resting orders."""
-        if self._self_cross and any(_crosses(order, other) for other in resting):
+        if (limits or self._limits).self_cross and any(_crosses(order, o) for o in resting):
             return Reason(
                 "limit.self_cross",
                 "self_cross",
@@ -303,31 +345,28 @@ class OrderLimitChecker:
         self._sent_times.append(now)
         key = _key(instrument, order)
         self._recent.append((now, key))
-        keys = self._recent_keys
-        keys[key] = keys.get(key, 0) + 1
+        self._last_sent[key] = now
         self._forget(now)
 
     def _forget(self, now: datetime) -> None:
-        horizon = now - self._dup_window
+        horizon = now - self._horizon
         recent = self._recent
-        keys = self._recent_keys
+        last = self._last_sent
         while recent and recent[0][0] < horizon:
-            _, key = recent.popleft()
-            left = keys[key] - 1
-            if left:
-                keys[key] = left
-            else:
-                del keys[key]
+            sent, key = recent.popleft()
+            if last.get(key) == sent:
+                del last[key]
 
 
 def _key(instrument: Instrument, order: OrderRequest) -> _Key:
-    """What makes two orders duplicates: instrument, side, quantity and price."""
+    """What makes two orders duplicates: instrument, side, quantity, type and prices."""
     con_id = instrument.con_id
     return (
         (con_id,) if con_id else instrument.key,
-        order.side is Side.BUY,  # a bool hashes in C; an Enum member hashes in Python
+        order.side,
         order.quantity,
-        order.limit_price,
+        order.order_type,
+        order.prices,
     )
 
 

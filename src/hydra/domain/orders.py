@@ -111,8 +111,6 @@ _E = TypeVar("_E", bound=Enum)
 
 
 def _enum(field: str, enum: type[_E], value: object) -> _E:
-    if value.__class__ is enum:
-        return value
     try:
         return enum(value)
     except ValueError:
@@ -367,7 +365,9 @@ class Fill:
 
     def __post_init__(self) -> None:
         q, p, c = self.quantity, self.price, self.commission
-        if (  # fast path: adapters build fills from plain floats and enum sides
+        # perf: sim_submit_fill (adapters build fills from plain floats and enum sides;
+        # +14 % instructions on that row without it)
+        if (
             type(q) is float
             and type(p) is float
             and type(c) is float

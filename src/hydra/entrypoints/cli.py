@@ -105,6 +105,13 @@ def _print_demo(report: DemoReport) -> None:
     print(render_table(["field", "value"], [[k, v] for k, v in data["account"].items()]))
     print("\nCircuit breakers")
     print(_breaker_table(data["breakers"]))
+    for bracket in data["brackets"]:
+        legs = "; ".join(
+            f"{role.replace('_', '-')} {leg['status']}"
+            + (f" at {leg['fill_price']:.2f}" if leg["fill_price"] else "")
+            for role, leg in bracket.items()
+        )
+        print(f"\nBracket (MSFT): {legs}")
     kill = data["kill_switch"]
     if kill is not None:
         print(

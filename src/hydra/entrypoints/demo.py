@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from hydra.adapters.journal import JsonlJournal, anchor_path, read_journal
 from hydra.adapters.sim import DEFAULT_ACCOUNT, DEFAULT_INSTRUMENTS, SimulatedBroker
-from hydra.application import KillReport, OrderDecision, RiskGate, parse_record
+from hydra.application import KillReport, OrderDecision, OrderHandle, RiskGate, parse_record
+from hydra.application.orders import BracketHandle
 from hydra.application.records import DemoStarted
 from hydra.container import build_container
 from hydra.domain import (
@@ -92,6 +93,7 @@ class DemoReport:
     breakers: tuple[BreakerStatus, ...] = ()
     kill: KillReport | None = None
     trading_state: str = ""
+    brackets: list[BracketHandle] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """The report as JSON-ready data."""
@@ -123,6 +125,20 @@ class DemoReport:
                 "failed": [list(item) for item in self.kill.failed],
             },
             "trading_state": self.trading_state,
+            "brackets": [
+                {
+                    role: {
+                        "order_id": leg.order_id,
+                        "status": leg.status.value,
+                        "fill_price": leg.avg_fill_price or None,
+                    }
+                    for role, leg in zip(
+                        ("entry", "take_profit", "stop_loss"), bracket, strict=True
+                    )
+                    if leg is not None
+                }
+                for bracket in self.brackets
+            ],
         }
 
 
@@ -146,9 +162,11 @@ async def run_demo(
     drift = _TOTAL_DRIFT / (orders - 1)
     report = DemoReport(seed, str(journal_path))
 
+    take_profit: OrderHandle | None = None
+
     async def submit(symbol: str, order: OrderRequest) -> OrderDecision:
         instrument = await gate.broker.qualify_contract(Instrument(symbol))
-        decision = gate.submit_with_decision(instrument, order)
+        decision = await gate.place(instrument, order)
         report.rows.append(_row(clock(), broker, symbol, order, decision))
         return decision
 
@@ -156,7 +174,11 @@ async def run_demo(
         clock.advance(_STEP)
         broker.walk_prices(drift=drift if step else 0.0, volatility=0.002)
         symbol, order = _order_for(step, broker, rng, symbols)
-        await submit(symbol, order)
+        decision = await submit(symbol, order)
+        if step == 1 and decision.handle is not None:
+            take_profit = decision.handle
+        if step == 3:
+            await _amend_and_protect(gate, broker, clock, report, take_profit)
 
     clock.advance(_STEP)
     report.kill = await gate.kill_switch(who="demo", why="end of the demo session")
@@ -164,6 +186,34 @@ async def run_demo(
     _summarise(report, broker, gate)
     await broker.disconnect()
     return report
+
+
+async def _amend_and_protect(
+    gate: RiskGate,
+    broker: SimulatedBroker,
+    clock: ManualClock,
+    report: DemoReport,
+    take_profit: OrderHandle | None,
+) -> None:
+    """Amend the resting take-profit a little lower, then buy MSFT under a bracket."""
+    if take_profit is not None and not take_profit.is_done:
+        new_price = round((take_profit.request.limit_price or 0.0) * 0.99, 2)
+        amended = gate.modify_with_decision(take_profit, limit_price=new_price)
+        report.rows.append(_row(clock(), broker, "SPY", amended.order, amended, "amend"))  # type: ignore[arg-type]
+    msft = await gate.broker.qualify_contract(Instrument("MSFT"))
+    price = broker.price("MSFT") or 0.0
+    entry = OrderRequest.limit(Side.BUY, 10, round(price * 1.001, 2))
+    bracket = await gate.submit_bracket(
+        msft,
+        entry,
+        take_profit=OrderRequest.limit(Side.SELL, 10, round(price * 1.04, 2)),
+        stop_loss=OrderRequest.stop(Side.SELL, 10, round(price * 0.97, 2)),
+    )
+    decision = gate.last_decision
+    assert decision is not None  # noqa: S101  (the bracket was just judged)
+    report.rows.append(_row(clock(), broker, "MSFT", entry, decision, "bracket"))
+    if bracket is not None:
+        report.brackets.append(bracket)
 
 
 _STOCKS = tuple(i.symbol for i in DEFAULT_INSTRUMENTS if i.sec_type is SecurityType.STOCK)
@@ -243,7 +293,7 @@ async def serve_demo(
                 step += 1
                 shock = -0.03 if step % 60 == 0 else 0.0  # now and then a trip
                 broker.walk_prices(drift=shock, volatility=0.004)
-                _serve_step(gate, broker, rng, symbols, instruments, step)
+                await _serve_step(gate, broker, rng, symbols, instruments, step)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), 1.0 / orders_per_second)
     finally:
@@ -252,7 +302,7 @@ async def serve_demo(
         await broker.disconnect()
 
 
-def _serve_step(
+async def _serve_step(
     gate: RiskGate,
     broker: SimulatedBroker,
     rng: random.Random,
@@ -269,7 +319,7 @@ def _serve_step(
     else:
         fraction = rng.choice((0.03, 0.05, 0.08, 0.3))  # 0.3: the size breaker blocks it
         order = OrderRequest.market(Side.BUY, _shares(fraction * equity, broker, symbol))
-    gate.submit_with_decision(instruments[symbol], order)
+    await gate.place(instruments[symbol], order)
     if step % 40 == 20:
         for trip in gate.breakers.latched:
             gate.reset_breaker(trip.breaker, who="demo", why="demo: re-arm after a trip")
@@ -332,13 +382,14 @@ def _row(
     symbol: str,
     order: OrderRequest,
     decision: OrderDecision,
+    what: str = "",
 ) -> DemoRow:
     return DemoRow(
         now,
         symbol,
         order.side.value,
         order.quantity,
-        order.order_type.value,
+        f"{order.order_type.value} {what}".strip(),
         order.limit_price if order.limit_price is not None else broker.price(symbol) or 0.0,
         decision.allowed,
         decision.triggered,

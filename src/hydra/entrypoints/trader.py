@@ -83,7 +83,7 @@ async def run_trader(
                     on_ready(server, gate)
                 working: dict[int, OrderHandle] = {}
                 while not done.is_set():
-                    _step(gate, instrument, ladder, working)
+                    await _step(gate, instrument, ladder, working)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(done.wait(), ladder.interval)
         finally:
@@ -94,7 +94,7 @@ async def run_trader(
         await broker.disconnect()
 
 
-def _step(
+async def _step(
     gate: RiskGate, instrument: Instrument, ladder: LadderConfig, working: dict[int, OrderHandle]
 ) -> None:
     """Place the first ladder level that has no working order (one order per step)."""
@@ -107,8 +107,7 @@ def _step(
         return
     level = free[0]
     price = round(quote.price * (1 - ladder.offset * (level + 1)), 2)
-    decision = gate.submit_with_decision(
-        instrument, OrderRequest.limit(Side.BUY, ladder.quantity, price)
-    )
+    # place: IB's margin preview is awaited before the decision.
+    decision = await gate.place(instrument, OrderRequest.limit(Side.BUY, ladder.quantity, price))
     if decision.handle is not None:
         working[level] = decision.handle

@@ -16,9 +16,6 @@ simulator and over BrokerGateway + FakeIBGateway.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
-from typing import Protocol
 
 import pytest
 
@@ -39,50 +36,12 @@ from hydra.domain import (
     UnknownInstrumentError,
     UnknownOrderError,
 )
-
-OK: tuple[float, ...] = ()
-"""No caller inputs: the gate derives them from the broker."""
-
-
-class BrokerHarness(Protocol):
-    """What the contract needs from an adapter under test."""
-
-    @property
-    def broker(self) -> object:
-        """The connected adapter (BrokerPort + claim_submit_capability)."""
-        ...
-
-    def set_price(self, symbol: str, price: float) -> None:
-        """Set the reference price market orders fill at."""
-        ...
-
-    def reject_next(self, reason: str) -> None:
-        """Make the broker reject the next order with ``reason``."""
-        ...
-
-    def received(self) -> list[int]:
-        """Order ids of every order that reached the broker."""
-        ...
-
-    async def drop(self) -> None:
-        """Break the connection as a network failure would."""
-        ...
-
-    async def restore(self) -> None:
-        """Bring the connection back (the adapter reconnects)."""
-        ...
+from hydra.testing.contract_kit import OK, BrokerHarness, eventually
+from hydra.testing.contract_orders import OrderVocabularyContract
+from hydra.testing.contract_valuation import ValuationContract
 
 
-async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait until ``predicate()`` holds; brokers report some effects asynchronously."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
-
-
-class BrokerContract:
+class BrokerContract(OrderVocabularyContract, ValuationContract):
     """The behaviour every adapter shares. Subclasses define the ``harness`` fixture.
 
     Its tests carry the ``asyncio`` mark, so they run under pytest-asyncio's strict mode
@@ -284,7 +243,7 @@ class BrokerContract:
             "price_collar": OrderRequest.limit(Side.BUY, 1, 180.0),
         }
         for name, order in cases.items():
-            decision = gate.submit_with_decision(aapl, order)
+            decision = await gate.place(aapl, order)
             assert name in decision.triggered, (name, decision.reasons)
         assert harness.received() == before
         within = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 10, 199.0), *OK)
@@ -302,19 +261,16 @@ class BrokerContract:
         assert await opened.wait(timeout=5) is OrderStatus.FILLED
         await eventually(lambda: bool(gate.broker.positions()))
         equity = gate.broker.account().net_liquidation
-        trip = gate.submit_with_decision(
+        trip = await gate.place(
             aapl,
             OrderRequest.market(Side.BUY, 1),
             inputs=BreakerInputs(-0.05, equity, equity, 4_000.0, 0.0),
         )
         assert "daily_loss" in trip.triggered
-        assert (
-            "daily_loss"
-            in gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1)).triggered
-        )
-        out = gate.submit_with_decision(aapl, OrderRequest.market(Side.SELL, 5))
+        assert "daily_loss" in (await gate.place(aapl, OrderRequest.market(Side.BUY, 1))).triggered
+        out = await gate.place(aapl, OrderRequest.market(Side.SELL, 5))
         assert out.allowed, out.reasons
         assert out.handle is not None
         assert await out.handle.wait(timeout=5) is OrderStatus.FILLED
-        flip = gate.submit_with_decision(aapl, OrderRequest.market(Side.SELL, 40))
+        flip = await gate.place(aapl, OrderRequest.market(Side.SELL, 40))
         assert "daily_loss" in flip.triggered

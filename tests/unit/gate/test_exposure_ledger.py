@@ -138,3 +138,22 @@ async def test_a_disagreeing_broker_position_is_audited_and_the_stricter_view_co
     blocked = gate.submit_with_decision(AAPL, OrderRequest.market(Side.BUY, 20))
     assert "position_size" in blocked.triggered
     assert BreakerConfig().max_position_fraction == 0.20
+
+
+def test_the_self_cross_book_finds_the_best_price_and_forgets_ended_orders() -> None:
+    """Thousands of resting buys: the best is found at once; ended ones stop counting."""
+    from hydra.application.exposure import _Book  # noqa: PLC0415  (the ledger's own part)
+
+    book = _Book()
+    for order_id in range(1, 5_001):
+        book.rest(order_id, Side.BUY, 100.0 + order_id / 100)
+    assert book.best(Side.BUY) == 150.0
+    assert book.best(Side.SELL) is None
+    book.remove(5_000)
+    assert book.best(Side.BUY) == 149.99
+    book.rest(1, Side.BUY, 200.0)  # amended to a new price
+    assert book.best(Side.BUY) == 200.0
+    for order_id in range(1, 5_000):
+        book.remove(order_id)
+    assert book.best(Side.BUY) is None
+    assert len(book._buys) < 100  # rebuilt: no stale entries kept

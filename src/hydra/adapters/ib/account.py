@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ib_async import IB
+from datetime import UTC, datetime
 
-from hydra.domain import AccountSnapshot, BrokerError
+from ib_async import IB, AccountValue
+
+from hydra.domain import AccountSnapshot, BrokerError, Quote
 
 __all__ = ["IBAccount", "account_snapshot"]
 
@@ -53,18 +55,32 @@ def account_snapshot(ib: IB) -> AccountSnapshot:
 
 
 class IBAccount:
-    """The account snapshot, rebuilt only when IB reports a changed value.
+    """The account snapshot, rebuilt only when IB reports a changed value, and FX rates.
 
     The gate reads the account on every decision; IB streams its values as they change
     (``accountValueEvent``), so the snapshot is cached until the next such message, a
-    disconnect (ib_async drops the values) or a reconnect.
+    disconnect (ib_async drops the values) or a reconnect. IB streams each currency's
+    rate to the base currency as an ``ExchangeRate`` account value; each is kept with the
+    time it arrived.
     """
 
-    __slots__ = ("_ib", "_snapshot")
+    __slots__ = ("_ib", "_rates", "_snapshot")
 
     def __init__(self, ib: IB) -> None:
         self._ib = ib
         self._snapshot: AccountSnapshot | None = None
+        self._rates: dict[str, Quote] = {}
+
+    def exchange_rate(self, currency: str) -> Quote | None:
+        """One unit of ``currency`` in the base currency (1 for the base), as IB sent it."""
+        code = currency.upper()
+        try:
+            base = self.snapshot().currency
+        except BrokerError:
+            return None
+        if code == base:
+            return Quote(1.0, datetime.now(UTC))
+        return self._rates.get(code)
 
     def snapshot(self) -> AccountSnapshot:
         """The current snapshot (see ``account_snapshot``)."""
@@ -73,6 +89,17 @@ class IBAccount:
             snapshot = self._snapshot = account_snapshot(self._ib)
         return snapshot
 
-    def changed(self, *_args: object) -> None:
+    def changed(self, *args: object) -> None:
         """An account value changed (or the connection did): rebuild on the next read."""
         self._snapshot = None
+        value = args[0] if args else None
+        if isinstance(value, AccountValue) and value.tag == "ExchangeRate":
+            try:
+                rate = float(value.value)
+            except ValueError:
+                return
+            code = value.currency.upper()
+            if rate > 0 and code not in ("", "BASE"):
+                self._rates[code] = Quote(rate, datetime.now(UTC))
+        elif not args:  # the connection changed: IB sends every rate again when it is back
+            self._rates.clear()

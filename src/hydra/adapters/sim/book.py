@@ -71,12 +71,18 @@ class OrderBook:
         self._cancel = cancel
         self.orders: dict[int, Working] = {}
         self._by_contract: dict[int, dict[int, Working]] = {}
+        # OCA groups one of whose orders filled: an order that joins later is cancelled,
+        # as IB cancels it (the most recent groups only: memory stays flat).
+        self._filled_groups: dict[str, None] = {}
 
     def __contains__(self, order_id: int) -> bool:
         return order_id in self.orders
 
     def add(self, working: Working, price: float | None) -> None:
         """Take a new order; if it is live, judge it at once at ``price``."""
+        if working.oca and working.oca in self._filled_groups:
+            self._cancel(working.handle, f"OCA group {working.oca!r} already filled")
+            return
         self.orders[working.handle.order_id] = working
         self._by_contract.setdefault(working.con_id, {})[working.handle.order_id] = working
         request = working.request
@@ -180,6 +186,10 @@ class OrderBook:
         for child in self._children(order_id):
             if child.handle.order_id in self.orders:
                 self._judge(child, price)
+        if working.oca:
+            self._filled_groups[working.oca] = None
+            if len(self._filled_groups) > _GROUPS_KEPT:
+                del self._filled_groups[next(iter(self._filled_groups))]
         for sibling in self._siblings(working):
             self.cancel(sibling.handle.order_id, f"OCA: order {order_id} filled")
 
@@ -200,6 +210,9 @@ class OrderBook:
             if (working.parent is not None and other.parent == working.parent)
             or (working.oca and other.oca == working.oca)
         ]
+
+
+_GROUPS_KEPT = 10_000
 
 
 def stop_price(working: Working) -> float | None:

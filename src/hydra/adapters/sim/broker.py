@@ -12,17 +12,21 @@ fills) until ``release_position_reports``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import random
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 import structlog
 
 from hydra.adapters.sim.account import SimAccount
 from hydra.adapters.sim.book import OrderBook, Working
+from hydra.adapters.sim.calendar import SimCalendar
 from hydra.adapters.sim.catalog import DEFAULT_INSTRUMENTS, DEFAULT_PRICES, Catalog, default_price
+from hydra.adapters.sim.money import Rates, Shortable, margin_of
 from hydra.application import OrderHandle
 from hydra.application.subscribers import attach
 from hydra.domain import (
@@ -37,6 +41,8 @@ from hydra.domain import (
     Fill,
     Instrument,
     InvalidInputError,
+    MarginImpact,
+    MarginModel,
     OrderEvent,
     OrderLeg,
     OrderRequest,
@@ -45,11 +51,12 @@ from hydra.domain import (
     Position,
     Quote,
     Side,
+    TradingHours,
     UnknownInstrumentError,
     UnknownOrderError,
 )
 from hydra.domain._unique import Unique
-from hydra.domain._validate import finite, non_negative, positive
+from hydra.domain._validate import finite, non_negative, positive, text
 from hydra.domain.clock import system_clock
 
 if TYPE_CHECKING:
@@ -124,7 +131,16 @@ class SimulatedBroker(Unique):
         clock: time source for fills and price times.
         history: how many received orders ``received`` remembers (memory stays bounded).
         size_increments: per symbol, the quantity step orders must respect (default 1).
-        ticks: per symbol, the minimum price increment (default ES 0.25, others 0.01).
+        ticks: per symbol, the minimum price increment (default ES 0.25, 7203 1, others
+            0.01).
+        base_currency: the account's currency; cash, P&L and margin are kept in it.
+        rates: one unit of each currency in the base currency (default ``DEFAULT_RATES``,
+            the fake IB Gateway's table); ``set_rate`` moves or withdraws one.
+        margin_model: how ``margin_impact`` and the account's initial margin are
+            computed (default ``MarginModel()``: Reg T-like stocks, ES 20,000 a
+            contract, short options on the underlying).
+        calendar: when each contract trades (None: around the clock, so a demo runs at
+            any hour); ``set_hours`` overrides one contract's hours.
     """
 
     def __init__(
@@ -140,9 +156,27 @@ class SimulatedBroker(Unique):
         history: int = 100_000,
         size_increments: Mapping[str, float] | None = None,
         ticks: Mapping[str, float] | None = None,
+        base_currency: str = "USD",
+        rates: Mapping[str, float] | None = None,
+        margin_model: MarginModel | None = None,
+        calendar: SimCalendar | None = None,
     ) -> None:
         self._catalog = Catalog(instruments, size_increments, ticks)
         self._clock: Clock = clock if clock is not None else system_clock
+        base = text("base_currency", base_currency).upper()
+        self._rates = Rates(base, rates, self._clock)
+        model = margin_model if margin_model is not None else MarginModel()
+        if not isinstance(model, MarginModel):
+            raise InvalidInputError("margin_model", "must be a MarginModel", model)
+        self._margin_model = model
+        if calendar is not None and not isinstance(calendar, SimCalendar):
+            raise InvalidInputError("calendar", "must be a SimCalendar or None", calendar)
+        self._calendar = calendar
+        self._hours: dict[int, TradingHours] = {}
+        # A spec with hours listed from the calendar, and when to list them afresh.
+        self._listed: dict[int, tuple[datetime, ContractSpec]] = {}
+        self._shortable = Shortable(self._catalog.by_con_id)
+        self._margin_failure = ""
         start = dict(DEFAULT_PRICES if prices is None else prices)
         self._prices: dict[int, float] = {}
         # The Quote per contract, built when the price is set: reading it costs nothing.
@@ -153,7 +187,14 @@ class SimulatedBroker(Unique):
             if price is not None:
                 self._prices[instrument.con_id] = positive(f"prices[{instrument.label}]", price)
                 self._quotes[instrument.con_id] = Quote(price, now)
-        self._account = SimAccount(account, non_negative("cash", cash), self._prices.get)
+        self._account = SimAccount(
+            account,
+            non_negative("cash", cash),
+            self._prices.get,
+            self._rates.book_rate,
+            base,
+            self._margin_of,
+        )
         self._commission = non_negative("commission", commission)
         self._rng = random.Random(seed)  # noqa: S311  (a simulation, not cryptography)
         self._state = ConnectionState.DISCONNECTED
@@ -232,8 +273,23 @@ class SimulatedBroker(Unique):
         return self._catalog.qualify(contract)
 
     def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
-        """The simulator's own economics for ``instrument`` (None when it does not know it)."""
-        return self._catalog.spec(instrument)
+        """The simulator's own economics and hours for ``instrument`` (None: unknown)."""
+        spec = self._catalog.spec(instrument)
+        if spec is None or (self._calendar is None and not self._hours):
+            return spec  # around the clock: the catalog's spec says so already
+        listed = self._listed.get(spec.con_id)
+        now = self._clock()
+        if listed is not None and now < listed[0]:
+            return listed[1]
+        hours = self._hours.get(spec.con_id)
+        if hours is None:
+            known = self._catalog.by_con_id[spec.con_id]
+            hours = self._calendar.hours(known, now) if self._calendar is not None else None
+        spec = dataclasses.replace(spec, hours=hours)
+        # Listed afresh a day before the calendar runs out (or every minute when unknown).
+        until = hours.known_until - timedelta(days=1) if hours is not None else now
+        self._listed[spec.con_id] = (max(until, now + timedelta(minutes=1)), spec)
+        return spec
 
     async def contract_chain(self, contract: Instrument) -> ContractChain:
         """The expiries (and strikes) listed for the description's symbol and type."""
@@ -283,6 +339,51 @@ class SimulatedBroker(Unique):
         """The reference price of ``instrument`` and when it was set (None if it has none)."""
         known = self._catalog.lookup(instrument)
         return None if known is None else self._quotes.get(known.con_id)
+
+    def exchange_rate(self, currency: str) -> Quote | None:
+        """One unit of ``currency`` in the base currency, now (None: not reported)."""
+        return self._rates.quote(currency)
+
+    def shortable_shares(self, instrument: Instrument) -> float | None:
+        """Shares the simulator can lend for a short sale (None: not reported)."""
+        known = self._catalog.lookup(instrument)
+        return None if known is None else self._shortable.get(known.con_id)
+
+    def margin_impact(self, instrument: Instrument, order: OrderRequest) -> MarginImpact:
+        """The account's initial margin before and after ``order`` fills (the model's).
+
+        Valued at the order's price, else the reference price, in the base currency;
+        equity with loan is the net liquidation value. Synchronous: nothing to wait for.
+
+        Raises:
+            BrokerError: not connected, an unknown contract or one without a price,
+                a position the model cannot value, or a failure ``fail_margin_previews``
+                asked for.
+        """
+        self._require_connected("preview margin")
+        if self._margin_failure:
+            raise BrokerError(self._margin_failure)
+        known = self._catalog.lookup(instrument)
+        if known is None:
+            raise BrokerError(f"{instrument.label} is not a contract the simulator knows")
+        if order.valued_at(self._prices.get(known.con_id)) is None:
+            raise BrokerError(f"no price to value {known.label}")
+        account = self._account
+        snapshot = account.snapshot()
+        return MarginImpact(
+            account.margin(),
+            account.margin(known, order.signed_quantity),
+            snapshot.net_liquidation,
+            self._rates.base,
+        )
+
+    def _margin_of(self, instrument: Instrument, quantity: float, price: float) -> float:
+        """The model's margin of a position (the instrument's currency)."""
+        return margin_of(self._margin_model, instrument, quantity, price, self._underlying_price)
+
+    def _underlying_price(self, option: Instrument) -> float | None:
+        under = self._catalog.underlying.get(option.con_id)
+        return None if under is None else self._prices.get(under.con_id)
 
     def price(self, name: str) -> float | None:
         """The price of the contract a scripting name means (the first, for a symbol)."""
@@ -501,6 +602,35 @@ class SimulatedBroker(Unique):
             self._prices[instrument.con_id] = price
             self._quotes[instrument.con_id] = Quote(price, now)
             self._book.on_price(instrument.con_id, price)
+
+    def set_rate(self, currency: str, rate: float | None, *, at: datetime | None = None) -> None:
+        """Move a currency's rate to the base, or withdraw it (None: no longer reported).
+
+        ``at`` dates the rate as the broker last sent it (it then ages, and the gate
+        refuses it once older than ``max_rate_age``); without it the rate stays current.
+        """
+        self._rates.set(currency, rate, at)
+        self._account.moved()
+
+    def set_shortable(self, target: str | Instrument, shares: float | None) -> None:
+        """Shares to lend for a short sale (0: none; None: not reported)."""
+        for instrument in self._scripted(target):
+            self._shortable.set(instrument.con_id, shares)
+
+    def set_hours(self, target: str | Instrument, hours: TradingHours | None) -> None:
+        """Override a contract's trading hours (None: the calendar's again)."""
+        if hours is not None and not isinstance(hours, TradingHours):
+            raise InvalidInputError("hours", "must be TradingHours or None", hours)
+        for instrument in self._scripted(target):
+            if hours is None:
+                self._hours.pop(instrument.con_id, None)
+            else:
+                self._hours[instrument.con_id] = hours
+            self._listed.pop(instrument.con_id, None)
+
+    def fail_margin_previews(self, reason: str | None = "margin preview unavailable") -> None:
+        """Fault: ``margin_impact`` raises ``BrokerError(reason)`` until called with None."""
+        self._margin_failure = "" if reason is None else text("reason", reason)
 
     def close_auction(self) -> None:
         """The closing auction: MOC orders fill at the current prices, LOC where reached."""

@@ -8,6 +8,7 @@ pick); none is an ``UnknownInstrumentError``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 
 from hydra.domain import (
@@ -18,6 +19,7 @@ from hydra.domain import (
     InvalidInputError,
     Right,
     SecurityType,
+    TradingHours,
     UnknownInstrumentError,
 )
 from hydra.domain._validate import positive
@@ -62,6 +64,7 @@ DEFAULT_INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("MSFT", SecurityType.STOCK, "SMART", "USD", "NASDAQ", 272093),
     Instrument("SPY", SecurityType.STOCK, "SMART", "USD", "ARCA", 756733),
     Instrument("IBM", SecurityType.STOCK, "SMART", "USD", "NYSE", 8314),
+    Instrument("7203", SecurityType.STOCK, "SMART", "JPY", "TSEJ", 13_085_231),
     Instrument(
         "ES",
         SecurityType.FUTURE,
@@ -88,7 +91,8 @@ DEFAULT_INSTRUMENTS: tuple[Instrument, ...] = (
     ),
     *_aapl_options(),
 )
-"""What a SimulatedBroker knows unless told otherwise: four stocks, two ES expiries
+"""What a SimulatedBroker knows unless told otherwise: four US stocks, Toyota (7203) in
+yen on the Tokyo exchange, two ES expiries
 (ESZ6, ESH7; multiplier 50, tick 0.25) and AAPL options as the fake IB Gateway lists them
 (Dec-2026 and Jan-2027; strikes 190, 200, 210; calls and puts; multiplier 100)."""
 
@@ -98,10 +102,11 @@ DEFAULT_PRICES: Mapping[str, float] = {
     "SPY": 500.0,
     "IBM": 250.0,
     "ES": 5000.0,
+    "7203": 3000.0,
 }
 """Starting prices by symbol (options start at intrinsic value plus 5.00)."""
 
-DEFAULT_TICKS: Mapping[str, float] = {"ES": 0.25}
+DEFAULT_TICKS: Mapping[str, float] = {"ES": 0.25, "7203": 1.0}
 """Minimum price increments by symbol, unless told otherwise (others: 0.01)."""
 
 _DEFAULT_TICK = 0.01
@@ -140,11 +145,17 @@ class Catalog:
             unknown = sorted(set(table) - symbols)
             if unknown:
                 raise InvalidInputError(name, "names symbols the simulator does not know", unknown)
+        self.underlying = _underlyings(self.by_con_id.values())
+        always = TradingHours.around_the_clock()
         self._specs = {
-            i.con_id: ContractSpec.of(
-                i,
-                positive(f"size_increments[{i.symbol}]", steps.get(i.symbol, 1.0)),
-                positive(f"ticks[{i.symbol}]", tick_table.get(i.symbol, _DEFAULT_TICK)),
+            i.con_id: dataclasses.replace(
+                ContractSpec.of(
+                    i,
+                    positive(f"size_increments[{i.symbol}]", steps.get(i.symbol, 1.0)),
+                    positive(f"ticks[{i.symbol}]", tick_table.get(i.symbol, _DEFAULT_TICK)),
+                ),
+                hours=always,
+                underlying_con_id=u.con_id if (u := self.underlying.get(i.con_id)) else 0,
             )
             for i in self.by_con_id.values()
         }
@@ -225,6 +236,36 @@ class Catalog:
             tuple(sorted({i.strike for i in listed if i.strike is not None})),
             tuple(sorted(listed, key=lambda i: (i.expiry, i.strike or 0.0, str(i.right)))),
         )
+
+
+def _underlyings(instruments: Iterable[Instrument]) -> dict[int, Instrument]:
+    """Each option's underlying, by the option's contract id.
+
+    The stock (an option) or future (a future option) listed with its symbol and
+    currency (the nearest expiry for a future).
+    """
+    listed = list(instruments)
+    found: dict[int, Instrument] = {}
+    for option in listed:
+        if option.sec_type is SecurityType.OPTION:
+            kind = SecurityType.STOCK
+        elif option.sec_type is SecurityType.FUTURE_OPTION:
+            kind = SecurityType.FUTURE
+        else:
+            continue
+        under = sorted(
+            (
+                i
+                for i in listed
+                if i.sec_type is kind
+                and i.symbol == option.symbol
+                and i.currency == option.currency
+            ),
+            key=lambda i: i.expiry,
+        )
+        if under:
+            found[option.con_id] = under[0]
+    return found
 
 
 def default_price(instrument: Instrument, prices: Mapping[str, float]) -> float | None:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from hydra.application.records._codec import AuditRecord, iso_time, time_from
-from hydra.application.records.decision import DecisionRecord, LegRecord
+from hydra.application.records.decision import DecisionRecord, LegRecord, Valuation
 from hydra.application.records.events import (
     RECORD_TYPES,
     BreakerReset,
@@ -61,6 +61,7 @@ __all__ = [
     "SessionStarted",
     "StateChanged",
     "UnknownRecord",
+    "Valuation",
     "iso_time",
     "journal_form",
     "parse_record",

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hydra.application.records._codec import (
+    float_or_none,
     inputs_from,
     inputs_json,
     instrument_from,
@@ -21,6 +22,8 @@ from hydra.application.records._codec import (
 from hydra.domain import (
     BreakerInputs,
     Instrument,
+    InvalidInputError,
+    MarginImpact,
     OrderRequest,
     OrderType,
     Reason,
@@ -31,7 +34,7 @@ from hydra.domain import (
 if TYPE_CHECKING:
     from hydra.application.orders import OrderHandle
 
-__all__ = ["DecisionRecord", "LegRecord"]
+__all__ = ["DecisionRecord", "LegRecord", "Valuation"]
 
 
 class LegRecord(NamedTuple):
@@ -62,6 +65,73 @@ class LegRecord(NamedTuple):
         return cls(str(data.get("role")), order, order_id if isinstance(order_id, int) else None)
 
 
+class Valuation(NamedTuple):
+    """What a decision valued, in both currencies: the instrument's and the account's.
+
+    ``notional`` is what the decision adds (quantity x price x multiplier) in
+    ``currency``; ``notional_base`` the same in ``base`` (x ``rate``). ``margin`` is the
+    margin figures judged (``margin_source``: broker or model); ``gross`` and ``net``
+    the portfolio's exposure after the order, in ``base``. Unknown figures are None.
+    """
+
+    currency: str
+    base: str
+    rate: float | None = None
+    notional: float | None = None
+    notional_base: float | None = None
+    margin: MarginImpact | None = None
+    margin_source: str = ""
+    gross: float | None = None
+    net: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The valuation's JSON form (unknown figures left out)."""
+        data: dict[str, Any] = {"currency": self.currency, "base": self.base}
+        for name in ("rate", "notional", "notional_base", "gross", "net"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        margin = self.margin
+        if margin is not None:
+            data["margin"] = {
+                "source": self.margin_source,
+                "initial_before": margin.initial_before,
+                "initial_after": margin.initial_after,
+                "equity_with_loan": margin.equity_with_loan,
+                "currency": margin.currency,
+            }
+        return data
+
+    @classmethod
+    def from_json(cls, data: object) -> Valuation | None:
+        """The valuation a JSON form holds (None when there is none)."""
+        if not isinstance(data, Mapping):
+            return None
+        margin = data.get("margin")
+        impact = None
+        if isinstance(margin, Mapping):
+            try:
+                impact = MarginImpact(
+                    float(margin["initial_before"]),
+                    float(margin["initial_after"]),
+                    float(margin["equity_with_loan"]),
+                    str(margin.get("currency") or data.get("base") or "USD"),
+                )
+            except (KeyError, TypeError, ValueError, InvalidInputError):
+                impact = None
+        return cls(
+            str(data.get("currency") or ""),
+            str(data.get("base") or ""),
+            float_or_none(data.get("rate")),
+            float_or_none(data.get("notional")),
+            float_or_none(data.get("notional_base")),
+            impact,
+            str(margin.get("source") or "") if isinstance(margin, Mapping) else "",
+            float_or_none(data.get("gross")),
+            float_or_none(data.get("net")),
+        )
+
+
 class DecisionRecord(NamedTuple):
     """The gate's decision on one order attempt: its journal record and its answer.
 
@@ -74,8 +144,9 @@ class DecisionRecord(NamedTuple):
     ``exemption`` says why an order was sent outside the checks (the kill switch's
     flatten). ``amends`` is the broker order id an amendment changes (``order`` is then
     the order as amended); ``legs`` are a bracket's or OCA group's further orders, each
-    with its reserved broker id. ``handle`` is the live order (allowed and sent only;
-    never journaled).
+    with its reserved broker id. ``valuation`` is what the order was valued at, in the
+    instrument's and the account's currency (margin and exposure included).
+    ``handle`` is the live order (allowed and sent only; never journaled).
     A NamedTuple: one is built per order, so it is the cheapest immutable shape.
     """
 
@@ -94,6 +165,7 @@ class DecisionRecord(NamedTuple):
     exemption: str = ""
     amends: int | None = None
     legs: tuple[LegRecord, ...] = ()
+    valuation: Valuation | None = None
     handle: OrderHandle | None = None
 
     @property
@@ -178,6 +250,8 @@ class DecisionRecord(NamedTuple):
             data["amends"] = self.amends
         if self.legs:
             data["legs"] = [leg.as_json() for leg in self.legs]
+        if self.valuation is not None:
+            data["valuation"] = self.valuation.as_json()
         return data
 
     @classmethod
@@ -221,4 +295,5 @@ class DecisionRecord(NamedTuple):
             exemption=str(data.get("exemption") or ""),
             amends=amends if isinstance(amends, int) else None,
             legs=tuple(leg for leg in legs if leg is not None),
+            valuation=Valuation.from_json(data.get("valuation")),
         )
