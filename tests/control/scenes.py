@@ -19,9 +19,11 @@ async def trip_daily_loss(running: Running) -> OrderDecision:
     return decision
 
 
-async def buy(running: Running, symbol: str, quantity: float) -> OrderDecision:
+async def buy(
+    running: Running, symbol: str, quantity: float, currency: str = "USD"
+) -> OrderDecision:
     """A market buy through the gate, allowed."""
-    instrument = await running.gate.broker.qualify_contract(Instrument(symbol))
+    instrument = await running.gate.broker.qualify_contract(Instrument(symbol, currency=currency))
     decision = running.gate.submit_with_decision(
         instrument, OrderRequest.market(Side.BUY, quantity)
     )

@@ -46,7 +46,8 @@ async def test_positions_show_the_traders_positions_at_market(running: Running) 
     api = (await running.client.get("/api/v1/positions")).json()["positions"][0]
     assert "2,280.00" in row  # 12 x 190.00
     assert f"{api['unrealized_pnl']:+,.2f}" in row
-    assert row.split()[-1] == "USD"
+    assert row.split()[4] == "USD"
+    assert "value USD" in out
     code, out, err = await _hydra(running, "positions", "--json")
     assert code == 0, err
     assert json.loads(out)["positions"] == [api]

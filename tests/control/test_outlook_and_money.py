@@ -124,3 +124,31 @@ async def test_history_charts_decisions_and_equity_per_minute(running: Running) 
     assert sum(history["blocked"]) == 1
     assert len(history["time"]) == len(history["equity"]) >= 1
     assert history["equity"][-1] == pytest.approx(running.gate.broker.account().net_liquidation)
+
+
+async def test_a_position_in_another_currency_is_valued_at_the_brokers_rate(
+    running: Running,
+) -> None:
+    """Toyota in yen: value and P&L in dollars at the broker's rate; no rate, no value."""
+    await buy(running, "7203", 100, currency="JPY")
+    running.broker.set_price("7203", 3100.0)
+    rate = running.gate.broker.exchange_rate("JPY")
+    assert rate is not None
+    assert rate.price < 0.1
+    toyota = (await running.client.get("/api/v1/positions")).json()["positions"][0]
+    assert (toyota["currency"], toyota["market_price"]) == ("JPY", 3100.0)
+    assert toyota["local_market_value"] == pytest.approx(310_000.0)
+    assert toyota["market_value"] == pytest.approx(310_000.0 * rate.price)
+    assert toyota["unrealized_pnl"] == pytest.approx(toyota["local_unrealized_pnl"] * rate.price)
+    money = (await running.client.get("/api/v1/status")).json()["money"]
+    assert money["gross_exposure"] == pytest.approx(310_000.0 * rate.price)
+    assert money["unvalued"] == []
+    running.broker.set_rate("JPY", None)  # the broker withdraws its rate
+    toyota = (await running.client.get("/api/v1/positions")).json()["positions"][0]
+    assert (toyota["market_value"], toyota["local_market_value"]) == (
+        None,
+        pytest.approx(310_000.0),
+    )
+    money = (await running.client.get("/api/v1/status")).json()["money"]
+    assert money["unvalued"] == ["7203"]
+    assert money["gross_exposure"] == 0.0

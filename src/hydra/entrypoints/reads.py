@@ -66,7 +66,7 @@ def add_read_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     """Add ``status``, ``positions``, ``orders`` and ``breakers`` to the ``hydra`` parser."""
     for name, text in (
         ("status", "the running trader's state, outlook, money and breakers"),
-        ("positions", "the trader's positions at market: price, value, unrealised P&L"),
+        ("positions", "the trader's positions at market: price, value, P&L (base currency)"),
         ("orders", "the trader's open orders (foreign ones too)"),
         ("breakers", "circuit breakers: state, value, threshold, until when; the outlook"),
     ):
@@ -107,19 +107,28 @@ def _from_trader(args: argparse.Namespace, path: str) -> tuple[Any, str]:
 
 
 def _positions_text(data: dict[str, Any], url: str) -> str:
+    base = data["currency"]
     rows = [
         [
             p["symbol"],
             p["quantity"],
             p["avg_cost"],
             p["market_price"],
+            p["currency"],
             money(p["market_value"]),
             money(p["unrealized_pnl"], signed=True),
-            p["currency"],
         ]
         for p in data["positions"]
     ]
-    headers = ["symbol", "qty", "avg cost", "price", "market value", "unrealised P&L", "ccy"]
+    headers = [
+        "symbol",
+        "qty",
+        "avg cost",
+        "price",
+        "ccy",
+        f"value {base}",
+        f"unrealised P&L {base}",
+    ]
     table = render_table(headers, rows) if rows else "(no positions)"
     return f"Positions of the trader at {url}\n{table}"
 

@@ -1,10 +1,11 @@
 """Money as an operator reads it: equity, daily P&L, exposure, each position's value.
 
-Everything is read from the gate's public views (``gate.status()``, ``gate.broker``), in
-the account's base currency as the broker reports it. A position in another currency is
-shown with its own currency and left out of the exposure sums (which then say so), since
-converting it needs the broker's FX rates. The console, ``/api/v1/positions`` and the
-Prometheus gauges all use these numbers, so they always agree.
+Everything is read from the gate's public views (``gate.status()``, ``gate.broker``) and
+shown in the account's base currency: a position in another currency is valued in its own
+and converted with the broker's exchange rate (``gate.broker.exchange_rate``), the one the
+gate values risk with. A position without a price or a rate is shown, unvalued, and named
+as left out of the exposure sums. The console, ``/api/v1/positions`` and the Prometheus
+gauges all use these numbers, so they always agree.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ __all__ = ["AccountMoney", "PositionMoney", "account_money", "position_money"]
 class PositionMoney:
     """One position valued at the broker's latest price (None where no price is known).
 
-    ``market_value`` = price x quantity x multiplier (signed: short is negative);
-    ``unrealized_pnl`` = (price - avg cost) x quantity x multiplier; both in ``currency``.
+    ``market_price`` and the ``local_`` amounts are in the contract's ``currency``:
+    ``local_market_value`` = price x quantity x multiplier (signed: short is negative),
+    ``local_unrealized_pnl`` = (price - avg cost) x quantity x multiplier.
+    ``market_value`` and ``unrealized_pnl`` are the same in the account's base currency
+    (``fx_rate`` = one unit of ``currency`` in it; None without the broker's rate).
     """
 
     symbol: str
@@ -34,6 +38,9 @@ class PositionMoney:
     multiplier: float
     market_price: float | None
     price_time: str | None
+    fx_rate: float | None
+    local_market_value: float | None
+    local_unrealized_pnl: float | None
     market_value: float | None
     unrealized_pnl: float | None
 
@@ -45,8 +52,8 @@ class AccountMoney:
     ``daily_pnl`` = equity - session-start equity, ``daily_pnl_fraction`` the same as a
     fraction of session-start equity (the ``daily_loss`` breaker's unit); both None before
     the gate has seen its first session. ``gross_exposure`` / ``net_exposure`` sum
-    absolute market value / market value over positions in the base currency with a price;
-    ``unvalued`` names the positions left out (no price, or another currency).
+    absolute market value / market value in the base currency; ``unvalued`` names the
+    positions left out (no price, or no exchange rate for their currency).
     """
 
     account: str
@@ -63,15 +70,23 @@ class AccountMoney:
     unvalued: tuple[str, ...]
 
 
+def _times(value: float | None, rate: float | None) -> float | None:
+    return value * rate if value is not None and rate is not None else None
+
+
 def position_money(gate: RiskGate, position: Position) -> PositionMoney:
-    """Value ``position`` with the broker's price and the broker's multiplier."""
+    """Value ``position`` with the broker's price, multiplier and exchange rate."""
     instrument = position.instrument
     spec = gate.broker.contract_spec(instrument)
     multiplier = spec.multiplier if spec is not None else instrument.multiplier
     currency = spec.currency if spec is not None else instrument.currency
     quote = gate.broker.reference_price(instrument)
+    rate = gate.broker.exchange_rate(currency)
     price = quote.price if quote is not None else None
     factor = position.quantity * multiplier
+    value = price * factor if price is not None else None
+    pnl = (price - position.avg_cost) * factor if price is not None else None
+    fx = rate.price if rate is not None else None
     return PositionMoney(
         symbol=position.symbol,
         con_id=instrument.con_id,
@@ -82,8 +97,11 @@ def position_money(gate: RiskGate, position: Position) -> PositionMoney:
         multiplier=multiplier,
         market_price=price,
         price_time=quote.time.isoformat() if quote is not None else None,
-        market_value=price * factor if price is not None else None,
-        unrealized_pnl=(price - position.avg_cost) * factor if price is not None else None,
+        fx_rate=fx,
+        local_market_value=value,
+        local_unrealized_pnl=pnl,
+        market_value=_times(value, fx),
+        unrealized_pnl=_times(pnl, fx),
     )
 
 
@@ -96,14 +114,8 @@ def account_money(gate: RiskGate) -> tuple[AccountMoney, tuple[PositionMoney, ..
     account = gate.broker.account()
     positions = tuple(position_money(gate, p) for p in gate.broker.positions())
     start = gate.status().session_start_equity
-    valued = [
-        p.market_value
-        for p in positions
-        if p.market_value is not None and p.currency == account.currency
-    ]
-    unvalued = tuple(
-        p.symbol for p in positions if p.market_value is None or p.currency != account.currency
-    )
+    valued = [p.market_value for p in positions if p.market_value is not None]
+    unvalued = tuple(p.symbol for p in positions if p.market_value is None)
     daily = account.net_liquidation - start if start else None
     money = AccountMoney(
         account=account.account,

@@ -47,6 +47,7 @@ function percent(v) { return missing(v) ? "-" : percentFormat.format(v); }
 const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 4 });
 function number(v) { return missing(v) ? "-" : numberFormat.format(v); }
 function price(v) { return missing(v) ? "-" : new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 4 }).format(v); }
+function local(v, code) { return missing(v) || code === currency ? price(v) : `${price(v)} ${code}`; }
 function signClass(v) { return missing(v) || v === 0 ? "" : v > 0 ? "pos" : "neg"; }
 function when(iso) { return iso ? clock(new Date(iso)) : "-"; }
 
@@ -129,9 +130,10 @@ async function refreshOnce() {
   $("breakers").replaceChildren(...status.breakers.map((b) => breakerRow(b, until[b.name])));
   const positions = await call("/positions");
   $("positions").replaceChildren(...positions.positions.map((p) => row([
-    p.symbol, cell(number(p.quantity), "num"), cell(price(p.avg_cost), "num"),
-    cell(price(p.market_price), "num"), cell(money(p.market_value, p.currency), "num"),
-    cell(signedMoney(p.unrealized_pnl, p.currency), "num " + signClass(p.unrealized_pnl)),
+    // Price and cost in the contract's currency; value and P&L in the account's base currency.
+    p.symbol, cell(number(p.quantity), "num"), cell(local(p.avg_cost, p.currency), "num"),
+    cell(local(p.market_price, p.currency), "num"), cell(money(p.market_value), "num"),
+    cell(signedMoney(p.unrealized_pnl), "num " + signClass(p.unrealized_pnl)),
   ])));
   const orders = await call("/orders");
   $("orders").replaceChildren(...orders.orders.map((o) => row([
