@@ -1,28 +1,22 @@
-"""The account-wide checks: valuation, margin, portfolio exposure, short sales, trading hours.
+"""The account-wide checks: valuation, trading hours, short sales, portfolio exposure.
 
 Each is one check of the gate's rule list, with its reason codes beside it and its
-settings in ``hydra.domain.AccountLimits``. Each blocks only an order that adds risk
-(an order that shrinks the position in every view, or adds nothing, passes them), and
-each fails closed: a figure it cannot get blocks the order with a reason saying so.
+settings in ``hydra.domain.AccountLimits`` (the margin check, the last of them, is in
+``margin``). Each but the hours blocks only an order that adds risk (an order that
+shrinks the position in every view, or adds nothing, passes them), and each fails
+closed: a figure it cannot get blocks the order with a reason saying so.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
-from collections.abc import Awaitable
-
 from hydra.application.context import DecisionContext
 from hydra.application.exposure import ExposureLedger
+from hydra.application.margin import MarginCheck
 from hydra.application.named import NamedCheck
 from hydra.application.ports import BrokerPort
 from hydra.application.valuation import Valuer
 from hydra.domain import (
     AccountLimits,
-    BrokerError,
-    ContractSpec,
-    MarginImpact,
-    OrderRequest,
     OrderType,
     Reason,
     Right,
@@ -34,19 +28,12 @@ from hydra.domain import (
 __all__ = [
     "EXTENDED_HOURS_TYPES",
     "account_checks",
-    "margin_unavailable",
-    "preview_order",
 ]
 
 _NONE: tuple[Reason, ...] = ()
 
 EXTENDED_HOURS_TYPES = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
 """Order types that may trade outside regular hours (with ``outside_rth``), as IB allows."""
-
-
-def _adds(ctx: DecisionContext) -> bool:
-    """Whether the decision adds risk (the account-wide rules judge only those)."""
-    return ctx.increase > 0 and not ctx.shrinks
 
 
 # ----------------------------------------------------------------------------- valuation
@@ -57,128 +44,6 @@ def valuation(ctx: DecisionContext) -> tuple[Reason, ...]:
     """
     problem = ctx.fx_problem or ctx.value_problem
     return (problem,) if problem is not None else _NONE
-
-
-# ----------------------------------------------------------------------------- margin
-def margin_unavailable(why: str) -> Reason:
-    """``margin.unavailable``: the margin figures could not be had (fail closed)."""
-    return Reason("margin.unavailable", "margin_unavailable", f"no margin figures: {why}")
-
-
-def preview_order(ctx: DecisionContext) -> OrderRequest:
-    """What the broker previews: the order, or an amendment's growth alone."""
-    order = ctx.request
-    if ctx.action == "modify" and ctx.increase != order.quantity:
-        return dataclasses.replace(order, quantity=ctx.increase)
-    return order
-
-
-def _insufficient(impact: MarginImpact, fraction: float, source: str) -> Reason:
-    allowed = impact.equity_with_loan * fraction
-    return Reason(
-        "margin.insufficient",
-        "margin_insufficient",
-        f"initial margin after the order {impact.initial_after:,.2f} {impact.currency} "
-        f"({source}) above equity with loan {impact.equity_with_loan:,.2f} x {fraction:g} "
-        f"= {allowed:,.2f}",
-        impact.initial_after,
-        allowed,
-    )
-
-
-class _Margin:
-    """``margin.insufficient`` / ``margin.unavailable``: the initial margin after the order.
-
-    ``broker``: the broker's preview (awaited before the decision by ``RiskGate.place``
-    and the other async calls; a broker that answers synchronously, like the
-    simulator, is asked here). ``model``: ``AccountLimits.margin_model`` on the
-    account's reported initial margin and equity with loan.
-    """
-
-    __slots__ = ("__name__", "_broker", "_limits")
-
-    def __init__(self, broker: BrokerPort, limits: AccountLimits) -> None:
-        self.__name__ = "margin"
-        self._broker = broker
-        self._limits = limits
-
-    def __call__(self, ctx: DecisionContext) -> tuple[Reason, ...]:
-        if not _adds(ctx):
-            return _NONE
-        limits = self._limits
-        found = self._model(ctx) if limits.margin == "model" else self._broker_preview(ctx)
-        if isinstance(found, Reason):
-            return (found,)
-        ctx.margin, ctx.margin_source = found, limits.margin
-        if found.initial_after > found.equity_with_loan * limits.margin_fraction:
-            return (_insufficient(found, limits.margin_fraction, limits.margin),)
-        return _NONE
-
-    def _broker_preview(self, ctx: DecisionContext) -> MarginImpact | Reason:
-        preview = ctx.preview
-        if preview is not None:
-            return preview
-        try:
-            answer: MarginImpact | Awaitable[MarginImpact] = self._broker.margin_impact(
-                ctx.instrument, preview_order(ctx)
-            )
-        except BrokerError as exc:
-            return margin_unavailable(f"the broker's preview failed: {exc}")
-        if inspect.isawaitable(answer):
-            if inspect.iscoroutine(answer):
-                answer.close()  # never sent: nothing waits for it
-            return margin_unavailable(
-                "this broker previews margin asynchronously and a synchronous call cannot "
-                "wait; use await gate.place(...) (or submit, modify, submit_bracket), or "
-                'set [limits] margin = "model"'
-            )
-        return answer
-
-    def _model(self, ctx: DecisionContext) -> MarginImpact | Reason:
-        account = ctx.account
-        spec = ctx.spec
-        rate = ctx.rate
-        if account is None or spec is None or rate is None:
-            return margin_unavailable("the account or the exchange rate is not available")
-        if account.initial_margin is None or account.equity_with_loan is None:
-            return margin_unavailable(
-                "the broker reports no initial margin or equity with loan for the model"
-            )
-        price = ctx.request.valued_at(ctx.reference)
-        if price is None:
-            return margin_unavailable(f"no price to value {ctx.instrument.label}")
-        before = ctx.exposure.position + ctx.base
-        after = before + ctx.committed + ctx.signed
-        try:
-            change = self._initial(spec, ctx, after, price) - self._initial(
-                spec, ctx, before, price
-            )
-        except BrokerError as exc:
-            return margin_unavailable(str(exc))
-        return MarginImpact(
-            account.initial_margin,
-            max(0.0, account.initial_margin + change * rate),
-            account.equity_with_loan,
-            account.currency,
-        )
-
-    def _initial(
-        self, spec: ContractSpec, ctx: DecisionContext, quantity: float, price: float
-    ) -> float:
-        instrument = ctx.instrument
-        short_option = spec.sec_type in (SecurityType.OPTION, SecurityType.FUTURE_OPTION)
-        if quantity < 0 and short_option and ctx.underlying is None:
-            raise BrokerError(f"no price for the underlying of {instrument.label}")
-        return self._limits.margin_model.initial(
-            spec.sec_type,
-            spec.symbol,
-            quantity,
-            price,
-            spec.multiplier,
-            strike=instrument.strike,
-            right=instrument.right,
-            underlying=ctx.underlying,
-        )
 
 
 # ----------------------------------------------------------------------------- exposure
@@ -214,7 +79,7 @@ class _Exposure:
     def __call__(self, ctx: DecisionContext) -> tuple[Reason, ...]:
         unit = ctx.unit_value
         inputs = ctx.inputs
-        if not _adds(ctx) or unit is None or inputs is None:
+        if not ctx.adds_risk or unit is None or inputs is None:
             return _NONE  # nothing added, or the valuation / inputs checks say why not
         if ctx.instrument.right is Right.PUT:
             unit = -unit  # a put's exposure runs against its underlying
@@ -372,5 +237,5 @@ def account_checks(
         NamedCheck("exposure", _Exposure(limits, valuer, ledger)),
     ]
     if limits.margin != "off":
-        checks.append(NamedCheck("margin", _Margin(broker, limits)))
+        checks.append(NamedCheck("margin", MarginCheck(broker, limits)))
     return checks

@@ -14,7 +14,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from hydra.application.context import ContextBuilder, DecisionContext
+from hydra.application.builder import ContextBuilder
+from hydra.application.context import DecisionContext
 from hydra.application.desk import Desk
 from hydra.application.judge import Judge
 from hydra.application.notices import Notices

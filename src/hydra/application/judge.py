@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hydra.application.builder import ContextBuilder
 from hydra.application.checks import NamedCheck
-from hydra.application.context import ContextBuilder, DecisionContext, check_error
+from hydra.application.context import DecisionContext, check_error
 from hydra.domain import Reason
 
 __all__ = ["Judge"]

@@ -15,9 +15,10 @@ import asyncio
 import inspect
 from collections.abc import Awaitable
 
-from hydra.application.account_checks import margin_unavailable, preview_order
-from hydra.application.context import ContextBuilder, DecisionContext
+from hydra.application.builder import ContextBuilder
+from hydra.application.context import DecisionContext
 from hydra.application.judge import Judge
+from hydra.application.margin import margin_unavailable, preview_order
 from hydra.application.ports import BrokerPort
 from hydra.domain import AccountLimits, BrokerError, MarginImpact, Reason
 
@@ -70,7 +71,7 @@ class Previewer:
         """The preview the decision opened as ``ctx`` needs (None: it needs none)."""
         if not self.active or not self._judge.admits(ctx):
             return None
-        if ctx.increase <= 0 or ctx.shrinks:
+        if not ctx.adds_risk:
             return None
         try:
             answer: MarginImpact | Awaitable[MarginImpact] = self._broker.margin_impact(

@@ -17,14 +17,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hydra.application.audit import AuditListener, AuditTrail
+from hydra.application.builder import ContextBuilder
 from hydra.application.checks import Check, built_in_checks, user_checks
 from hydra.application.config import GateConfig
-from hydra.application.context import ContextBuilder, caller_inputs
+from hydra.application.context import caller_inputs
+from hydra.application.controls import DeskControls
 from hydra.application.decide import Decider
 from hydra.application.decisions import GateStatus, OrderDecision
-from hydra.application.desk import Desk, DeskControls
+from hydra.application.desk import Desk
 from hydra.application.exposure import ExposureLedger, LedgerEntry
 from hydra.application.judge import Judge
+from hydra.application.kill import KillSwitch
 from hydra.application.lists import OrderLists
 from hydra.application.notices import Notices
 from hydra.application.orders import OrderHandle
@@ -168,15 +171,16 @@ class RiskGate(DeskControls, OrderLists, Unique):
             capability, self._audit, self._ledger, self._limits, self._clock, config.history
         )
         self._desk = Desk(
+            (breakers, control), self._audit, self._session, self._clock, halt_requests
+        )
+        self._kill = KillSwitch(
+            self._desk,
             broker,
-            (breakers, control),
-            self._audit,
             self._outbox,
             self._builder,
             self._ledger,
-            self._session,
+            self._audit,
             self._clock,
-            halt_requests,
         )
         self._decider = Decider(
             self._builder,

@@ -216,7 +216,12 @@ async def _amend_and_protect(
         report.brackets.append(bracket)
 
 
-_STOCKS = tuple(i.symbol for i in DEFAULT_INSTRUMENTS if i.sec_type is SecurityType.STOCK)
+_STOCKS = tuple(
+    i.symbol
+    for i in DEFAULT_INSTRUMENTS
+    if i.sec_type is SecurityType.STOCK and i.currency == "USD"
+)
+"""The US stocks the demo trades (Toyota, in yen, is left to the valuation examples)."""
 """The demo trades the simulator's stocks (its ES future would dwarf a 100k account)."""
 
 
