@@ -1,5 +1,7 @@
 """Test kit for HYDRA users: a fake IB Gateway, a memory journal, the adapter contract suite.
 
+``ib_hours_text`` writes a domain ``TradingHours`` as IB's hours text for the fake.
+
 ``BrokerContract`` (the pytest suite every BrokerPort adapter passes) loads on first use,
 so importing ``hydra.testing`` does not need pytest; the suite itself needs the
 ``[testing]`` extra (pytest, pytest-asyncio).
@@ -16,6 +18,7 @@ from hydra.testing.fake_gateway import (
     PlacedOrder,
     serve,
 )
+from hydra.testing.ib_hours import ib_hours_text
 from hydra.testing.memory_journal import MemoryJournal
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "MemoryJournal",
     "OrderRecord",
     "PlacedOrder",
+    "ib_hours_text",
     "serve",
 ]
 
