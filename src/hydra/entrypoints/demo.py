@@ -23,9 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hydra.adapters.control import ControlServer
 from hydra.adapters.journal import JsonlJournal, anchor_path, read_journal
 from hydra.adapters.sim import DEFAULT_ACCOUNT, DEFAULT_INSTRUMENTS, SimulatedBroker
 from hydra.application import KillReport, OrderDecision, OrderHandle, RiskGate, parse_record
@@ -42,6 +41,9 @@ from hydra.domain import (
     SecurityType,
     Side,
 )
+
+if TYPE_CHECKING:
+    from hydra.adapters.control import ControlServer
 
 __all__ = [
     "DEFAULT_DEMO_JOURNAL",

@@ -3,7 +3,8 @@
 ``ib_hours_text`` writes a domain ``TradingHours`` as IB's hours text for the fake.
 
 ``BrokerContract`` (the pytest suite every BrokerPort adapter passes) loads on first use,
-so importing ``hydra.testing`` does not need pytest.
+so importing ``hydra.testing`` does not need pytest; the suite itself needs the
+``[testing]`` extra (pytest, pytest-asyncio).
 """
 
 from __future__ import annotations
@@ -37,7 +38,12 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     if name in ("BrokerContract", "BrokerHarness"):
-        from hydra.testing import contract  # noqa: PLC0415  (imports pytest: only on demand)
-
+        try:
+            from hydra.testing import contract  # noqa: PLC0415  (imports pytest: only on demand)
+        except ModuleNotFoundError as exc:
+            raise ImportError(
+                f"hydra.testing.{name} needs pytest and pytest-asyncio ({exc.name} is not "
+                "installed): pip install 'hydra-execution[testing]'"
+            ) from exc
         return getattr(contract, name)
     raise AttributeError(f"module 'hydra.testing' has no attribute {name!r}")
