@@ -86,11 +86,11 @@ async def test_breakers_say_what_blocks_and_until_when(running: Running) -> None
     "args",
     [
         ("reset-breaker", "nosuch", "--reason", "x"),
-        ("orders", "--ib"),
+        ("orders", "--port", "0"),
         ("halt", "--reason", "   "),
         ("positions", "--port", "99999"),
     ],
-    ids=["unknown-breaker", "orders-from-ib", "blank-reason", "bad-port"],
+    ids=["unknown-breaker", "orders-bad-port", "blank-reason", "bad-port"],
 )
 async def test_usage_errors_exit_2(running: Running, args: tuple[str, ...]) -> None:
     """A wrong argument (caught by the CLI or refused by the trader as invalid) exits 2."""

@@ -3,11 +3,9 @@
 By default each reads the running trader through its control server (the same client as
 ``hydra halt``), so it shows the trader's own view: its positions at market, its orders,
 its breakers and what they block now. ``--ib`` (implied by ``--host``, ``--port`` and
-``breakers --journal``) asks IB directly instead, as the read-only CLI client (id 3): for
-positions and breakers that is the account as IB reports it, the latched breakers
-replayed from the journal.
-``orders --ib`` is refused (exit 2): IB reports other clients' orders only to them (or to
-client 0), so client 3 would see none and print a false "no open orders".
+``breakers --journal``) asks IB directly instead, as the read-only CLI client (id 3): the
+account as IB reports it, every open order of the account (IB lists other clients' orders
+to client 3 when asked: reqAllOpenOrders), the latched breakers replayed from the journal.
 """
 
 from __future__ import annotations
@@ -49,19 +47,6 @@ def port_number(text: str) -> int:
     return value
 
 
-_ORDERS_NOT_FROM_IB = (
-    "refused: IB reports other clients' open orders only to them (or to client 0), so the "
-    "CLI client (id 3) would see none; hydra orders reads them from the trader"
-)
-
-
-class _OrdersNotFromIB(argparse.Action):
-    """``orders --ib`` is a usage error (exit 2) that says why."""
-
-    def __call__(self, parser: argparse.ArgumentParser, *_: object, **__: object) -> None:
-        parser.error(f"--ib: {_ORDERS_NOT_FROM_IB}")
-
-
 def add_read_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``status``, ``positions``, ``orders`` and ``breakers`` to the ``hydra`` parser."""
     for name, text in (
@@ -75,9 +60,6 @@ def add_read_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
             help=f"{text} (via its control server; --ib: from IB as client 3)",
             parents=[control_parent()],
         )
-        if name == "orders":
-            read.add_argument("--ib", nargs=0, action=_OrdersNotFromIB, help=_ORDERS_NOT_FROM_IB)
-            continue
         read.add_argument(
             "--ib",
             action="store_true",
@@ -227,6 +209,26 @@ def _ib_positions(gateway: BrokerGateway, _c: Container, _a: argparse.Namespace)
     }
 
 
+def _ib_orders(gateway: BrokerGateway, _c: Container, _a: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "account": gateway.account().account,
+        "orders": [
+            {
+                "order_id": h.order_id,
+                "symbol": h.instrument.label,
+                "side": h.request.side.value,
+                "quantity": h.request.quantity,
+                "order_type": h.request.order_type.value,
+                "prices": list(h.request.prices),
+                "filled": h.filled,
+                "status": h.status.value,
+                "foreign": h.foreign,
+            }
+            for h in gateway.open_orders()
+        ],
+    }
+
+
 def _ib_breakers(
     gateway: BrokerGateway, container: Container, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -259,6 +261,28 @@ async def _from_ib(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         )
         return data, f"Positions of {data['account']}\n" + (
             table if data["positions"] else "(no positions)"
+        )
+    if args.command == "orders":
+        data = await _with_cli_gateway(args, _ib_orders)
+        table = render_table(
+            ["id", "symbol", "side", "qty", "type", "prices", "filled", "status", "placed by"],
+            [
+                [
+                    o["order_id"],
+                    o["symbol"],
+                    o["side"],
+                    o["quantity"],
+                    o["order_type"],
+                    " / ".join(f"{p:g}" for p in o["prices"]) or "-",
+                    o["filled"],
+                    o["status"],
+                    "another client" if o["foreign"] else "this client",
+                ]
+                for o in data["orders"]
+            ],
+        )
+        return data, f"Open orders of {data['account']} at IB\n" + (
+            table if data["orders"] else "(no open orders)"
         )
     data = await _with_cli_gateway(args, _ib_breakers)
     return data, (

@@ -103,8 +103,9 @@ class IBConnection(Unique):
             self._state = ConnectionState.DISCONNECTED
             release_endpoint(endpoint, self)
             raise
-        if self.role is ClientRole.EMERGENCY:
-            # Other clients' orders reach this connection only when asked for.
+        if self.role in (ClientRole.EMERGENCY, ClientRole.CLI):
+            # Other clients' orders reach this connection only when asked for (the CLI
+            # lists them, the emergency client cancels them).
             await asyncio.wait_for(self._ib.reqAllOpenOrdersAsync(), self.connect_timeout)
         self._orders.adopt_open_trades()
         self._orders.session_up()
