@@ -98,3 +98,40 @@ async def test_usage_errors_exit_2(running: Running, args: tuple[str, ...]) -> N
     assert code == 2, err
     assert "Traceback" not in err
     assert running.gate.trading_state.value == "ACTIVE"
+
+
+async def test_status_shows_the_limits_an_instrument_is_judged_by(running: Running) -> None:
+    """`hydra status --instrument` prints the limits one contract is judged by, as the API has."""
+    code, out, err = await _hydra(
+        running, "status", "--instrument", "ES", "--sec-type", "FUT", "--expiry", "202612"
+    )
+    assert code == 0, err
+    assert out.startswith("Limits for ESZ6 (FUT, contract")
+    [fraction] = [line for line in out.splitlines() if line.startswith("max_position_fraction")]
+    assert fraction.split()[-1] == "0.2"  # the breakers' threshold: no FUT override
+    assert any(
+        line.startswith("margin (account)") and "broker" in line for line in out.splitlines()
+    )
+    api = (
+        await running.client.get(
+            "/api/v1/limits", params={"symbol": "ES", "sec_type": "FUT", "expiry": "202612"}
+        )
+    ).json()
+    code, out, err = await _hydra(
+        running, "status", "--instrument", "ES", "--sec-type", "FUT", "--expiry", "202612", "--json"
+    )
+    assert json.loads(out) == api
+    assert api["limits"]["price_collar"] == 0.1
+
+
+async def test_the_limits_read_names_bad_and_ambiguous_instruments(running: Running) -> None:
+    """No symbol is a 422; ES without an expiry names both contracts (404); no crash."""
+    missing = await running.client.get("/api/v1/limits")
+    assert missing.status_code == 422
+    assert "symbol" in missing.text
+    bad_type = await running.client.get("/api/v1/limits", params={"symbol": "ES", "sec_type": "X"})
+    assert bad_type.status_code == 422
+    both = await running.client.get("/api/v1/limits", params={"symbol": "ES", "sec_type": "FUT"})
+    assert both.status_code == 404
+    assert "ESZ6" in both.text
+    assert "ESH7" in both.text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import read_journal
@@ -72,6 +73,20 @@ def add_read_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
             default=None,
             help="gateway port for --ib (default config: 4002); implies --ib",
         )
+        if name == "status":
+            read.add_argument(
+                "--instrument",
+                metavar="SYMBOL",
+                default=None,
+                help="show the limits this instrument is judged by (its type's and its own "
+                "overrides, the account-wide rules) instead of the status",
+            )
+            read.add_argument(
+                "--sec-type", default="STK", help="with --instrument: STK, FUT, OPT, ..."
+            )
+            read.add_argument(
+                "--expiry", default="", help="with --instrument: YYYYMM or YYYYMMDD (futures)"
+            )
         if name == "breakers":
             read.add_argument(
                 "--journal",
@@ -154,6 +169,21 @@ def _breakers_text(status: dict[str, Any], url: str) -> str:
         + render_table(headers, rows)
         + "\nValues and thresholds are fractions of equity (drawdown: of the peak)."
     )
+
+
+def _limits_text(data: dict[str, Any], url: str) -> str:
+    rows = [[name, _shown(value)] for name, value in data["limits"].items()]
+    rows += [[f"{name} (account)", _shown(v)] for name, v in (data["account_limits"] or {}).items()]
+    return (
+        f"Limits for {data['instrument']} ({data['sec_type']}, contract {data['con_id']}) "
+        f"at the trader {url}\n" + render_table(["limit", "value"], rows)
+    )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_shown(v)}" for k, v in value.items())
+    return "off" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
 _TRADER_READS: dict[str, tuple[str, Callable[[dict[str, Any], str], str]]] = {
@@ -297,6 +327,12 @@ async def run_read(args: argparse.Namespace) -> int:
     """Answer one of ``READ_COMMANDS`` from the trader, or from IB with ``--ib``."""
     if any(getattr(args, name, None) for name in ("ib", "host", "port", "journal")):
         data, text = await _from_ib(args)
+    elif args.command == "status" and getattr(args, "instrument", None):
+        query = urlencode(
+            {"symbol": args.instrument, "sec_type": args.sec_type, "expiry": args.expiry}
+        )
+        data, url = _from_trader(args, f"/limits?{query}")
+        text = _limits_text(data, url)
     elif args.command == "status":
         return await run_control_command(args)
     else:

@@ -30,7 +30,7 @@ from hydra.adapters.control.metrics import GateMetrics
 from hydra.adapters.control.money import AccountMoney, account_money
 from hydra.adapters.control.outlook import trading_outlook
 from hydra.application import AuditRecord, OrderHandle, RiskGate
-from hydra.domain import HydraError
+from hydra.domain import HydraError, Instrument, InvalidInputError, SecurityType
 
 __all__ = ["BROKER_POLL_S", "HEARTBEAT_S", "MAX_LIMIT", "JournalTail", "ReadApi"]
 
@@ -116,6 +116,7 @@ class ReadApi:
             Route("/api/v1/status", self.status),
             Route("/api/v1/positions", self.positions),
             Route("/api/v1/orders", self.orders),
+            Route("/api/v1/limits", self.limits),
             Route("/api/v1/decisions", self.decisions),
             Route("/api/v1/journal", self.journal),
             Route("/api/v1/history", self.session_history),
@@ -180,6 +181,41 @@ class ReadApi:
 
     def _orders_json(self) -> list[dict[str, Any]]:
         return [_order_json(h) for h in self.gate.broker.open_orders()]
+
+    async def limits(self, request: Request) -> Response:
+        """The limits one instrument is judged by (``?symbol=ES&sec_type=FUT&expiry=202612``).
+
+        The instrument is qualified by the broker first, so a contract's own overrides
+        (by contract id or local symbol) count; the account-wide settings come along.
+        """
+        query = request.query_params
+        symbol = query.get("symbol", "").strip()
+        if not symbol:
+            raise HTTPException(422, "symbol: required (e.g. ?symbol=ES&sec_type=FUT)")
+        try:
+            kind = SecurityType(query.get("sec_type", "STK").strip().upper())
+            wanted = Instrument(
+                symbol,
+                kind,
+                currency=query.get("currency", "USD"),
+                expiry=query.get("expiry", ""),
+                local_symbol=query.get("local_symbol", ""),
+            )
+        except (ValueError, InvalidInputError) as exc:
+            raise HTTPException(422, str(exc)) from None
+        try:
+            instrument = await self.gate.broker.qualify_contract(wanted)
+        except HydraError as exc:
+            raise HTTPException(404, f"{type(exc).__name__}: {exc}") from None
+        return JSONResponse(
+            {
+                "instrument": instrument.label,
+                "con_id": instrument.con_id,
+                "sec_type": instrument.sec_type.value,
+                "limits": to_json(self.gate.limits_for(instrument)),
+                "account_limits": to_json(self.gate.account_limits),
+            }
+        )
 
     async def decisions(self, request: Request) -> Response:
         """Recent decisions, newest last; filters ``outcome``, ``reason`` (code/name), ``limit``."""
