@@ -199,11 +199,13 @@ async def test_kill_and_flatten_from_the_page_ask_who_and_why(
 
 
 async def test_decisions_stream_in_and_halt_asks_who_and_why(running: Running) -> None:
-    """Decisions appear as they come; HALT asks who/why, halts, and the next order is blocked."""
+    """Decisions appear with their value in both currencies; HALT asks who/why, then blocks."""
     aapl = await running.gate.broker.qualify_contract(Instrument("AAPL"))
     async with chromium() as browser:
         page = browser.page
         await open_console(page, running.server.url, running.token)
+        toyota = await running.gate.broker.qualify_contract(Instrument("7203", currency="JPY"))
+        assert running.gate.submit_with_decision(toyota, OrderRequest.market(Side.BUY, 100)).allowed
         running.gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 3))
         running.gate.submit_with_decision(aapl, OrderRequest.limit(Side.BUY, 1, 1.0))
         await page.wait_for_selector("#stream tr.blocked")
@@ -211,6 +213,8 @@ async def test_decisions_stream_in_and_halt_asks_who_and_why(running: Running) -
         assert "allowed" in text
         assert "price_collar" in text
         assert "AAPL" in text
+        assert "$2,000.00 (¥300,000.00)" in text  # a yen order in both currencies
+        assert "$600.00" in text  # 3 AAPL at 200, in the base currency alone
         await page.click("#halt")
         await _confirm(page, "web-operator", "spread too wide")
         await expect(page.locator("#state")).to_have_text("HALTED")

@@ -182,13 +182,20 @@ function showDecision(d) {
   const symbol = (d.instrument && d.instrument.symbol) || d.contract;
   const order = d.order || {};
   const tr = row([d.seq, when(d.time), symbol, order.side, cell(number(order.quantity), "num"),
-    cell(d.kind === "flatten" ? "flatten" : d.outcome, d.outcome), reasons], d.outcome);
+    cell(valued(d.valuation), "num"), cell(d.kind === "flatten" ? "flatten" : d.outcome, d.outcome),
+    reasons], d.outcome);
   tr.dataset.seq = d.seq;
   const body = $("stream");
   // Newest first; a replayed (older) decision goes below newer ones.
   const after = Array.from(body.children).find((r) => Number(r.dataset.seq) < d.seq);
   body.insertBefore(tr, after || null);
   while (body.children.length > 500) body.lastChild.remove();
+}
+// What the decision added, in the base currency and (when another) the contract's own.
+function valued(v) {
+  if (!v || missing(v.notional_base)) return "-";
+  const base = money(v.notional_base, v.base);
+  return v.currency === v.base || missing(v.notional) ? base : `${base} (${money(v.notional, v.currency)})`;
 }
 async function loadDecisions() {
   (await call("/decisions?limit=200")).decisions.forEach(showDecision);
