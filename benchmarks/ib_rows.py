@@ -17,6 +17,7 @@ from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import JsonlJournal
 from hydra.application import RiskGate
 from hydra.domain import (
+    AccountLimits,
     CircuitBreakerManager,
     Instrument,
     OrderEvent,
@@ -26,7 +27,7 @@ from hydra.domain import (
 )
 from hydra.testing import FakeIBGateway
 
-__all__ = ["round_trip_rows", "sketch_round_trip_row"]
+__all__ = ["margin_round_trip_row", "round_trip_rows", "sketch_round_trip_row"]
 
 
 async def round_trip_rows(count: int, workdir: Path) -> list[Row]:
@@ -39,7 +40,15 @@ async def round_trip_rows(count: int, workdir: Path) -> list[Row]:
         raw, contract = await _raw_client(fake, 7)
         gateway = await _trading_gateway(fake)
         journal = JsonlJournal(workdir / "ib.jsonl", "never", account="DU123456")
-        gate = RiskGate(gateway, CircuitBreakerManager(), limits=BENCH_LIMITS, journal=journal)
+        # The account-wide rules are off, as in every row compared across releases: this
+        # row is the order's own round trip (a margin preview would add a whatIf first).
+        gate = RiskGate(
+            gateway,
+            CircuitBreakerManager(),
+            limits=BENCH_LIMITS,
+            account_limits=None,
+            journal=journal,
+        )
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
 
         raw_once = _raw_once(raw, contract)
@@ -83,6 +92,58 @@ async def round_trip_rows(count: int, workdir: Path) -> list[Row]:
             results["gate"],
         ),
     ]
+
+
+async def margin_round_trip_row(count: int, workdir: Path) -> Row:
+    """The same round trip with the broker's margin check on: a whatIf first, awaited.
+
+    ``await gate.place`` previews each order (IB's whatIf, never executed) before its
+    decision, then sends it; the difference from ``ib_gate_round_trip`` is what the
+    margin check costs over loopback (a real IB Gateway adds its own margin figures).
+    """
+    async with FakeIBGateway(prices={"AAPL": 200.0}, max_messages_per_second=None) as fake:
+        gateway = await _trading_gateway(fake)
+        journal = JsonlJournal(workdir / "ib-margin.jsonl", "never", account="DU123456")
+        gate = RiskGate(
+            gateway,
+            CircuitBreakerManager(),
+            limits=BENCH_LIMITS,
+            account_limits=AccountLimits(margin="broker"),
+            journal=journal,
+        )
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        sequence = iter(range(10**9))
+        next_submitted = _submitted(gateway)
+
+        async def gate_once(_i: int) -> float:
+            n = next(sequence)
+            order = OrderRequest.limit(Side.BUY, 1 + n % 97, 196.0 - (n // 97 % 50) * 0.01)
+            done = next_submitted()
+            start = time.perf_counter_ns()
+            decision = await gate.place(aapl, order)
+            assert decision.handle is not None, decision.reasons
+            assert decision.valuation is not None
+            assert decision.valuation.margin is not None, "no margin preview was judged"
+            await done
+            elapsed = (time.perf_counter_ns() - start) / 1000.0
+            await gate.cancel(decision.handle)
+            await decision.handle.wait(timeout=5)
+            return elapsed
+
+        repeats = []
+        for _ in range(REPEATS):
+            samples = []
+            for i in range(count):
+                samples.append(await gate_once(i))
+                await asyncio.sleep(0.001)
+            repeats.append(samples)
+        gate.close()
+        await gateway.disconnect()
+    return summarise(
+        "ib_gate_round_trip_margin",
+        "RiskGate + BrokerGateway with the broker's margin check (whatIf awaited) -> Submitted",
+        repeats,
+    )
 
 
 async def sketch_round_trip_row(count: int, workdir: Path) -> Row:

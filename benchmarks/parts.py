@@ -36,6 +36,7 @@ def run_part(part: str, count: int, workdir: str) -> list[Row]:
             return rows + sketch.sketch_rows(count, None, ("checks", "checks_api"))
         if part == "ib":
             rows = asyncio.run(ib_rows.round_trip_rows(count, work))
+            rows.append(asyncio.run(ib_rows.margin_round_trip_row(count, work)))
             return [*rows, asyncio.run(ib_rows.sketch_round_trip_row(count, work))]
         if part == "memory":
             return [asyncio.run(gate_rows.memory_row(count, work))]

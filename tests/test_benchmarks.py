@@ -31,6 +31,7 @@ ROWS = {
     "gate_pass_book_5000",
     "ib_raw_round_trip",
     "ib_gate_round_trip",
+    "ib_gate_round_trip_margin",
     "ib_sketch_round_trip",
     "memory_rss_growth_mb",
     "journal_record_bytes",

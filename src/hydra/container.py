@@ -16,12 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from dependency_injector import containers, providers
 
-from hydra.adapters.control import ControlConfig, ControlServer
 from hydra.adapters.ib import LIVE_CONFIRMATION, LIVE_PORTS, BrokerGateway, live_opted_in
 from hydra.adapters.ib.emergency import EmergencyClient
 from hydra.adapters.journal import (
@@ -52,6 +51,9 @@ from hydra.domain import (
 )
 from hydra.domain.clock import system_clock
 from hydra.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from hydra.adapters.control import ControlServer
 
 __all__ = [
     "Container",
@@ -302,6 +304,14 @@ def _control_server(
             "control.enabled",
             "the control server is off; set [control] enabled = true (or HYDRA_CONTROL_ENABLED=1)",
         )
+    try:  # imported here: the web stack is the optional [control] extra
+        from hydra.adapters.control import ControlConfig, ControlServer  # noqa: PLC0415
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            "control.enabled",
+            f"the control server needs the web stack ({exc.name} is not installed): "
+            "pip install 'hydra-execution[control]'",
+        ) from None
     config = ControlConfig(
         token_file=token_file,
         host=host,

@@ -28,7 +28,11 @@ def _level(level: str) -> int:
 
 
 def configure_logging(
-    *, level: str = "info", json: bool | None = None, stream: TextIO | None = None
+    *,
+    level: str = "info",
+    json: bool | None = None,
+    stream: TextIO | None = None,
+    colors: bool | None = None,
 ) -> None:
     """Configure structlog once for a process: JSON unless ``stream`` is a terminal.
 
@@ -36,6 +40,7 @@ def configure_logging(
         level: minimum level (debug, info, warning, error).
         json: force JSON (True) or console (False); None picks by ``stream.isatty()``.
         stream: where log lines go (default: standard error).
+        colors: colour the console renderer; None: only on a terminal.
     """
     out = stream if stream is not None else sys.stderr
     numeric = _level(level)
@@ -48,7 +53,9 @@ def configure_logging(
         # The console renderer formats exceptions itself; JSON needs them as text first.
         processors += [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     else:
-        processors.append(structlog.dev.ConsoleRenderer(colors=out.isatty()))
+        processors.append(
+            structlog.dev.ConsoleRenderer(colors=out.isatty() if colors is None else colors)
+        )
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(numeric),

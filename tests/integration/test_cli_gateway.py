@@ -1,4 +1,4 @@
-"""`hydra status | positions | breakers | fake-gateway` as a user runs them from a shell."""
+"""`hydra status | positions | orders | breakers | fake-gateway` run from a shell."""
 
 from __future__ import annotations
 
@@ -70,7 +70,33 @@ async def test_status_positions_and_breakers_read_the_fake_account(
     assert code == 0, err
     for name in ("daily_loss", "drawdown", "position_size", "trade_loss"):
         assert name in out
-    assert [o.order_id for o in fake_gateway.placed] == [handle.order_id]  # reads placed nothing
+    orders = [o.order_id for o in fake_gateway.placed if not o.what_if]
+    assert orders == [handle.order_id]  # reads placed nothing
+    await trader.disconnect()
+
+
+async def test_orders_from_ib_lists_the_trader_s_working_orders(
+    fake_gateway: FakeIBGateway,
+) -> None:
+    """`hydra orders --ib` asks IB for every open order: client 3 sees the trader's."""
+    fake_gateway.set_price("AAPL", 200.0)
+    trader = make_gateway(fake_gateway)
+    await trader.connect()
+    gate = RiskGate(trader, CircuitBreakerManager())
+    aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+    resting = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 3, 190.0), *OK)
+    assert resting is not None
+    await eventually(lambda: resting.status is OrderStatus.SUBMITTED)
+    code, out, err = await _hydra("orders", "--port", str(fake_gateway.port), "--json")
+    assert code == 0, err
+    listed = json.loads(out)["orders"]
+    assert [(o["symbol"], o["side"], o["quantity"], o["prices"]) for o in listed] == [
+        ("AAPL", "BUY", 3.0, [190.0])
+    ]
+    assert listed[0]["foreign"] is True  # placed by the trader (client 1), not client 3
+    code, out, _ = await _hydra("orders", "--port", str(fake_gateway.port))
+    assert "another client" in out
+    await gate.cancel(resting)
     await trader.disconnect()
 
 

@@ -177,7 +177,13 @@ async def test_market_order_fills_and_updates_account(
     assert (ex.acctNumber, ex.lastLiquidity, ex.pendingPriceRevision) == ("DU123456", 1, False)
     assert ib.fills() == [fill]
 
-    await until(lambda: ib.positions() and account_value(ib, "TotalCashValue") == 98_999.0)
+    await until(
+        lambda: (
+            ib.positions()
+            and ib.portfolio()  # a separate message: under load it can come after the cash
+            and account_value(ib, "TotalCashValue") == 98_999.0
+        )
+    )
     [pos] = ib.positions()
     assert (pos.contract.conId, pos.position, pos.avgCost) == (265598, 10.0, 100.0)
     assert account_value(ib, "NetLiquidation") == 99_999.0

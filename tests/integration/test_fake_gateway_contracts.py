@@ -84,10 +84,30 @@ async def test_an_order_or_a_quote_for_an_ambiguous_contract_gets_error_200(
     assert fake_gateway.order_status(trade.order.orderId) == "Inactive"
 
 
+async def test_hours_are_24_hour_days_by_default_whatever_the_holidays(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """Out of the box every listed day is one session 00:00-00:00, trading and liquid."""
+    fake_gateway.list_hours_from(MONDAY)
+    fake_gateway.set_holidays({date(2026, 12, 25)})
+    assert fake_gateway.exchange_hours is False
+    assert FakeIBGateway(exchange_hours=True).exchange_hours is True
+    ib = await clients.connect(fake_gateway)
+    [es] = await _details(ib, Future("ES", "202612", "CME"))
+    [aapl] = await _details(ib, Stock("AAPL", "SMART", "USD"))
+    for details in (es, aapl):
+        assert details.tradingHours == details.liquidHours
+        assert details.tradingHours.split(";") == [
+            f"202612{day}:0000-202612{day + 1}:0000" for day in range(21, 28)
+        ]
+    assert (es.timeZoneId, aapl.timeZoneId) == ("US/Central", "US/Eastern")
+
+
 async def test_hours_are_ibs_format_with_the_holiday_closed(
     fake_gateway: FakeIBGateway, clients: Clients
 ) -> None:
-    """A week of sessions from the listed day: overnight for ES, CLOSED on holidays and weekends."""
+    """Exchange hours: a week from the listed day, overnight for ES, CLOSED on holidays."""
+    fake_gateway.use_exchange_hours()
     fake_gateway.list_hours_from(MONDAY)
     fake_gateway.set_holidays({date(2026, 12, 25)})
     ib = await clients.connect(fake_gateway)
@@ -117,9 +137,12 @@ async def test_hours_are_ibs_format_with_the_holiday_closed(
 async def test_a_tokyo_stock_trades_in_yen_in_tokyo_hours(
     fake_gateway: FakeIBGateway, clients: Clients
 ) -> None:
-    """7203 on TSEJ: currency JPY, tick 1, Asia/Tokyo, 09:00-15:30."""
+    """7203 on TSEJ: currency JPY, tick 1, Asia/Tokyo, 09:00-15:30 (exchange hours)."""
     fake_gateway.list_hours_from(MONDAY)
     ib = await clients.connect(fake_gateway)
+    [always] = await _details(ib, Stock("7203", "SMART", "JPY"))
+    assert always.liquidHours.startswith("20261221:0000-20261222:0000;")
+    fake_gateway.use_exchange_hours(on=True)
     [toyota] = await _details(ib, Stock("7203", "SMART", "JPY"))
     assert (toyota.contract.currency, toyota.contract.primaryExchange, toyota.minTick) == (
         "JPY",

@@ -7,6 +7,7 @@ yen, and shortable shares on the market data stream.
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 from ib_async import IB, Future, LimitOrder, MarketOrder, Option, Stock
@@ -114,10 +115,16 @@ async def test_exchange_rates_and_a_yen_stock_in_the_account(
     assert account_value(ib, "NetLiquidation") == pytest.approx(100_000.0 - 0.0070)
     fake_gateway.set_exchange_rate("JPY", None)  # no longer reported: a missing rate
     assert fake_gateway.exchange_rate("JPY") is None
+    await until(lambda: _raw(ib, "ExchangeRate", "JPY") == [""])  # withdrawn: no value
     fresh = await clients.connect(fake_gateway, client_id=2)
     rates = {v.currency for v in fresh.accountValues() if v.tag == "ExchangeRate"}
     assert "JPY" not in rates
     assert {"BASE", "USD", "EUR"} <= rates
+
+
+def _raw(ib: IB, tag: str, currency: str) -> list[str]:
+    """The client's values of a tag in a currency, as IB sent them (text)."""
+    return [v.value for v in ib.accountValues() if (v.tag, v.currency) == (tag, currency)]
 
 
 def _reported(ib: IB, tag: str, currency: str) -> list[float]:
@@ -142,8 +149,9 @@ async def test_shortable_shares_stream_as_generic_tick_236(
     fake_gateway.set_shortable("TSLA", 0)
     await until(lambda: ticker.shortableShares == 0.0)
     assert ticker.shortable == 1.0
-    fake_gateway.set_shortable("TSLA", None)  # unknown from now on: nothing is sent
+    fake_gateway.set_shortable("TSLA", None)  # unknown from now on: NaN once, then nothing
     assert fake_gateway.shortable("TSLA") is None
+    await until(lambda: math.isnan(ticker.shortableShares))
     plain = ib.reqMktData(await qualified(ib, "AAPL"))  # no tick 236 asked for
     await until(lambda: plain.last == 200.0)
     fake_gateway.set_shortable("AAPL", 5)

@@ -139,7 +139,8 @@ async def test_kill_reconnect_resync_keeps_tracking_and_sends_nothing_twice(
     fresh = await gate.submit(aapl, OrderRequest.market(Side.BUY, 2), *OK)
     assert fresh is not None
     assert await fresh.wait(timeout=5) is OrderStatus.FILLED
-    assert [o.order_id for o in fake_gateway.placed] == [resting.order_id, fresh.order_id]
+    orders = [o.order_id for o in fake_gateway.placed if not o.what_if]
+    assert orders == [resting.order_id, fresh.order_id]
     await eventually(lambda: fake_gateway.positions().get("AAPL", (0, 0))[0] == 12)
     await gateway.disconnect()
 
@@ -257,9 +258,10 @@ async def test_the_reference_price_follows_every_tick(fake_gateway: FakeIBGatewa
     await eventually(
         lambda: (q := gate.broker.reference_price(aapl)) is not None and q.price == 205.0
     )
-    # The gate judges by it: a limit 5.5 % under 205 is outside the collar, one at 200 is not.
-    far = gate.submit_with_decision(aapl, OrderRequest.limit(Side.BUY, 1, 193.5))
+    # The gate judges by it: a limit 11 % under 205 is outside a stock's 10 % collar, one at
+    # 200 is not.
+    far = await gate.place(aapl, OrderRequest.limit(Side.BUY, 1, 182.0))
     assert far.triggered == ("price_collar",)
-    near = gate.submit_with_decision(aapl, OrderRequest.limit(Side.BUY, 1, 200.0))
+    near = await gate.place(aapl, OrderRequest.limit(Side.BUY, 1, 200.0))
     assert near.allowed
     await gateway.disconnect()

@@ -8,7 +8,7 @@ import pytest
 
 from hydra.testing import FakeIBGateway
 from hydra.testing.contract import BrokerContract
-from tests.integration.gateway_harness import GatewayHarness, make_gateway
+from tests.integration.gateway_harness import SIM_PRICES, GatewayHarness, make_gateway
 
 pytestmark = pytest.mark.integration
 
@@ -17,10 +17,11 @@ pytestmark = pytest.mark.integration
 async def fake_gateway() -> AsyncIterator[FakeIBGateway]:
     """A started FakeIBGateway filling market orders at the reference price, like the simulator.
 
-    The adapter contract holds the simulator and the IB path to the same fills; touch fills
+    It starts from the simulator's prices too, so an option's underlying has one. The
+    adapter contract holds the simulator and the IB path to the same fills; touch fills
     (the gateway's default) are pinned in test_fake_gateway_market.py.
     """
-    gateway = FakeIBGateway(port=0, market_fill="last")
+    gateway = FakeIBGateway(port=0, market_fill="last", prices=SIM_PRICES)
     await gateway.start()
     try:
         yield gateway

@@ -110,7 +110,9 @@ async def test_after_the_claim_every_send_path_of_the_gateways_client_is_refused
     handle = await gate.submit(aapl, OrderRequest.market(Side.BUY, 5))
     assert handle is not None
     assert await handle.wait(timeout=5) is OrderStatus.FILLED
-    assert [(o.order_id, o.quantity) for o in fake_gateway.placed] == [(handle.order_id, 5)]
+    orders = [(o.order_id, o.quantity) for o in fake_gateway.placed if not o.what_if]
+    assert orders == [(handle.order_id, 5)]
+    assert [o.what_if for o in fake_gateway.placed] == [True, False]  # its margin preview first
     await gateway.disconnect()
 
 
@@ -130,7 +132,8 @@ async def test_orders_the_client_paces_still_leave_through_the_door(
         handle = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 1, price))
         assert handle is not None
         handles.append(handle)
-    await eventually(lambda: len(fake_gateway.placed) == 4)
+    await eventually(lambda: len([o for o in fake_gateway.placed if not o.what_if]) == 4)
+    assert len(fake_gateway.placed) == 8  # each with its margin preview, paced as well
     await eventually(lambda: all(h.status is OrderStatus.SUBMITTED for h in handles))
     await gateway.disconnect()
 

@@ -42,7 +42,7 @@ async def test_the_trader_trades_again_after_an_outage_longer_than_the_backoff_w
         await fake_gateway.kill()
         await eventually(lambda: gate.broker.reconnects > 25, timeout=10)
         assert gate.broker.connection_state is ConnectionState.RECONNECTING
-        blocked = gate.submit_with_decision(aapl, OrderRequest.market(Side.BUY, 1))
+        blocked = await gate.place(aapl, OrderRequest.market(Side.BUY, 1))
         assert [r.code for r in blocked.reasons] == ["connection.reconnecting"]
         assert fake_gateway.placed == []
         await fake_gateway.restart()
@@ -76,9 +76,7 @@ async def test_disconnect_stops_the_endless_reconnect(fake_gateway: FakeIBGatewa
     assert gateway.reconnects == stopped_at
     assert gateway.connection_state is ConnectionState.DISCONNECTED
     assert fake_gateway.connected_client_ids() == set()
-    decision = gate.submit_with_decision(
-        Instrument("AAPL", con_id=265598), OrderRequest.market(Side.BUY, 1)
-    )
+    decision = await gate.place(Instrument("AAPL", con_id=265598), OrderRequest.market(Side.BUY, 1))
     assert [r.code for r in decision.reasons] == ["connection.disconnected"]
 
 

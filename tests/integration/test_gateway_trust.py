@@ -69,9 +69,7 @@ async def test_reducing_does_not_flip_while_ibs_position_message_lags() -> None:
         sell = await gate.submit(aapl, OrderRequest.market(Side.SELL, 40))
         assert sell is not None
         assert await sell.wait(timeout=5) is OrderStatus.FILLED
-        again = gate.submit_with_decision(
-            aapl, OrderRequest(Side.SELL, 40, intentional_duplicate=True)
-        )
+        again = await gate.place(aapl, OrderRequest(Side.SELL, 40, intentional_duplicate=True))
         assert again.triggered == ("reducing",)
         assert gate.broker.positions()[0].quantity == 40  # IB has not said so yet
         await gateway.disconnect()
@@ -88,14 +86,14 @@ async def test_the_brokers_multiplier_values_a_future() -> None:
         assert spec is not None
         assert (spec.multiplier, spec.size_increment) == (50.0, 1.0)
         wrong = careless.qualified(es.con_id)  # the right id, the caller's multiplier 1
-        assert gate.submit_with_decision(wrong, OrderRequest.market(Side.BUY, 2)).triggered == (
+        assert (await gate.place(wrong, OrderRequest.market(Side.BUY, 2))).triggered == (
             "economics_mismatch",
         )
-        decision = gate.submit_with_decision(es, OrderRequest.market(Side.BUY, 2))
+        decision = await gate.place(es, OrderRequest.market(Side.BUY, 2))
         assert decision.inputs is not None
         assert decision.inputs.position_value == pytest.approx(2 * 5000.0 * 50)
         assert not decision.allowed  # 500k on a 1M account: past the 20 % position limit
-        assert gate.submit_with_decision(es, OrderRequest.market(Side.BUY, 1e-9)).triggered == (
+        assert (await gate.place(es, OrderRequest.market(Side.BUY, 1e-9))).triggered == (
             "size_increment",
         )
         await gateway.disconnect()
@@ -107,7 +105,7 @@ async def test_a_foreign_order_counts_is_audited_and_the_global_cancel_reaches_i
         journal = MemoryJournal()
         gateway, gate = await _gate(fake, journal=journal)
         aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        assert gate.submit_with_decision(aapl, OrderRequest.limit(Side.BUY, 5, 199.0)).allowed
+        assert (await gate.place(aapl, OrderRequest.limit(Side.BUY, 5, 199.0))).allowed
         fake.inject_foreign_order("AAPL", "BUY", 90, limit_price=195.0)
         await eventually(lambda: bool(journal.of_type(ForeignOrder)))
         (alert,) = journal.of_type(ForeignOrder)
@@ -120,6 +118,6 @@ async def test_a_foreign_order_counts_is_audited_and_the_global_cancel_reaches_i
         await eventually(lambda: gate.exposure(aapl).buying == 0)
         assert all(
             fake.order_status(order_id) == "Cancelled"
-            for order_id in (o.order_id for o in fake.placed)
+            for order_id in (o.order_id for o in fake.placed if not o.what_if)
         )
         await gateway.disconnect()

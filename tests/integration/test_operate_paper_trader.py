@@ -59,12 +59,12 @@ async def test_kill_from_another_process_cancels_the_ladder_and_halts_the_trader
         kill = next(r for r in reversed(journal_records(env)) if r["kind"] == "kill")
         assert (kill["who"], kill["why"]) == ("alice", "desk: stop the ladder")
         assert sorted(kill["cancelled"]) == resting
-        placed = len(fake_gateway.placed)
+        placed = orders_placed(fake_gateway)
         await eventually(
             lambda: blocked_by_halt_after(journal_records(env), kill["jseq"]),
             "the trader's next submit was not blocked by the HALT",
         )
-        assert len(fake_gateway.placed) == placed  # nothing reached IB after the kill
+        assert orders_placed(fake_gateway) == placed  # no order reached IB after the kill
         assert trader.returncode is None
     assert trader.returncode == 0
     assert "Traceback" not in log_text(tmp_path / "trader.log")
@@ -105,7 +105,7 @@ async def test_kill_of_a_frozen_trader_requests_the_halt_and_never_writes_its_jo
         assert file_bytes(journal) == before
 
         # Resumed, the trader journals the request itself and halts: one writer, one chain.
-        placed = len(fake_gateway.placed)
+        placed = orders_placed(fake_gateway)
         trader.send_signal(signal.SIGCONT)
         halt = await eventually(
             lambda: next(
@@ -125,7 +125,7 @@ async def test_kill_of_a_frozen_trader_requests_the_halt_and_never_writes_its_jo
             lambda: blocked_by_halt_after(journal_records(env), halt["jseq"]),
             "the resumed trader's next submit was not blocked",
         )
-        assert len(fake_gateway.placed) == placed
+        assert orders_placed(fake_gateway) == placed
         assert read_journal(journal).damage is None
         assert file_bytes(Path(f"{journal}.halt")) is None
         trader.send_signal(signal.SIGKILL)
@@ -212,3 +212,8 @@ async def test_kill_flatten_of_a_dead_trader_flattens_through_an_emergency_gate(
     kill = records[-1]
     assert (kill["kind"], kill["who"], kill["why"]) == ("kill", "carol", "dead, flat now")
     assert read_journal(Path(env["HYDRA_STATE_DIR"]) / "hydra.journal.jsonl").damage is None
+
+
+def orders_placed(fake: FakeIBGateway) -> int:
+    """Orders that reached the fake (margin previews are whatIf orders, never executed)."""
+    return len([o for o in fake.placed if not o.what_if])

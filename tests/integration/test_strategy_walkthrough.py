@@ -28,7 +28,7 @@ from hydra import (
 )
 from hydra.testing import FakeIBGateway, MemoryJournal
 from hydra.testing.contract_kit import eventually
-from tests.integration.gateway_harness import make_gateway
+from tests.integration.gateway_harness import SIM_PRICES, make_gateway
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,7 @@ async def venue(request: pytest.FixtureRequest) -> AsyncIterator[tuple[object, P
         yield sim, sim.set_price
         await sim.disconnect()
         return
-    fake = FakeIBGateway(port=0, market_fill="last", cash=2_000_000.0)
+    fake = FakeIBGateway(port=0, market_fill="last", cash=2_000_000.0, prices=SIM_PRICES)
     await fake.start()
     gateway = make_gateway(fake)
     await gateway.connect()
@@ -127,7 +127,7 @@ async def test_a_desk_strategy_from_entry_to_flat(venue: tuple[object, Prices]) 
     flat = await gate.submit(call, OrderRequest.market(Side.SELL, 2, reduce_only=True))
     assert flat is not None, gate.last_decision
     await _filled(flat)
-    too_far = gate.submit_with_decision(call, OrderRequest.market(Side.SELL, 1, reduce_only=True))
+    too_far = await gate.place(call, OrderRequest.market(Side.SELL, 1, reduce_only=True))
     assert too_far.triggered == ("reduce_only",)
 
     # Every allowed decision was written ahead, naming its broker order id.

@@ -83,6 +83,7 @@ class Decider:
         if not previewer.active:
             return self.order(contract, order, inputs, problem)
         async with previewer.lock:
+            self._desk.obey_halt_requests()  # a HALT left by `hydra kill`: no preview then
             ahead = self._builder.open(
                 contract, order, self._clock(), self._desk.state, inputs, problem
             )
@@ -101,6 +102,7 @@ class Decider:
         if not previewer.active:
             return self.amend(handle, order, inputs, parent)
         async with previewer.lock:
+            self._desk.obey_halt_requests()
             ahead = self._builder.open(
                 handle.instrument,
                 order,
@@ -122,6 +124,7 @@ class Decider:
         if not previewer.active:
             return self.order_list(legs, inputs)
         async with previewer.lock:
+            self._desk.obey_halt_requests()
             now, state = self._clock(), self._desk.state
             previews = [
                 await previewer.preview(

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hydra.adapters.control import ControlServer
 from hydra.adapters.journal import JsonlJournal, discard_journal
@@ -43,6 +43,9 @@ from hydra.domain import (
     SecurityType,
     Side,
 )
+
+if TYPE_CHECKING:
+    from hydra.adapters.control import ControlServer
 
 __all__ = [
     "DEFAULT_DEMO_JOURNAL",

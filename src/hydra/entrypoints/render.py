@@ -1,8 +1,14 @@
-"""Rendering for the ``hydra`` command: aligned plain-text tables and JSON."""
+"""Rendering for the ``hydra`` command: aligned plain-text tables, money, colour and JSON.
+
+Colour is off unless ``use_color(True)`` was called (``hydra --color``, NO_COLOR and
+whether standard output is a terminal decide; see ``hydra.entrypoints.shell``). Only
+states and outcomes are coloured, after alignment, so a table lines up either way.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,22 +25,66 @@ __all__ = [
     "RECORD_COLUMNS",
     "breaker_table",
     "cell_text",
+    "money",
+    "percent",
     "record_row",
     "render_json",
     "render_table",
+    "use_color",
 ]
 
 RECORD_COLUMNS = ("time", "kind", "seq", "symbol", "side", "qty", "outcome", "why / event", "order")
 """The columns of ``hydra journal``'s table (``record_row`` fills them)."""
 
 
+_RED, _YELLOW, _GREEN = "31", "33", "32"
+_COLOURS = {
+    **dict.fromkeys(("HALTED", "TRIPPED", "COOLDOWN", "BLOCKED", "blocked", "closed"), _RED),
+    **dict.fromkeys(("disconnected", "reconnecting", "Rejected", "error"), _RED),
+    **dict.fromkeys(("REDUCING", "reduce_only", "resyncing", "connecting"), _YELLOW),
+    **dict.fromkeys(("ACTIVE", "ALLOWED", "allowed", "connected", "open"), _GREEN),
+}
+"""Cell texts that get a colour: states and outcomes, nothing else."""
+
+_colour = False
+
+
+def use_color(enabled: bool) -> None:
+    """Colour states and outcomes in tables from now on (ANSI escapes), or stop."""
+    global _colour  # noqa: PLW0603  (one switch per process, set once by the CLI)
+    _colour = enabled
+
+
+def _paint(text: str, width: int) -> str:
+    padded = text.ljust(width)
+    code = _COLOURS.get(text) if _colour else None
+    return f"\033[{code}m{text}\033[0m{padded[len(text) :]}" if code else padded
+
+
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Plain-text table with aligned columns."""
     cells = [[str(h) for h in headers], *[[cell_text(v) for v in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cells[0], widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(_paint(c, w) for c, w in zip(row, widths, strict=True)) for row in cells[1:]
+    ]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def money(value: float | None, *, signed: bool = False) -> str:
+    """An amount with thousands separators and cents (``-1,234.50``; ``+`` when ``signed``)."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value:+,.2f}" if signed and value else f"{value:,.2f}"
+
+
+def percent(fraction: float | None) -> str:
+    """A fraction as a percentage: ``-0.02`` -> ``-2.00%``."""
+    if fraction is None or not math.isfinite(fraction):
+        return "-"
+    return f"{fraction:.2%}"
 
 
 def render_json(data: Any) -> str:

@@ -1,7 +1,10 @@
 """Test kit for HYDRA users: a fake IB Gateway, a memory journal, the adapter contract suite.
 
+``ib_hours_text`` writes a domain ``TradingHours`` as IB's hours text for the fake.
+
 ``BrokerContract`` (the pytest suite every BrokerPort adapter passes) loads on first use,
-so importing ``hydra.testing`` does not need pytest.
+so importing ``hydra.testing`` does not need pytest; the suite itself needs the
+``[testing]`` extra (pytest, pytest-asyncio).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from hydra.testing.fake_gateway import (
     PlacedOrder,
     serve,
 )
+from hydra.testing.ib_hours import ib_hours_text
 from hydra.testing.memory_journal import MemoryJournal
 
 __all__ = [
@@ -27,13 +31,19 @@ __all__ = [
     "MemoryJournal",
     "OrderRecord",
     "PlacedOrder",
+    "ib_hours_text",
     "serve",
 ]
 
 
 def __getattr__(name: str) -> object:
     if name in ("BrokerContract", "BrokerHarness"):
-        from hydra.testing import contract  # noqa: PLC0415  (imports pytest: only on demand)
-
+        try:
+            from hydra.testing import contract  # noqa: PLC0415  (imports pytest: only on demand)
+        except ModuleNotFoundError as exc:
+            raise ImportError(
+                f"hydra.testing.{name} needs pytest and pytest-asyncio ({exc.name} is not "
+                "installed): pip install 'hydra-execution[testing]'"
+            ) from exc
         return getattr(contract, name)
     raise AttributeError(f"module 'hydra.testing' has no attribute {name!r}")

@@ -69,6 +69,13 @@ class AccountDesk(LedgerDesk):
             if session.live and session.account_updates:
                 self._send_account_updates(session, insts)
 
+    def _withdraw_rate(self, currency: str) -> None:
+        """Tell account subscribers a currency's rate is gone: its row, with no value."""
+        for session in self._live_sessions():
+            if session.account_updates:
+                row = wire_account.account_value("ExchangeRate", "", currency, self.account)
+                session.send(row)
+
     def _send_account_updates(self, session: Session, insts: Sequence[FakeInstrument]) -> None:
         for tag, value, currency in self._account_rows():
             session.send(wire_account.account_value(tag, value, currency, self.account))

@@ -17,7 +17,7 @@ from hydra.testing import _wire as wire
 from hydra.testing import _wire_contracts as wire_contracts
 from hydra.testing._account import AccountDesk
 from hydra.testing._core import Session, int_field
-from hydra.testing._hours import ib_hours
+from hydra.testing._hours import around_the_clock, ib_hours
 from hydra.testing._instruments import ContractQuery, FakeInstrument
 
 __all__ = ["AMBIGUOUS", "NO_SECURITY_DEFINITION", "ContractDesk", "market_rule_id"]
@@ -35,6 +35,8 @@ def market_rule_id(tick: float) -> int:
 
 class ContractDesk(AccountDesk):
     """Answers contract details, option chain, matching symbol and market rule requests."""
+
+    _exchange_hours: bool
 
     def _resolve(
         self, session: Session, req_id: int, query: ContractQuery
@@ -61,10 +63,7 @@ class ContractDesk(AccountDesk):
         session.send(wire_contracts.contract_details_end(req_id))
 
     def _details_context(self, inst: FakeInstrument) -> wire_contracts.DetailsContext:
-        trading, liquid = self._hours.get(inst.key) or (
-            ib_hours(inst.trading_session, self._listed_from(inst), self._holidays),
-            ib_hours(inst.liquid_session, self._listed_from(inst), self._holidays),
-        )
+        trading, liquid = self._hours.get(inst.key) or self._listed_hours(inst)
         under = self._by_key.get(inst.underlying) if inst.underlying else None
         return wire_contracts.DetailsContext(
             trading_hours=trading,
@@ -73,6 +72,17 @@ class ContractDesk(AccountDesk):
             under_con_id=under.con_id if under is not None else 0,
             under_symbol=under.symbol if under is not None else "",
             under_sec_type=under.sec_type if under is not None else "",
+        )
+
+    def _listed_hours(self, inst: FakeInstrument) -> tuple[str, str]:
+        """``(tradingHours, liquidHours)``: the exchange's sessions, or around the clock."""
+        first = self._listed_from(inst)
+        if not self._exchange_hours:
+            always = around_the_clock(first)
+            return always, always
+        return (
+            ib_hours(inst.trading_session, first, self._holidays),
+            ib_hours(inst.liquid_session, first, self._holidays),
         )
 
     def _listed_from(self, inst: FakeInstrument) -> date:

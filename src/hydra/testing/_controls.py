@@ -102,8 +102,10 @@ class WorldControls(FaultControls):
         Subscriptions that asked for tick 236 get the shortability indicator (tick 46:
         3.0 with 1,000 shares or more, 2.0 with fewer, 1.0 with none) and the number of
         shares (tick 89) now and whenever it changes. ``0`` is "none available";
-        ``None`` stops reporting it (unknown). Stocks start with 10,000,000 shares,
-        anything else with ``None``.
+        ``None`` stops reporting it (unknown): a subscription that had a number gets
+        tick 89 once as NaN (so a client holding the old number learns it is gone;
+        IB itself never withdraws it), then nothing. Stocks start with 10,000,000
+        shares, anything else with ``None``.
 
         Raises:
             KeyError: Not one of the gateway's instruments, or an ambiguous symbol.
@@ -116,7 +118,12 @@ class WorldControls(FaultControls):
                 msg = f"shortable shares must be a finite number >= 0 or None, not {shares!r}"
                 raise ValueError(msg)
             shares = number
+        known = self._shortable.get(inst.key) is not None
         self._shortable[inst.key] = shares
+        if shares is None:
+            if known:
+                self._withdraw_shortable(inst)
+            return
         self._stream_shortable(inst)
 
     def shortable(self, symbol: str) -> float | None:
@@ -130,8 +137,11 @@ class WorldControls(FaultControls):
 
         The account reports it (and values cash and positions in that currency with it)
         from now on; account subscribers get fresh values at once. ``None`` stops
-        reporting the currency's rate (a missing rate), while the gateway's own books
-        keep valuing it at the last rate. The base currency (USD) stays 1.
+        reporting the currency's rate (a missing rate): account subscribers get its row
+        once with no value (so a client holding the old rate learns it is gone; IB
+        itself only leaves it out of a new session's values), and it is left out from
+        then on, while the gateway's own books keep valuing it at the last rate. The
+        base currency (USD) stays 1.
 
         Raises:
             ValueError: A rate that is not a positive finite number, or the base currency.
@@ -140,7 +150,9 @@ class WorldControls(FaultControls):
             msg = "the base currency's rate is 1 and cannot change"
             raise ValueError(msg)
         if rate is None:
-            self._unpublished_rates.add(currency)
+            if currency not in self._unpublished_rates:
+                self._unpublished_rates.add(currency)
+                self._withdraw_rate(currency)
         else:
             self._rates[currency] = _positive(f"rate of {currency}", rate)
             self._unpublished_rates.discard(currency)
@@ -171,8 +183,27 @@ class WorldControls(FaultControls):
 
     # ------------------------------------------------------------------ trading hours
 
+    def use_exchange_hours(self, on: bool = True) -> None:
+        """List each instrument's own sessions and the holidays (on), or 24-hour days (off).
+
+        Off (the default) contract details list every day as one session from 00:00 to
+        00:00 the next day, trading and liquid, so a test trades at any hour. On, they
+        list the instrument's ``trading_session`` and ``liquid_session``, weekends and
+        :meth:`set_holidays` closed, as IB lists an exchange's week. A client sees the
+        change in the contract details it asks for next.
+        """
+        self._exchange_hours = bool(on)
+
+    @property
+    def exchange_hours(self) -> bool:
+        """Whether contract details list the exchanges' own sessions (see use_exchange_hours)."""
+        return self._exchange_hours
+
     def set_holidays(self, days: Iterable[date]) -> None:
-        """Days without a session (``YYYYMMDD:CLOSED`` in every instrument's hours)."""
+        """Days without a session (``YYYYMMDD:CLOSED`` in every instrument's exchange hours).
+
+        They show with :meth:`use_exchange_hours` on; 24-hour days have no holidays.
+        """
         self._holidays = set(days)
 
     def list_hours_from(self, day: date | None) -> None:
@@ -187,8 +218,10 @@ class WorldControls(FaultControls):
     ) -> None:
         """Report these ``tradingHours`` / ``liquidHours`` texts (IB's format) for one.
 
-        They replace the ones built from the instrument's sessions; ``trading=None`` goes
-        back to those. ``liquid`` defaults to ``trading``.
+        They replace the listed ones (24-hour days, or the exchange's sessions) whatever
+        :meth:`use_exchange_hours` says; ``trading=None`` goes back to those. ``liquid``
+        defaults to ``trading``. ``hydra.testing.ib_hours_text`` writes a domain
+        ``TradingHours`` in this format (e.g. hours relative to now).
 
         Raises:
             KeyError: Not one of the gateway's instruments, or an ambiguous symbol.

@@ -74,9 +74,10 @@ class FaultControls(ConnectionDesk):
         """How the gateway answers whatIf previews from now on.
 
         Args:
-            mode: ``"answer"`` (the default: margin figures), ``"ignore"`` (no answer at
-                all: the client's request times out) or ``"error"`` (error 201 for the
-                preview's order id, with ``message`` as the reason).
+            mode: ``"answer"`` (the default: margin figures), ``"ignore"`` (no answer:
+                the client's request times out; :meth:`answer_ignored_previews` answers
+                them late) or ``"error"`` (error 201 for the preview's order id, with
+                ``message`` as the reason).
             message: The reason ``"error"`` gives.
 
         Raises:
@@ -87,6 +88,18 @@ class FaultControls(ConnectionDesk):
             raise ValueError(msg)
         self._what_if_mode = mode
         self._what_if_error = message
+
+    def answer_ignored_previews(self) -> int:
+        """Answer, late, the whatIf previews left unanswered in ``"ignore"`` mode.
+
+        Each gets what the current mode gives now (figures, or the error), on its own
+        connection if that is still open; returns how many were held.
+        """
+        held, self._ignored_previews = self._ignored_previews, []
+        for session, placed, query in held:
+            if session.live:
+                self._preview(session, placed, query)
+        return len(held)
 
     def inject_foreign_order(
         self,

@@ -195,6 +195,16 @@ class MarketDesk(ContractDesk):
                 if subscribed is inst and req_id in session.shortable:
                     self._send_shortable(session, req_id, inst)
 
+    def _withdraw_shortable(self, inst: FakeInstrument) -> None:
+        """Tell subscriptions that asked for tick 236 the shares are unknown now (NaN)."""
+        for session in self._live_sessions():
+            for req_id, subscribed in session.market_data.items():
+                if subscribed is inst and req_id in session.shortable:
+                    size = wire_market.tick_size(
+                        req_id, wire_market.TICK_SHORTABLE_SHARES, math.nan
+                    )
+                    session.send(size)
+
     def _send_shortable(self, session: Session, req_id: int, inst: FakeInstrument) -> None:
         """Generic tick 236: the indicator (46) and the number of shares (89), if known."""
         shares = self._shortable.get(inst.key)

@@ -6,7 +6,7 @@ result (``initMarginBefore/Change/After``, ``maintMargin...``, ``equityWithLoan.
 the commission, all in the base currency; the margin follows the gateway's
 ``MarginModel`` as if the order had filled at the reference price (its limit or stop
 when unpriced). Nothing is kept or executed. A test can make the gateway leave previews
-unanswered (the client times out) or answer them with an error.
+unanswered (the client times out), answer those late, or answer previews with an error.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ class WhatIfDesk(MarketDesk):
 
     _what_if_mode: str
     _what_if_error: str
+    # Previews left unanswered in "ignore" mode, for a late answer.
+    _ignored_previews: list[tuple[Session, PlacedOrder, ContractQuery]]
 
     def _validation_error(
         self, placed: PlacedOrder, inst: FakeInstrument | None = None
@@ -57,7 +59,12 @@ class WhatIfDesk(MarketDesk):
     def _what_if(self, session: Session, placed: PlacedOrder, query: ContractQuery) -> None:
         """Answer a whatIf preview with margin and commission figures; nothing executes."""
         if self._what_if_mode == "ignore":
+            self._ignored_previews.append((session, placed, query))
             return
+        self._preview(session, placed, query)
+
+    def _preview(self, session: Session, placed: PlacedOrder, query: ContractQuery) -> None:
+        """The preview's answer: its figures, or the error the mode or the order calls for."""
         matches = self._match(query)
         if len(matches) != 1:
             text = AMBIGUOUS.format(query.describe()) if matches else NO_SECURITY_DEFINITION

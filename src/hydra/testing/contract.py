@@ -3,8 +3,9 @@
 Ship it against your own adapter as zarr's ``StoreTests`` are used: subclass
 ``BrokerContract`` in a test module and give it a ``harness`` fixture (see
 ``BrokerHarness``). The broker must know AAPL (contract id 265598) and accept a price for
-it. pytest and pytest-asyncio (``asyncio_mode = "auto"``) are needed to run it; importing
-this module imports pytest.
+it. pytest and pytest-asyncio are needed to run it (``pip install
+'hydra-execution[testing]'``), in ``auto`` or ``strict`` asyncio mode; importing this
+module imports pytest.
 
 A subclass provides a ``harness`` fixture: the connected adapter plus the few scripting
 hooks a test needs to arrange the world (set a price, reject the next order, see what
@@ -41,7 +42,13 @@ from hydra.testing.contract_valuation import ValuationContract
 
 
 class BrokerContract(OrderVocabularyContract, ValuationContract):
-    """The behaviour every adapter shares. Subclasses define the ``harness`` fixture."""
+    """The behaviour every adapter shares. Subclasses define the ``harness`` fixture.
+
+    Its tests carry the ``asyncio`` mark, so they run under pytest-asyncio's strict mode
+    too (there, make ``harness`` a ``@pytest_asyncio.fixture`` when it is async).
+    """
+
+    pytestmark = pytest.mark.asyncio
 
     @pytest.fixture
     def gate(self, harness: BrokerHarness) -> RiskGate:

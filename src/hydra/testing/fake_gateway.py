@@ -77,8 +77,10 @@ class FakeIBGateway(WorldControls):
     ``min_tick`` either side of the reference price), LAST, HIGH, LOW, CLOSE and VOLUME at
     once and again on every :meth:`set_price`, and with generic tick 236 the shortable
     shares (:meth:`set_shortable`). Contract details carry IB's expiry, local symbol,
-    trading class, tick, multiplier and trading / liquid hours (:meth:`set_holidays`,
-    :meth:`list_hours_from`, :meth:`set_trading_hours`); reqSecDefOptParams lists option
+    trading class, tick, multiplier and trading / liquid hours: a week of 24-hour days
+    by default, the exchange's sessions and holidays with ``exchange_hours``
+    (:meth:`use_exchange_hours`, :meth:`set_holidays`, :meth:`list_hours_from`), or a
+    test's own (:meth:`set_trading_hours`); reqSecDefOptParams lists option
     chains. Historical bars, head timestamp, matching symbols, market rules and PnL /
     PnL single are answered simply and deterministically. Every request the gateway does
     not implement is answered with IB's error 503 for its request id, never with silence.
@@ -105,6 +107,10 @@ class FakeIBGateway(WorldControls):
         max_messages_per_second: IB's pacing limit per connection (50), or ``None`` for
             no limit.
         market_fill: ``"touch"`` (default) or ``"last"``: where market orders fill.
+        exchange_hours: List each instrument's own sessions and holidays in its contract
+            details (True), or every day as one 24-hour session (False, the default, so
+            tests that trade through a gate with a trading-hours check pass at any hour);
+            :meth:`use_exchange_hours` switches it later.
 
     Raises:
         ValueError: Two instruments share a local symbol or con_id; an instrument's
@@ -134,6 +140,7 @@ class FakeIBGateway(WorldControls):
         position_delay: float = 0.0,
         max_messages_per_second: int | None = 50,
         market_fill: str = "touch",
+        exchange_hours: bool = False,
     ) -> None:
         super().__init__(
             account=account,
@@ -154,6 +161,8 @@ class FakeIBGateway(WorldControls):
         self._market_fill = market_fill
         self._reject_rule: Callable[[PlacedOrder], str | None] | None = None
         self._what_if_mode = "answer"
+        self._ignored_previews = []
+        self._exchange_hours = bool(exchange_hours)
         self._what_if_error = "margin unavailable"
         self._position_delay = 0.0
         self.position_delay = position_delay

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from hydra.adapters.journal import HaltInbox, write_halt_request
 from hydra.adapters.sim import SimulatedBroker
 from hydra.adapters.sim.calendar import SimCalendar
 from hydra.application import RiskGate
@@ -21,6 +23,7 @@ from hydra.domain import (
     SecurityType,
     Side,
 )
+from hydra.domain.halt_request import HaltRequest
 
 from .desk import NY_MORNING
 
@@ -201,6 +204,30 @@ async def test_an_awaited_preview_judges_and_a_slow_one_blocks() -> None:
     slow = await gate.place(Instrument("AAPL"), OrderRequest.market(Side.BUY, 11))
     assert slow.triggered == ("margin_unavailable",)
     assert "0.2s" in slow.reasons[0].message
+
+
+async def test_a_pending_halt_request_is_obeyed_before_any_preview(tmp_path: Path) -> None:
+    """A HALT left by `hydra kill` halts the gate first: no whatIf goes out for the order."""
+    clock = ManualClock(NY_MORNING)
+    broker = _NetworkMarginBroker(clock=clock)
+    asked: list[OrderRequest] = []
+    answer = broker.margin_impact
+
+    async def counted(instrument: Instrument, order: OrderRequest) -> MarginImpact:
+        asked.append(order)
+        return await answer(instrument, order)
+
+    broker.margin_impact = counted  # type: ignore[method-assign]
+    inbox = HaltInbox(tmp_path / "j.jsonl", "SIM0001", interval=0.0)
+    _, gate, _ = await _desk(broker, clock, halt_requests=inbox)
+    assert (await gate.place(Instrument("AAPL"), OrderRequest.market(Side.BUY, 10))).allowed
+    write_halt_request(
+        tmp_path / "j.jsonl",
+        HaltRequest(id="k1", who="bob", why="unreachable", time=NY_MORNING, account="SIM0001"),
+    )
+    blocked = await gate.place(Instrument("AAPL"), OrderRequest.market(Side.BUY, 11))
+    assert blocked.triggered == ("halted",)
+    assert len(asked) == 1
 
 
 async def test_a_synchronous_decision_cannot_wait_for_a_network_preview() -> None:

@@ -1,14 +1,21 @@
 """The control adapter: an ASGI control server an operator uses on a running gate.
 
 It drives the application layer from outside (reads, audited controls, an event stream,
-Prometheus metrics) and never touches the submit capability.
+Prometheus metrics) and never touches the submit capability. Names load on first use
+(PEP 562): the server needs the ``[control]`` extra (starlette, uvicorn,
+prometheus-client), while the CLI's client and token helpers need only the standard
+library, so ``hydra status`` works without the extra installed.
 """
 
 from __future__ import annotations
 
-from hydra.adapters.control.app import API_PREFIX, ApiError, ControlApp
-from hydra.adapters.control.server import ControlConfig, ControlServer, is_loopback
-from hydra.adapters.control.token import load_or_create_token, read_token, tokens_match
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hydra.adapters.control.app import API_PREFIX, ApiError, ControlApp
+    from hydra.adapters.control.server import ControlConfig, ControlServer, is_loopback
+    from hydra.adapters.control.token import load_or_create_token, read_token, tokens_match
 
 __all__ = [
     "API_PREFIX",
@@ -21,3 +28,22 @@ __all__ = [
     "read_token",
     "tokens_match",
 ]
+
+_HOMES = {
+    "API_PREFIX": "app",
+    "ApiError": "app",
+    "ControlApp": "app",
+    "ControlConfig": "server",
+    "ControlServer": "server",
+    "is_loopback": "server",
+    "load_or_create_token": "token",
+    "read_token": "token",
+    "tokens_match": "token",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'hydra.adapters.control' has no attribute {name!r}")
+    return getattr(import_module(f"hydra.adapters.control.{home}"), name)

@@ -27,12 +27,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hydra.adapters.control import auth
+from hydra.adapters.control.console import PUBLIC_CONSOLE_PATHS
 from hydra.adapters.control.token import tokens_match
 
 __all__ = ["LOOPBACK_NAMES", "PUBLIC_PATHS", "Door", "error_body", "error_response"]
 
-PUBLIC_PATHS = frozenset({"/healthz", "/", "/console"})
-"""Routes served without the token: the liveness probe and the console's static shell."""
+PUBLIC_PATHS = frozenset({"/healthz"}) | PUBLIC_CONSOLE_PATHS
+"""Routes served without the token: the liveness probe and the console's page and files."""
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 """Host names every server accepts (the configured host is added)."""

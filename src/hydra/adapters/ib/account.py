@@ -1,7 +1,8 @@
-"""The account over ib_async: the snapshot the gate derives equity and P&L from."""
+"""The account over ib_async: the snapshot the gate derives equity and P&L from, and FX rates."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from ib_async import IB, AccountValue
@@ -10,14 +11,25 @@ from hydra.domain import AccountSnapshot, BrokerError, Quote
 
 __all__ = ["IBAccount", "account_snapshot"]
 
-_ACCOUNT_TAGS = frozenset({"NetLiquidation", "TotalCashValue", "RealizedPnL", "UnrealizedPnL"})
+_ACCOUNT_TAGS = frozenset(
+    {
+        "NetLiquidation",
+        "TotalCashValue",
+        "RealizedPnL",
+        "UnrealizedPnL",
+        "InitMarginReq",
+        "EquityWithLoanValue",
+    }
+)
 
 
 def account_snapshot(ib: IB) -> AccountSnapshot:
-    """Equity, cash and P&L from the account updates IB streams to this client.
+    """Equity, cash, P&L and margin from the account updates IB streams to this client.
 
     Values are in the account's base currency: the ``BASE`` row when IB sends one
-    (multi-currency accounts), else the row in the NetLiquidation currency.
+    (multi-currency accounts), else the row in the NetLiquidation currency. The initial
+    margin (``InitMarginReq``) and equity with loan (``EquityWithLoanValue``) are None
+    when IB sends neither row.
 
     Raises:
         BrokerError: the account values have not arrived (not connected or syncing), or
@@ -34,10 +46,10 @@ def account_snapshot(ib: IB) -> AccountSnapshot:
         )
     currency, (_, account) = net
 
-    def number(tag: str) -> float:
+    def number(tag: str) -> float | None:
         raw = rows.get((tag, "BASE")) or rows.get((tag, currency))
         if raw is None:
-            return 0.0
+            return None
         try:
             return float(raw[0])
         except ValueError:
@@ -46,11 +58,13 @@ def account_snapshot(ib: IB) -> AccountSnapshot:
     base = currency if currency not in ("", "BASE") else "USD"
     return AccountSnapshot(
         account,
-        number("NetLiquidation"),
-        number("TotalCashValue"),
-        number("RealizedPnL"),
-        number("UnrealizedPnL"),
+        number("NetLiquidation") or 0.0,
+        number("TotalCashValue") or 0.0,
+        number("RealizedPnL") or 0.0,
+        number("UnrealizedPnL") or 0.0,
         base,
+        initial_margin=number("InitMarginReq"),
+        equity_with_loan=number("EquityWithLoanValue"),
     )
 
 
@@ -59,20 +73,40 @@ class IBAccount:
 
     The gate reads the account on every decision; IB streams its values as they change
     (``accountValueEvent``), so the snapshot is cached until the next such message, a
-    disconnect (ib_async drops the values) or a reconnect. IB streams each currency's
-    rate to the base currency as an ``ExchangeRate`` account value; each is kept with the
-    time it arrived.
+    disconnect (ib_async drops the values) or a reconnect.
+
+    IB streams each currency's rate to the base currency as an ``ExchangeRate`` account
+    value, and only resends a value when it changed. So a rate is as fresh as the
+    account stream is alive: its quote carries the time of the latest message the
+    stream delivered (an account value, or IB's account time), never older than the
+    rate's own arrival. Rates are dropped with the connection and come back with the
+    next session's account download; a rate IB sends as zero or garbage is missing.
     """
 
-    __slots__ = ("_ib", "_rates", "_snapshot")
+    __slots__ = ("_heard", "_ib", "_rates", "_snapshot")
 
     def __init__(self, ib: IB) -> None:
         self._ib = ib
         self._snapshot: AccountSnapshot | None = None
         self._rates: dict[str, Quote] = {}
+        self._heard: datetime | None = None
+        # ib_async raises no event for IB's account time (it arrives with each batch of
+        # account updates): the wrapper's handler, looked up per message, is wrapped.
+        wrapper = ib.wrapper
+        account_time = wrapper.updateAccountTime
+
+        def on_account_time(timestamp: str) -> None:
+            account_time(timestamp)
+            self.heard()
+
+        wrapper.updateAccountTime = on_account_time  # type: ignore[method-assign]
 
     def exchange_rate(self, currency: str) -> Quote | None:
-        """One unit of ``currency`` in the base currency (1 for the base), as IB sent it."""
+        """One unit of ``currency`` in the base currency (1 for the base), as IB sent it.
+
+        None when IB sent no usable rate for it in this session, or the account values
+        are not there (not connected or not synchronised).
+        """
         code = currency.upper()
         try:
             base = self.snapshot().currency
@@ -80,7 +114,11 @@ class IBAccount:
             return None
         if code == base:
             return Quote(1.0, datetime.now(UTC))
-        return self._rates.get(code)
+        quote = self._rates.get(code)
+        heard = self._heard
+        if quote is None or heard is None or heard <= quote.time:
+            return quote
+        return Quote(quote.price, heard)
 
     def snapshot(self) -> AccountSnapshot:
         """The current snapshot (see ``account_snapshot``)."""
@@ -89,17 +127,34 @@ class IBAccount:
             snapshot = self._snapshot = account_snapshot(self._ib)
         return snapshot
 
-    def changed(self, *args: object) -> None:
-        """An account value changed (or the connection did): rebuild on the next read."""
+    def changed(self, value: AccountValue) -> None:
+        """IB sent an account value: rebuild the snapshot on the next read; note a rate."""
         self._snapshot = None
-        value = args[0] if args else None
-        if isinstance(value, AccountValue) and value.tag == "ExchangeRate":
-            try:
-                rate = float(value.value)
-            except ValueError:
-                return
-            code = value.currency.upper()
-            if rate > 0 and code not in ("", "BASE"):
-                self._rates[code] = Quote(rate, datetime.now(UTC))
-        elif not args:  # the connection changed: IB sends every rate again when it is back
-            self._rates.clear()
+        now = self._heard = datetime.now(UTC)
+        if value.tag != "ExchangeRate":
+            return
+        code = value.currency.upper()
+        if code in ("", "BASE"):
+            return
+        try:
+            rate = float(value.value)
+        except ValueError:
+            rate = math.nan
+        if math.isfinite(rate) and rate > 0:
+            self._rates[code] = Quote(rate, now)
+        else:
+            self._rates.pop(code, None)
+
+    def heard(self, *_args: object) -> None:
+        """IB's account time arrived: the account stream is alive (the rates are current)."""
+        self._heard = datetime.now(UTC)
+
+    def invalidate(self) -> None:
+        """Rebuild the snapshot on the next read (the connection came up or resynced)."""
+        self._snapshot = None
+
+    def reset(self) -> None:
+        """The connection is gone: so are the values and rates (IB resends them all)."""
+        self._snapshot = None
+        self._rates.clear()
+        self._heard = None

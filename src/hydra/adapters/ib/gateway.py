@@ -9,8 +9,10 @@ handles to ib_async's new Trade objects.
 
 This module is the gateway: identity, the port's reads and cancels. The connection's
 lifecycle (``lifecycle``, with ``reconnect``), opening a connection (``connection``), the
-order door and submit capability (``door``), the order book (``orders``), market data and
-contract economics (``market``) and the account (``account``) are its parts.
+order door and submit capability (``door``), the order book (``orders``), qualified
+contracts with their economics, hours and underlyings (``contracts``, with ``hours``),
+market data and shortable shares (``market``), whatIf margin previews (``preview``) and
+the account with its exchange rates (``account``) are its parts.
 The raw ib_async client is private: once the capability is claimed, every way of placing
 an order through it is refused, so the RiskGate stays the only way out.
 """
@@ -29,6 +31,7 @@ from hydra.adapters.ib.account import IBAccount
 from hydra.adapters.ib.connection import (
     ClientIdInUseError,
 )
+from hydra.adapters.ib.contracts import IBContracts
 from hydra.adapters.ib.convert import position_from_ib
 from hydra.adapters.ib.door import IBOrderDoor, IBSubmitCapability
 from hydra.adapters.ib.lifecycle import IBConnection
@@ -42,6 +45,7 @@ from hydra.adapters.ib.live import (
 )
 from hydra.adapters.ib.market import IBMarketData
 from hydra.adapters.ib.orders import IBOrderBook, IBOrderHandle
+from hydra.adapters.ib.preview import IBMarginPreviews
 from hydra.adapters.ib.reconnect import DEFAULT_RECONNECT_JITTER, ReconnectPlan
 from hydra.application import BrokerObserver, OrderHandle, OrderListener, Unsubscribe
 from hydra.domain import (
@@ -52,6 +56,8 @@ from hydra.domain import (
     ContractSpec,
     Instrument,
     InvalidInputError,
+    MarginImpact,
+    OrderRequest,
     Position,
     Quote,
 )
@@ -94,6 +100,9 @@ class BrokerGateway(IBConnection):
             ``reference_price`` (and the gate's price checks) have something to judge by.
         market_data_wait: seconds ``qualify_contract`` waits for a new subscription's
             first prices (a symbol with no market data is then judged without a price).
+        contract_refresh: seconds between two readings of every qualified contract's
+            details (IB lists about a week of trading hours; default 6 hours). They are
+            read again after each reconnect too.
         ib: the ib_async ``IB`` instance to use (a new one by default). Only the
             read-only roles (client ids 2, 3) and the emergency client take one: whoever
             holds the trading client's ``IB`` could place orders past the RiskGate.
@@ -125,6 +134,7 @@ class BrokerGateway(IBConnection):
         reconnect_jitter: float = DEFAULT_RECONNECT_JITTER,
         market_data: bool = True,
         market_data_wait: float = 2.0,
+        contract_refresh: float = 6 * 3600.0,
         ib: IB | None = None,
         emergency: bool = False,
     ) -> None:
@@ -155,6 +165,9 @@ class BrokerGateway(IBConnection):
         if connect_timeout <= 0:
             raise InvalidInputError("connect_timeout", "must be > 0 seconds", connect_timeout)
         self.connect_timeout = float(connect_timeout)
+        if not contract_refresh > 0:
+            raise InvalidInputError("contract_refresh", "must be > 0 seconds", contract_refresh)
+        self.contract_refresh = float(contract_refresh)
         self._reconnect = ReconnectPlan(reconnect_delays, reconnect_jitter)
         self.reconnect_delays = self._reconnect.delays
         self.reconnect_jitter = self._reconnect.jitter
@@ -169,7 +182,13 @@ class BrokerGateway(IBConnection):
         self._market = IBMarketData(
             self._ib, stream=self.market_data, first_tick_wait=self.market_data_wait
         )
+        self._contracts = IBContracts(self._ib, self._market, timeout=self.connect_timeout)
+        self._previews = IBMarginPreviews(
+            self._ib, self._door, self._require_connected, self._base_currency
+        )
         self._reconnect_task: asyncio.Task[None] | None = None
+        self._refresh_task: asyncio.Task[None] | None = None
+        self._refresh_due = asyncio.Event()
         self._resync_lock = asyncio.Lock()
         orders = self._orders
         # ib_async holds bound-method handlers by weak reference; these closures are
@@ -181,6 +200,7 @@ class BrokerGateway(IBConnection):
             (self._ib.openOrderEvent, self._guard("openOrder", orders.on_open_order)),
             (self._ib.positionEvent, self._guard("position", orders.on_position)),
             (self._ib.accountValueEvent, self._guard("accountValue", self._account.changed)),
+            (self._ib.errorEvent, self._guard("error", self._previews.on_error)),
         ]
         self._bound = False
         _log.info(
@@ -199,22 +219,70 @@ class BrokerGateway(IBConnection):
         if not isinstance(contract, Instrument):
             raise InvalidInputError("contract", "must be an Instrument", contract)
         self._require_connected("qualify")
-        return await self._market.qualify(contract)
+        return await self._contracts.qualify(contract)
 
     async def contract_chain(self, contract: Instrument) -> ContractChain:
         """A future's expiries, or an option's expiries and strikes, as IB lists them."""
         if not isinstance(contract, Instrument):
             raise InvalidInputError("contract", "must be an Instrument", contract)
         self._require_connected("list a contract chain")
-        return await self._market.chain(contract)
+        return await self._contracts.chain(contract)
 
     def contract_spec(self, instrument: Instrument) -> ContractSpec | None:
-        """IB's economics for a contract qualified through this gateway (None: not qualified)."""
-        return self._market.spec(instrument)
+        """IB's economics for a contract qualified through this gateway (None: not qualified).
+
+        With its trading hours (``hours``, None when IB's were unreadable) and, for an
+        option, its underlying's contract id (``underlying_con_id``).
+        """
+        return self._contracts.spec(instrument)
+
+    async def refresh_contract_details(self) -> int:
+        """Read every qualified contract's details again (fresh trading hours).
+
+        The gateway does this by itself every ``contract_refresh`` seconds and after each
+        reconnect; returns how many contracts were refreshed.
+        """
+        self._require_connected("refresh contract details")
+        return await self._contracts.refresh()
 
     def reference_price(self, instrument: Instrument) -> Quote | None:
-        """The freshest of the streamed market price and the last fill price."""
+        """The freshest of the streamed market price and the last fill price.
+
+        An option's underlying streams from the option's qualification on, so its price
+        is known by the underlying's contract id.
+        """
         return self._market.reference_price(instrument)
+
+    def exchange_rate(self, currency: str) -> Quote | None:
+        """One unit of ``currency`` in the account's base currency (IB's ``ExchangeRate``).
+
+        The base currency is 1. The quote's time is that of the latest account message
+        IB streamed (IB resends a rate only when it changes, so a live stream means the
+        rate is current). None when IB sent no rate for it this session.
+        """
+        return self._account.exchange_rate(currency)
+
+    def shortable_shares(self, instrument: Instrument) -> float | None:
+        """Shares IB can lend to short a qualified stock (generic tick 236; None: unknown)."""
+        return self._market.shortable_shares(instrument)
+
+    async def margin_impact(self, instrument: Instrument, order: OrderRequest) -> MarginImpact:
+        """IB's whatIf preview of ``order``: initial margin before and after, equity with loan.
+
+        Sent over this (trading) connection through the order door, never executed; in
+        the account's base currency. No timeout inside: the caller bounds the wait, and a
+        cancelled preview leaves nothing pending.
+
+        A coroutine function, so a gate knows to await it before its decision.
+
+        Raises:
+            BrokerError: not connected, a read-only client, IB refused the preview (its
+                message), or the answer has no usable figures.
+        """
+        return await self._previews.impact(instrument, order, readonly=self.readonly)
+
+    def _base_currency(self) -> str:
+        return self._account.snapshot().currency
 
     async def get_positions(self) -> list[Position]:
         """Current non-zero positions (the seed's async read)."""

@@ -5,11 +5,15 @@ The state machine: DISCONNECTED -> CONNECTING -> CONNECTED; a lost connection (n
 deliberate ``disconnect()``) -> RECONNECTING (the seed's backoff, then the capped delay
 with jitter, ``reconnect.ReconnectPlan``) -> RESYNCING (open orders, then positions; the
 order handles follow ib_async's new Trades) -> CONNECTED. Only CONNECTED admits orders.
+While connected, every qualified contract's details are read again every
+``contract_refresh`` seconds and after each reconnect (IB lists about a week of trading
+hours), until ``disconnect()``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +22,7 @@ from ib_async import IB
 
 from hydra.adapters.ib.account import IBAccount
 from hydra.adapters.ib.connection import claim_endpoint, handshake, release_endpoint
+from hydra.adapters.ib.contracts import IBContracts
 from hydra.adapters.ib.live import LIVE_PORTS
 from hydra.adapters.ib.market import IBMarketData
 from hydra.adapters.ib.orders import IBOrderBook
@@ -48,15 +53,19 @@ class IBConnection(Unique):
     role: ClientRole
     readonly: bool
     connect_timeout: float
+    contract_refresh: float
     _live_opt_in: bool
     _ib: IB
     _state: ConnectionState
     _deliberate: bool
     _orders: IBOrderBook
     _market: IBMarketData
+    _contracts: IBContracts
     _account: IBAccount
     _reconnect: ReconnectPlan
     _reconnect_task: asyncio.Task[None] | None
+    _refresh_task: asyncio.Task[None] | None
+    _refresh_due: asyncio.Event
     _resync_lock: asyncio.Lock
     _handlers: list[tuple[Any, Callable[..., None]]]
     _bound: bool
@@ -94,13 +103,16 @@ class IBConnection(Unique):
             self._state = ConnectionState.DISCONNECTED
             release_endpoint(endpoint, self)
             raise
-        if self.role is ClientRole.EMERGENCY:
-            # Other clients' orders reach this connection only when asked for.
+        if self.role in (ClientRole.EMERGENCY, ClientRole.CLI):
+            # Other clients' orders reach this connection only when asked for (the CLI
+            # lists them, the emergency client cancels them).
             await asyncio.wait_for(self._ib.reqAllOpenOrdersAsync(), self.connect_timeout)
         self._orders.adopt_open_trades()
         self._orders.session_up()
-        self._account.changed()
+        self._account.invalidate()
         self._state = ConnectionState.CONNECTED
+        if self._refresh_task is None or self._refresh_task.done():
+            self._refresh_task = asyncio.get_running_loop().create_task(self._keep_hours_listed())
 
     async def _connect_once(self) -> None:
         try:
@@ -120,9 +132,10 @@ class IBConnection(Unique):
     async def disconnect(self) -> None:
         """Disconnect deliberately: no auto-reconnect; the client id is released."""
         self._deliberate = True
-        task, self._reconnect_task = self._reconnect_task, None
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
+        for task in (self._reconnect_task, self._refresh_task):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+        self._reconnect_task = self._refresh_task = None
         self._ib.disconnect()
         self._state = ConnectionState.DISCONNECTED
         release_endpoint((self.host, self.port, self.client_id), self)
@@ -196,8 +209,9 @@ class IBConnection(Unique):
                 raise BrokerNotConnectedError(f"resync failed: {exc!r}") from exc
             rebound = self._orders.rebind()
             self._market.resubscribe()
-            self._account.changed()
+            self._account.invalidate()
             self._state = ConnectionState.CONNECTED
+            self._refresh_due.set()  # the hours may have moved on while disconnected
             _log.info(
                 "gateway.resynced", open_orders=len(self._orders.open_orders()), rebound=rebound
             )
@@ -232,7 +246,7 @@ class IBConnection(Unique):
         return guarded
 
     def _on_disconnected(self) -> None:
-        self._account.changed()  # ib_async drops the account values with the connection
+        self._account.reset()  # ib_async drops the account values with the connection
         self._orders.forget_reservation()
         if self._deliberate:
             return
@@ -256,6 +270,30 @@ class IBConnection(Unique):
         except Exception as exc:  # noqa: BLE001  (a background task: log, never lose it)
             self._state = ConnectionState.DISCONNECTED
             _log.error("gateway.offline", error=f"{type(exc).__name__}: {exc}")
+
+    async def _keep_hours_listed(self) -> None:
+        """Read every qualified contract's details again, periodically and after a reconnect.
+
+        IB lists about a week of trading hours; without this, a trader running for
+        weeks would meet hours it no longer knows (and the gate would block). A failed
+        round is logged and tried again at the next one.
+        """
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._refresh_due.wait(), self.contract_refresh)
+            self._refresh_due.clear()
+            if not self.is_connected():
+                continue
+            try:
+                count = await self._contracts.refresh()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001  (a background task: log, go on)
+                _log.warning(
+                    "gateway.contract_refresh_failed", error=f"{type(exc).__name__}: {exc}"
+                )
+            else:
+                _log.info("gateway.contracts_refreshed", contracts=count)
 
     def _require_connected(self, action: str) -> None:
         state = self.connection_state

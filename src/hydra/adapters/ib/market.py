@@ -1,8 +1,8 @@
-"""Market data and contract economics over ib_async: what the gate judges prices by.
+"""Market data over ib_async: what the gate judges prices and short sales by.
 
-Qualifying a contract reads IB's contract details once: the qualified instrument, its
-economics (multiplier, size increment) and, when streaming is on, a market-data
-subscription whose prices become the reference price; the last fill price counts too.
+When streaming is on, every qualified contract (and an option's underlying) gets one
+market-data subscription: its prices become the reference price (the last fill price
+counts too), and a stock's also carries generic tick 236, IB's shortable shares.
 """
 
 from __future__ import annotations
@@ -15,38 +15,30 @@ import structlog
 from ib_async import IB, Contract, Ticker
 from ib_async import Fill as IBFill
 
-from hydra.adapters.ib.convert import instrument_from_ib, to_ib_contract
-from hydra.domain import (
-    AmbiguousContractError,
-    ContractChain,
-    ContractSpec,
-    Instrument,
-    Quote,
-    SecurityType,
-    UnknownInstrumentError,
-)
+from hydra.domain import Instrument, Quote, SecurityType
 
 __all__ = ["IBMarketData"]
 
 _log = structlog.get_logger("hydra.ib")
 
+# Generic tick 236: shortable shares (ticks 46 and 89), asked for with a stock's prices.
+_SHORTABLE = "236"
+
 
 class IBMarketData:
-    """Qualified contracts, their economics, streamed prices and last fill prices.
+    """Streamed prices, shortable shares and last fill prices of qualified contracts.
 
     Args:
         ib: the gateway's ib_async client.
         stream: subscribe to market data for every qualified instrument.
-        first_tick_wait: seconds ``qualify`` waits for a new subscription's first prices.
+        first_tick_wait: seconds ``follow`` waits for a new subscription's first prices.
     """
 
     def __init__(self, ib: IB, *, stream: bool, first_tick_wait: float) -> None:
         self._ib = ib
         self.stream = stream
         self.first_tick_wait = first_tick_wait
-        # The broker's economics per qualified contract, and how to find them by name.
-        self._specs: dict[int, ContractSpec] = {}
-        self._qualified: dict[int, Instrument] = {}
+        # The contracts streamed, by contract id.
         self._contracts: dict[int, Contract] = {}
         self._tickers: dict[int, Ticker] = {}
         # Last fill prices, and the last streamed price of tickers a reconnect replaced.
@@ -55,102 +47,21 @@ class IBMarketData:
         # on every decision, and a ticker whose time has not moved has not changed.
         self._read: dict[int, tuple[object, Quote | None]] = {}
 
-    async def qualify(self, contract: Instrument) -> Instrument:
-        """Qualify at IB (contract details); remember the economics; start streaming.
+    async def follow(self, contract: Contract) -> None:
+        """Stream a qualified contract's market data (once), and wait for its first prices.
 
-        Raises:
-            UnknownInstrumentError: IB has no unique contract for it.
+        A stock's subscription also asks for generic tick 236 (shortable shares).
         """
-        details = [
-            d
-            for d in await self._ib.reqContractDetailsAsync(to_ib_contract(contract))
-            if d.contract is not None
-        ]
-        description = f"{contract.label} ({contract.sec_type.value}, {contract.currency})"
-        if not details:
-            raise UnknownInstrumentError(f"IB has no contract for {description}")
-        if len(details) > 1:
-            raise AmbiguousContractError(
-                description,
-                tuple(instrument_from_ib(d.contract) for d in details),  # type: ignore[arg-type]
-            )
-        result = details[0].contract
-        assert result is not None  # noqa: S101  (filtered above)
-        qualified = instrument_from_ib(result)
-        step = _positive(details[0].sizeIncrement, 1.0)
-        spec = ContractSpec.of(qualified, step, _positive(details[0].minTick, 0.0))
-        self._specs[spec.con_id] = spec
-        self._qualified[spec.con_id] = qualified
-        if self.stream and result.conId not in self._contracts:
-            self._contracts[result.conId] = result
-            ticker = self._ib.reqMktData(result)
-            self._tickers[result.conId] = ticker
-            await self._first_tick(ticker)
-        return qualified
+        if not self.stream or contract.conId in self._contracts:
+            return
+        self._contracts[contract.conId] = contract
+        ticker = self._subscribe(contract)
+        await self._first_tick(ticker)
 
-    def spec(self, instrument: Instrument) -> ContractSpec | None:
-        """IB's economics for a contract qualified here.
-
-        None when it is not qualified, or the description names several qualified ones.
-        """
-        if instrument.con_id:
-            return self._specs.get(instrument.con_id)
-        found = [q for q in self._qualified.values() if instrument.matches(q)]
-        return self._specs[found[0].con_id] if len(found) == 1 else None
-
-    async def chain(self, contract: Instrument) -> ContractChain:
-        """A future's listed expiries, or an option's expiries and strikes.
-
-        Futures come from the contract details; options from IB's security-definition
-        parameters of the underlying stock.
-
-        Raises:
-            UnknownInstrumentError: IB lists nothing for it.
-        """
-        if contract.sec_type in (SecurityType.OPTION, SecurityType.FUTURE_OPTION):
-            return await self._option_chain(contract)
-        probe = Contract(
-            symbol=contract.symbol,
-            secType=contract.sec_type.value,
-            exchange=contract.exchange,
-            currency=contract.currency,
-        )
-        listed = [
-            instrument_from_ib(d.contract)
-            for d in await self._ib.reqContractDetailsAsync(probe)
-            if d.contract is not None
-        ]
-        if not listed:
-            raise UnknownInstrumentError(
-                f"IB lists no {contract.sec_type.value} contracts of {contract.symbol}"
-            )
-        listed.sort(key=lambda i: i.expiry)
-        return ContractChain(
-            contract.symbol,
-            contract.sec_type,
-            tuple(sorted({i.expiry for i in listed if i.expiry})),
-            contracts=tuple(listed),
-        )
-
-    async def _option_chain(self, contract: Instrument) -> ContractChain:
-        underlying = await self._ib.reqContractDetailsAsync(
-            Contract(
-                symbol=contract.symbol, secType="STK", exchange="SMART", currency=contract.currency
-            )
-        )
-        if not underlying or underlying[0].contract is None:
-            raise UnknownInstrumentError(f"IB knows no stock {contract.symbol} to list options of")
-        params = await self._ib.reqSecDefOptParamsAsync(
-            contract.symbol, "", "STK", underlying[0].contract.conId
-        )
-        if not params:
-            raise UnknownInstrumentError(f"IB lists no options of {contract.symbol}")
-        return ContractChain(
-            contract.symbol,
-            contract.sec_type,
-            tuple(sorted({e for p in params for e in p.expirations})),
-            tuple(sorted({float(s) for p in params for s in p.strikes})),
-        )
+    def _subscribe(self, contract: Contract) -> Ticker:
+        ticker = self._ib.reqMktData(contract, _SHORTABLE if contract.secType == "STK" else "")
+        self._tickers[contract.conId] = ticker
+        return ticker
 
     def reference_price(self, instrument: Instrument) -> Quote | None:
         """The freshest of the streamed market price and the last fill price.
@@ -174,6 +85,19 @@ class IBMarketData:
         if streamed is not None and (best is None or streamed.time >= best.time):
             return streamed
         return best
+
+    def shortable_shares(self, instrument: Instrument) -> float | None:
+        """IB's shortable shares of a streamed stock (tick 89 of generic tick 236).
+
+        None for anything but a stock, a contract not streamed, or before IB said.
+        """
+        if instrument.sec_type is not SecurityType.STOCK or not instrument.con_id:
+            return None
+        ticker = self._tickers.get(instrument.con_id)
+        if ticker is None:
+            return None
+        shares = float(ticker.shortableShares)
+        return shares if math.isfinite(shares) and shares >= 0 else None
 
     @staticmethod
     def _ticker_quote(ticker: Ticker | None) -> Quote | None:
@@ -208,7 +132,7 @@ class IBMarketData:
                 known = self._fill_quotes.get(con_id)
                 if known is None or last.time >= known.time:
                     self._fill_quotes[con_id] = last
-            self._tickers[con_id] = self._ib.reqMktData(contract)
+            self._subscribe(contract)
 
     async def _first_tick(self, ticker: Ticker) -> None:
         """Wait (bounded) for a new subscription's first prices, so the gate can judge."""
@@ -228,12 +152,3 @@ class IBMarketData:
             )
         finally:
             ticker.updateEvent -= on_update
-
-
-def _positive(value: object, default: float) -> float:
-    """A positive finite IB number, else ``default`` (IB leaves unknown fields unset)."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return default
-    return number if math.isfinite(number) and 0 < number < 1e300 else default
