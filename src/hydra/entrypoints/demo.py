@@ -25,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hydra.adapters.control import ControlServer
 from hydra.adapters.journal import JsonlJournal, discard_journal
 from hydra.adapters.journal.reader import first_record
 from hydra.adapters.sim import DEFAULT_ACCOUNT, DEFAULT_INSTRUMENTS, SimulatedBroker

@@ -39,7 +39,7 @@ from hydra.application.records import (
 )
 from hydra.domain import InvalidInputError
 from hydra.entrypoints.journal_export import export_parquet
-from hydra.entrypoints.render import RECORD_COLUMNS, cell_text, record_row
+from hydra.entrypoints.render import RECORD_COLUMNS, cell_text, paint, record_row
 from hydra.settings import load_settings
 
 __all__ = ["TimeWindow", "add_journal_commands", "printable", "run_journal_command"]
@@ -81,6 +81,12 @@ class _VerbOrPath(argparse._SubParsersAction):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.choices = _AnyWord()
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """A verb's parser, listed in ``choices`` too (completion scripts read it there)."""
+        parser: argparse.ArgumentParser = super().add_parser(name, **kwargs)
+        self.choices[name] = parser
+        return parser
 
     def __call__(
         self,
@@ -270,16 +276,17 @@ class _TableOut:
             max(len(header), *(len(row[i]) for row in rows))
             for i, header in enumerate(RECORD_COLUMNS)
         ]
-        print(self._line(list(RECORD_COLUMNS)))
-        print(self._line(["-" * width for width in self._widths]))
+        print(self._line(list(RECORD_COLUMNS), header=True))
+        print(self._line(["-" * width for width in self._widths], header=True))
         for row in rows:
             print(self._line(row))
         sys.stdout.flush()
         self._block = []
 
-    def _line(self, cells: list[str]) -> str:
+    def _line(self, cells: list[str], *, header: bool = False) -> str:
         assert self._widths is not None  # noqa: S101  (set by _start)
-        return "  ".join(c.ljust(w) for c, w in zip(cells, self._widths, strict=True)).rstrip()
+        pad = str.ljust if header else paint  # outcomes and states coloured, as in every table
+        return "  ".join(pad(c, w) for c, w in zip(cells, self._widths, strict=True)).rstrip()
 
     def close(self, path: str) -> None:
         if self._widths is None:

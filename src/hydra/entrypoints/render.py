@@ -26,6 +26,7 @@ __all__ = [
     "breaker_table",
     "cell_text",
     "money",
+    "paint",
     "percent",
     "record_row",
     "render_json",
@@ -55,7 +56,8 @@ def use_color(enabled: bool) -> None:
     _colour = enabled
 
 
-def _paint(text: str, width: int) -> str:
+def paint(text: str, width: int) -> str:
+    """``text`` padded to ``width``, coloured if it is a state or outcome and colour is on."""
     padded = text.ljust(width)
     code = _COLOURS.get(text) if _colour else None
     return f"\033[{code}m{text}\033[0m{padded[len(text) :]}" if code else padded
@@ -67,9 +69,7 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(cells[0], widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
-    lines += [
-        "  ".join(_paint(c, w) for c, w in zip(row, widths, strict=True)) for row in cells[1:]
-    ]
+    lines += ["  ".join(paint(c, w) for c, w in zip(row, widths, strict=True)) for row in cells[1:]]
     return "\n".join(line.rstrip() for line in lines)
 
 
