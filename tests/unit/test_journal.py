@@ -20,6 +20,7 @@ from hydra.domain import (
     TradingState,
 )
 from hydra.entrypoints.journal_commands import TimeWindow
+from hydra.entrypoints.journal_output import printable
 from hydra.entrypoints.render import record_row
 
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
@@ -297,3 +298,23 @@ def test_a_listing_is_only_for_decisions_of_todays_form() -> None:
     flat = {"kind": "decision", "time": T0.isoformat(), "symbol": "AAPL", "outcome": "allowed"}
     assert decision_listing(state) is None
     assert decision_listing(flat) is None
+
+
+# ---------------------------------------------------------------- what reaches a terminal
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("desk: stop", "desk: stop"),
+        ("\x1b]0;owned\x07", "\\x1b]0;owned\\x07"),  # a title rewrite
+        ("ok\r\x1b[2Jforged", "ok\\x0d\\x1b[2Jforged"),  # a screen clear, a row rewritten
+        ("a\nb\tc", "a\\x0ab\\x09c"),
+        ("\x9b31m", "\\x9b31m"),  # the one-byte CSI of C1
+        ("abc\u202edef", "abc\\u202edef"),  # a bidi override
+        ("Zürich ¥300", "Zürich ¥300"),  # printable text of any script stays as it is
+    ],
+)
+def test_printable_escapes_what_a_terminal_would_act_on(text: str, shown: str) -> None:
+    """Control characters, C1 codes and bidi overrides print as escapes; the rest unchanged."""
+    assert printable(text) == shown

@@ -30,7 +30,6 @@ from hydra.adapters.journal.segments import first_line, select_segments
 from hydra.adapters.journal.verify import default_workers, verify_journal
 from hydra.application.records import (
     AuditRecord,
-    DecisionListing,
     UnknownRecord,
     decision_listing,
     is_checkpoint,
@@ -39,26 +38,10 @@ from hydra.application.records import (
 )
 from hydra.domain import InvalidInputError
 from hydra.entrypoints.journal_export import export_parquet
-from hydra.entrypoints.render import RECORD_COLUMNS, cell_text, paint, record_row
+from hydra.entrypoints.journal_output import JsonOut, TableOut, printable
 from hydra.settings import load_settings
 
-__all__ = ["TimeWindow", "add_journal_commands", "printable", "run_journal_command"]
-
-_BLOCK = 200  # rows that set the table's column widths before it starts streaming
-
-
-def printable(text: str) -> str:
-    """``text`` safe for a terminal: every non-printable character as its escape."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else _escape(char) for char in text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+__all__ = ["TimeWindow", "add_journal_commands", "run_journal_command"]
 
 
 def _say(text: str) -> None:
@@ -253,72 +236,6 @@ def _problems(scan: JournalScan, path: str) -> None:
 
 
 # ---------------------------------------------------------------------------- read
-class _TableOut:
-    """The table, streamed: column widths are set by the first rows, then kept."""
-
-    def __init__(self, *, follow: bool) -> None:
-        self._follow = follow
-        self._block: list[list[str]] = []
-        self._widths: list[int] | None = None
-
-    def add(self, record: AuditRecord | DecisionListing) -> None:
-        row = [printable(cell_text(value)) for value in record_row(record)]
-        if self._widths is not None:
-            print(self._line(row), flush=self._follow)
-            return
-        self._block.append(row)
-        if self._follow or len(self._block) >= _BLOCK:
-            self._start()
-
-    def _start(self) -> None:
-        rows = self._block
-        self._widths = [
-            max(len(header), *(len(row[i]) for row in rows))
-            for i, header in enumerate(RECORD_COLUMNS)
-        ]
-        print(self._line(list(RECORD_COLUMNS), header=True))
-        print(self._line(["-" * width for width in self._widths], header=True))
-        for row in rows:
-            print(self._line(row))
-        sys.stdout.flush()
-        self._block = []
-
-    def _line(self, cells: list[str], *, header: bool = False) -> str:
-        assert self._widths is not None  # noqa: S101  (set by _start)
-        pad = str.ljust if header else paint  # outcomes and states coloured, as in every table
-        return "  ".join(pad(c, w) for c, w in zip(cells, self._widths, strict=True)).rstrip()
-
-    def close(self, path: str) -> None:
-        if self._widths is None:
-            if self._block:
-                self._start()
-            else:
-                print(printable(f"(no records in {path} match)"))
-
-
-class _JsonOut:
-    """A JSON array, streamed: ``json.dumps(records, indent=2)``, byte for byte.
-
-    With ``follow``, JSON lines instead (an array that never ends could not be parsed).
-    """
-
-    def __init__(self, *, follow: bool) -> None:
-        self._follow = follow
-        self._count = 0
-
-    def add(self, data: dict[str, Any]) -> None:
-        if self._follow:
-            print(json.dumps(data), flush=True)
-            return
-        text = json.dumps(data, indent=2).replace("\n", "\n  ")
-        print("[\n  " + text if not self._count else ",\n  " + text, end="")
-        self._count += 1
-
-    def close(self) -> None:
-        if not self._follow:
-            print("\n]" if self._count else "[]")
-
-
 def _read(args: argparse.Namespace) -> int:
     path = _journal(args.path, args.config)
     window = TimeWindow.of(args)
@@ -326,8 +243,8 @@ def _read(args: argparse.Namespace) -> int:
         raise InvalidInputError("--until", "cannot be combined with --follow", args.until)
     segments = select_segments(list_segments(Path(path)), since=window.since, until=window.until)
     scan = JournalScan(path, segments=segments, follow=(lambda: False) if args.follow else None)
-    table = None if args.json else _TableOut(follow=args.follow)
-    listing = _JsonOut(follow=args.follow) if args.json else None
+    table = None if args.json else TableOut(follow=args.follow)
+    listing = JsonOut(follow=args.follow) if args.json else None
     told = None
     for data in scan:
         if args.follow and scan.chain_damage is not told:
