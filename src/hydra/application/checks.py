@@ -152,37 +152,32 @@ def tick(ctx: DecisionContext) -> tuple[Reason, ...]:
     return (reason,) if reason is not None else _NONE
 
 
-def reduce_only(ctx: DecisionContext) -> tuple[Reason, ...]:
-    """``order.reduce_only``: a reduce-only order that could grow |position| (or flip it)."""
-    if not ctx.request.reduce_only or ctx.shrinks:
-        return _NONE
+def _grows(ctx: DecisionContext, code: str, name: str, why: str) -> tuple[Reason, ...]:
+    """A reason naming the order and the position it does not shrink (every view)."""
     order = ctx.request
     shown = " / ".join(f"{view:g}" for view in ctx.exposure.views())
     return (
         Reason(
-            "order.reduce_only",
-            "reduce_only",
-            f"reduce-only {order.side.value} {order.quantity:g} {ctx.instrument.label} could "
-            f"grow the position {shown} (with {ctx.committed or 0.0:g} working on that side)",
+            code,
+            name,
+            f"{why}: {order.side.value} {order.quantity:g} {ctx.instrument.label} does not "
+            f"shrink the position {shown} (with {ctx.committed or 0.0:g} working on that side)",
         ),
     )
+
+
+def reduce_only(ctx: DecisionContext) -> tuple[Reason, ...]:
+    """``order.reduce_only``: a reduce-only order that could grow |position| (or flip it)."""
+    if not ctx.request.reduce_only or ctx.shrinks:
+        return _NONE
+    return _grows(ctx, "order.reduce_only", "reduce_only", "the order is reduce-only")
 
 
 def reducing(ctx: DecisionContext) -> tuple[Reason, ...]:
     """``state.reducing``: in REDUCING only an order that shrinks every view passes."""
     if ctx.state is not TradingState.REDUCING or ctx.shrinks:
         return _NONE
-    order = ctx.request
-    shown = " / ".join(f"{view:g}" for view in ctx.exposure.views())
-    return (
-        Reason(
-            "state.reducing",
-            "reducing",
-            f"trading is REDUCING: {order.side.value} {order.quantity:g} "
-            f"{ctx.instrument.symbol} does not shrink the position {shown} "
-            f"(with {ctx.committed or 0.0:g} in flight)",
-        ),
-    )
+    return _grows(ctx, "state.reducing", "reducing", "trading is REDUCING")
 
 
 def breaker_inputs(ctx: DecisionContext) -> tuple[Reason, ...]:

@@ -71,6 +71,25 @@ class Decider:
         self._previewer = previewer
 
     # ------------------------------------------------------------ awaiting the broker first
+    async def _ahead(
+        self,
+        contract: object,
+        order: object,
+        inputs: BreakerInputs | None,
+        problem: Reason | None = None,
+        **what: Any,
+    ) -> Preview:
+        """The preview a decision (opened as ``what`` says) needs, after a waiting HALT.
+
+        A HALT left by ``hydra kill`` is obeyed first, so no preview goes out for an
+        order it blocks.
+        """
+        self._desk.obey_halt_requests()
+        ahead = self._builder.open(
+            contract, order, self._clock(), self._desk.state, inputs, problem, **what
+        )
+        return await self._previewer.preview(ahead)
+
     async def order_async(
         self,
         contract: object,
@@ -83,11 +102,7 @@ class Decider:
         if not previewer.active:
             return self.order(contract, order, inputs, problem)
         async with previewer.lock:
-            self._desk.obey_halt_requests()  # a HALT left by `hydra kill`: no preview then
-            ahead = self._builder.open(
-                contract, order, self._clock(), self._desk.state, inputs, problem
-            )
-            preview = await previewer.preview(ahead)
+            preview = await self._ahead(contract, order, inputs, problem)
             return self.order(contract, order, inputs, problem, preview)
 
     async def amend_async(
@@ -102,18 +117,14 @@ class Decider:
         if not previewer.active:
             return self.amend(handle, order, inputs, parent)
         async with previewer.lock:
-            self._desk.obey_halt_requests()
-            ahead = self._builder.open(
+            preview = await self._ahead(
                 handle.instrument,
                 order,
-                self._clock(),
-                self._desk.state,
                 inputs,
                 action="modify",
                 base=_base(parent),
                 replacing=handle,
             )
-            preview = await previewer.preview(ahead)
             return self.amend(handle, order, inputs, parent, preview)
 
     async def order_list_async(
@@ -124,14 +135,8 @@ class Decider:
         if not previewer.active:
             return self.order_list(legs, inputs)
         async with previewer.lock:
-            self._desk.obey_halt_requests()
-            now, state = self._clock(), self._desk.state
             previews = [
-                await previewer.preview(
-                    self._builder.open(
-                        instrument, order, now, state, inputs, **_list_leg(legs, index)
-                    )
-                )
+                await self._ahead(instrument, order, inputs, **_list_leg(legs, index))
                 for index, (_, instrument, order, _, _) in enumerate(legs)
             ]
             return self.order_list(legs, inputs, previews)

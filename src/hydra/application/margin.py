@@ -16,11 +16,10 @@ from hydra.application.ports import BrokerPort
 from hydra.domain import (
     AccountLimits,
     BrokerError,
-    ContractSpec,
+    InvalidInputError,
     MarginImpact,
     OrderRequest,
     Reason,
-    SecurityType,
 )
 
 __all__ = ["MarginCheck", "margin_unavailable", "preview_order"]
@@ -118,33 +117,16 @@ class MarginCheck:
             return margin_unavailable(f"no price to value {ctx.instrument.label}")
         before = ctx.exposure.position + ctx.base
         after = before + ctx.committed + ctx.signed
+        model, under = self._limits.margin_model, ctx.underlying
         try:
-            change = self._initial(spec, ctx, after, price) - self._initial(
-                spec, ctx, before, price
+            change = model.of_position(ctx.instrument, after, price, under) - model.of_position(
+                ctx.instrument, before, price, under
             )
-        except BrokerError as exc:
-            return margin_unavailable(str(exc))
+        except InvalidInputError as exc:
+            return margin_unavailable(exc.reason)
         return MarginImpact(
             account.initial_margin,
             max(0.0, account.initial_margin + change * rate),
             account.equity_with_loan,
             account.currency,
-        )
-
-    def _initial(
-        self, spec: ContractSpec, ctx: DecisionContext, quantity: float, price: float
-    ) -> float:
-        instrument = ctx.instrument
-        short_option = spec.sec_type in (SecurityType.OPTION, SecurityType.FUTURE_OPTION)
-        if quantity < 0 and short_option and ctx.underlying is None:
-            raise BrokerError(f"no price for the underlying of {instrument.label}")
-        return self._limits.margin_model.initial(
-            spec.sec_type,
-            spec.symbol,
-            quantity,
-            price,
-            spec.multiplier,
-            strike=instrument.strike,
-            right=instrument.right,
-            underlying=ctx.underlying,
         )

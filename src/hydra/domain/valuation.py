@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from hydra.domain._validate import finite, non_negative, positive, text
 from hydra.domain.errors import InvalidInputError
-from hydra.domain.instruments import Right, SecurityType
+from hydra.domain.instruments import Instrument, Right, SecurityType
 
 __all__ = ["MarginImpact", "MarginModel"]
 
@@ -78,6 +78,29 @@ class MarginModel:
                 )
         for symbol, amount in self.futures.items():
             positive(f"margin_model.futures[{symbol}]", amount)
+
+    def of_position(
+        self, instrument: Instrument, quantity: float, price: float, underlying: float | None
+    ) -> float:
+        """``initial`` for a signed position in ``instrument`` (its type, strike, right).
+
+        Raises:
+            InvalidInputError: a short option without the underlying's price (named
+                ``underlying``, with the instrument).
+        """
+        try:
+            return self.initial(
+                instrument.sec_type,
+                instrument.symbol,
+                quantity,
+                price,
+                instrument.multiplier,
+                strike=instrument.strike,
+                right=instrument.right,
+                underlying=underlying,
+            )
+        except InvalidInputError as exc:
+            raise InvalidInputError(exc.field, f"{instrument.label}: {exc.reason}") from None
 
     def initial(
         self,

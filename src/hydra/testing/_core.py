@@ -9,6 +9,7 @@ import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from hydra.adapters.sim.money import DEFAULT_RATES, DEFAULT_SHORTABLE
 from hydra.testing import _wire as wire
 from hydra.testing._margin import MarginModel
 from hydra.testing._model import (
@@ -30,19 +31,11 @@ if TYPE_CHECKING:
 # Real permIds are large; starting high keeps them visibly distinct from order ids in logs.
 _FIRST_PERM_ID = 1_000_000_001
 BASE_CURRENCY = "USD"
-# Units of the base currency one unit of each currency buys (IB's ExchangeRate values).
-DEFAULT_EXCHANGE_RATES: dict[str, float] = {
-    "USD": 1.0,
-    "EUR": 1.08,
-    "GBP": 1.27,
-    "CHF": 1.12,
-    "CAD": 0.73,
-    "AUD": 0.66,
-    "HKD": 0.128,
-    "JPY": 1 / 150,
-}
+# Units of the base currency one unit of each currency buys (IB's ExchangeRate values):
+# the simulator's table, so a paper account reads the same on both.
+DEFAULT_EXCHANGE_RATES: dict[str, float] = dict(DEFAULT_RATES)
 # Shares a stock has to lend (generic tick 236) until a test says otherwise.
-DEFAULT_SHORTABLE_SHARES = 10_000_000.0
+DEFAULT_SHORTABLE_SHARES = DEFAULT_SHORTABLE
 
 
 def ib_time() -> str:

@@ -153,20 +153,7 @@ def margin_of(
     Raises:
         BrokerError: a short option whose underlying has no price.
     """
-    if not quantity:
-        return 0.0
-    under = None
-    if instrument.sec_type in (SecurityType.OPTION, SecurityType.FUTURE_OPTION) and quantity < 0:
-        under = underlying(instrument)
-        if under is None:
-            raise BrokerError(f"no price for the underlying of {instrument.label}")
-    return model.initial(
-        instrument.sec_type,
-        instrument.symbol,
-        quantity,
-        price,
-        instrument.multiplier,
-        strike=instrument.strike,
-        right=instrument.right,
-        underlying=under,
-    )
+    try:
+        return model.of_position(instrument, quantity, price, underlying(instrument))
+    except InvalidInputError as exc:
+        raise BrokerError(exc.reason) from None
