@@ -21,7 +21,8 @@ from hydra.domain import (
     SecurityType,
     Side,
 )
-from hydra.domain.limits import OrderLimitChecker, RestingOrder
+from hydra.domain.limit_checker import OrderLimitChecker
+from hydra.domain.limits import RestingOrder
 
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 AAPL = Instrument("AAPL")

@@ -79,7 +79,7 @@ DOMAIN_INTERNAL = {
     "BreakerControl": "hydra.domain.breakers",
     "LatchedTrip": "hydra.domain.breakers",
     "TradeCheck": "hydra.domain.breakers",
-    "OrderLimitChecker": "hydra.domain.limits",
+    "OrderLimitChecker": "hydra.domain.limit_checker",
     "RestingOrder": "hydra.domain.limits",
     "shrinks_position": "hydra.domain.trading_state",
     "system_clock": "hydra.domain.clock",

@@ -17,11 +17,11 @@ def test_defaults_select_the_simulator(tmp_path: Path) -> None:
     """With no file and no env the container wires a RiskGate over a SimulatedBroker."""
     journal = tmp_path / "j.jsonl"
     container = build_container(env={}, overrides={"journal": {"path": str(journal)}})
-    assert container.config.broker.mode() == "sim"
+    assert container.settings().broker.mode == "sim"
     assert isinstance(container.broker(), SimulatedBroker)
     assert isinstance(container.risk_gate(), RiskGate)
     assert container.risk_gate() is container.risk_gate()
-    assert container.config.journal.path() == str(journal)
+    assert container.settings().journal.path == str(journal)
 
 
 def test_env_wins_over_the_file(tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_config_file_named_by_env(tmp_path: Path) -> None:
         ("[journal]\nsegment_mb = -16\n", {}, "journal.segment_mb"),
         ("", {"HYDRA_BREAKERS_SESSION_RESET": "25:00"}, "breakers.session_reset"),
         ("", {"HYDRA_BREAKERS_MAX_DRAWDOWN": "1.5"}, "breakers.max_drawdown"),
-        ("", {"HYDRA_BREAKERS_SESSION_TIMEZONE": "Nowhere/City"}, "session.timezone"),
+        ("", {"HYDRA_BREAKERS_SESSION_TIMEZONE": "Nowhere/City"}, "breakers.session_timezone"),
     ],
 )
 def test_unknown_keys_and_bad_values_fail_at_startup(

@@ -1,26 +1,34 @@
-"""The application layer: broker ports, order handles and the RiskGate service."""
+"""The application layer: broker ports, order handles and the RiskGate service.
+
+Names load on first use (PEP 562): a settings module that reads ``GateConfig`` does not
+load the gate.
+"""
 
 from __future__ import annotations
 
-from hydra.application.audit import AuditListener
-from hydra.application.checks import Check
-from hydra.application.config import GateConfig
-from hydra.application.context import DecisionContext
-from hydra.application.decisions import GateStatus, KillReport, OrderDecision
-from hydra.application.exposure import ExposureLedger, LedgerEntry
-from hydra.application.orders import OrderHandle
-from hydra.application.ports import (
-    AuditJournal,
-    BrokerObserver,
-    BrokerPort,
-    OrderListener,
-    Unsubscribe,
-)
-from hydra.application.prices import PriceRefusedError
-from hydra.application.records import AuditRecord, DecisionRecord, parse_record
-from hydra.application.replay import JournalReplay, replay_journal
-from hydra.application.risk_gate import RiskGate
-from hydra.application.views import BreakersView, BrokerView
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hydra.application.audit import AuditListener
+    from hydra.application.checks import Check
+    from hydra.application.config import GateConfig
+    from hydra.application.context import DecisionContext
+    from hydra.application.decisions import GateStatus, KillReport, OrderDecision
+    from hydra.application.exposure import ExposureLedger, LedgerEntry
+    from hydra.application.orders import OrderHandle
+    from hydra.application.ports import (
+        AuditJournal,
+        BrokerObserver,
+        BrokerPort,
+        OrderListener,
+        Unsubscribe,
+    )
+    from hydra.application.prices import PriceRefusedError
+    from hydra.application.records import AuditRecord, DecisionRecord, parse_record
+    from hydra.application.replay import JournalReplay, replay_journal
+    from hydra.application.risk_gate import RiskGate
+    from hydra.application.views import BreakersView, BrokerView
 
 __all__ = [
     "AuditJournal",
@@ -48,3 +56,37 @@ __all__ = [
     "parse_record",
     "replay_journal",
 ]
+
+_HOMES = {
+    "AuditJournal": "ports",
+    "AuditListener": "audit",
+    "AuditRecord": "records",
+    "BreakersView": "views",
+    "BrokerObserver": "ports",
+    "BrokerPort": "ports",
+    "BrokerView": "views",
+    "Check": "checks",
+    "DecisionContext": "context",
+    "DecisionRecord": "records",
+    "ExposureLedger": "exposure",
+    "GateConfig": "config",
+    "GateStatus": "decisions",
+    "JournalReplay": "replay",
+    "KillReport": "decisions",
+    "LedgerEntry": "exposure",
+    "OrderDecision": "decisions",
+    "OrderHandle": "orders",
+    "OrderListener": "ports",
+    "PriceRefusedError": "prices",
+    "RiskGate": "risk_gate",
+    "Unsubscribe": "ports",
+    "parse_record": "records",
+    "replay_journal": "replay",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'hydra.application' has no attribute {name!r}")
+    return getattr(import_module(f"hydra.application.{home}"), name)

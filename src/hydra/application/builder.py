@@ -29,7 +29,7 @@ from hydra.domain import (
     Side,
     TradingState,
 )
-from hydra.domain.limits import OrderLimitChecker
+from hydra.domain.limit_checker import OrderLimitChecker
 from hydra.domain.trading_state import shrinks_position
 
 __all__ = ["ContextBuilder"]

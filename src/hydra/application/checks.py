@@ -40,7 +40,7 @@ from hydra.domain import (
     TradingState,
 )
 from hydra.domain.breakers import Breach
-from hydra.domain.limits import OrderLimitChecker
+from hydra.domain.limit_checker import OrderLimitChecker
 
 __all__ = [
     "Check",

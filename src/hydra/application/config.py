@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hydra.domain import InvalidInputError
 
@@ -23,9 +23,13 @@ class GateConfig:
             refused, whether or not the per-order limits are on.
     """
 
-    derive_inputs: bool = True
-    history: int = 1000
-    fed_price_tolerance: float = 0.05
+    derive_inputs: bool = field(
+        default=True, metadata={"doc": "derive breaker inputs from the broker"}
+    )
+    history: int = field(default=1000, metadata={"doc": "recent decisions kept in memory"})
+    fed_price_tolerance: float = field(
+        default=0.05, metadata={"doc": "largest distance of a fed price from the broker's own"}
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.derive_inputs, bool):

@@ -1,4 +1,4 @@
-"""The per-order limits as checks, one each (the codes live in ``hydra.domain.limits``).
+"""The per-order limits as checks, one each (the codes are made in ``hydra.domain.limit_checker``).
 
 Each judges by the instrument's own limits (``ctx.limits``: a ``LimitTable``'s most
 specific overrides) and money in the account's base currency.
@@ -10,7 +10,7 @@ from hydra.application.context import DecisionContext
 from hydra.application.exposure import ExposureLedger
 from hydra.application.named import NamedCheck
 from hydra.domain import Reason
-from hydra.domain.limits import OrderLimitChecker
+from hydra.domain.limit_checker import OrderLimitChecker
 
 __all__ = ["limit_checks"]
 
@@ -18,7 +18,7 @@ _NONE: tuple[Reason, ...] = ()
 
 
 def limit_checks(limits: OrderLimitChecker, ledger: ExposureLedger) -> list[NamedCheck]:
-    """The per-order limits, one check each (codes in ``hydra.domain.limits``)."""
+    """The per-order limits, one check each (codes made in ``hydra.domain.limit_checker``)."""
 
     def max_quantity(ctx: DecisionContext) -> tuple[Reason, ...]:
         """``limit.max_quantity``."""

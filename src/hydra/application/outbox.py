@@ -39,7 +39,7 @@ from hydra.domain import (
     Reason,
     TradingState,
 )
-from hydra.domain.limits import OrderLimitChecker
+from hydra.domain.limit_checker import OrderLimitChecker
 
 if TYPE_CHECKING:
     from hydra.application.capability import SubmitCapability

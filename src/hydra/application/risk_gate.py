@@ -54,7 +54,7 @@ from hydra.domain import (
 )
 from hydra.domain._unique import Unique
 from hydra.domain.clock import system_clock
-from hydra.domain.limits import OrderLimitChecker
+from hydra.domain.limit_checker import OrderLimitChecker
 
 if TYPE_CHECKING:
     from hydra.application.capability import SubmittingBroker

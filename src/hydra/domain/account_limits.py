@@ -49,15 +49,45 @@ class AccountLimits:
     A cap of ``None`` is off. See the module docstring for what each one blocks.
     """
 
-    margin: str = "broker"
-    margin_fraction: float = 1.0
-    margin_timeout: timedelta = timedelta(seconds=5)
-    margin_model: MarginModel = field(default_factory=MarginModel)
-    max_gross_exposure: float | None = 1.5
-    max_net_exposure: float | None = 1.0
-    max_rate_age: timedelta = timedelta(hours=1)
-    unknown_shortable: str = "block"
-    unknown_hours: str = "block"
+    margin: str = field(
+        default="broker", metadata={"doc": "where margin figures come from: broker | model | off"}
+    )
+    margin_fraction: float = field(
+        default=1.0,
+        metadata={"doc": "initial margin after the order must stay within equity with loan x this"},
+    )
+    margin_timeout: timedelta = field(
+        default=timedelta(seconds=5),
+        metadata={"doc": "how long the broker's margin preview may take (none in time: blocked)"},
+    )
+    margin_model: MarginModel = field(
+        default_factory=MarginModel,
+        metadata={"doc": "the model that margin = 'model' uses ([margin_model])"},
+    )
+    max_gross_exposure: float | None = field(
+        default=1.5,
+        metadata={
+            "doc": "sum of every |exposure| / equity above which orders are blocked (off: no cap)"
+        },
+    )
+    max_net_exposure: float | None = field(
+        default=1.0,
+        metadata={
+            "doc": "|long - short| exposure / equity above which orders are blocked (off: none)"
+        },
+    )
+    max_rate_age: timedelta = field(
+        default=timedelta(hours=1),
+        metadata={"doc": "an exchange rate older than this is no rate (fx.missing)"},
+    )
+    unknown_shortable: str = field(
+        default="block",
+        metadata={"doc": "a short sale when the broker reports no shortable shares: block | allow"},
+    )
+    unknown_hours: str = field(
+        default="block",
+        metadata={"doc": "an order when the broker gives no trading hours: block | allow"},
+    )
 
     def __post_init__(self) -> None:
         if self.margin not in MARGIN_SOURCES:

@@ -92,13 +92,32 @@ class BreakerState(StrEnum):
 class BreakerConfig:
     """Every breaker threshold in one place; see the module docstring for the table."""
 
-    daily_loss_limit: float = -0.02
-    max_drawdown: float = 0.10
-    max_position_fraction: float = 0.20
-    max_trade_loss: float = 0.01
-    trade_loss_cooldown: timedelta = timedelta(minutes=15)
+    daily_loss_limit: float = field(
+        default=-0.02,
+        metadata={
+            "doc": "daily P&L fraction of session-start equity that trips (until the session ends)"
+        },
+    )
+    max_drawdown: float = field(
+        default=0.10,
+        metadata={"doc": "drawdown fraction from the peak that trips (stays until reset)"},
+    )
+    max_position_fraction: float = field(
+        default=0.20, metadata={"doc": "position value / equity above which an order is blocked"}
+    )
+    max_trade_loss: float = field(
+        default=0.01,
+        metadata={"doc": "single-trade loss fraction of equity that trips (then cools down)"},
+    )
+    trade_loss_cooldown: timedelta = field(
+        default=timedelta(minutes=15),
+        metadata={"doc": "how long the trade-loss breaker cools down"},
+    )
     session: SessionSchedule = field(default_factory=SessionSchedule)
-    block_reducing: bool = False
+    block_reducing: bool = field(
+        default=False,
+        metadata={"doc": "a tripped loss breaker blocks reductions too (outside REDUCING)"},
+    )
 
     def __post_init__(self) -> None:
         limit = finite("breakers.daily_loss_limit", self.daily_loss_limit)

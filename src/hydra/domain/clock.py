@@ -46,8 +46,12 @@ class ManualClock:
 class SessionSchedule:
     """When a trading session starts: a daily ``reset_time`` in the IANA ``timezone``."""
 
-    timezone: str = "America/New_York"
-    reset_time: time = time(0, 0)
+    timezone: str = field(
+        default="America/New_York", metadata={"doc": "IANA zone of the session boundary"}
+    )
+    reset_time: time = field(
+        default=time(0, 0), metadata={"doc": "local time the trading session resets (HH:MM)"}
+    )
 
     def __post_init__(self) -> None:
         try:

@@ -56,12 +56,33 @@ class MarginModel:
     All in the instrument's currency.
     """
 
-    stock_initial: float = 0.5
-    stock_maintenance: float = 0.25
-    future_initial: float = 0.08
-    futures: Mapping[str, float] = field(default_factory=lambda: {"ES": 20_000.0})
-    short_option_rate: float = 0.2
-    short_option_floor: float = 0.1
+    stock_initial: float = field(
+        default=0.5,
+        metadata={"doc": "stocks' initial margin, a fraction of the value (Reg T: 0.5)"},
+    )
+    stock_maintenance: float = field(
+        default=0.25, metadata={"doc": "stocks' maintenance margin fraction"}
+    )
+    future_initial: float = field(
+        default=0.08,
+        metadata={
+            "doc": "a future's initial margin as a fraction of its notional (no table entry)"
+        },
+    )
+    futures: Mapping[str, float] = field(
+        default_factory=lambda: {"ES": 20_000.0},
+        metadata={"doc": "initial margin per contract by symbol (a table)"},
+    )
+    short_option_rate: float = field(
+        default=0.2,
+        metadata={"doc": "short options: the underlying's value x this, less out of the money"},
+    )
+    short_option_floor: float = field(
+        default=0.1,
+        metadata={
+            "doc": "short options: at least this x the underlying (a call) or strike (a put)"
+        },
+    )
 
     def __post_init__(self) -> None:
         for name in (

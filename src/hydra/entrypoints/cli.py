@@ -163,7 +163,7 @@ async def _trade(args: argparse.Namespace) -> int:
     if args.control_port:
         control["port"] = args.control_port
     container = build_container(args.config, overrides={"broker": broker, "control": control})
-    checked_journal(container.config.journal.path(), field="journal.path", must_exist=False)
+    checked_journal(container.settings().journal.path, field="journal.path", must_exist=False)
     if args.new_journal:
         # Deliberate only: the old journal and its anchor are archived, never deleted.
         container.new_journal.override(providers.Object(True))  # noqa: FBT003
@@ -176,17 +176,17 @@ async def _trade(args: argparse.Namespace) -> int:
     )
 
     def ready(server: ControlServer, gate: RiskGate) -> None:
-        config = container.config
+        settings = container.settings()
+        broker = settings.broker
         where = (
             "the simulator"
-            if config.broker.mode() == "sim"
-            else f"{config.broker.host()}:{config.broker.port()} as client id "
-            f"{config.broker.client_id()} ({config.broker.mode()})"
+            if broker.mode == "sim"
+            else f"{broker.host}:{broker.port} as client id {broker.client_id} ({broker.mode})"
         )
         print(
             f"HYDRA trader on {where}; trading {gate.trading_state.value}; "
             f"control server {server.url}\n"
-            f"  journal:     {config.journal.path()}\n"
+            f"  journal:     {settings.journal.path}\n"
             f"  token file:  {server.token_file}\n"
             f"  ladder:      {ladder.levels} x BUY {ladder.quantity:g} {ladder.symbol}, "
             f"{ladder.offset:.2%} apart below the reference price\n"

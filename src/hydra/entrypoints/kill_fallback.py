@@ -34,11 +34,11 @@ from hydra.adapters.journal import JsonlJournal, write_halt_request
 from hydra.adapters.journal.lock import journal_writer
 from hydra.adapters.journal.reader import journal_account
 from hydra.application import RiskGate
+from hydra.application.audit import AuditTrail
 from hydra.application.records import KillRecord, StateChanged
-from hydra.container import Container, read_previous
+from hydra.container import Container
 from hydra.domain import (
     BrokerError,
-    CircuitBreakerManager,
     HydraError,
     InvalidInputError,
     TradingState,
@@ -46,6 +46,7 @@ from hydra.domain import (
 from hydra.domain.halt_request import HaltRequest
 from hydra.entrypoints.operator import checked_journal
 from hydra.entrypoints.render import render_json
+from hydra.restart import OpenedJournal
 
 __all__ = ["FallbackReport", "broker_fallback"]
 
@@ -115,7 +116,8 @@ async def broker_fallback(
         HydraError: something accepted the call but no process holds the journal (which
             trader is that?), or the journal's lock cannot be probed: nothing is done.
     """
-    journal_path = args.journal or container.config.journal.path()
+    settings = container.settings()
+    journal_path = args.journal or settings.journal.path
     journal_problem: str | None = None
     writer: int | None = None
     try:
@@ -136,8 +138,8 @@ async def broker_fallback(
             "`hydra kill --broker` cancels at the broker and halts its journal"
         )
     emergency: EmergencyClient = container.emergency_client(
-        host=args.host or container.config.broker.host(),
-        port=args.port or container.config.broker.port(),
+        host=args.host or settings.broker.host,
+        port=args.port or settings.broker.port,
     )
     report = FallbackReport(
         trader="dead: no process holds its journal"
@@ -150,7 +152,7 @@ async def broker_fallback(
         emergency_client_id=emergency.client_id,
         halt_error=journal_problem,
     )
-    step = _Fallback(args, emergency, report, container.config.journal.account().strip(), who, why)
+    step = _Fallback(args, emergency, report, settings.journal.account.strip(), who, why)
     if writer is not None:
         await _frozen_trader(step)
     elif args.flatten and journal_problem is None:
@@ -179,7 +181,12 @@ async def _dead_trader(step: _Fallback) -> None:
 
 
 async def _dead_trader_flatten(step: _Fallback, container: Container) -> None:
-    """As ``_dead_trader``, the cancel and the flattening done by a gate of its own."""
+    """As ``_dead_trader``, done by the container's emergency gate over the trader's journal.
+
+    The gate is the trader's own (its settings, its restore policy: a damaged journal
+    restores HALTED); its kill switch journals the HALT first, cancels and flattens, all
+    through its audit trail.
+    """
     report, timeout = step.report, step.args.timeout
     gateway: BrokerGateway = container.emergency_gateway(
         host=step.emergency.host, port=step.emergency.port
@@ -192,25 +199,29 @@ async def _dead_trader_flatten(step: _Fallback, container: Container) -> None:
         await _dead_trader(step)
         return
     try:
-        account = gateway.account().account
-        journal = _open_trader_journal(report, step.configured, (account,))
-        if journal is None:  # orders first: cancel, but flatten nothing unjournaled
+        settings = container.settings()
+        try:
+            account = _trader_account(report.journal, step.configured, (gateway.account().account,))
+            opened = OpenedJournal.from_config(
+                settings.journal, account, path=report.journal, session=settings.breakers.session
+            )
+        except (HydraError, OSError) as exc:  # orders first: cancel, but flatten nothing
+            report.halt_error = str(exc)
             await gateway.cancel_all()
             report.still_open = [h.order_id for h in gateway.open_orders()]
             report.not_flattened = [["*", "not flattened: the HALT could not be journaled"]]
             return
+        report.account = account
         try:
-            memory = read_previous(report.journal, report.account).memory  # checkpoint + tail
-            previous = [memory.as_json()] if memory is not None else []
-            _halt(journal, step)
-            gate = RiskGate(gateway, CircuitBreakerManager(), limits=None, journal=journal)
-            with contextlib.suppress(HydraError):  # a damaged tail: the HALT still stands
-                gate.restore(previous)
+            gate: RiskGate = container.emergency_gate(gateway, opened=opened)
             kill = await gate.kill_switch(
                 who=step.who, why=step.why, flatten=True, cancel_wait=timeout
             )
         finally:
-            journal.close()
+            opened.close()
+        unjournaled = [why for _, why in kill.failed if why.startswith("HALT not journaled")]
+        report.halt = "journaled" if not unjournaled else None
+        report.halt_error = unjournaled[0] if unjournaled else None
         report.cancelled = list(kill.cancelled)
         report.failed = [list(item) for item in kill.failed]
         report.flattened = [h.order_id for h in kill.flattened]
@@ -309,6 +320,17 @@ def _open_trader_journal(
     return journal
 
 
+def _journaled(journal: JsonlJournal, record: StateChanged | KillRecord) -> str | None:
+    """Write one record through an audit trail over the trader's journal.
+
+    As the gate writes its own (logged, then journaled); returns why it failed, or None.
+    """
+    failed: list[str] = []
+    trail = AuditTrail(journal, "", lambda _data, exc: failed.append(f"{exc}"))
+    trail.record(record)
+    return failed[0] if failed else None
+
+
 def _halt(journal: JsonlJournal, step: _Fallback) -> None:
     record = StateChanged(
         time=datetime.now(UTC),
@@ -317,10 +339,9 @@ def _halt(journal: JsonlJournal, step: _Fallback) -> None:
         why=step.why,
         path="broker",
     )
-    try:
-        journal.append(record.as_json())
-    except (HydraError, OSError) as exc:
-        step.report.halt_error = f"HALT not journaled: {exc}"
+    problem = _journaled(journal, record)
+    if problem is not None:
+        step.report.halt_error = f"HALT not journaled: {problem}"
     else:
         step.report.halt = "journaled"
 
@@ -349,10 +370,9 @@ def _append_kill(journal: JsonlJournal, step: _Fallback) -> None:
         failed=tuple((item[0], str(item[1])) for item in report.failed),
         not_flattened=tuple((str(a), str(b)) for a, b in report.not_flattened),
     )
-    try:
-        journal.append(record.as_json())
-    except (HydraError, OSError) as exc:
-        report.halt_error = f"kill record not journaled: {exc}"
+    problem = _journaled(journal, record)
+    if problem is not None:
+        report.halt_error = f"kill record not journaled: {problem}"
 
 
 def _text(report: FallbackReport) -> str:

@@ -131,10 +131,10 @@ def reach_trader(
         ControlRequestError: the trader answered with an error.
         TokenUnreadableError: a server answers over TCP but the token cannot be read.
     """
-    control = container.config.control
-    token_file = args.token_file or control.token_file()
-    tls = bool(control.tls_cert())
-    url = args.control or _configured_url(control.host(), control.port(), tls=tls)
+    control = container.settings().control
+    token_file = args.token_file or control.token_file
+    tls = bool(control.tls_cert)
+    url = args.control or _configured_url(control.host, control.port, tls=tls)
     reasons = []
     socket_path = None if args.control else control_socket_path(token_file)
     if socket_path is not None and socket_path.exists():
@@ -149,9 +149,7 @@ def reach_trader(
         token = read_token(token_file)
     except ConfigError as exc:
         _no_token(url, exc, reasons, args.timeout)
-    remote = ControlClient(
-        url, token=token, timeout=args.timeout, tls_ca=control.tls_cert() or None
-    )
+    remote = ControlClient(url, token=token, timeout=args.timeout, tls_ca=control.tls_cert or None)
     try:
         return remote, call(remote)
     except ControlUnavailable as exc:

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from hydra.adapters.ib import BrokerGateway
 from hydra.application import replay_journal
-from hydra.container import Container, build_container, read_previous
+from hydra.container import Container, build_container
 from hydra.domain import BreakerName, CircuitBreakerManager
 from hydra.entrypoints.operator import (
     checked_journal,
@@ -26,6 +26,7 @@ from hydra.entrypoints.operator import (
     run_control_command,
 )
 from hydra.entrypoints.render import breaker_table, money, percent, render_json, render_table
+from hydra.restart import read_previous
 
 __all__ = ["BREAKER_NAMES", "READ_COMMANDS", "add_read_commands", "port_number", "run_read"]
 
@@ -262,7 +263,7 @@ def _ib_breakers(
     gateway: BrokerGateway, container: Container, args: argparse.Namespace
 ) -> dict[str, Any]:
     breakers: CircuitBreakerManager = container.breakers()
-    journal_path = args.journal or container.config.journal.path()
+    journal_path = args.journal or container.settings().journal.path
     if journal_path and not args.journal:
         checked_journal(journal_path, field="journal.path", must_exist=False)
     memory = read_previous(journal_path).memory if journal_path else None  # checkpoint + tail

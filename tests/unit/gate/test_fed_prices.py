@@ -19,7 +19,7 @@ from hydra.domain import (
     Quote,
     Side,
 )
-from hydra.domain.limits import OrderLimitChecker
+from hydra.domain.limit_checker import OrderLimitChecker
 from hydra.testing import MemoryJournal
 
 from .desk import NY_MORNING

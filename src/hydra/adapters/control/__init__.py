@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hydra.adapters.control.app import API_PREFIX, ApiError, ControlApp
-    from hydra.adapters.control.server import ControlConfig, ControlServer, is_loopback
+    from hydra.adapters.control.config import ControlConfig, is_loopback
+    from hydra.adapters.control.server import ControlServer
     from hydra.adapters.control.token import load_or_create_token, read_token, tokens_match
 
 __all__ = [
@@ -33,9 +34,9 @@ _HOMES = {
     "API_PREFIX": "app",
     "ApiError": "app",
     "ControlApp": "app",
-    "ControlConfig": "server",
+    "ControlConfig": "config",
     "ControlServer": "server",
-    "is_loopback": "server",
+    "is_loopback": "config",
     "load_or_create_token": "token",
     "read_token": "token",
     "tokens_match": "token",

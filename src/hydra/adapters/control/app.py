@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from hydra.adapters.control.config import ControlConfig
 from hydra.adapters.control.door import PUBLIC_PATHS, Door, error_response
 from hydra.adapters.control.jsonable import to_json
 from hydra.adapters.control.mutations import Mutations
@@ -42,6 +43,8 @@ __all__ = [
 API_PREFIX = "/api/v1"
 
 _log = structlog.get_logger("hydra.control")
+
+_MAX_BODY = ControlConfig().max_body
 
 
 class ApiError(Exception):
@@ -74,7 +77,7 @@ class ControlApp:
         token: str,
         journal_tail: JournalTail | None = None,
         journal_failures: Callable[[], int] | None = None,
-        max_body: int = 16_384,
+        max_body: int = _MAX_BODY,
         allowed_hosts: Iterable[str] = (),
         local_socket: str | None = None,
     ) -> None:

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import socket
 import ssl
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -25,6 +23,7 @@ import structlog
 import uvicorn
 
 from hydra.adapters.control.app import ControlApp, JournalTail
+from hydra.adapters.control.config import ControlConfig, is_loopback
 from hydra.adapters.control.connections import ConnectionLimits, guarded_protocol
 from hydra.adapters.control.local import LocalSocket, control_socket_path, secure_directory
 from hydra.adapters.control.token import load_or_create_token
@@ -34,75 +33,6 @@ from hydra.domain import ConfigError
 __all__ = ["ControlConfig", "ControlServer", "is_loopback"]
 
 _log = structlog.get_logger("hydra.control")
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-@dataclass(frozen=True, slots=True)
-class ControlConfig:
-    """Where and how the control server listens (``[control]`` in the config).
-
-    Anything but loopback needs ``tls_cert`` and ``tls_key``; ``port=0`` picks a free port.
-    ``max_connections`` caps open connections per listener (TCP, Unix socket);
-    ``header_timeout`` / ``body_timeout`` close a request that has not sent its headers /
-    its body in time (seconds); ``local_socket`` serves ``control.sock`` next to the
-    token file too.
-    """
-
-    token_file: str
-    host: str = "127.0.0.1"
-    port: int = 8470
-    tls_cert: str = ""
-    tls_key: str = ""
-    max_body: int = 16_384
-    max_connections: int = 64
-    header_timeout: float = 10.0
-    body_timeout: float = 10.0
-    local_socket: bool = True
-
-    def __post_init__(self) -> None:
-        if isinstance(self.port, bool) or not isinstance(self.port, int):
-            raise ConfigError("control.port", f"must be an integer (got {self.port!r})")
-        if not 0 <= self.port < 65536:
-            raise ConfigError("control.port", f"must be 0..65535 (got {self.port})")
-        if isinstance(self.max_connections, bool) or not (
-            isinstance(self.max_connections, int) and self.max_connections > 0
-        ):
-            raise ConfigError("control.max_connections", "must be a positive integer")
-        for name in ("header_timeout", "body_timeout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-                raise ConfigError(f"control.{name}", "must be a number of seconds > 0")
-        if bool(self.tls_cert) != bool(self.tls_key):
-            raise ConfigError("control.tls_key", "TLS needs both tls_cert and tls_key")
-        if not is_loopback(self.host) and not self.tls_cert:
-            raise ConfigError(
-                "control.host",
-                f"{self.host!r} is not loopback: serving the control API off this machine "
-                "needs TLS (set control.tls_cert and control.tls_key), or use 127.0.0.1",
-            )
-
-    @property
-    def scheme(self) -> str:
-        """``https`` with TLS, else ``http``."""
-        return "https" if self.tls_cert else "http"
-
-    def allowed_hosts(self) -> tuple[str, ...]:
-        """Host names clients may use besides loopback's: the configured host.
-
-        Listening on every interface, this machine's own names instead.
-        """
-        if self.host.strip() in ("0.0.0.0", "::", ""):  # noqa: S104  (a comparison)
-            return (socket.gethostname(), socket.getfqdn())
-        return (self.host,)
 
 
 class _HostServer(uvicorn.Server):
@@ -179,6 +109,10 @@ class ControlServer:
         if self._task is not None:
             return self
         config = self.config
+        if not config.token_file.strip():
+            raise ConfigError(
+                "control.token_file", "is empty: name the bearer token's file (0600, yours)"
+            )
         secure_directory(Path(config.token_file).parent)
         token = load_or_create_token(config.token_file)
         sock = self._bind()

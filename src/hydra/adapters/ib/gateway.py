@@ -28,6 +28,7 @@ from ib_async import IB, Trade
 from ib_async import Fill as IBFill
 
 from hydra.adapters.ib.account import IBAccount
+from hydra.adapters.ib.config import GatewayConfig
 from hydra.adapters.ib.connection import (
     ClientIdInUseError,
 )
@@ -75,6 +76,10 @@ __all__ = [
 _log = structlog.get_logger("hydra.ib")
 
 
+_DEFAULT = GatewayConfig()
+"""``[broker]``'s defaults: the constructor's are these, written once."""
+
+
 class BrokerGateway(IBConnection):
     """The ib_async adapter: BrokerPort plus a submit capability claimable once.
 
@@ -120,21 +125,39 @@ class BrokerGateway(IBConnection):
     LIVE_PORTS: ClassVar[frozenset[int]] = LIVE_PORTS
     PAPER_PORTS: ClassVar[frozenset[int]] = PAPER_PORTS
 
+    @classmethod
+    def from_config(cls, config: GatewayConfig, **overrides: Any) -> BrokerGateway:
+        """A gateway as ``[broker]`` configures it; ``overrides`` set any other keyword.
+
+        E.g. ``BrokerGateway.from_config(settings.broker, client_id=3, port=4102)``.
+        """
+        options: dict[str, Any] = {
+            "host": config.host,
+            "port": config.port,
+            "client_id": config.client_id,
+            "allow_live": config.allow_live,
+            "live_confirmation": config.live_confirmation or None,
+            "connect_timeout": config.connect_timeout.total_seconds(),
+            "contract_refresh": config.contract_refresh.total_seconds(),
+        }
+        options.update(overrides)
+        return cls(**options)
+
     def __init__(
         self,
-        host: str = "127.0.0.1",
-        port: int = 4002,
-        client_id: int = 1,
+        host: str = _DEFAULT.host,
+        port: int = _DEFAULT.port,
+        client_id: int = _DEFAULT.client_id,
         readonly: bool = False,
         *,
         allow_live: bool = False,
         live_confirmation: str | None = None,
-        connect_timeout: float = 10.0,
+        connect_timeout: float = _DEFAULT.connect_timeout.total_seconds(),
         reconnect_delays: Sequence[float] | None = None,
         reconnect_jitter: float = DEFAULT_RECONNECT_JITTER,
         market_data: bool = True,
         market_data_wait: float = 2.0,
-        contract_refresh: float = 6 * 3600.0,
+        contract_refresh: float = _DEFAULT.contract_refresh.total_seconds(),
         ib: IB | None = None,
         emergency: bool = False,
     ) -> None:

@@ -35,6 +35,7 @@ import orjson
 
 from hydra.adapters.journal.aside import set_aside
 from hydra.adapters.journal.chain import GENESIS, Anchor, anchor_path, read_anchor, write_anchor
+from hydra.adapters.journal.config import JournalConfig
 from hydra.adapters.journal.files import fsync_dir, make_dirs, open_private
 from hydra.adapters.journal.lock import JournalLock
 from hydra.adapters.journal.reader import last_chained
@@ -62,7 +63,7 @@ FsyncPolicy = Literal["every", "never"] | int
 CheckpointSource = Callable[[], Mapping[str, Any]]
 """Returns the record that opens a new segment (the gate's memory, JSON-ready)."""
 
-DEFAULT_SEGMENT_MB = 16.0
+DEFAULT_SEGMENT_MB = JournalConfig().segment_mb
 """The size past which a configured journal begins a new segment (``[journal] segment_mb``,
 MiB): a restart reads at most about this much (~35,000 decisions)."""
 

@@ -1,12 +1,39 @@
-"""An in-memory simulated broker: the offline adapter for demos and tests."""
+"""An in-memory simulated broker: the offline adapter for demos and tests.
+
+Names load on first use (PEP 562): importing a submodule (``hydra.adapters.sim.config``,
+which ``hydra.settings`` reads) does not load the adapter itself.
+"""
 
 from __future__ import annotations
 
-from hydra.adapters.sim.broker import (
-    DEFAULT_ACCOUNT,
-    DEFAULT_INSTRUMENTS,
-    DEFAULT_PRICES,
-    SimulatedBroker,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["DEFAULT_ACCOUNT", "DEFAULT_INSTRUMENTS", "DEFAULT_PRICES", "SimulatedBroker"]
+if TYPE_CHECKING:
+    from hydra.adapters.sim.broker import (
+        DEFAULT_ACCOUNT,
+        DEFAULT_INSTRUMENTS,
+        DEFAULT_PRICES,
+        SimulatedBroker,
+    )
+
+__all__ = [
+    "DEFAULT_ACCOUNT",
+    "DEFAULT_INSTRUMENTS",
+    "DEFAULT_PRICES",
+    "SimulatedBroker",
+]
+
+_HOMES = {
+    "DEFAULT_ACCOUNT": "broker",
+    "DEFAULT_INSTRUMENTS": "broker",
+    "DEFAULT_PRICES": "broker",
+    "SimulatedBroker": "broker",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'hydra.adapters.sim' has no attribute {name!r}")
+    return getattr(import_module(f"hydra.adapters.sim.{home}"), name)

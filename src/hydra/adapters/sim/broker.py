@@ -26,6 +26,7 @@ from hydra.adapters.sim.account import SimAccount
 from hydra.adapters.sim.book import OrderBook, Working
 from hydra.adapters.sim.calendar import SimCalendar
 from hydra.adapters.sim.catalog import DEFAULT_INSTRUMENTS, DEFAULT_PRICES, Catalog, default_price
+from hydra.adapters.sim.config import SimConfig
 from hydra.adapters.sim.money import Rates, Shortable, margin_of
 from hydra.application import OrderHandle
 from hydra.application.subscribers import attach
@@ -74,6 +75,9 @@ _log = structlog.get_logger("hydra.sim")
 
 DEFAULT_ACCOUNT = "SIM0001"
 """The account id a SimulatedBroker reports unless told otherwise."""
+
+_DEFAULT = SimConfig()
+"""``[sim]``'s defaults: the constructor's are these, written once."""
 
 
 class ReceivedOrder(NamedTuple):
@@ -143,20 +147,32 @@ class SimulatedBroker(Unique):
             any hour); ``set_hours`` overrides one contract's hours.
     """
 
+    @classmethod
+    def from_config(cls, config: SimConfig, *, clock: Clock | None = None) -> SimulatedBroker:
+        """A simulator as ``[sim]`` configures it (the exchange calendar when asked)."""
+        return cls(
+            cash=config.cash,
+            seed=config.seed,
+            commission=config.commission,
+            base_currency=config.base_currency,
+            calendar=SimCalendar() if config.exchange_hours else None,
+            clock=clock,
+        )
+
     def __init__(
         self,
         instruments: Iterable[Instrument] = DEFAULT_INSTRUMENTS,
         prices: Mapping[str, float] | None = None,
         *,
-        cash: float = 100_000.0,
+        cash: float = _DEFAULT.cash,
         account: str = DEFAULT_ACCOUNT,
-        seed: int = 0,
-        commission: float = 0.0,
+        seed: int = _DEFAULT.seed,
+        commission: float = _DEFAULT.commission,
         clock: Clock | None = None,
         history: int = 100_000,
         size_increments: Mapping[str, float] | None = None,
         ticks: Mapping[str, float] | None = None,
-        base_currency: str = "USD",
+        base_currency: str = _DEFAULT.base_currency,
         rates: Mapping[str, float] | None = None,
         margin_model: MarginModel | None = None,
         calendar: SimCalendar | None = None,
