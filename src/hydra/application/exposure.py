@@ -10,12 +10,12 @@ stricter one.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from hydra.application.orders import OrderHandle
+from hydra.application.resting import RestingBook
 from hydra.domain import Instrument, OrderType, Position, Side
 from hydra.domain.limits import RestingOrder
 
@@ -136,7 +136,7 @@ class ExposureLedger:
         # fill, so a group counts as its largest working order, not the sum.
         self._groups: dict[tuple[Key, int, str], dict[int, float]] = {}
         # Working limit orders per key, for the self-cross check (no scan of all orders).
-        self._resting: dict[Key, _Book] = {}
+        self._resting: dict[Key, RestingBook] = {}
         self._on_mismatch = on_mismatch
         self._on_reconciled = on_reconciled
         self._on_foreign = on_foreign
@@ -205,10 +205,19 @@ class ExposureLedger:
             if self._on_mismatch is not None:
                 self._on_mismatch(position, entry.position)
 
-    # ------------------------------------------------------------------ internals
     def exposed(self) -> list[tuple[Key, LedgerEntry]]:
         """Every instrument with a position or working orders (the portfolio caps' view)."""
         return [(key, entry) for key, entry in self._entries.items() if entry.exposed]
+
+    def held(self) -> list[tuple[int, LedgerEntry]]:
+        """Every contract id with a position or orders working (the checkpoint's view)."""
+        return [
+            (key[0], entry)
+            for key, entry in self._entries.items()
+            if len(key) == 1 and isinstance(key[0], int) and (entry.position or entry.orders)
+        ]
+
+    # ------------------------------------------------------------------ internals
 
     def _entry(self, key: Key, instrument: Instrument) -> LedgerEntry:
         entry = self._entries.get(key)
@@ -219,7 +228,7 @@ class ExposureLedger:
     def _rest(self, key: Key, handle: OrderHandle, *, done: bool) -> None:
         book = self._resting.get(key)
         if book is None:
-            book = self._resting[key] = _Book()
+            book = self._resting[key] = RestingBook()
         if done:
             book.remove(handle.order_id)
         else:
@@ -302,54 +311,3 @@ class ExposureLedger:
 
 
 _FINISHED_KEPT = 4096
-
-
-class _Book:
-    """One instrument's working limit orders: the best price on each side, at once.
-
-    Two heaps (highest buy, lowest sell) with lazy deletion: an order that ends, or an
-    amendment's old price, stays in its heap until it reaches the top, where the live
-    prices (``_live``) show it is stale. Adding and finding cost O(log n) and O(1)
-    amortised, whatever rests; the heaps are rebuilt when stale entries outnumber the
-    live ones, so memory follows the orders resting, not those that ever rested.
-    """
-
-    __slots__ = ("_buys", "_live", "_sells")
-
-    def __init__(self) -> None:
-        self._buys: list[tuple[float, int]] = []  # (-price, order id): the highest first
-        self._sells: list[tuple[float, int]] = []  # (price, order id): the lowest first
-        self._live: dict[int, tuple[Side, float]] = {}
-
-    def rest(self, order_id: int, side: Side, price: float) -> None:
-        """An order rests at ``price`` (new, or amended to a new price)."""
-        if self._live.get(order_id) == (side, price):
-            return
-        self._live[order_id] = (side, price)
-        if side is Side.BUY:
-            heapq.heappush(self._buys, (-price, order_id))
-        else:
-            heapq.heappush(self._sells, (price, order_id))
-
-    def remove(self, order_id: int) -> None:
-        """An order no longer rests (filled, cancelled, rejected)."""
-        self._live.pop(order_id, None)
-        # Stale entries below the tops never surface by themselves: rebuild the heaps
-        # from the live orders once they hold more stale than live, so memory stays flat.
-        if len(self._buys) + len(self._sells) > 2 * len(self._live) + 64:
-            self._buys = [(-p, i) for i, (s, p) in self._live.items() if s is Side.BUY]
-            self._sells = [(p, i) for i, (s, p) in self._live.items() if s is Side.SELL]
-            heapq.heapify(self._buys)
-            heapq.heapify(self._sells)
-
-    def best(self, side: Side) -> float | None:
-        """The best live price on ``side`` (None when nothing rests there)."""
-        heap = self._buys if side is Side.BUY else self._sells
-        live = self._live
-        while heap:
-            key, order_id = heap[0]
-            price = -key if side is Side.BUY else key
-            if live.get(order_id) == (side, price):
-                return price
-            heapq.heappop(heap)  # ended, or amended to another price since
-        return None

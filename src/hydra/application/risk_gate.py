@@ -11,31 +11,31 @@ reason. The desk controls (state, reset, kill, flatten, restore) are in ``desk``
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from hydra.application.audit import AuditListener, AuditTrail
+from hydra.application.audit import AuditTrail
 from hydra.application.builder import ContextBuilder
 from hydra.application.checks import Check, built_in_checks, user_checks
 from hydra.application.config import GateConfig
 from hydra.application.context import caller_inputs
 from hydra.application.controls import DeskControls
 from hydra.application.decide import Decider
-from hydra.application.decisions import GateStatus, OrderDecision
+from hydra.application.decisions import OrderDecision
 from hydra.application.desk import Desk
-from hydra.application.exposure import ExposureLedger, LedgerEntry
+from hydra.application.exposure import ExposureLedger
 from hydra.application.judge import Judge
 from hydra.application.kill import KillSwitch
 from hydra.application.lists import OrderLists
 from hydra.application.notices import Notices
 from hydra.application.orders import OrderHandle
 from hydra.application.outbox import Outbox
-from hydra.application.ports import AuditJournal, HaltRequests, Unsubscribe
+from hydra.application.ports import AuditJournal, HaltRequests
 from hydra.application.previews import Previewer
 from hydra.application.prices import ReferencePrices
-from hydra.application.records import CancelRecord, Checkpoint, LedgerPosition
+from hydra.application.reads import GateReads
+from hydra.application.records import CancelRecord
 from hydra.application.session import SessionTracker
 from hydra.application.valuation import Valuer
 from hydra.application.views import BreakersView, BrokerView
@@ -50,7 +50,6 @@ from hydra.domain import (
     OrderLimits,
     OrderRequest,
     Reason,
-    TradingState,
 )
 from hydra.domain._unique import Unique
 from hydra.domain.clock import system_clock
@@ -66,7 +65,7 @@ _NOT_INPUTS = Reason(
 )
 
 
-class RiskGate(DeskControls, OrderLists, Unique):
+class RiskGate(GateReads, DeskControls, OrderLists, Unique):
     """The risk gate: claims the broker's submit capability and judges every order.
 
     Args:
@@ -192,107 +191,6 @@ class RiskGate(DeskControls, OrderLists, Unique):
             Previewer(broker, self._builder, self._judge, account_limits),
         )
         self._unobserve = broker.observe(self._ledger)
-
-    # ------------------------------------------------------------------ views
-    @property
-    def broker(self) -> BrokerView:
-        """Read-only view of the broker (positions, account, qualify, cancel, state)."""
-        return self._view
-
-    @property
-    def breakers(self) -> BreakersView:
-        """Read-only view of the breakers (reset them through ``reset_breaker``, audited)."""
-        return self._breakers_view
-
-    @property
-    def config(self) -> GateConfig:
-        """The gate's own settings."""
-        return self._config
-
-    @property
-    def trading_state(self) -> TradingState:
-        """ACTIVE, REDUCING or HALTED."""
-        return self._desk.state
-
-    @property
-    def last_decision(self) -> OrderDecision | None:
-        """The decision on the most recent submit attempt."""
-        decisions = self._outbox.decisions
-        return decisions[-1] if decisions else None
-
-    @property
-    def decisions(self) -> tuple[OrderDecision, ...]:
-        """Recent decisions, oldest first (bounded by ``config.history``)."""
-        return tuple(self._outbox.decisions)
-
-    @property
-    def account_limits(self) -> AccountLimits | None:
-        """The account-wide rules' settings (None: those rules are off)."""
-        return self._account_limits
-
-    def limits_for(self, instrument: Instrument) -> OrderLimits | None:
-        """The per-order limits that apply to ``instrument`` (None: the limits are off).
-
-        The most specific of the table's overrides wins; ``max_position_fraction`` is
-        filled in from the breakers' when no override sets it.
-        """
-        if self._limits is None:
-            return None
-        own = self._limits.for_instrument(instrument)
-        if own.max_position_fraction is None:
-            fraction = self._breakers.config.max_position_fraction
-            own = dataclasses.replace(own, max_position_fraction=fraction)
-        return own
-
-    def exposure(self, instrument: Instrument) -> LedgerEntry:
-        """The ledger's view of one instrument: position, working buys and sells (a copy)."""
-        spec = self._broker.contract_spec(instrument)
-        key = (spec.con_id,) if spec is not None else instrument.key
-        return dataclasses.replace(self._ledger.entry(key))
-
-    def status(self) -> GateStatus:
-        """Trading state, connection, every breaker, the limits and the checks in force."""
-        return GateStatus(
-            self._desk.state,
-            self._broker.connection_state,
-            self._breakers.status(),
-            self._limits.limits if self._limits else None,
-            self._config.derive_inputs,
-            self._session.start,
-            self._session.start_equity,
-            self._session.peak,
-            self._judge.names,
-        )
-
-    def checkpoint(self) -> Checkpoint:
-        """The gate's memory as a journal checkpoint (each new journal segment opens with one).
-
-        Reads only: trading state, latched trips, session, peak, configuration version and
-        the ledger's exposure by contract id.
-        """
-        session = self._session
-        return Checkpoint(
-            time=self._clock(),
-            state=self._desk.state,
-            trips=self._breakers.latched,
-            session_start=session.start,
-            session_equity=session.start_equity,
-            peak_equity=session.peak,
-            config_version=self._audit.config_version,
-            ledger=tuple(
-                LedgerPosition(key[0], entry.position, entry.buying, entry.selling)
-                for key, entry in self._ledger._entries.items()  # the ledger has no listing yet
-                if len(key) == 1 and isinstance(key[0], int) and (entry.position or entry.orders)
-            ),
-        )
-
-    def subscribe(self, listener: AuditListener) -> Unsubscribe:
-        """Receive every audit record the gate makes, typed (``hydra.application.records``).
-
-        A listener that raises is logged and never blocks trading. Returns the function
-        that unsubscribes.
-        """
-        return self._audit.subscribe(listener)
 
     def close(self) -> None:
         """Stop following the broker and close the journal (call it at shutdown).

@@ -142,9 +142,9 @@ async def test_a_disagreeing_broker_position_is_audited_and_the_stricter_view_co
 
 def test_the_self_cross_book_finds_the_best_price_and_forgets_ended_orders() -> None:
     """Thousands of resting buys: the best is found at once; ended ones stop counting."""
-    from hydra.application.exposure import _Book  # noqa: PLC0415  (the ledger's own part)
+    from hydra.application.resting import RestingBook  # noqa: PLC0415  (the ledger's own part)
 
-    book = _Book()
+    book = RestingBook()
     for order_id in range(1, 5_001):
         book.rest(order_id, Side.BUY, 100.0 + order_id / 100)
     assert book.best(Side.BUY) == 150.0
