@@ -6,8 +6,9 @@ load the gate.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from hydra.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from hydra.application.audit import AuditListener
@@ -58,35 +59,31 @@ __all__ = [
 ]
 
 _HOMES = {
-    "AuditJournal": "ports",
-    "AuditListener": "audit",
-    "AuditRecord": "records",
-    "BreakersView": "views",
-    "BrokerObserver": "ports",
-    "BrokerPort": "ports",
-    "BrokerView": "views",
-    "Check": "checks",
-    "DecisionContext": "context",
-    "DecisionRecord": "records",
-    "ExposureLedger": "exposure",
-    "GateConfig": "config",
-    "GateStatus": "decisions",
-    "JournalReplay": "replay",
-    "KillReport": "decisions",
-    "LedgerEntry": "exposure",
-    "OrderDecision": "decisions",
-    "OrderHandle": "orders",
-    "OrderListener": "ports",
-    "PriceRefusedError": "prices",
-    "RiskGate": "risk_gate",
-    "Unsubscribe": "ports",
-    "parse_record": "records",
-    "replay_journal": "replay",
+    "AuditJournal": ".ports",
+    "AuditListener": ".audit",
+    "AuditRecord": ".records",
+    "BreakersView": ".views",
+    "BrokerObserver": ".ports",
+    "BrokerPort": ".ports",
+    "BrokerView": ".views",
+    "Check": ".checks",
+    "DecisionContext": ".context",
+    "DecisionRecord": ".records",
+    "ExposureLedger": ".exposure",
+    "GateConfig": ".config",
+    "GateStatus": ".decisions",
+    "JournalReplay": ".replay",
+    "KillReport": ".decisions",
+    "LedgerEntry": ".exposure",
+    "OrderDecision": ".decisions",
+    "OrderHandle": ".orders",
+    "OrderListener": ".ports",
+    "PriceRefusedError": ".prices",
+    "RiskGate": ".risk_gate",
+    "Unsubscribe": ".ports",
+    "parse_record": ".records",
+    "replay_journal": ".replay",
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'hydra.application' has no attribute {name!r}")
-    return getattr(import_module(f"hydra.application.{home}"), name)
+__getattr__ = lazy_exports(__name__, _HOMES)

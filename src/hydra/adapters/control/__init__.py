@@ -9,8 +9,9 @@ library, so ``hydra status`` works without the extra installed.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from hydra.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from hydra.adapters.control.app import API_PREFIX, ApiError, ControlApp
@@ -31,20 +32,16 @@ __all__ = [
 ]
 
 _HOMES = {
-    "API_PREFIX": "app",
-    "ApiError": "app",
-    "ControlApp": "app",
-    "ControlConfig": "config",
-    "ControlServer": "server",
-    "is_loopback": "config",
-    "load_or_create_token": "token",
-    "read_token": "token",
-    "tokens_match": "token",
+    "API_PREFIX": ".app",
+    "ApiError": ".app",
+    "ControlApp": ".app",
+    "ControlConfig": ".config",
+    "ControlServer": ".server",
+    "is_loopback": ".config",
+    "load_or_create_token": ".token",
+    "read_token": ".token",
+    "tokens_match": ".token",
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'hydra.adapters.control' has no attribute {name!r}")
-    return getattr(import_module(f"hydra.adapters.control.{home}"), name)
+__getattr__ = lazy_exports(__name__, _HOMES)

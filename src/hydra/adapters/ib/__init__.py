@@ -6,8 +6,9 @@ which ``hydra.settings`` reads) does not load the adapter itself.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from hydra.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from hydra.adapters.ib.convert import (
@@ -50,27 +51,23 @@ __all__ = [
 ]
 
 _HOMES = {
-    "BrokerGateway": "gateway",
-    "ClientIdInUseError": "gateway",
-    "IBOrderHandle": "orders",
-    "LIVE_CONFIRMATION": "live",
-    "LIVE_CONFIRMATION_ENV": "live",
-    "LIVE_PORTS": "live",
-    "PAPER_PORTS": "live",
-    "fill_from_ib": "convert",
-    "instrument_from_ib": "convert",
-    "live_opted_in": "live",
-    "order_request_from_ib": "convert",
-    "position_from_ib": "convert",
-    "require_live_opt_in": "live",
-    "status_from_trade": "convert",
-    "to_ib_contract": "convert",
-    "to_ib_order": "convert",
+    "BrokerGateway": ".gateway",
+    "ClientIdInUseError": ".gateway",
+    "IBOrderHandle": ".orders",
+    "LIVE_CONFIRMATION": ".live",
+    "LIVE_CONFIRMATION_ENV": ".live",
+    "LIVE_PORTS": ".live",
+    "PAPER_PORTS": ".live",
+    "fill_from_ib": ".convert",
+    "instrument_from_ib": ".convert",
+    "live_opted_in": ".live",
+    "order_request_from_ib": ".convert",
+    "position_from_ib": ".convert",
+    "require_live_opt_in": ".live",
+    "status_from_trade": ".convert",
+    "to_ib_contract": ".convert",
+    "to_ib_order": ".convert",
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'hydra.adapters.ib' has no attribute {name!r}")
-    return getattr(import_module(f"hydra.adapters.ib.{home}"), name)
+__getattr__ = lazy_exports(__name__, _HOMES)

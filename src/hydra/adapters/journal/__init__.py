@@ -6,8 +6,9 @@ which ``hydra.settings`` reads) does not load the adapter itself.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from hydra.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from hydra.adapters.journal.aside import discard_journal
@@ -51,33 +52,29 @@ __all__ = [
 ]
 
 _HOMES = {
-    "CheckpointSource": "jsonl",
-    "CountingJournal": "observed",
-    "FsyncPolicy": "jsonl",
-    "GENESIS": "chain",
-    "HaltInbox": "halt_request",
-    "IsCheckpoint": "scan",
-    "JournalContents": "reader",
-    "JournalDamage": "reader",
-    "JournalLock": "lock",
-    "JournalScan": "scan",
-    "JsonlJournal": "jsonl",
-    "RESERVED_FIELDS": "jsonl",
-    "Segment": "segments",
-    "anchor_path": "chain",
-    "discard_journal": "aside",
-    "halt_request_path": "halt_request",
-    "journal_writer": "lock",
-    "list_segments": "segments",
-    "read_journal": "reader",
-    "restart_segments": "scan",
-    "tail_journal": "observed",
-    "write_halt_request": "halt_request",
+    "CheckpointSource": ".jsonl",
+    "CountingJournal": ".observed",
+    "FsyncPolicy": ".jsonl",
+    "GENESIS": ".chain",
+    "HaltInbox": ".halt_request",
+    "IsCheckpoint": ".scan",
+    "JournalContents": ".reader",
+    "JournalDamage": ".reader",
+    "JournalLock": ".lock",
+    "JournalScan": ".scan",
+    "JsonlJournal": ".jsonl",
+    "RESERVED_FIELDS": ".jsonl",
+    "Segment": ".segments",
+    "anchor_path": ".chain",
+    "discard_journal": ".aside",
+    "halt_request_path": ".halt_request",
+    "journal_writer": ".lock",
+    "list_segments": ".segments",
+    "read_journal": ".reader",
+    "restart_segments": ".scan",
+    "tail_journal": ".observed",
+    "write_halt_request": ".halt_request",
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'hydra.adapters.journal' has no attribute {name!r}")
-    return getattr(import_module(f"hydra.adapters.journal.{home}"), name)
+__getattr__ = lazy_exports(__name__, _HOMES)

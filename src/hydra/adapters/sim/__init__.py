@@ -6,8 +6,9 @@ which ``hydra.settings`` reads) does not load the adapter itself.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from hydra.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from hydra.adapters.sim.broker import (
@@ -25,15 +26,11 @@ __all__ = [
 ]
 
 _HOMES = {
-    "DEFAULT_ACCOUNT": "broker",
-    "DEFAULT_INSTRUMENTS": "broker",
-    "DEFAULT_PRICES": "broker",
-    "SimulatedBroker": "broker",
+    "DEFAULT_ACCOUNT": ".broker",
+    "DEFAULT_INSTRUMENTS": ".broker",
+    "DEFAULT_PRICES": ".broker",
+    "SimulatedBroker": ".broker",
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'hydra.adapters.sim' has no attribute {name!r}")
-    return getattr(import_module(f"hydra.adapters.sim.{home}"), name)
+__getattr__ = lazy_exports(__name__, _HOMES)
