@@ -126,3 +126,26 @@ async def test_position_delay_applies_to_a_second_client_too(clients: Clients) -
         assert watcher.positions() == []
         await until(lambda: [p.position for p in watcher.positions()] == [1.0])
         await clients.close()
+
+
+async def test_refused_cancels_leave_every_order_working_until_taken_again(
+    fake_gateway: FakeIBGateway, clients: Clients
+) -> None:
+    """refuse_cancels: a cancel gets 161, a global cancel nothing; None lets both work again."""
+    fake_gateway.set_price("AAPL", 100.0)
+    ib = await clients.connect(fake_gateway)
+    errors = record_errors(ib)
+    trade = ib.placeOrder(await qualified(ib, "AAPL"), LimitOrder("BUY", 5, 50.0))
+    await until(lambda: trade.orderStatus.status == "Submitted")
+    order_id = trade.order.orderId
+    fake_gateway.refuse_cancels("exchange halted")
+    ib.cancelOrder(trade.order)
+    ib.reqGlobalCancel()
+    await until(lambda: any(code == 161 for _, code, _ in errors))
+    await barrier(ib)
+    assert [(i, c) for i, c, _ in errors] == [(order_id, 161)]
+    assert "exchange halted" in errors[0][2]
+    assert fake_gateway.order_status(order_id) == "Submitted"
+    fake_gateway.refuse_cancels(None)
+    ib.reqGlobalCancel()
+    await until(lambda: fake_gateway.order_status(order_id) == "Cancelled")

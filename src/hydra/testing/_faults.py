@@ -44,6 +44,14 @@ class FaultControls(ConnectionDesk):
         """
         self._reject_rule = rule
 
+    def refuse_cancels(self, reason: str | None) -> None:
+        """Refuse (or with ``None`` take again) every cancel, as an exchange that will not.
+
+        A cancel request is answered with IB's 161 naming ``reason``; a global cancel is
+        taken without effect. Either way every order keeps working.
+        """
+        self._cancels_refused = reason
+
     @property
     def position_delay(self) -> float:
         """Seconds between a fill and the position, account and P&L messages it causes.

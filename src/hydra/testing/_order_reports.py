@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 class OrderReports(EntryDesk):
     """Answers cancel, global cancel, open/completed order and execution requests."""
 
+    _cancels_refused: str | None = None  # set by FaultControls.refuse_cancels
+
     def _on_cancel_order(self, session: Session, fields: list[str]) -> None:
         # [4, 1, orderId, (manualOrderCancelTime from version 169)]
         order_id = int(fields[2])
@@ -34,10 +36,16 @@ class OrderReports(EntryDesk):
             )
             session.error(order_id, 10148, text)
             return
+        if self._cancels_refused is not None:
+            text = f"Cancel attempted when order is not cancellable: {self._cancels_refused}"
+            session.error(order_id, 161, text)
+            return
         self._cancel(order)
 
     def _on_req_global_cancel(self, session: Session, fields: list[str]) -> None:
         # Every working order of every client and of TWS, as IB's global cancel does.
+        if self._cancels_refused is not None:
+            return  # the exchange did not take it: every order keeps working
         for order in list(self._orders.values()):
             if order.is_open:
                 self._cancel(order)
