@@ -151,3 +151,23 @@ async def test_the_fallback_is_not_done_while_ib_lists_a_working_order(
     assert out.splitlines()[-1] == "Done: HALT recorded and no order is working at the broker."
     assert not working(fake_gateway)
 
+
+async def test_a_kill_the_journal_refuses_still_halts_and_exits_1_saying_so(
+    fake_gateway: FakeIBGateway, tmp_path: Path
+) -> None:
+    """The trader's journal is gone: the kill halts and cancels anyway, and exit 1 names it."""
+    fake_gateway.set_price("SPY", 500.0)
+    env = trader_env(tmp_path, fake_gateway)
+    async with running_trader(env, tmp_path / "trader.log"):
+        resting = await ladder_resting(fake_gateway)
+        (tmp_path / "state" / "hydra.journal.jsonl").unlink()  # it refuses every write now
+        code, out, err = await hydra("kill", "--reason", "stop", "--timeout", "2", env=env)
+        assert code == 1, out + err
+        first, last = out.splitlines()[0], out.splitlines()[-1]
+        assert f'cancelled {resting}; failed [[0, "HALT not journaled: ' in first, out
+        assert last.startswith(
+            "NOT DONE: trading HALTED and no order is working, but the trader's journal "
+            "refused the kill (the trader could not journal this change"
+        ), out
+        assert (await trader_status(env))["trading_state"] == "HALTED"
+        assert not working(fake_gateway)

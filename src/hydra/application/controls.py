@@ -55,6 +55,12 @@ class DeskControls:
         for the cancels to be confirmed, then closes each position through its one exit,
         as an audited exemption; an instrument with an order still working, or whose
         ledger and broker views disagree, is not flattened and is reported instead.
+
+        A HALT the journal refuses does not stop the kill (a kill must always stop
+        trading): the gate is HALTED anyway (the journal failure policy), the cancels
+        still go out, and ``failed`` starts with ``(0, "HALT not journaled: ...")``. It
+        is the one control that acts although its record was refused; it never raises
+        ``JournalError``.
         """
         return await self._kill.kill_switch(
             who=who, why=why, flatten=flatten, cancel_wait=cancel_wait

@@ -4,7 +4,8 @@ Through the trader first (``operator.reach_trader``: its Unix socket, else TCP w
 server proven): ``POST /kill``, then the final state is read back (``/status`` and
 ``/orders``, waiting up to ``--timeout`` for the cancels). Exit 0 only when the trader
 says HALTED and no order of it works; otherwise 1, saying what is wrong (e.g. a resume
-that came after the kill, an order still working).
+that came after the kill, an order still working, a kill the trader's journal refused:
+its 503 still carries what the kill did, and the state is read back all the same).
 
 The broker fallback (``kill_fallback``) is taken only when the trader is proven
 unreachable: no door answered, and the journal's writer lock then tells a dead trader
@@ -75,8 +76,19 @@ async def run_kill(args: argparse.Namespace) -> int:
         )
     body = {"who": who, "why": why, "flatten": bool(args.flatten)}
     key = str(uuid.uuid4())
+
+    def kill(client: ControlClient) -> tuple[dict[str, Any], str | None]:
+        """The kill's answer; a 503 naming a journal refusal still carries what it did."""
+        try:
+            return client.post("/kill", body, key=key), None
+        except ControlRequestError as exc:
+            done = exc.body.get("kill") if isinstance(exc.body, dict) else None
+            if not isinstance(done, dict):
+                raise
+            return done, exc.message
+
     try:
-        client, data = reach_trader(args, container, lambda c: c.post("/kill", body, key=key))
+        client, (data, refused) = reach_trader(args, container, kill)
     except ControlUnavailable as exc:
         return await broker_fallback(
             args, container, who, why, unreachable=str(exc), listening=exc.listening
@@ -85,11 +97,12 @@ async def run_kill(args: argparse.Namespace) -> int:
         raise ControlUntrusted(f"{exc}. {_UNTRUSTED_HINT}") from None
     state, working, problem = await _read_back(client, args.timeout)
     failed = data["failed"] or data["not_flattened"]
-    ok = state == "HALTED" and not working and not failed and problem is None
+    ok = state == "HALTED" and not working and not failed and not refused and problem is None
     result = {
         **data,
         "path": "control",
         "via": client.where,
+        "journal_refused": refused,
         "confirmed_state": state,
         "working": working,
         "ok": ok,
@@ -135,6 +148,11 @@ def _text(result: dict[str, Any], problem: str | None, *, flatten: bool) -> str:
         )
     elif working:
         lines.append(f"NOT DONE: trading HALTED but orders still working: {working}")
+    elif result["journal_refused"]:
+        lines.append(
+            "NOT DONE: trading HALTED and no order is working, but the trader's journal "
+            f"refused the kill ({result['journal_refused']})"
+        )
     elif result["ok"]:
         lines.append("Confirmed: trading HALTED and no order is working.")
     else:

@@ -58,12 +58,13 @@ class ControlUntrusted(HydraError):  # noqa: N818  (reads as a state: the server
 
 
 class ControlRequestError(HydraError):
-    """The trader's control server answered with an error status."""
+    """The trader's control server answered with an error status (``body``: its JSON)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, body: Any = None) -> None:
         super().__init__(f"{status}: {message}")
         self.status = status
         self.message = message
+        self.body = body
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -283,4 +284,4 @@ def _decoded(status: int, data: bytes) -> Any:
         message = decoded["error"]["message"]
     except (KeyError, TypeError):
         message = http.client.responses.get(status, "error")
-    raise ControlRequestError(status, str(message))
+    raise ControlRequestError(status, str(message), decoded)

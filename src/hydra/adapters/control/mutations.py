@@ -161,16 +161,19 @@ class Mutations:
                 raise InvalidInputError("flatten", "must be true or false", flatten)
             failures = self._failures()
             report = await self.gate.kill_switch(who=who, why=why, flatten=flatten)
-            return self._read_back(failures, TradingState.HALTED) or (
-                200,
-                {
-                    "trading_state": self.gate.trading_state.value,
-                    "cancelled": list(report.cancelled),
-                    "failed": [list(item) for item in report.failed],
-                    "flattened": [h.order_id for h in report.flattened],
-                    "not_flattened": [list(item) for item in report.not_flattened],
-                },
-            )
+            done = {
+                "trading_state": self.gate.trading_state.value,
+                "cancelled": list(report.cancelled),
+                "failed": [list(item) for item in report.failed],
+                "flattened": [h.order_id for h in report.flattened],
+                "not_flattened": [list(item) for item in report.not_flattened],
+            }
+            refused = self._read_back(failures, TradingState.HALTED)
+            if refused is None:
+                return 200, done
+            # A kill halts and cancels even when the journal refuses its records: the 503
+            # still says what it did, so the operator is not left guessing about orders.
+            return refused[0], {**refused[1], "kill": done}
 
         return await self._mutate(request, "kill", ("who", "why", "flatten"), act)
 
