@@ -138,3 +138,16 @@ async def test_promtool_finds_nothing_to_lint_in_the_exposition(running: Running
     out, _ = await asyncio.wait_for(lint.communicate(text.encode()), 30)
     assert lint.returncode == 0, out.decode()
     assert out.decode().strip() == ""
+
+
+async def test_a_write_the_journal_refuses_counts_on_metrics(running: Running) -> None:
+    """One record the journal refuses (a resume): the failure counter reads 1, then stays."""
+    running.gate.set_trading_state("HALTED", who="ops", why="lunch")
+    assert _value(await _scrape(running), "hydra_journal_write_failures_total") == 0.0
+    running.journal.unlink()  # the journal refuses every write from here on
+    response = await running.client.post(
+        "/api/v1/state", json={"state": "ACTIVE", "who": "ops", "why": "back"}
+    )
+    assert response.status_code == 503, response.text
+    assert _value(await _scrape(running), "hydra_journal_write_failures_total") == 1.0
+    assert _value(await _scrape(running), "hydra_journal_write_failures_total") == 1.0
