@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,11 +44,20 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     broker: SimulatedBroker = container.sim_broker()
     await broker.connect()
     gate: RiskGate = container.risk_gate()
+    async with served(container) as (server, token, client):
+        yield Running(container, gate, broker, server, token, client, journal)
+    await broker.disconnect()
+
+
+@asynccontextmanager
+async def served(
+    container: Container,
+) -> AsyncIterator[tuple[ControlServer, str, httpx.AsyncClient]]:
+    """The container's control server, running, with its token and an authed client."""
     server: ControlServer = container.control_server()
     async with server:
         token = server.token_file.read_text().strip()
         async with httpx.AsyncClient(
             base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10
         ) as client:
-            yield Running(container, gate, broker, server, token, client, journal)
-    await broker.disconnect()
+            yield server, token, client

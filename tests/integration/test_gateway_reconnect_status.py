@@ -25,6 +25,7 @@ from hydra.adapters.ib import BrokerGateway
 from hydra.container import build_container
 from hydra.testing import FakeIBGateway
 from tests.control.browser import CHROMIUM, chromium, open_console
+from tests.control.conftest import served
 from tests.integration.gateway_harness import make_gateway
 
 pytestmark = pytest.mark.integration
@@ -73,13 +74,8 @@ async def trader_over(fake: FakeIBGateway, tmp_path: Path) -> AsyncIterator[Trad
     await gateway.connect()
     try:
         container.risk_gate()
-        server: ControlServer = container.control_server()
-        async with server:
-            token = server.token_file.read_text().strip()
-            async with httpx.AsyncClient(
-                base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10
-            ) as client:
-                yield Trader(gateway, server, token, client)
+        async with served(container) as (server, token, client):
+            yield Trader(gateway, server, token, client)
     finally:
         await gateway.disconnect()
 
