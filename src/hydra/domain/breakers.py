@@ -40,7 +40,7 @@ loss) raise ``InvalidInputError`` naming the argument; the RiskGate turns that i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from math import isfinite as _isfinite
@@ -213,6 +213,10 @@ class BreakerInputs:
     def position_fraction(self) -> float:
         """Position value as a fraction of current equity."""
         return self.position_value / self.current_equity
+
+
+INPUT_NAMES: tuple[str, ...] = tuple(f.name for f in fields(BreakerInputs))
+"""The five inputs' names, in ``check_trade``'s order (the seed's five floats)."""
 
 
 @dataclass(frozen=True, slots=True)

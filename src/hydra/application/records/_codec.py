@@ -23,6 +23,7 @@ from hydra.domain import (
     Side,
     TimeInForce,
 )
+from hydra.domain.breakers import INPUT_NAMES
 
 __all__ = [
     "AuditRecord",
@@ -153,9 +154,6 @@ def float_or_none(value: object) -> float | None:
     return None
 
 
-_INPUTS = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
-
-
 def inputs_json(inputs: BreakerInputs) -> dict[str, float]:
     return {
         "daily_pnl": inputs.daily_pnl,
@@ -170,7 +168,7 @@ def inputs_from(data: object) -> BreakerInputs | None:
     if not isinstance(data, Mapping):
         return None
     try:
-        return BreakerInputs(*(data[name] for name in _INPUTS))
+        return BreakerInputs(*(data[name] for name in INPUT_NAMES))
     except (KeyError, InvalidInputError, TypeError):
         return None
 
