@@ -26,9 +26,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.ib.emergency import EmergencyClient, EmergencySession
 from hydra.adapters.journal import JsonlJournal, write_halt_request
 from hydra.adapters.journal.lock import journal_writer
@@ -36,7 +35,6 @@ from hydra.adapters.journal.reader import journal_account
 from hydra.application import RiskGate
 from hydra.application.audit import AuditTrail
 from hydra.application.records import KillRecord, StateChanged
-from hydra.container import Container
 from hydra.domain import (
     BrokerError,
     HydraError,
@@ -47,6 +45,10 @@ from hydra.domain.halt_request import HaltRequest
 from hydra.entrypoints.operator import checked_journal
 from hydra.entrypoints.render import render_json
 from hydra.restart import OpenedJournal
+
+if TYPE_CHECKING:
+    from hydra.adapters.ib import BrokerGateway
+    from hydra.container import Container
 
 __all__ = ["FallbackReport", "broker_fallback"]
 

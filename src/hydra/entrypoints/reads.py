@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from hydra.adapters.ib import BrokerGateway
 from hydra.application import replay_journal
-from hydra.container import Container, build_container
 from hydra.domain import BreakerName, CircuitBreakerManager
 from hydra.entrypoints.operator import (
     checked_journal,
@@ -27,6 +25,10 @@ from hydra.entrypoints.operator import (
 )
 from hydra.entrypoints.render import breaker_table, money, percent, render_json, render_table
 from hydra.restart import read_previous
+
+if TYPE_CHECKING:
+    from hydra.adapters.ib import BrokerGateway
+    from hydra.container import Container
 
 __all__ = ["BREAKER_NAMES", "READ_COMMANDS", "add_read_commands", "port_number", "run_read"]
 
@@ -98,6 +100,8 @@ def add_read_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 # ---------------------------------------------------------------------------- the trader
 def _from_trader(args: argparse.Namespace, path: str) -> tuple[Any, str]:
     """GET ``path`` from the trader (the operator's one way in): (answer, where from)."""
+    from hydra.container import build_container  # noqa: PLC0415  (ib_async and the container load only for commands that use them)
+
     container = build_container(args.config)
     client, data = reach_trader(args, container, lambda c: c.get(path))
     return data, client.where
@@ -194,11 +198,13 @@ _TRADER_READS: dict[str, tuple[str, Callable[[dict[str, Any], str], str]]] = {
 
 
 # ---------------------------------------------------------------------------- IB (client 3)
-_GatewayRead = Callable[[BrokerGateway, Container, argparse.Namespace], dict[str, Any]]
+_GatewayRead = Callable[["BrokerGateway", "Container", argparse.Namespace], dict[str, Any]]
 
 
 async def _with_cli_gateway(args: argparse.Namespace, body: _GatewayRead) -> dict[str, Any]:
     """Connect the container's CLI gateway (id 3, read-only), run ``body``, disconnect."""
+    from hydra.container import build_container  # noqa: PLC0415  (ib_async and the container load only for commands that use them)
+
     container = build_container(args.config)
     if getattr(args, "journal", None) is not None:  # bad input fails before connecting
         checked_journal(args.journal, field="--journal", must_exist=True)
