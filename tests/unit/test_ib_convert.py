@@ -6,7 +6,7 @@ import pytest
 from ib_async import Contract, LimitOrder, MarketOrder, Order
 
 from hydra.adapters.ib import instrument_from_ib, order_request_from_ib
-from hydra.adapters.ib.convert import to_ib_order
+from hydra.adapters.ib.convert import market_equivalent_from_ib, to_ib_order
 from hydra.domain import InvalidInputError, OrderRequest, OrderType, Side, TimeInForce
 
 
@@ -33,3 +33,11 @@ def test_to_ib_order_is_the_order_ib_async_would_build() -> None:
         assert getattr(limit, name) is not getattr(market, name)
     limit.algoParams.append("x")  # type: ignore[arg-type]
     assert to_ib_order(OrderRequest.market(Side.BUY, 1)).algoParams == []
+
+
+def test_an_order_hydra_cannot_express_has_a_market_equivalent() -> None:
+    """A REL SSHORT counts as a SELL MKT of its quantity; no quantity is an error by field."""
+    rel = Order(action="SSHORT", totalQuantity=7, orderType="REL", tif="DTC")
+    assert market_equivalent_from_ib(rel) == OrderRequest.market(Side.SELL, 7)
+    with pytest.raises(InvalidInputError, match="quantity"):
+        market_equivalent_from_ib(Order(action="BUY", totalQuantity=0, orderType="VWAP"))

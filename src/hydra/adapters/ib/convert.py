@@ -31,6 +31,7 @@ from hydra.domain import (
 __all__ = [
     "fill_from_ib",
     "instrument_from_ib",
+    "market_equivalent_from_ib",
     "order_request_from_ib",
     "position_from_ib",
     "status_from_trade",
@@ -193,6 +194,24 @@ def order_request_from_ib(order: Order) -> OrderRequest:
         outside_rth=bool(order.outsideRth),
         order_ref=order.orderRef or "",
     )
+
+
+def market_equivalent_from_ib(order: Order) -> OrderRequest:
+    """A market order of ``order``'s side and quantity: how an adopted order counts.
+
+    Used when ``order_request_from_ib`` refuses it (a type HYDRA lacks: REL, VWAP, PEG...;
+    a field it refuses: a DTC time in force...).
+
+    Counting it as a market order is the conservative reading: its whole remaining
+    quantity may trade at any moment, valued at the reference price. IB's short-sale
+    action ``SSHORT`` is a sell.
+
+    Raises:
+        InvalidInputError: not even a side and a positive quantity can be read, named.
+    """
+    action = "SELL" if order.action == "SSHORT" else order.action
+    # A plain string on purpose: OrderRequest validates it and names the bad field.
+    return OrderRequest(action, float(order.totalQuantity or 0.0))  # type: ignore[arg-type]
 
 
 def _price(value: object) -> float | None:
