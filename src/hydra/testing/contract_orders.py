@@ -72,6 +72,56 @@ class OrderVocabularyContract:
         harness.set_price("AAPL", 204.0)
         await _filled(trail)
 
+    async def test_a_stop_limit_triggers_then_fills_only_within_its_limit(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """STP LMT 195 / 193: a gap to 190 triggers it but it rests; 194 fills it."""
+        aapl = await _long_aapl(harness, gate, 10)
+        stop = await gate.submit(aapl, OrderRequest.stop_limit(Side.SELL, 10, 195.0, 193.0))
+        assert stop is not None
+        await eventually(lambda: stop.status is OrderStatus.SUBMITTED)
+        harness.set_price("AAPL", 196.0)
+        harness.set_price("AAPL", 190.0)  # through the stop, below the limit
+        assert stop.status is OrderStatus.SUBMITTED
+        harness.set_price("AAPL", 194.0)
+        await _filled(stop)
+        assert stop.avg_fill_price >= 193.0
+
+    async def test_market_if_touched_buys_when_the_price_falls_to_it(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """A buy MIT at 195 rests at 200 and 197, and fills once 195 trades."""
+        harness.set_price("AAPL", 200.0)
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        mit = await gate.submit(
+            aapl, OrderRequest(Side.BUY, 3, OrderType.MARKET_IF_TOUCHED, stop_price=195.0)
+        )
+        assert mit is not None
+        await eventually(lambda: mit.status is OrderStatus.SUBMITTED)
+        harness.set_price("AAPL", 197.0)
+        assert mit.status is OrderStatus.SUBMITTED
+        harness.set_price("AAPL", 195.0)
+        await _filled(mit)
+
+    async def test_an_amended_stop_keeps_its_id_and_triggers_at_the_new_price(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """A protective stop raised from 190 to 196 under the same id fills at 195."""
+        aapl = await _long_aapl(harness, gate, 5)
+        records: list[DecisionRecord] = []
+        gate.subscribe(lambda r: records.append(r) if isinstance(r, DecisionRecord) else None)
+        stop = await gate.submit(aapl, OrderRequest.stop(Side.SELL, 5, 190.0))
+        assert stop is not None
+        await eventually(lambda: stop.status is OrderStatus.SUBMITTED)
+        assert await gate.modify(stop, stop_price=196.0) is stop
+        assert [r.amends for r in records] == [None, stop.order_id]
+        harness.set_price("AAPL", 197.0)
+        assert stop.status is OrderStatus.SUBMITTED
+        harness.set_price("AAPL", 195.0)
+        await _filled(stop)
+        assert stop.request.stop_price == 196.0
+
     async def test_an_amended_limit_keeps_its_id_and_fills_at_the_new_price(
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
@@ -111,6 +161,28 @@ class OrderVocabularyContract:
         harness.set_price("AAPL", 194.0)
         await _filled(bracket.stop_loss)
         await eventually(lambda: bracket.take_profit.status is OrderStatus.CANCELLED)  # type: ignore[union-attr]
+
+    async def test_the_kill_switch_cancels_every_leg_of_a_bracket(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """An unfilled bracket: the kill report lists entry, take-profit and stop; all end."""
+        harness.set_price("AAPL", 200.0)
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        bracket = await gate.submit_bracket(
+            aapl,
+            OrderRequest.limit(Side.BUY, 4, 190.0),
+            take_profit=OrderRequest.limit(Side.SELL, 4, 199.0),
+            stop_loss=OrderRequest.stop(Side.SELL, 4, 185.0),
+        )
+        assert bracket is not None
+        legs = [leg for leg in bracket if leg is not None]
+        assert len(legs) == 3
+        await eventually(lambda: bracket.entry.status is OrderStatus.SUBMITTED)
+        report = await gate.kill_switch(who="contract", why="bracket legs")
+        assert sorted(report.cancelled) == sorted(leg.order_id for leg in legs)
+        await eventually(lambda: all(leg.status is OrderStatus.CANCELLED for leg in legs))
+        await eventually(lambda: not gate.broker.open_orders())
 
     async def test_an_oca_group_fills_one_leg(self, harness: BrokerHarness, gate: RiskGate) -> None:
         """A breakout pair in one OCA group: the buy stop fills, the buy limit is cancelled."""
