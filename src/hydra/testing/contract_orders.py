@@ -30,11 +30,17 @@ async def _filled(handle: object) -> None:
     await eventually(lambda: getattr(handle, "status", None) is OrderStatus.FILLED)
 
 
-async def _long_aapl(harness: BrokerHarness, gate: RiskGate, quantity: float) -> Instrument:
-    """Hold ``quantity`` AAPL bought at 200 (the reference price)."""
+async def _aapl_at_200(harness: BrokerHarness, gate: RiskGate) -> Instrument:
+    """AAPL qualified, once the gate sees its reference price of 200."""
     harness.set_price("AAPL", 200.0)
     aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
     await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+    return aapl
+
+
+async def _long_aapl(harness: BrokerHarness, gate: RiskGate, quantity: float) -> Instrument:
+    """Hold ``quantity`` AAPL bought at 200 (the reference price)."""
+    aapl = await _aapl_at_200(harness, gate)
     bought = await gate.submit(aapl, OrderRequest.market(Side.BUY, quantity))
     assert bought is not None
     await _filled(bought)
@@ -91,9 +97,7 @@ class OrderVocabularyContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """A buy MIT at 195 rests at 200 and 197, and fills once 195 trades."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         mit = await gate.submit(
             aapl, OrderRequest(Side.BUY, 3, OrderType.MARKET_IF_TOUCHED, stop_price=195.0)
         )
@@ -126,9 +130,7 @@ class OrderVocabularyContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """Two amendments under one broker id, each written ahead; the second price fills."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         records: list[DecisionRecord] = []
         gate.subscribe(lambda r: records.append(r) if isinstance(r, DecisionRecord) else None)
         handle = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 3, 192.0))
@@ -145,9 +147,7 @@ class OrderVocabularyContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """Entry, take-profit and stop as one decision; the stop's fill cancels the TP."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         bracket = await gate.submit_bracket(
             aapl,
             OrderRequest.limit(Side.BUY, 4, 200.0),
@@ -166,9 +166,7 @@ class OrderVocabularyContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """An unfilled bracket: the kill report lists entry, take-profit and stop; all end."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         bracket = await gate.submit_bracket(
             aapl,
             OrderRequest.limit(Side.BUY, 4, 190.0),
@@ -186,9 +184,7 @@ class OrderVocabularyContract:
 
     async def test_an_oca_group_fills_one_leg(self, harness: BrokerHarness, gate: RiskGate) -> None:
         """A breakout pair in one OCA group: the buy stop fills, the buy limit is cancelled."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         legs = await gate.submit_oca(
             [
                 (aapl, OrderRequest.limit(Side.BUY, 2, 195.0)),
@@ -276,9 +272,7 @@ class OrderVocabularyContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """An MOC buy rests through price moves and fills in the closing auction."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         moc = await gate.submit(aapl, OrderRequest(Side.BUY, 2, OrderType.MARKET_ON_CLOSE))
         assert moc is not None
         await eventually(lambda: moc.status is OrderStatus.SUBMITTED)
@@ -291,9 +285,7 @@ class OrderVocabularyContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """The first leg is marketable: it fills, and the later legs never can."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         legs = await gate.submit_oca(
             [
                 (aapl, OrderRequest.limit(Side.BUY, 1, 201.0)),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import RiskGate
+from hydra.application import OrderHandle, RiskGate
 from hydra.domain import (
     BreakerInputs,
     CircuitBreakerManager,
@@ -42,6 +42,18 @@ async def _long(gate: RiskGate, quantity: float) -> None:
     bought = await gate.submit(AAPL, OrderRequest.market(Side.BUY, quantity))
     assert bought is not None
     assert bought.status is OrderStatus.FILLED
+
+
+async def _resting_bracket_stop(gate: RiskGate) -> OrderHandle:
+    """The stop-loss of a bracket whose entry (buy 10 at 195) rests unfilled."""
+    bracket = await gate.submit_bracket(
+        AAPL,
+        OrderRequest.limit(Side.BUY, 10, 195.0),
+        stop_loss=OrderRequest.stop(Side.SELL, 10, 180.0),
+    )
+    assert bracket is not None
+    assert bracket.stop_loss is not None
+    return bracket.stop_loss
 
 
 async def test_reducing_lets_an_amendment_through_only_as_a_reduction() -> None:
@@ -97,18 +109,12 @@ async def test_a_cancelled_order_cannot_be_amended() -> None:
 async def test_a_bracket_child_is_judged_with_its_entry() -> None:
     """A resting bracket's stop may grow with its entry's size, never past it into a short."""
     _, gate = await _desk(self_cross=False)  # see the next test
-    bracket = await gate.submit_bracket(
-        AAPL,
-        OrderRequest.limit(Side.BUY, 10, 195.0),
-        stop_loss=OrderRequest.stop(Side.SELL, 10, 180.0),
-    )
-    assert bracket is not None
-    assert bracket.stop_loss is not None
+    stop = await _resting_bracket_stop(gate)
     gate.set_trading_state(TradingState.REDUCING, who="ops", why="de-risk")
     # Flat now, but the stop acts only once the 10 bought have filled: it reduces them.
-    moved = gate.modify_with_decision(bracket.stop_loss, stop_price=185.0)
+    moved = gate.modify_with_decision(stop, stop_price=185.0)
     assert moved.allowed, moved.reasons
-    past = gate.modify_with_decision(bracket.stop_loss, quantity=15)
+    past = gate.modify_with_decision(stop, quantity=15)
     assert past.triggered == ("reducing",)
 
 
@@ -120,14 +126,8 @@ async def test_a_bracket_child_is_judged_with_its_entry() -> None:
 async def test_a_bracket_childs_amendment_does_not_cross_its_own_entry() -> None:
     """Moving a resting bracket's stop is not a wash trade against the entry it protects."""
     _, gate = await _desk()
-    bracket = await gate.submit_bracket(
-        AAPL,
-        OrderRequest.limit(Side.BUY, 10, 195.0),
-        stop_loss=OrderRequest.stop(Side.SELL, 10, 180.0),
-    )
-    assert bracket is not None
-    assert bracket.stop_loss is not None
-    moved = gate.modify_with_decision(bracket.stop_loss, stop_price=185.0)
+    stop = await _resting_bracket_stop(gate)
+    moved = gate.modify_with_decision(stop, stop_price=185.0)
     assert moved.allowed, moved.reasons
 
 
