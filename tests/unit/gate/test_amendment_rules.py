@@ -118,11 +118,6 @@ async def test_a_bracket_child_is_judged_with_its_entry() -> None:
     assert past.triggered == ("reducing",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the self-cross check counts the child's own resting entry (ExposureLedger.resting "
-    "cannot leave one order out), though the child acts only once that entry has filled",
-)
 async def test_a_bracket_childs_amendment_does_not_cross_its_own_entry() -> None:
     """Moving a resting bracket's stop is not a wash trade against the entry it protects."""
     _, gate = await _desk()
