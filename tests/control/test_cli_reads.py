@@ -120,6 +120,17 @@ async def test_usage_errors_exit_2(running: Running, args: tuple[str, ...]) -> N
     assert running.gate.trading_state.value == "ACTIVE"
 
 
+async def test_status_names_every_check_in_the_order_it_runs(running: Running) -> None:
+    """`hydra status` prints the gate's checks in order, as ``gate.status().checks`` has them."""
+    code, out, err = await _hydra(running, "status")
+    assert code == 0, err
+    checks = running.gate.status().checks
+    assert len(checks) > 5
+    heading, listed = out.rstrip().splitlines()[-2:]
+    assert heading.startswith("Checks, in the order they run")
+    assert listed.split(", ") == list(checks)
+
+
 async def test_status_shows_the_limits_an_instrument_is_judged_by(running: Running) -> None:
     """`hydra status --instrument` prints the limits one contract is judged by, as the API has."""
     code, out, err = await _hydra(

@@ -223,4 +223,6 @@ def _status_text(data: dict[str, Any], url: str) -> str:
         + render_table(["field", "value"], fields)
         + "\n\nCircuit breakers\n"
         + breaker_table(data["breakers"])
+        + "\n\nChecks, in the order they run (user.<name>: the host's own)\n"
+        + ", ".join(data.get("checks") or ())
     )

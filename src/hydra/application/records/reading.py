@@ -41,7 +41,7 @@ def decision_peak(data: Mapping[str, Any]) -> float | None:
     Raises:
         InvalidInputError: the decision's inputs are malformed (field "record").
     """
-    inputs = data.get("inputs")  # perf: journal_restart
+    inputs = data.get("inputs")  # perf: journal_restart_gate_s
     if inputs is None:
         return None
     try:
@@ -85,7 +85,7 @@ def decision_listing(data: Mapping[str, Any]) -> DecisionListing | None:
     """
     if not is_decision(data):
         return None
-    try:  # perf: journal_read
+    try:  # perf: journal_since_made_s
         instrument = data.get("instrument")
         order = data.get("order")
         if not isinstance(instrument, Mapping) and "contract" not in data:
@@ -127,7 +127,7 @@ def record_time(data: Mapping[str, Any]) -> datetime | None:
     and builds the typed record only for those inside the window.
     """
     try:
-        return time_from(data["time"])  # perf: journal_read
+        return time_from(data["time"])  # perf: journal_since_made_s
     except (KeyError, TypeError, ValueError):
         return None
 
