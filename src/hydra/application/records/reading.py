@@ -115,7 +115,7 @@ def decision_listing(data: Mapping[str, Any]) -> DecisionListing | None:
 def _label(instrument: Mapping[str, Any]) -> str:
     """The contract's ``Instrument.label`` (``ESZ6``), from its journal form."""
     if "sec_type" not in instrument and "expiry" not in instrument:
-        return str(instrument["symbol"])  # a stock: its symbol (perf: journal_read)
+        return str(instrument["symbol"])  # perf: journal_since_made_s (a stock's is its symbol)
     built = instrument_from(instrument)
     return built.label if built is not None else str(instrument["symbol"])
 
