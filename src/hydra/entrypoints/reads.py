@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from hydra.adapters.control.shown import contract_fields, order_json
 from hydra.application import replay_journal
 from hydra.domain import BreakerName, CircuitBreakerManager
 from hydra.entrypoints.operator import (
@@ -111,7 +112,7 @@ def _positions_text(data: dict[str, Any], url: str) -> str:
     base = data["currency"]
     rows = [
         [
-            p["symbol"],
+            p["label"],
             p["quantity"],
             p["avg_cost"],
             p["market_price"],
@@ -134,23 +135,25 @@ def _positions_text(data: dict[str, Any], url: str) -> str:
     return f"Positions of the trader at {url}\n{table}"
 
 
-def _orders_text(data: dict[str, Any], url: str) -> str:
-    rows = [
-        [
-            o["order_id"],
-            o["symbol"],
-            o["side"],
-            o["quantity"],
-            o["order_type"],
-            o["limit_price"],
-            o["status"],
-            o["filled"],
-            "foreign" if o.get("foreign") else "",
-        ]
-        for o in data["orders"]
+_ORDER_COLUMNS = ("id", "symbol", "side", "qty", "terms", "status", "filled")
+
+
+def _order_row(order: dict[str, Any]) -> list[Any]:
+    """An order (``shown.order_json``) as a row of ``_ORDER_COLUMNS``."""
+    return [
+        order["order_id"],
+        order["label"],
+        order["side"],
+        order["quantity"],
+        order["terms"],
+        order["status"],
+        order["filled"],
     ]
-    headers = ["id", "symbol", "side", "qty", "type", "limit", "status", "filled", ""]
-    table = render_table(headers, rows) if rows else "(no open orders)"
+
+
+def _orders_text(data: dict[str, Any], url: str) -> str:
+    rows = [[*_order_row(o), "foreign" if o.get("foreign") else ""] for o in data["orders"]]
+    table = render_table([*_ORDER_COLUMNS, ""], rows) if rows else "(no open orders)"
     return f"Open orders of the trader at {url}\n{table}"
 
 
@@ -239,7 +242,7 @@ def _ib_positions(gateway: BrokerGateway, _c: Container, _a: argparse.Namespace)
     return {
         "account": gateway.account().account,
         "positions": [
-            {"symbol": p.symbol, "quantity": p.quantity, "avg_cost": p.avg_cost}
+            {**contract_fields(p.instrument), "quantity": p.quantity, "avg_cost": p.avg_cost}
             for p in gateway.positions()
         ],
     }
@@ -248,20 +251,7 @@ def _ib_positions(gateway: BrokerGateway, _c: Container, _a: argparse.Namespace)
 def _ib_orders(gateway: BrokerGateway, _c: Container, _a: argparse.Namespace) -> dict[str, Any]:
     return {
         "account": gateway.account().account,
-        "orders": [
-            {
-                "order_id": h.order_id,
-                "symbol": h.instrument.label,
-                "side": h.request.side.value,
-                "quantity": h.request.quantity,
-                "order_type": h.request.order_type.value,
-                "prices": list(h.request.prices),
-                "filled": h.filled,
-                "status": h.status.value,
-                "foreign": h.foreign,
-            }
-            for h in gateway.open_orders()
-        ],
+        "orders": [order_json(h) for h in gateway.open_orders()],
     }
 
 
@@ -294,7 +284,7 @@ async def _from_ib(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         data = await _with_cli_gateway(args, _ib_positions)
         table = render_table(
             ["symbol", "qty", "avg cost"],
-            [[p["symbol"], p["quantity"], p["avg_cost"]] for p in data["positions"]],
+            [[p["label"], p["quantity"], p["avg_cost"]] for p in data["positions"]],
         )
         return data, f"Positions of {data['account']}\n" + (
             table if data["positions"] else "(no positions)"
@@ -302,19 +292,9 @@ async def _from_ib(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if args.command == "orders":
         data = await _with_cli_gateway(args, _ib_orders)
         table = render_table(
-            ["id", "symbol", "side", "qty", "type", "prices", "filled", "status", "placed by"],
+            [*_ORDER_COLUMNS, "placed by"],
             [
-                [
-                    o["order_id"],
-                    o["symbol"],
-                    o["side"],
-                    o["quantity"],
-                    o["order_type"],
-                    " / ".join(f"{p:g}" for p in o["prices"]) or "-",
-                    o["filled"],
-                    o["status"],
-                    "another client" if o["foreign"] else "this client",
-                ]
+                [*_order_row(o), "another client" if o["foreign"] else "this client"]
                 for o in data["orders"]
             ],
         )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from hydra.application.records._codec import time_from
+from hydra.application.records._codec import instrument_from, time_from
 from hydra.domain import InvalidInputError
 
 __all__ = [
@@ -60,13 +60,15 @@ class DecisionListing(NamedTuple):
 
     ``hydra journal`` prints thousands of rows; the typed decision (``parse_record``)
     builds and validates the instrument, the order and both sets of inputs (~15 us), of
-    which a row shows a few names and numbers (this: ~3 us).
+    which a row shows a few names and numbers (this: ~3 us). ``label`` names the exact
+    contract (``Instrument.label``: ``ESZ6`` where ``symbol`` is ``ES``).
     """
 
     time: datetime
     kind: str
     seq: int
     symbol: str
+    label: str
     side: str | None
     quantity: float | None
     outcome: str
@@ -89,6 +91,7 @@ def decision_listing(data: Mapping[str, Any]) -> DecisionListing | None:
         if not isinstance(instrument, Mapping) and "contract" not in data:
             return None  # the flat form of older journals
         symbol = instrument["symbol"] if isinstance(instrument, Mapping) else data["contract"]
+        label = _label(instrument) if isinstance(instrument, Mapping) else str(symbol)
         seq = data.get("seq") or 0
         order_id = data.get("order_id")
         quantity = order.get("quantity") if isinstance(order, Mapping) else None
@@ -97,6 +100,7 @@ def decision_listing(data: Mapping[str, Any]) -> DecisionListing | None:
             str(data["kind"]),
             seq if isinstance(seq, int) else 0,
             str(symbol),
+            label,
             str(order["side"]) if isinstance(order, Mapping) else None,
             float(quantity) if isinstance(quantity, int | float) else None,
             "allowed" if data.get("outcome") == "allowed" else "blocked",
@@ -106,6 +110,14 @@ def decision_listing(data: Mapping[str, Any]) -> DecisionListing | None:
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _label(instrument: Mapping[str, Any]) -> str:
+    """The contract's ``Instrument.label`` (``ESZ6``), from its journal form."""
+    if "sec_type" not in instrument and "expiry" not in instrument:
+        return str(instrument["symbol"])  # perf: journal_since_made_s (a stock's is its symbol)
+    built = instrument_from(instrument)
+    return built.label if built is not None else str(instrument["symbol"])
 
 
 def record_time(data: Mapping[str, Any]) -> datetime | None:
