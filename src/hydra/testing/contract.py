@@ -37,11 +37,12 @@ from hydra.domain import (
     UnknownOrderError,
 )
 from hydra.testing.contract_kit import OK, BrokerHarness, eventually
+from hydra.testing.contract_order_kinds import OrderKindsContract
 from hydra.testing.contract_orders import OrderVocabularyContract
 from hydra.testing.contract_valuation import ValuationContract
 
 
-class BrokerContract(OrderVocabularyContract, ValuationContract):
+class BrokerContract(OrderVocabularyContract, OrderKindsContract, ValuationContract):
     """The behaviour every adapter shares. Subclasses define the ``harness`` fixture.
 
     Its tests carry the ``asyncio`` mark, so they run under pytest-asyncio's strict mode

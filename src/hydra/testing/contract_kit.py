@@ -1,15 +1,25 @@
-"""What the adapter contract suites share: the harness each adapter provides, and waiting."""
+"""What the adapter contract suites share: the harness, waiting, the order tests' start."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable
 from typing import Protocol
 
-from hydra.domain import TradingHours
+from hydra.application import RiskGate
+from hydra.domain import Instrument, OrderRequest, OrderStatus, Side, TradingHours
 
-__all__ = ["OK", "BrokerHarness", "eventually"]
+__all__ = [
+    "OK",
+    "BrokerHarness",
+    "aapl_at_200",
+    "broker_caught_up",
+    "eventually",
+    "filled",
+    "long_aapl",
+]
 
 
 OK: tuple[float, ...] = ()
@@ -76,3 +86,39 @@ async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.005)
+
+
+async def filled(handle: object) -> None:
+    """Wait until the order's handle reports it FILLED."""
+    await eventually(lambda: getattr(handle, "status", None) is OrderStatus.FILLED)
+
+
+async def aapl_at_200(harness: BrokerHarness, gate: RiskGate) -> Instrument:
+    """AAPL qualified, once the gate sees its reference price of 200."""
+    harness.set_price("AAPL", 200.0)
+    aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+    await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+    return aapl
+
+
+async def long_aapl(harness: BrokerHarness, gate: RiskGate, quantity: float) -> Instrument:
+    """Hold ``quantity`` AAPL bought at 200 (the reference price)."""
+    aapl = await aapl_at_200(harness, gate)
+    bought = await gate.submit(aapl, OrderRequest.market(Side.BUY, quantity))
+    assert bought is not None
+    await filled(bought)
+    await eventually(lambda: bool(gate.broker.positions()))
+    return aapl
+
+
+async def broker_caught_up(harness: BrokerHarness, instrument: Instrument) -> None:
+    """Return once the broker has acted on every order message sent before.
+
+    An amendment is a message IB acts on when it reads it, and ``gate.modify`` returns
+    once it is sent; a margin preview is one more message on the same channel (a whatIf
+    order), answered only after the ones before it. The simulator acts at once.
+    """
+    preview = harness.broker.margin_impact  # type: ignore[attr-defined]
+    answer = preview(instrument, OrderRequest.market(Side.BUY, 1))
+    if inspect.isawaitable(answer):
+        await asyncio.wait_for(answer, timeout=5.0)
