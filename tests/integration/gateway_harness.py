@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.sim.catalog import DEFAULT_PRICES
@@ -26,6 +28,17 @@ def make_gateway(fake: FakeIBGateway, client_id: int = 1, **kwargs: object) -> B
     options: dict[str, object] = {"connect_timeout": 2.0, "reconnect_delays": FAST_RECONNECT}
     options.update(kwargs)
     return BrokerGateway("127.0.0.1", fake.port, client_id, **options)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def connected_harness(fake: FakeIBGateway) -> AsyncIterator[GatewayHarness]:
+    """A BrokerGateway connected to ``fake`` as the trading client, in its harness."""
+    gateway = make_gateway(fake)
+    await gateway.connect()
+    try:
+        yield GatewayHarness(fake, gateway)
+    finally:
+        await gateway.disconnect()
 
 
 class GatewayHarness:

@@ -1,4 +1,8 @@
-"""The BrokerContract suite over BrokerGateway + the real ib_async client + FakeIBGateway."""
+"""The BrokerContract suite over BrokerGateway + the real ib_async client + FakeIBGateway.
+
+Below it, what only the IB path has: the wire of an order list, read from what the fake
+received (``fake.placed``: every placeOrder as parsed off the socket).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,17 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from hydra.testing import FakeIBGateway
+from hydra.application import RiskGate
+from hydra.domain import CircuitBreakerManager, Instrument, OrderRequest, OrderStatus, Side
+from hydra.testing import FakeIBGateway, PlacedOrder
 from hydra.testing.contract import BrokerContract
-from tests.integration.gateway_harness import SIM_PRICES, GatewayHarness, make_gateway
+from hydra.testing.contract_kit import (
+    aapl_at_200,
+    broker_caught_up,
+    buy_bracket,
+    eventually,
+)
+from tests.integration.gateway_harness import SIM_PRICES, GatewayHarness, connected_harness
 
 pytestmark = pytest.mark.integration
 
@@ -29,13 +41,79 @@ async def fake_gateway() -> AsyncIterator[FakeIBGateway]:
         await gateway.stop()
 
 
+@pytest.fixture
+async def gateway_harness(fake_gateway: FakeIBGateway) -> AsyncIterator[GatewayHarness]:
+    """A BrokerGateway connected to the fake as the trading client."""
+    async with connected_harness(fake_gateway) as harness:
+        yield harness
+
+
 class TestBrokerGatewayContract(BrokerContract):
     """BrokerGateway honours the BrokerPort contract, over a real socket."""
 
     @pytest.fixture
-    async def harness(self, fake_gateway: FakeIBGateway) -> AsyncIterator[GatewayHarness]:
-        """A BrokerGateway connected to the fake as the trading client."""
-        gateway = make_gateway(fake_gateway)
-        await gateway.connect()
-        yield GatewayHarness(fake_gateway, gateway)
-        await gateway.disconnect()
+    def harness(self, gateway_harness: GatewayHarness) -> GatewayHarness:
+        """The gateway harness, under the name the contract asks for."""
+        return gateway_harness
+
+
+@pytest.fixture
+async def ib(gateway_harness: GatewayHarness) -> tuple[GatewayHarness, RiskGate, Instrument]:
+    """The harness, a gate over its gateway, and AAPL qualified at 200."""
+    gate = RiskGate(gateway_harness.broker, CircuitBreakerManager())
+    return gateway_harness, gate, await aapl_at_200(gateway_harness, gate)
+
+
+def _sent(fake: FakeIBGateway, *order_ids: int) -> list[PlacedOrder]:
+    """The orders (not previews) the fake received under ``order_ids``, in arrival order."""
+    return [p for p in fake.placed if not p.what_if and p.order_id in order_ids]
+
+
+async def test_a_bracket_goes_out_held_until_its_last_leg_with_children_on_the_entry(
+    ib: tuple[GatewayHarness, RiskGate, Instrument],
+) -> None:
+    """Entry, take-profit, stop in order; children parentId = entry, OCA-linked; transmit last."""
+    harness, gate, aapl = ib
+    fake = harness.fake
+    legs = await buy_bracket(gate, aapl, 4, 190.0, 199.0, 185.0)
+    ids = tuple(leg.order_id for leg in legs)
+    await eventually(lambda: len(_sent(fake, *ids)) == 3)
+    entry, take_profit, stop_loss = _sent(fake, *ids)
+    assert [p.order_id for p in (entry, take_profit, stop_loss)] == list(ids)
+    assert [p.order_type for p in (entry, take_profit, stop_loss)] == ["LMT", "LMT", "STP"]
+    assert [p.parent_id for p in (entry, take_profit, stop_loss)] == [0, ids[0], ids[0]]
+    assert [p.transmit for p in (entry, take_profit, stop_loss)] == [False, False, True]
+    assert entry.oca_group == ""
+    assert take_profit.oca_group == stop_loss.oca_group != ""
+    assert (take_profit.oca_type, stop_loss.oca_type) == (1, 1)
+    # An amended child goes out on its own id, still under its entry and in its group.
+    assert await gate.modify(legs[2], stop_price=187.0) is legs[2]
+    await broker_caught_up(harness, aapl)
+    amended = _sent(fake, ids[2])[-1]
+    assert (amended.aux_price, amended.parent_id, amended.transmit) == (187.0, ids[0], True)
+    assert (amended.oca_group, amended.oca_type) == (stop_loss.oca_group, 1)
+
+
+async def test_an_oca_group_goes_out_held_until_its_last_leg_every_leg_in_the_group(
+    ib: tuple[GatewayHarness, RiskGate, Instrument],
+) -> None:
+    """Three OCA legs: each carries ocaGroup and ocaType 1, no parent; only the last transmits."""
+    harness, gate, aapl = ib
+    fake = harness.fake
+    legs = await gate.submit_oca(
+        [
+            (aapl, OrderRequest.limit(Side.BUY, 2, 195.0)),
+            (aapl, OrderRequest.stop(Side.BUY, 2, 205.0)),
+            (aapl, OrderRequest.limit(Side.BUY, 2, 193.0)),
+        ],
+        group="contract-wire",
+    )
+    assert legs is not None
+    ids = tuple(leg.order_id for leg in legs)
+    await eventually(lambda: len(_sent(fake, *ids)) == 3)
+    sent = _sent(fake, *ids)
+    assert [p.order_id for p in sent] == list(ids)
+    assert [(p.oca_group, p.oca_type, p.parent_id) for p in sent] == [("contract-wire", 1, 0)] * 3
+    assert [p.transmit for p in sent] == [False, False, True]
+    await eventually(lambda: all(leg.status is OrderStatus.SUBMITTED for leg in legs))
+    assert {fake.order_status(order_id) for order_id in ids} == {"Submitted"}

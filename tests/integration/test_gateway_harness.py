@@ -23,7 +23,7 @@ from hydra.domain import (
 )
 from hydra.testing import FakeIBGateway
 from hydra.testing.contract_kit import BrokerHarness, eventually
-from tests.integration.gateway_harness import GatewayHarness, make_gateway
+from tests.integration.gateway_harness import GatewayHarness, connected_harness
 
 pytestmark = pytest.mark.integration
 
@@ -31,10 +31,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def harness(fake_gateway: FakeIBGateway) -> AsyncIterator[GatewayHarness]:
     """The harness over a connected trading client."""
-    gateway = make_gateway(fake_gateway)
-    await gateway.connect()
-    yield GatewayHarness(fake_gateway, gateway)
-    await gateway.disconnect()
+    async with connected_harness(fake_gateway) as connected:
+        yield connected
 
 
 def test_the_ib_harness_is_a_broker_harness(harness: GatewayHarness) -> None:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from hydra.application import RiskGate
+from hydra.application import OrderHandle, RiskGate
 from hydra.domain import Instrument, OrderRequest, OrderStatus, Side, TradingHours
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "BrokerHarness",
     "aapl_at_200",
     "broker_caught_up",
+    "buy_bracket",
     "eventually",
     "filled",
     "long_aapl",
@@ -122,3 +123,19 @@ async def broker_caught_up(harness: BrokerHarness, instrument: Instrument) -> No
     answer = preview(instrument, OrderRequest.market(Side.BUY, 1))
     if inspect.isawaitable(answer):
         await asyncio.wait_for(answer, timeout=5.0)
+
+
+async def buy_bracket(
+    gate: RiskGate, instrument: Instrument, quantity: float, entry: float, take: float, stop: float
+) -> tuple[OrderHandle, OrderHandle, OrderHandle]:
+    """A buy bracket sent through the gate: entry LMT, take-profit LMT, stop-loss STP."""
+    sent = await gate.submit_bracket(
+        instrument,
+        OrderRequest.limit(Side.BUY, quantity, entry),
+        take_profit=OrderRequest.limit(Side.SELL, quantity, take),
+        stop_loss=OrderRequest.stop(Side.SELL, quantity, stop),
+    )
+    assert sent is not None
+    assert sent.take_profit is not None
+    assert sent.stop_loss is not None
+    return sent.entry, sent.take_profit, sent.stop_loss

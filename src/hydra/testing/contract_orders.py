@@ -21,7 +21,14 @@ from hydra.domain import (
     SecurityType,
     Side,
 )
-from hydra.testing.contract_kit import BrokerHarness, aapl_at_200, eventually, filled, long_aapl
+from hydra.testing.contract_kit import (
+    BrokerHarness,
+    aapl_at_200,
+    buy_bracket,
+    eventually,
+    filled,
+    long_aapl,
+)
 
 __all__ = ["OrderVocabularyContract"]
 
@@ -126,35 +133,19 @@ class OrderVocabularyContract:
     ) -> None:
         """Entry, take-profit and stop as one decision; the stop's fill cancels the TP."""
         aapl = await aapl_at_200(harness, gate)
-        bracket = await gate.submit_bracket(
-            aapl,
-            OrderRequest.limit(Side.BUY, 4, 200.0),
-            take_profit=OrderRequest.limit(Side.SELL, 4, 209.0),
-            stop_loss=OrderRequest.stop(Side.SELL, 4, 195.0),
-        )
-        assert bracket is not None
-        assert bracket.take_profit is not None
-        assert bracket.stop_loss is not None
-        await filled(bracket.entry)
+        entry, take_profit, stop_loss = await buy_bracket(gate, aapl, 4, 200.0, 209.0, 195.0)
+        await filled(entry)
         harness.set_price("AAPL", 194.0)
-        await filled(bracket.stop_loss)
-        await eventually(lambda: bracket.take_profit.status is OrderStatus.CANCELLED)  # type: ignore[union-attr]
+        await filled(stop_loss)
+        await eventually(lambda: take_profit.status is OrderStatus.CANCELLED)
 
     async def test_the_kill_switch_cancels_every_leg_of_a_bracket(
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """An unfilled bracket: the kill report lists entry, take-profit and stop; all end."""
         aapl = await aapl_at_200(harness, gate)
-        bracket = await gate.submit_bracket(
-            aapl,
-            OrderRequest.limit(Side.BUY, 4, 190.0),
-            take_profit=OrderRequest.limit(Side.SELL, 4, 199.0),
-            stop_loss=OrderRequest.stop(Side.SELL, 4, 185.0),
-        )
-        assert bracket is not None
-        legs = [leg for leg in bracket if leg is not None]
-        assert len(legs) == 3
-        await eventually(lambda: bracket.entry.status is OrderStatus.SUBMITTED)
+        legs = await buy_bracket(gate, aapl, 4, 190.0, 199.0, 185.0)
+        await eventually(lambda: legs[0].status is OrderStatus.SUBMITTED)
         report = await gate.kill_switch(who="contract", why="bracket legs")
         assert sorted(report.cancelled) == sorted(leg.order_id for leg in legs)
         await eventually(lambda: all(leg.status is OrderStatus.CANCELLED for leg in legs))
