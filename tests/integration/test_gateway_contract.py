@@ -1,7 +1,8 @@
 """The BrokerContract suite over BrokerGateway + the real ib_async client + FakeIBGateway.
 
 Below it, what only the IB path has: the wire of an order list, read from what the fake
-received (``fake.placed``: every placeOrder as parsed off the socket).
+received (``fake.placed``: every placeOrder as parsed off the socket), and an amendment IB
+reads only after the order filled.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hydra.testing.contract_kit import (
     broker_caught_up,
     buy_bracket,
     eventually,
+    filled,
 )
 from tests.integration.gateway_harness import SIM_PRICES, GatewayHarness, connected_harness
 
@@ -117,3 +119,24 @@ async def test_an_oca_group_goes_out_held_until_its_last_leg_every_leg_in_the_gr
     assert [p.transmit for p in sent] == [False, False, True]
     await eventually(lambda: all(leg.status is OrderStatus.SUBMITTED for leg in legs))
     assert {fake.order_status(order_id) for order_id in ids} == {"Submitted"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BrokerGateway.modify sets the handle's terms when it sends; IB's refusal (error "
+    "104) is only logged by ib_async, so the handle keeps terms IB never took",
+)
+async def test_an_amendment_ib_refuses_does_not_stand_in_the_handle(
+    ib: tuple[GatewayHarness, RiskGate, Instrument],
+) -> None:
+    """A buy of 3 filled before IB reads its raise to 6 (104): the handle shows 3, as IB did."""
+    harness, gate, aapl = ib
+    handle = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 3, 195.0))
+    assert handle is not None
+    await eventually(lambda: handle.status is OrderStatus.SUBMITTED)
+    await gate.modify(handle, quantity=6)
+    harness.set_price("AAPL", 195.0)  # the fake fills 3 before it reads the raise
+    await filled(handle)
+    await broker_caught_up(harness, aapl)  # the 104 has come back
+    assert harness.fake.positions()["AAPL"][0] == handle.filled == 3
+    assert handle.request.quantity == 3
