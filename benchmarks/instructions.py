@@ -4,7 +4,8 @@ Timed rows vary with whatever else the machine runs; instruction counts do not. 
 runs one row's action N times inside a call of ``functools.reduce`` (nothing in HYDRA's
 decision path uses it), so ``valgrind --tool=callgrind --toggle-collect=functools_reduce``
 counts exactly those N actions and nothing of the start-up. It is how each speed trick
-tagged ``# perf: <row>`` was judged (BENCHMARKS.md lists them with their counts)::
+tagged ``# perf: <row>`` was judged (BENCHMARKS.md, "Kept speed tricks", lists them with
+their counts)::
 
     uv run python -m benchmarks.instructions gate_pass gate_block_breaker   # via valgrind
     uv run python -m benchmarks.instructions --inside gate_pass 500         # the measured run

@@ -12,9 +12,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.journal import (
     CountingJournal,
     FsyncPolicy,
@@ -25,7 +24,6 @@ from hydra.adapters.journal import (
     restart_segments,
 )
 from hydra.adapters.journal.config import JournalConfig
-from hydra.adapters.sim import SimulatedBroker
 from hydra.application import RiskGate
 from hydra.application.records import Checkpoint, is_checkpoint
 from hydra.application.replay import JournalFold
@@ -40,6 +38,10 @@ from hydra.domain import (
 )
 from hydra.domain.clock import system_clock
 from hydra.settings import Settings
+
+if TYPE_CHECKING:
+    from hydra.adapters.ib import BrokerGateway
+    from hydra.adapters.sim import SimulatedBroker
 
 __all__ = [
     "OpenedJournal",

@@ -11,6 +11,7 @@ import pytest
 from hydra.adapters.journal import read_journal
 from hydra.domain import Instrument, OrderRequest, Side, TradingState
 from tests.control.conftest import Running
+from tests.control.scenes import GOOD_TILL, protected_futures
 
 
 async def _buy(running: Running, quantity: float = 5) -> None:
@@ -50,6 +51,45 @@ async def test_positions_orders_and_filtered_decisions(running: Running) -> None
     assert len(by_code.json()["decisions"]) == 1
     allowed = (await running.client.get("/api/v1/decisions?outcome=allowed&limit=1")).json()
     assert len(allowed["decisions"]) == 1
+
+
+async def test_positions_orders_and_decisions_name_the_exact_contract_and_every_term(
+    running: Running,
+) -> None:
+    """ESZ6 and ESH7 (both ES) are told apart by label; an order shows every field it has."""
+    scene = await protected_futures(running)
+    positions = (await running.client.get("/api/v1/positions")).json()["positions"]
+    assert sorted((p["symbol"], p["label"], p["expiry"]) for p in positions) == [
+        ("ES", "ESH7", "20270319"),
+        ("ES", "ESZ6", "20261218"),
+    ]
+    orders = (await running.client.get("/api/v1/orders")).json()["orders"]
+    by_id = {o["order_id"]: o for o in orders}
+    assert {i: o["terms"] for i, o in by_id.items()} == scene.terms
+    stop = by_id[scene.stop_limit.order_id]
+    assert (stop["symbol"], stop["label"], stop["local_symbol"], stop["sec_type"]) == (
+        "ES",
+        "ESZ6",
+        "ESZ6",
+        "FUT",
+    )
+    assert {k: stop[k] for k in ("order_type", "stop_price", "limit_price", "tif")} == {
+        "order_type": "STP LMT",
+        "stop_price": 95.0,
+        "limit_price": 94.5,
+        "tif": "GTD",
+    }
+    assert stop["good_till"] == GOOD_TILL.isoformat()
+    assert (stop["outside_rth"], stop["order_ref"], stop["reduce_only"]) == (True, "exit-z6", True)
+    assert (stop["oca_group"], stop["parent_id"], stop["trailing_amount"]) == (None, None, None)
+    stop_loss = scene.bracket.stop_loss
+    assert stop_loss is not None
+    child = by_id[stop_loss.order_id]
+    assert (child["label"], child["order_type"], child["stop_price"]) == ("ESH7", "STP", 95.5)
+    assert child["oca_group"] == stop_loss.oca_group
+    assert child["parent_id"] == scene.bracket.entry.order_id
+    decisions = (await running.client.get("/api/v1/decisions")).json()["decisions"]
+    assert [d["instrument"]["label"] for d in decisions] == ["ESZ6", "ESH7", "ESZ6", "ESH7"]
 
 
 async def test_halt_is_journaled_with_who_and_why_and_blocks_the_next_order(

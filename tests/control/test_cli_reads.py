@@ -14,7 +14,7 @@ import pytest
 
 from hydra.domain import Instrument, OrderRequest, Side
 from tests.control.conftest import Running
-from tests.control.scenes import buy, trip_daily_loss
+from tests.control.scenes import buy, protected_futures, trip_daily_loss
 
 
 async def _hydra(running: Running, *args: str) -> tuple[int, str, str]:
@@ -69,6 +69,26 @@ async def test_orders_list_the_traders_open_orders(running: Running) -> None:
     assert json.loads(out) == {"orders": []}
 
 
+async def test_orders_and_positions_name_the_exact_contract_and_every_term(
+    running: Running,
+) -> None:
+    """ESZ6 and ESH7 rows are told apart; each order row shows its terms, OCA group, parent."""
+    scene = await protected_futures(running)
+    code, out, err = await _hydra(running, "orders")
+    assert code == 0, err
+    for order_id, terms in scene.terms.items():
+        [row] = [line for line in out.splitlines() if line.startswith(f"{order_id} ")]
+        label = "ESZ6" if order_id == scene.stop_limit.order_id else "ESH7"
+        assert row.split()[1] == label
+        assert f"  {terms}  " in row
+    code, out, err = await _hydra(running, "positions")
+    assert code == 0, err
+    assert sorted(line.split()[0] for line in out.splitlines() if line.startswith("ES")) == [
+        "ESH7",
+        "ESZ6",
+    ]
+
+
 async def test_breakers_say_what_blocks_and_until_when(running: Running) -> None:
     """`hydra breakers` leads with the outlook and shows the trip with its end."""
     await trip_daily_loss(running)
@@ -98,6 +118,17 @@ async def test_usage_errors_exit_2(running: Running, args: tuple[str, ...]) -> N
     assert code == 2, err
     assert "Traceback" not in err
     assert running.gate.trading_state.value == "ACTIVE"
+
+
+async def test_status_names_every_check_in_the_order_it_runs(running: Running) -> None:
+    """`hydra status` prints the gate's checks in order, as ``gate.status().checks`` has them."""
+    code, out, err = await _hydra(running, "status")
+    assert code == 0, err
+    checks = running.gate.status().checks
+    assert len(checks) > 5
+    heading, listed = out.rstrip().splitlines()[-2:]
+    assert heading.startswith("Checks, in the order they run")
+    assert listed.split(", ") == list(checks)
 
 
 async def test_status_shows_the_limits_an_instrument_is_judged_by(running: Running) -> None:

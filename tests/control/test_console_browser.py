@@ -27,7 +27,7 @@ from tests.control.browser import (
     share,
 )
 from tests.control.conftest import Running
-from tests.control.scenes import buy, trip_daily_loss
+from tests.control.scenes import buy, protected_futures, trip_daily_loss
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run does)")
 
@@ -245,3 +245,20 @@ async def test_console_positions_follow_fills_without_waiting_for_a_poll(running
         running.broker.set_price("MSFT", round(price * 0.98, 2))  # fills, no gate record
         await expect(positions).to_contain_text("MSFT")
         await expect(page.locator("#orders")).not_to_contain_text("MSFT")
+
+
+async def test_console_names_the_exact_contract_and_every_order_term(running: Running) -> None:
+    """Positions, orders and decisions read ESZ6 / ESH7, not ES; orders show their terms."""
+    async with chromium() as browser:
+        page = browser.page
+        await open_console(page, running.server.url, running.token, "?poll=0")
+        scene = await protected_futures(running)
+        for order_id, terms in scene.terms.items():
+            row = page.locator("#orders tr", has=page.locator(f"td:text-is('{order_id}')"))
+            label = "ESZ6" if order_id == scene.stop_limit.order_id else "ESH7"
+            await expect(row.locator("td").nth(1)).to_have_text(label)
+            await expect(row.locator("td").nth(4)).to_have_text(terms)
+        labels = page.locator("#positions tr td:first-child")
+        await expect(labels).to_have_text(["ESZ6", "ESH7"])
+        decided = page.locator("#stream tr td:nth-child(3)")  # newest first
+        await expect(decided).to_have_text(["ESH7", "ESZ6", "ESH7", "ESZ6"])

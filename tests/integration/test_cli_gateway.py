@@ -90,8 +90,8 @@ async def test_orders_from_ib_lists_the_trader_s_working_orders(
     code, out, err = await _hydra("orders", "--port", str(fake_gateway.port), "--json")
     assert code == 0, err
     listed = json.loads(out)["orders"]
-    assert [(o["symbol"], o["side"], o["quantity"], o["prices"]) for o in listed] == [
-        ("AAPL", "BUY", 3.0, [190.0])
+    assert [(o["label"], o["side"], o["quantity"], o["terms"]) for o in listed] == [
+        ("AAPL", "BUY", 3.0, "LMT 190")
     ]
     assert listed[0]["foreign"] is True  # placed by the trader (client 1), not client 3
     code, out, _ = await _hydra("orders", "--port", str(fake_gateway.port))

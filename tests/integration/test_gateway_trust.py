@@ -12,6 +12,7 @@ from hydra.domain import (
     Instrument,
     OrderRequest,
     OrderStatus,
+    OrderType,
     SecurityType,
     Side,
     TradingState,
@@ -120,4 +121,31 @@ async def test_a_foreign_order_counts_is_audited_and_the_global_cancel_reaches_i
             fake.order_status(order_id) == "Cancelled"
             for order_id in (o.order_id for o in fake.placed if not o.what_if)
         )
+        await gateway.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("order_type", "tif", "limit_price"),
+    [("REL", "DAY", None), ("VWAP", "DAY", None), ("LMT", "DTC", 250.0)],
+)
+async def test_a_foreign_order_hydra_cannot_model_counts_as_a_market_order(
+    order_type: str, tif: str, limit_price: float | None
+) -> None:
+    """A TWS order of a type or TIF HYDRA lacks counts as a market order, audited and killed."""
+    async with FakeIBGateway(prices={"AAPL": 200.0}) as fake:
+        journal = MemoryJournal()
+        gateway, gate = await _gate(fake, journal=journal)
+        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
+        fake.inject_foreign_order(
+            "AAPL", "SELL", 30, order_type=order_type, tif=tif, limit_price=limit_price
+        )
+        await eventually(lambda: bool(journal.of_type(ForeignOrder)))
+        (alert,) = journal.of_type(ForeignOrder)
+        assert (alert.side, alert.quantity) == (Side.SELL, 30)
+        (foreign,) = [h for h in gate.broker.open_orders() if h.foreign]
+        assert foreign.request.order_type is OrderType.MARKET
+        assert gate.exposure(aapl).selling == 30
+        report = await gate.kill_switch(who="ops", why="foreign order seen")
+        assert report.cancelled == (foreign.order_id,)
+        await eventually(lambda: gate.exposure(aapl).selling == 0)
         await gateway.disconnect()

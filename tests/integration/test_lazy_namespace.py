@@ -18,3 +18,15 @@ def test_importing_hydra_loads_no_broker_library() -> None:
         "hydra.BrokerGateway; assert 'ib_async' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603
+
+
+def test_the_cli_loads_the_broker_library_and_the_container_only_for_commands_that_use_them() -> (
+    None
+):
+    """`hydra journal` and `hydra --version` start without ib_async or the container."""
+    code = (
+        "import sys, hydra.entrypoints.cli as cli; "
+        "heavy = ('ib_async', 'dependency_injector', 'hydra.container'); "
+        "assert not [m for m in heavy if m in sys.modules], [m for m in heavy if m in sys.modules]"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603

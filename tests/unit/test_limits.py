@@ -151,6 +151,86 @@ def test_market_orders_have_no_collar() -> None:
     assert checker(**ROOMY).check(AAPL, OrderRequest.market(Side.SELL, 10), QUOTE, NOW) == []
 
 
+REF_200 = Quote(200.0, NOW)
+
+
+@pytest.mark.parametrize(
+    ("order", "blocked_from"),
+    [
+        # A protective stop-limit trades only once its stop is reached: judged from there.
+        (OrderRequest.stop_limit(Side.SELL, 10, 180.0, 179.0), None),
+        (OrderRequest.stop_limit(Side.SELL, 10, 180.0, 160.0), "stop 180"),
+        (OrderRequest.stop_limit(Side.BUY, 10, 220.0, 243.0), "stop 220"),
+        (OrderRequest(Side.SELL, 10, OrderType.LIMIT_IF_TOUCHED, 225.0, stop_price=230.0), None),
+        (
+            OrderRequest(Side.SELL, 10, OrderType.LIMIT_IF_TOUCHED, 260.0, stop_price=230.0),
+            "trigger 230",
+        ),
+        # LMT and LOC: their limit from the reference price.
+        (OrderRequest.limit(Side.SELL, 10, 179.0), "reference 200"),
+        (OrderRequest(Side.BUY, 10, OrderType.LIMIT_ON_CLOSE, 225.0), "reference 200"),
+        # TRAIL LIMIT: its limit (the stop less the offset) from the stop it starts at (195).
+        (
+            OrderRequest(
+                Side.SELL, 10, OrderType.TRAILING_STOP_LIMIT, trailing_amount=5.0, limit_offset=1.0
+            ),
+            None,
+        ),
+        (
+            OrderRequest(
+                Side.SELL, 10, OrderType.TRAILING_STOP_LIMIT, trailing_amount=5.0, limit_offset=30.0
+            ),
+            "trailing stop 195",
+        ),
+        (
+            OrderRequest(
+                Side.BUY, 10, OrderType.TRAILING_STOP_LIMIT, trailing_percent=5.0, limit_offset=25.0
+            ),
+            "trailing stop 210",
+        ),
+        # A bare trigger trades at the market once reached: nothing to collar.
+        (OrderRequest.stop(Side.SELL, 10, 150.0), None),
+        (OrderRequest(Side.BUY, 10, OrderType.MARKET_IF_TOUCHED, stop_price=150.0), None),
+        (OrderRequest.trailing_stop(Side.SELL, 10, percent=40.0), None),
+    ],
+    ids=lambda v: getattr(getattr(v, "order_type", None), "value", v),
+)
+def test_the_collar_judges_the_limit_from_where_the_order_becomes_live(
+    order: OrderRequest, blocked_from: str | None
+) -> None:
+    """STP LMT/LIT limits from their trigger, TRAIL LIMIT from its stop, LMT from the reference."""
+    reasons = checker(**ROOMY).check(AAPL, order, REF_200, NOW)
+    if blocked_from is None:
+        assert reasons == []
+    else:
+        assert codes(reasons) == ["limit.price_collar"]
+        assert f"from {blocked_from} (max 10.00%)" in reasons[0].message
+
+
+def test_a_stop_limit_is_collared_without_a_reference_price() -> None:
+    """A stop-limit's collar needs no reference: its limit is judged from its own stop."""
+    order = OrderRequest.stop_limit(Side.SELL, 10, 180.0, 100.0)
+    reasons = checker(**ROOMY).check(AAPL, order, None, NOW)
+    assert codes(reasons) == ["price.missing", "limit.price_collar"]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        OrderRequest.stop(Side.BUY, 2_000, 1.0),  # through the market: fires at once
+        OrderRequest(Side.SELL, 2_000, OrderType.MARKET_IF_TOUCHED, stop_price=1.0),
+    ],
+    ids=["STP", "MIT"],
+)
+def test_a_trigger_the_market_has_passed_is_valued_at_the_reference(order: OrderRequest) -> None:
+    """2,000 at a passed trigger of 1.00 fires at once at 200: 400k, over a 250k notional."""
+    reasons = checker(max_quantity=1e9).check(AAPL, order, REF_200, NOW)
+    assert codes(reasons) == ["limit.max_notional"]
+    assert reasons[0].value == pytest.approx(400_000.0)
+    assert order.valued_at(200.0) == 200.0
+    assert order.valued_at(None) == 1.0
+
+
 # ---------------------------------------------------------------- missing and stale prices
 
 

@@ -28,10 +28,9 @@ from hydra.domain import (
     Side,
     TradingState,
 )
+from hydra.domain.breakers import INPUT_NAMES
 
 __all__ = ["NO_PRICE", "DecisionContext", "caller_inputs", "check_error"]
-
-_INPUT_NAMES = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
 
 
 def caller_inputs(caller: tuple[float | None, ...]) -> BreakerInputs:
@@ -40,7 +39,7 @@ def caller_inputs(caller: tuple[float | None, ...]) -> BreakerInputs:
     Raises:
         InvalidInputError: one is missing (named), or invalid (NaN, infinity, negative).
     """
-    missing = [name for name, value in zip(_INPUT_NAMES, caller, strict=True) if value is None]
+    missing = [name for name, value in zip(INPUT_NAMES, caller, strict=True) if value is None]
     if missing:
         raise InvalidInputError(missing[0], "pass all five breaker inputs or none")
     return BreakerInputs(*caller)  # type: ignore[arg-type]

@@ -167,18 +167,19 @@ class ExposureLedger:
         entry = self._entries.get(key)
         return entry if entry is not None else LedgerEntry()
 
-    def resting(self, key: Key, side: Side) -> list[RestingOrder]:
+    def resting(self, key: Key, side: Side, skip: tuple[int, ...] = ()) -> list[RestingOrder]:
         """For the self-cross check: the best working limit order on the other side.
 
         An order could trade against one of ours only if it reaches the best of them (the
         lowest sell for a buy, the highest buy for a sell), so that one decides alone;
-        finding it costs the same with one order resting or thousands.
+        finding it costs the same with one order resting or thousands. ``skip`` names
+        orders that cannot be the other side of this one (see ``RestingBook.best``).
         """
         book = self._resting.get(key)
         if book is None:
             return []
         opposite = Side.SELL if side is Side.BUY else Side.BUY
-        best = book.best(opposite)
+        best = book.best(opposite, skip)
         return [] if best is None else [RestingOrder(opposite, best)]
 
     # ------------------------------------------------------------------ BrokerObserver

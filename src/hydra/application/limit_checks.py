@@ -74,8 +74,16 @@ def limit_checks(limits: OrderLimitChecker, ledger: ExposureLedger) -> list[Name
         return (reason,) if reason is not None else _NONE
 
     def self_cross(ctx: DecisionContext) -> tuple[Reason, ...]:
-        """``limit.self_cross``: the order could trade against one of our resting orders."""
-        resting = ledger.resting(ctx.instrument.key, ctx.request.side)
+        """``limit.self_cross``: the order could trade against one of our resting orders.
+
+        An amendment cannot cross the order it replaces, nor a bracket child the entry it
+        acts after (the child works only once that entry has filled).
+        """
+        replacing = ctx.replacing
+        skip: tuple[int, ...] = ()
+        if replacing is not None:
+            skip = (replacing.order_id, replacing.parent_id or 0)
+        resting = ledger.resting(ctx.instrument.key, ctx.request.side, skip)
         reason = (
             limits.self_cross(ctx.instrument, ctx.request, resting, ctx.limits) if resting else None
         )

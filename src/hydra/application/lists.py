@@ -157,9 +157,10 @@ class OrderLists:
         """Amend a working order: the handle when allowed, ``None`` when blocked.
 
         Judged by the same checks as the order it becomes: HALTED blocks it, REDUCING lets
-        only a reduction through, the collar and the tick apply to each new price, and
-        notional, size and the breakers judge only what it adds; amendments have their own
-        rate (``OrderLimits.max_modifies``). A bracket's child is judged with its entry.
+        only a reduction through, the tick applies to each new price and the collar to the
+        limit it makes (``OrderLimitChecker.collar``), and notional, size and the breakers
+        judge only what it adds; amendments have their own rate
+        (``OrderLimits.max_modifies``). A bracket's child is judged with its entry.
         The write-ahead record names the same broker order id (``amends``).
 
         Raises:

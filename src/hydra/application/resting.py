@@ -47,14 +47,26 @@ class RestingBook:
             heapq.heapify(self._buys)
             heapq.heapify(self._sells)
 
-    def best(self, side: Side) -> float | None:
-        """The best live price on ``side`` (None when nothing rests there)."""
+    def best(self, side: Side, skip: tuple[int, ...] = ()) -> float | None:
+        """The best live price on ``side`` (None when nothing rests there).
+
+        ``skip`` leaves out a few orders (an amendment's own, a bracket child's entry):
+        they are lifted off the top while the next is read, then put back.
+        """
         heap = self._buys if side is Side.BUY else self._sells
         live = self._live
+        lifted = []
+        found = None
         while heap:
             key, order_id = heap[0]
             price = -key if side is Side.BUY else key
-            if live.get(order_id) == (side, price):
-                return price
-            heapq.heappop(heap)  # ended, or amended to another price since
-        return None
+            if live.get(order_id) != (side, price):
+                heapq.heappop(heap)  # ended, or amended to another price since
+            elif order_id in skip:
+                lifted.append(heapq.heappop(heap))
+            else:
+                found = price
+                break
+        for entry in lifted:
+            heapq.heappush(heap, entry)
+        return found

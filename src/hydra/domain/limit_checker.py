@@ -136,14 +136,26 @@ class OrderLimitChecker:
     def collar(
         self, order: OrderRequest, reference: float | None, limits: OrderLimits | None = None
     ) -> Reason | None:
-        """``limit.price_collar``: a limit price too far from the reference price."""
-        limit_price = order.limit_price
-        if limit_price is None or reference is None:
+        """``limit.price_collar``: the order's limit too far from where it becomes live.
+
+        The collar judges the price the order can trade at once it is live, against the
+        market price at that moment: LMT and LOC their limit against the reference; STP
+        LMT and LIT their limit against their own stop or touch price (they only trade
+        once it is reached, so a protective stop-limit far below today's price passes);
+        TRAIL LIMIT its ``limit_offset`` against the trailing stop it starts at (the
+        reference less, for a sell, or plus, for a buy, the trail). A bare trigger (STP,
+        MIT, TRAIL) is not collared: once reached the order trades at the market, and it
+        is valued at the higher of the trigger and the reference
+        (``OrderRequest.valued_at``). Market and MOC orders have no price to collar.
+        """
+        judged = _collared(order, reference)
+        if judged is None:
             return None
+        price, anchor, anchor_name = judged
         collar = (limits or self._limits).price_collar
-        distance = abs(limit_price - reference) / reference
+        distance = abs(price - anchor) / anchor
         if distance > collar:
-            return _price_collar(limit_price, reference, distance, collar)
+            return _price_collar(price, anchor, anchor_name, distance, collar)
         return None
 
     def notional(
@@ -158,8 +170,9 @@ class OrderLimitChecker:
     ) -> Reason | None:
         """``limit.max_notional``: quantity x price x multiplier above the maximum.
 
-        An order is valued at its limit price, else its trigger (stop or touch) price,
-        else the reference (a market or trailing order), in the account's currency (x
+        An order is valued at ``OrderRequest.valued_at``: its limit price; a STP's or
+        MIT's higher of trigger and reference; else the reference (a market, trailing or
+        MOC order), in the account's currency (x
         ``rate``, one unit of the instrument's currency in it). ``quantity`` is what is
         judged (default the order's; an amendment judges only its growth).
         """
@@ -305,11 +318,40 @@ def _price_stale(instrument: Instrument, age: float, max_age: float) -> Reason:
     )
 
 
-def _price_collar(limit_price: float, reference: float, distance: float, collar: float) -> Reason:
+def _collared(order: OrderRequest, reference: float | None) -> tuple[float, float, str] | None:
+    """The limit the order trades within once live, what it is judged from, and its name.
+
+    None: the order has no limit to collar, or the reference it needs is missing (the
+    reference price check blocks that).
+    """
+    kind, limit = order.order_type, order.limit_price
+    if limit is not None and order.stop_price is not None:  # STP LMT, LIT
+        trigger = "stop" if kind is OrderType.STOP_LIMIT else "trigger"
+        return limit, order.stop_price, trigger
+    if reference is None:
+        return None
+    if limit is not None:  # LMT, LOC
+        return limit, reference, "reference"
+    offset = order.limit_offset
+    if kind is not OrderType.TRAILING_STOP_LIMIT or offset is None:
+        return None
+    trail = order.trailing_amount
+    if trail is None:
+        trail = reference * (order.trailing_percent or 0.0) / 100.0
+    sign = order.side.sign  # a buy's stop trails above the price, its limit above the stop
+    stop = reference + sign * trail
+    if stop <= 0.0:  # a sell trailing further than the price: judge from the price
+        stop = reference
+    return stop + sign * offset, stop, "trailing stop"
+
+
+def _price_collar(
+    price: float, anchor: float, anchor_name: str, distance: float, collar: float
+) -> Reason:
     return Reason(
         "limit.price_collar",
         "price_collar",
-        f"limit {limit_price:g} is {distance:.2%} from reference {reference:g} (max {collar:.2%})",
+        f"limit {price:g} is {distance:.2%} from {anchor_name} {anchor:g} (max {collar:.2%})",
         distance,
         collar,
     )

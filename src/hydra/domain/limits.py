@@ -8,10 +8,15 @@ limit                  blocks an order when                         default     
 =====================  ==========================================  ==========  ===========
 ``max_quantity``       quantity > max                               10,000      limit.max_quantity
 ``max_notional``       quantity x price x multiplier > max, in the  250,000     limit.max_notional
-                       account's currency (market orders: the
-                       reference price)
-``price_collar``       limit price more than this fraction away     0.10        limit.price_collar
-                       from the reference price
+                       account's currency (``OrderRequest.valued_at``:
+                       the limit; a STP's or MIT's higher of
+                       trigger and reference; else the reference)
+``price_collar``       the limit the order trades within once live  0.10        limit.price_collar
+                       more than this fraction from the price there:
+                       LMT, LOC from the reference; STP LMT, LIT
+                       from their own stop / trigger; TRAIL LIMIT
+                       from the trailing stop it starts at (bare
+                       triggers are not collared)
 ``max_price_age``      the reference price is older than this       60 s        price.stale
                        (no reference price at all:                              price.missing)
 ``max_orders`` /       more than ``max_orders`` orders sent in any  20 per 1 s  limit.rate

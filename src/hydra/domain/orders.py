@@ -314,18 +314,24 @@ class OrderRequest:
 
     @property
     def prices(self) -> tuple[float, ...]:
-        """Every absolute price the order carries (limit, stop), for the tick and collar."""
+        """Every absolute price the order carries (limit, stop), for the tick check."""
         limit, stop = self.limit_price, self.stop_price
         if stop is None:
             return () if limit is None else (limit,)
         return (stop,) if limit is None else (stop, limit)
 
     def valued_at(self, reference: float | None) -> float | None:
-        """The price the order is valued at: its limit, else its trigger, else ``reference``."""
+        """The price the order is valued at (None: it has none and ``reference`` is None).
+
+        Its limit, if it has one; a stop or touch order without a limit (STP, MIT) at the
+        higher of its trigger and ``reference`` (a trigger the market has already passed
+        fires at once, at the market); otherwise (MKT, TRAIL, MOC) ``reference``.
+        """
         if self.limit_price is not None:
             return self.limit_price
-        if self.stop_price is not None:
-            return self.stop_price
+        stop = self.stop_price
+        if stop is not None and (reference is None or stop > reference):
+            return stop
         return reference
 
 

@@ -20,9 +20,6 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
-from dependency_injector import providers
-
-from hydra.container import build_container
 from hydra.domain import HydraError
 from hydra.entrypoints.demo import (
     DEFAULT_DEMO_JOURNAL,
@@ -162,6 +159,10 @@ async def _trade(args: argparse.Namespace) -> int:
     control: dict[str, object] = {"enabled": True}
     if args.control_port:
         control["port"] = args.control_port
+    from dependency_injector import providers  # noqa: PLC0415  (ib_async and the container load only for commands that use them)
+
+    from hydra.container import build_container  # noqa: PLC0415
+
     container = build_container(args.config, overrides={"broker": broker, "control": control})
     checked_journal(container.settings().journal.path, field="journal.path", must_exist=False)
     if args.new_journal:

@@ -31,7 +31,6 @@ from hydra.adapters.sim import DEFAULT_ACCOUNT, DEFAULT_INSTRUMENTS, SimulatedBr
 from hydra.application import KillReport, OrderDecision, OrderHandle, RiskGate, parse_record
 from hydra.application.orders import BracketHandle
 from hydra.application.records import DemoStarted
-from hydra.container import build_container
 from hydra.domain import (
     BreakerStatus,
     HydraError,
@@ -151,6 +150,8 @@ async def run_demo(
         raise InvalidInputError("orders", f"must be an integer >= {MIN_ORDERS}", orders)
     journal_path = _fresh_journal(journal)
     clock = ManualClock(_SESSION_OPEN)
+    from hydra.container import build_container  # noqa: PLC0415  (the demo's own wiring, loaded when it runs)
+
     container = build_container(
         env={}, overrides={"sim": {"seed": seed}, "journal": {"path": str(journal_path)}}
     )
@@ -271,6 +272,8 @@ async def serve_demo(
         ConfigError: the control port is in use or the token file is unsafe.
     """
     journal_path = _fresh_journal(journal)
+    from hydra.container import build_container  # noqa: PLC0415  (the demo's own wiring, loaded when it runs)
+
     container = build_container(
         overrides={
             "sim": {"seed": seed},

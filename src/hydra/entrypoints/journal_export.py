@@ -11,20 +11,26 @@ optional ``analysis`` extra (``pip install 'hydra-execution[analysis]'``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hydra.application.records import (
-    AuditRecord,
     DecisionRecord,
     UnknownRecord,
     config_version_of,
     parse_record,
 )
-from hydra.domain import BreakerInputs, InvalidInputError
+from hydra.application.records.columns import (
+    DECISION_COLUMNS,
+    EVENT_COLUMNS,
+    INPUT_NAMES,
+    REASON_COLUMNS,
+    decision_row,
+    event_row,
+)
+from hydra.domain import InvalidInputError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -32,8 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["ExportReport", "export_parquet"]
 
 _BATCH = 50_000
-_INPUTS = ("daily_pnl", "peak_equity", "current_equity", "position_value", "trade_loss")
-_EVENT_FIELDS = ("who", "why", "state", "previous", "breaker", "reason", "symbol", "order_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,132 +64,18 @@ def _pyarrow() -> Any:
 
 
 def _schemas(pa: Any) -> tuple[pa.Schema, pa.Schema]:
-    inputs = pa.struct([(name, pa.float64()) for name in _INPUTS])
-    reason = pa.struct(
-        [
-            ("code", pa.string()),
-            ("name", pa.string()),
-            ("message", pa.string()),
-            ("value", pa.float64()),
-            ("limit", pa.float64()),
-        ]
-    )
-    stamp = pa.timestamp("us", tz="UTC")
-    decisions = pa.schema(
-        [
-            ("time", stamp),
-            ("jseq", pa.int64()),
-            ("kind", pa.string()),
-            ("seq", pa.int64()),
-            ("outcome", pa.string()),
-            ("symbol", pa.string()),
-            ("con_id", pa.int64()),
-            ("sec_type", pa.string()),
-            ("side", pa.string()),
-            ("quantity", pa.float64()),
-            ("order_type", pa.string()),
-            ("limit_price", pa.float64()),
-            ("order_id", pa.int64()),
-            ("reasons", pa.list_(reason)),
-            ("trading_state", pa.string()),
-            ("inputs", inputs),
-            ("caller_inputs", inputs),
-            ("latency_s", pa.float64()),
-            ("exemption", pa.string()),
-            ("config_version", pa.string()),
-            ("account", pa.string()),
-        ]
-    )
-    events = pa.schema(
-        [
-            ("time", stamp),
-            ("jseq", pa.int64()),
-            ("kind", pa.string()),
-            ("event", pa.string()),
-            ("level", pa.string()),
-            ("who", pa.string()),
-            ("why", pa.string()),
-            ("state", pa.string()),
-            ("previous", pa.string()),
-            ("breaker", pa.string()),
-            ("reason", pa.string()),
-            ("symbol", pa.string()),
-            ("order_id", pa.int64()),
-            ("config_version", pa.string()),
-            ("account", pa.string()),
-            ("detail", pa.string()),
-        ]
-    )
-    return decisions, events
-
-
-def _inputs(inputs: BreakerInputs | None) -> dict[str, float] | None:
-    if inputs is None:
-        return None
-    return {name: float(getattr(inputs, name)) for name in _INPUTS}
-
-
-def _decision_row(
-    record: DecisionRecord, jseq: int | None, version: str, account: str | None
-) -> dict[str, Any]:
-    instrument = record.instrument
-    return {
-        "time": record.time,
-        "jseq": jseq,
-        "kind": record.kind,
-        "seq": record.seq,
-        "outcome": record.outcome,
-        "symbol": record.symbol,
-        "con_id": record.con_id or None,
-        "sec_type": instrument.sec_type.value if instrument is not None else None,
-        "side": record.side.value if record.side is not None else None,
-        "quantity": record.quantity,
-        "order_type": record.order_type.value if record.order_type is not None else None,
-        "limit_price": record.limit_price,
-        "order_id": record.order_id,
-        "reasons": [
-            {
-                "code": reason.code,
-                "name": reason.name,
-                "message": reason.message,
-                "value": reason.value,
-                "limit": reason.limit,
-            }
-            for reason in record.reasons
-        ],
-        "trading_state": record.trading_state.value,
-        "inputs": _inputs(record.inputs),
-        "caller_inputs": _inputs(record.caller_inputs),
-        "latency_s": record.latency_s,
-        "exemption": record.exemption or None,
-        "config_version": version or None,
-        "account": account,
+    kinds = {
+        "time": pa.timestamp("us", tz="UTC"),
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "text": pa.string(),
+        "inputs": pa.struct([(name, pa.float64()) for name in INPUT_NAMES]),
     }
-
-
-def _text(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(getattr(value, "value", value))
-
-
-def _event_row(
-    record: AuditRecord, jseq: int | None, version: str, account: str | None
-) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "time": record.time,
-        "jseq": jseq,
-        "kind": record.kind,
-        "event": record.event,
-        "level": record.level,
-        "config_version": version or None,
-        "account": account,
-        "detail": json.dumps(record.as_json(), default=str),
-    }
-    for name in _EVENT_FIELDS:
-        value = getattr(record, name, None)
-        row[name] = value if name == "order_id" and isinstance(value, int) else _text(value)
-    return row
+    kinds["reasons"] = pa.list_(pa.struct([(n, kinds[k]) for n, k in REASON_COLUMNS]))
+    return (
+        pa.schema([(name, kinds[kind]) for name, kind in DECISION_COLUMNS]),
+        pa.schema([(name, kinds[kind]) for name, kind in EVENT_COLUMNS]),
+    )
 
 
 class _Table:
@@ -247,9 +137,9 @@ def export_parquet(
             except InvalidInputError:
                 record = UnknownRecord(data)  # kept whole, in events
             if isinstance(record, DecisionRecord):
-                decisions.add(_decision_row(record, jseq, version, account()))
+                decisions.add(decision_row(record, jseq, version, account()))
             else:
-                events.add(_event_row(record, jseq, version, account()))
+                events.add(event_row(record, jseq, version, account()))
     finally:
         decisions.close()
         events.close()

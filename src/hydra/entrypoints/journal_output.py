@@ -2,9 +2,11 @@ r"""What ``hydra journal`` prints: a streamed table or JSON, every character pri
 
 The table's column widths are set by its first rows, then kept, so a journal of any
 length streams in constant memory; states and outcomes are coloured as in every table
-(``render.paint``). ``printable`` escapes what a terminal would act on: a control
-character in a record (a ``who`` or ``why`` with an escape sequence, a carriage return, a
-bidi override) is printed as its ``\x1b`` / ``\u202e`` escape, never as itself.
+(``render.paint``). ``printable`` (``render``'s, as every table uses) escapes what a
+terminal would act on: a control character in a record (a ``who`` or ``why`` with an
+escape sequence, a carriage return, a bidi override) is printed as its ``\x1b`` /
+``\u202e`` escape, never as itself. A decision's row names its exact contract
+(``ESZ6``, not ``ES``).
 """
 
 from __future__ import annotations
@@ -14,25 +16,11 @@ import sys
 from typing import Any
 
 from hydra.application.records import AuditRecord, DecisionListing
-from hydra.entrypoints.render import RECORD_COLUMNS, cell_text, paint, record_row
+from hydra.entrypoints.render import RECORD_COLUMNS, cell_text, paint, printable, record_row
 
 __all__ = ["JsonOut", "TableOut", "printable"]
 
 _BLOCK = 200  # rows that set the table's column widths before it starts streaming
-
-
-def printable(text: str) -> str:
-    """``text`` safe for a terminal: every non-printable character as its escape."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else _escape(char) for char in text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 class TableOut:
@@ -45,7 +33,7 @@ class TableOut:
 
     def add(self, record: AuditRecord | DecisionListing) -> None:
         """Print one record's row (or keep it, while the first rows set the widths)."""
-        row = [printable(cell_text(value)) for value in record_row(record)]
+        row = [cell_text(value) for value in record_row(record)]
         if self._widths is not None:
             print(self._line(row), flush=self._follow)
             return

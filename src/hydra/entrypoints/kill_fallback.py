@@ -26,9 +26,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hydra.adapters.ib import BrokerGateway
 from hydra.adapters.ib.emergency import EmergencyClient, EmergencySession
 from hydra.adapters.journal import JsonlJournal, write_halt_request
 from hydra.adapters.journal.lock import journal_writer
@@ -36,7 +35,6 @@ from hydra.adapters.journal.reader import journal_account
 from hydra.application import RiskGate
 from hydra.application.audit import AuditTrail
 from hydra.application.records import KillRecord, StateChanged
-from hydra.container import Container
 from hydra.domain import (
     BrokerError,
     HydraError,
@@ -47,6 +45,10 @@ from hydra.domain.halt_request import HaltRequest
 from hydra.entrypoints.operator import checked_journal
 from hydra.entrypoints.render import render_json
 from hydra.restart import OpenedJournal
+
+if TYPE_CHECKING:
+    from hydra.adapters.ib import BrokerGateway
+    from hydra.container import Container
 
 __all__ = ["FallbackReport", "broker_fallback"]
 
@@ -65,6 +67,7 @@ class _Fallback:
     configured: str  # the account the config names ('' = the broker's)
     who: str
     why: str
+    config_version: str  # stamped on its records, as the trader stamps its own
 
 
 @dataclass(slots=True)
@@ -152,7 +155,9 @@ async def broker_fallback(
         emergency_client_id=emergency.client_id,
         halt_error=journal_problem,
     )
-    step = _Fallback(args, emergency, report, settings.journal.account.strip(), who, why)
+    step = _Fallback(
+        args, emergency, report, settings.journal.account.strip(), who, why, settings.version
+    )
     if writer is not None:
         await _frozen_trader(step)
     elif args.flatten and journal_problem is None:
@@ -320,13 +325,16 @@ def _open_trader_journal(
     return journal
 
 
-def _journaled(journal: JsonlJournal, record: StateChanged | KillRecord) -> str | None:
+def _journaled(
+    journal: JsonlJournal, record: StateChanged | KillRecord, step: _Fallback
+) -> str | None:
     """Write one record through an audit trail over the trader's journal.
 
-    As the gate writes its own (logged, then journaled); returns why it failed, or None.
+    As the gate writes its own (logged, then journaled, stamped with the configuration's
+    version); returns why it failed, or None.
     """
     failed: list[str] = []
-    trail = AuditTrail(journal, "", lambda _data, exc: failed.append(f"{exc}"))
+    trail = AuditTrail(journal, step.config_version, lambda _data, exc: failed.append(f"{exc}"))
     trail.record(record)
     return failed[0] if failed else None
 
@@ -339,7 +347,7 @@ def _halt(journal: JsonlJournal, step: _Fallback) -> None:
         why=step.why,
         path="broker",
     )
-    problem = _journaled(journal, record)
+    problem = _journaled(journal, record, step)
     if problem is not None:
         step.report.halt_error = f"HALT not journaled: {problem}"
     else:
@@ -370,7 +378,7 @@ def _append_kill(journal: JsonlJournal, step: _Fallback) -> None:
         failed=tuple((item[0], str(item[1])) for item in report.failed),
         not_flattened=tuple((str(a), str(b)) for a, b in report.not_flattened),
     )
-    problem = _journaled(journal, record)
+    problem = _journaled(journal, record, step)
     if problem is not None:
         report.halt_error = f"kill record not journaled: {problem}"
 

@@ -15,7 +15,7 @@ import getpass
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from hydra.adapters.control import read_token
 from hydra.adapters.control.client import (
@@ -24,10 +24,12 @@ from hydra.adapters.control.client import (
     probe_healthz,
 )
 from hydra.adapters.control.local import control_socket_path
-from hydra.container import Container, build_container
 from hydra.domain import ConfigError, HydraError, InvalidInputError, TradingState
 from hydra.domain._validate import audit_text
 from hydra.entrypoints.render import breaker_table, render_json, render_table
+
+if TYPE_CHECKING:
+    from hydra.container import Container
 
 __all__ = [
     "TokenUnreadableError",
@@ -184,6 +186,8 @@ def _configured_url(host: str, port: int, *, tls: bool) -> str:
 
 async def run_control_command(args: argparse.Namespace) -> int:
     """Status / halt / reduce / resume / reset-breaker through the control server."""
+    from hydra.container import build_container  # noqa: PLC0415  (ib_async and the container load only for commands that use them)
+
     container = build_container(args.config)
     if args.command == "status":
         client, data = reach_trader(args, container, lambda c: c.get("/status"))
@@ -223,4 +227,6 @@ def _status_text(data: dict[str, Any], url: str) -> str:
         + render_table(["field", "value"], fields)
         + "\n\nCircuit breakers\n"
         + breaker_table(data["breakers"])
+        + "\n\nChecks, in the order they run (user.<name>: the host's own)\n"
+        + ", ".join(data.get("checks") or ())
     )

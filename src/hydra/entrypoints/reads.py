@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from hydra.adapters.ib import BrokerGateway
+from hydra.adapters.control.shown import contract_fields, order_json
 from hydra.application import replay_journal
-from hydra.container import Container, build_container
 from hydra.domain import BreakerName, CircuitBreakerManager
 from hydra.entrypoints.operator import (
     checked_journal,
@@ -27,6 +26,10 @@ from hydra.entrypoints.operator import (
 )
 from hydra.entrypoints.render import breaker_table, money, percent, render_json, render_table
 from hydra.restart import read_previous
+
+if TYPE_CHECKING:
+    from hydra.adapters.ib import BrokerGateway
+    from hydra.container import Container
 
 __all__ = ["BREAKER_NAMES", "READ_COMMANDS", "add_read_commands", "port_number", "run_read"]
 
@@ -98,6 +101,8 @@ def add_read_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 # ---------------------------------------------------------------------------- the trader
 def _from_trader(args: argparse.Namespace, path: str) -> tuple[Any, str]:
     """GET ``path`` from the trader (the operator's one way in): (answer, where from)."""
+    from hydra.container import build_container  # noqa: PLC0415  (ib_async and the container load only for commands that use them)
+
     container = build_container(args.config)
     client, data = reach_trader(args, container, lambda c: c.get(path))
     return data, client.where
@@ -107,7 +112,7 @@ def _positions_text(data: dict[str, Any], url: str) -> str:
     base = data["currency"]
     rows = [
         [
-            p["symbol"],
+            p["label"],
             p["quantity"],
             p["avg_cost"],
             p["market_price"],
@@ -130,23 +135,25 @@ def _positions_text(data: dict[str, Any], url: str) -> str:
     return f"Positions of the trader at {url}\n{table}"
 
 
-def _orders_text(data: dict[str, Any], url: str) -> str:
-    rows = [
-        [
-            o["order_id"],
-            o["symbol"],
-            o["side"],
-            o["quantity"],
-            o["order_type"],
-            o["limit_price"],
-            o["status"],
-            o["filled"],
-            "foreign" if o.get("foreign") else "",
-        ]
-        for o in data["orders"]
+_ORDER_COLUMNS = ("id", "symbol", "side", "qty", "terms", "status", "filled")
+
+
+def _order_row(order: dict[str, Any]) -> list[Any]:
+    """An order (``shown.order_json``) as a row of ``_ORDER_COLUMNS``."""
+    return [
+        order["order_id"],
+        order["label"],
+        order["side"],
+        order["quantity"],
+        order["terms"],
+        order["status"],
+        order["filled"],
     ]
-    headers = ["id", "symbol", "side", "qty", "type", "limit", "status", "filled", ""]
-    table = render_table(headers, rows) if rows else "(no open orders)"
+
+
+def _orders_text(data: dict[str, Any], url: str) -> str:
+    rows = [[*_order_row(o), "foreign" if o.get("foreign") else ""] for o in data["orders"]]
+    table = render_table([*_ORDER_COLUMNS, ""], rows) if rows else "(no open orders)"
     return f"Open orders of the trader at {url}\n{table}"
 
 
@@ -194,11 +201,13 @@ _TRADER_READS: dict[str, tuple[str, Callable[[dict[str, Any], str], str]]] = {
 
 
 # ---------------------------------------------------------------------------- IB (client 3)
-_GatewayRead = Callable[[BrokerGateway, Container, argparse.Namespace], dict[str, Any]]
+_GatewayRead = Callable[["BrokerGateway", "Container", argparse.Namespace], dict[str, Any]]
 
 
 async def _with_cli_gateway(args: argparse.Namespace, body: _GatewayRead) -> dict[str, Any]:
     """Connect the container's CLI gateway (id 3, read-only), run ``body``, disconnect."""
+    from hydra.container import build_container  # noqa: PLC0415  (ib_async and the container load only for commands that use them)
+
     container = build_container(args.config)
     if getattr(args, "journal", None) is not None:  # bad input fails before connecting
         checked_journal(args.journal, field="--journal", must_exist=True)
@@ -233,7 +242,7 @@ def _ib_positions(gateway: BrokerGateway, _c: Container, _a: argparse.Namespace)
     return {
         "account": gateway.account().account,
         "positions": [
-            {"symbol": p.symbol, "quantity": p.quantity, "avg_cost": p.avg_cost}
+            {**contract_fields(p.instrument), "quantity": p.quantity, "avg_cost": p.avg_cost}
             for p in gateway.positions()
         ],
     }
@@ -242,20 +251,7 @@ def _ib_positions(gateway: BrokerGateway, _c: Container, _a: argparse.Namespace)
 def _ib_orders(gateway: BrokerGateway, _c: Container, _a: argparse.Namespace) -> dict[str, Any]:
     return {
         "account": gateway.account().account,
-        "orders": [
-            {
-                "order_id": h.order_id,
-                "symbol": h.instrument.label,
-                "side": h.request.side.value,
-                "quantity": h.request.quantity,
-                "order_type": h.request.order_type.value,
-                "prices": list(h.request.prices),
-                "filled": h.filled,
-                "status": h.status.value,
-                "foreign": h.foreign,
-            }
-            for h in gateway.open_orders()
-        ],
+        "orders": [order_json(h) for h in gateway.open_orders()],
     }
 
 
@@ -288,7 +284,7 @@ async def _from_ib(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
         data = await _with_cli_gateway(args, _ib_positions)
         table = render_table(
             ["symbol", "qty", "avg cost"],
-            [[p["symbol"], p["quantity"], p["avg_cost"]] for p in data["positions"]],
+            [[p["label"], p["quantity"], p["avg_cost"]] for p in data["positions"]],
         )
         return data, f"Positions of {data['account']}\n" + (
             table if data["positions"] else "(no positions)"
@@ -296,19 +292,9 @@ async def _from_ib(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if args.command == "orders":
         data = await _with_cli_gateway(args, _ib_orders)
         table = render_table(
-            ["id", "symbol", "side", "qty", "type", "prices", "filled", "status", "placed by"],
+            [*_ORDER_COLUMNS, "placed by"],
             [
-                [
-                    o["order_id"],
-                    o["symbol"],
-                    o["side"],
-                    o["quantity"],
-                    o["order_type"],
-                    " / ".join(f"{p:g}" for p in o["prices"]) or "-",
-                    o["filled"],
-                    o["status"],
-                    "another client" if o["foreign"] else "this client",
-                ]
+                [*_order_row(o), "another client" if o["foreign"] else "this client"]
                 for o in data["orders"]
             ],
         )

@@ -1,5 +1,8 @@
-"""Rendering for the ``hydra`` command: aligned plain-text tables, money, colour and JSON.
+r"""Rendering for the ``hydra`` command: aligned plain-text tables, money, colour and JSON.
 
+Every cell is printable (``cell_text``): a control character in a value (a symbol, an
+OCA group or a ``why`` from elsewhere, with an escape sequence, a carriage return, a bidi
+override) is shown as its ``\x1b`` / ``\u202e`` escape, never acted on by the terminal.
 Colour is off unless ``use_color(True)`` was called (``hydra --color``, NO_COLOR and
 whether standard output is a terminal decide; see ``hydra.entrypoints.shell``). Only
 states and outcomes are coloured, after alignment, so a table lines up either way.
@@ -28,6 +31,7 @@ __all__ = [
     "money",
     "paint",
     "percent",
+    "printable",
     "record_row",
     "render_json",
     "render_table",
@@ -63,8 +67,22 @@ def paint(text: str, width: int) -> str:
     return f"\033[{code}m{text}\033[0m{padded[len(text) :]}" if code else padded
 
 
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: every non-printable character as its escape."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Plain-text table with aligned columns."""
+    """Plain-text table with aligned columns, every cell printable."""
     cells = [[str(h) for h in headers], *[[cell_text(v) for v in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(cells[0], widths, strict=True))]
@@ -101,13 +119,17 @@ def breaker_table(rows: list[dict[str, Any]]) -> str:
 
 
 def record_row(record: AuditRecord | DecisionListing) -> list[object]:
-    """One journal record (or a decision's listing) as a row of ``RECORD_COLUMNS``."""
+    """One journal record (or a decision's listing) as a row of ``RECORD_COLUMNS``.
+
+    A decision names its exact contract (``Instrument.label``: ``ESZ6``); other records
+    hold only the symbol they were written with.
+    """
     if isinstance(record, DecisionRecord | DecisionListing):
         return [
             record.time.isoformat(),
             record.kind,
             record.seq,
-            record.symbol,
+            _label(record),
             record.side,
             record.quantity,
             record.outcome,
@@ -133,8 +155,14 @@ def record_row(record: AuditRecord | DecisionListing) -> list[object]:
     ]
 
 
+def _label(record: DecisionRecord | DecisionListing) -> str:
+    if isinstance(record, DecisionListing):
+        return record.label
+    return record.instrument.label if record.instrument is not None else record.symbol
+
+
 def cell_text(value: object) -> str:
-    """How a table shows one value (numbers grouped and rounded, "-" for nothing)."""
+    """How a table shows one value (numbers grouped and rounded, "-" for nothing), printable."""
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -142,5 +170,5 @@ def cell_text(value: object) -> str:
             return f"{int(value):,}"
         return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:,.2f}"
     if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value) or "-"
-    return str(value)
+        return printable(",".join(str(v) for v in value)) or "-"
+    return printable(str(value))

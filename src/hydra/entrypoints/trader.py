@@ -19,14 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hydra.adapters.ib import BrokerGateway
-from hydra.adapters.sim import SimulatedBroker
 from hydra.application import OrderHandle, RiskGate
-from hydra.container import Container
 from hydra.domain import Instrument, InvalidInputError, OrderRequest, Side
 
 if TYPE_CHECKING:
     from hydra.adapters.control import ControlServer
+    from hydra.adapters.ib import BrokerGateway
+    from hydra.adapters.sim import SimulatedBroker
+    from hydra.container import Container
 
 __all__ = ["LadderConfig", "run_trader"]
 

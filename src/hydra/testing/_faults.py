@@ -6,6 +6,7 @@ import math
 from functools import partial
 from typing import TYPE_CHECKING
 
+from hydra.testing import _order_rules as rules
 from hydra.testing import _wire as wire
 from hydra.testing._connection import ConnectionDesk
 from hydra.testing._core import reschedule
@@ -115,6 +116,7 @@ class FaultControls(ConnectionDesk):
         trailing_percent: float | None = None,
         parent_id: int = 0,
         oca_group: str = "",
+        tif: str = "DAY",
     ) -> int:
         """Make an order appear as if placed by TWS (client id 0) or another API client.
 
@@ -129,7 +131,8 @@ class FaultControls(ConnectionDesk):
             action: ``"BUY"`` or ``"SELL"``.
             quantity: Positive quantity.
             order_type: Any type the gateway takes (``"LMT"``, ``"STP"``, ``"TRAIL"``,
-                ``"MOC"``, ...).
+                ``"MOC"``, ...), or one TWS takes that the fake does not model (``"REL"``,
+                ``"VWAP"``, ``"PEG MID"``...: it rests until cancelled).
             limit_price: The limit (LMT, STP LMT, LIT, LOC).
             stop_price: The stop or trigger price (STP, STP LMT, MIT, LIT), or a
                 trailing stop's trailing amount (TRAIL).
@@ -140,6 +143,7 @@ class FaultControls(ConnectionDesk):
             parent_id: The parent's order id, for a bracket child (it waits for the
                 parent's fill).
             oca_group: The OCA group it belongs to.
+            tif: Its time in force (any IB takes, ``"DTC"`` too).
 
         Returns:
             The order id reported to clients.
@@ -164,13 +168,15 @@ class FaultControls(ConnectionDesk):
             float(quantity),
             order_type,
             limit_price,
-            "DAY",
+            tif,
             aux_price=stop_price,
             parent_id=parent_id,
             oca_group=oca_group,
             trailing_percent=trailing_percent,
         )
-        problem = self._validation_error(placed, inst)
+        problem = self._validation_error(
+            placed, inst, types=rules.ORDER_TYPES | rules.UNMODELLED_TYPES
+        )
         if problem is not None:
             raise ValueError(problem)
         if (client_id, order_id) in self._orders:
@@ -185,7 +191,7 @@ class FaultControls(ConnectionDesk):
             quantity=float(quantity),
             order_type=order_type,
             limit_price=limit_price,
-            tif="DAY",
+            tif=tif,
             account=self.account,
             order_ref="",
             status="Submitted",

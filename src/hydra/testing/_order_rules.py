@@ -11,6 +11,9 @@ The fake gateway's price model is one reference price per instrument. Against it
   limits at ``lmtPrice``, TRAIL LIMIT at its stop less (sell) or plus (buy) its
   ``lmtPriceOffset``.
 * MOC and LOC wait for the close the test triggers.
+* Types TWS places that the fake does not model (``UNMODELLED_TYPES``: REL, VWAP,
+  PEG...) may only be injected as foreign orders; such an order never triggers, so it
+  rests until it is cancelled.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ __all__ = [
     "AT_THE_CLOSE",
     "ORDER_TYPES",
     "TIFS",
+    "UNMODELLED_TYPES",
     "follow",
     "limit_of",
     "off_tick",
@@ -38,6 +42,7 @@ __all__ = [
 ORDER_TYPES = frozenset(
     {"MKT", "LMT", "STP", "STP LMT", "TRAIL", "TRAIL LIMIT", "MIT", "LIT", "MOC", "LOC"}
 )
+UNMODELLED_TYPES = frozenset({"REL", "VWAP", "PEG MID", "PEG MKT", "PEG BENCH"})
 TIFS = frozenset({"DAY", "GTC", "IOC", "GTD", "OPG", "FOK", "DTC"})
 AT_THE_CLOSE = frozenset({"MOC", "LOC"})
 _TRAILING = frozenset({"TRAIL", "TRAIL LIMIT"})
@@ -56,16 +61,19 @@ _NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
 _PRICE_FIELDS = ("limit_price", "aux_price", "trail_stop_price", "lmt_price_offset")
 
 
-def validation_error(placed: PlacedOrder) -> str | None:
-    """Why IB would refuse this order outright (error 201), or None."""
+def validation_error(placed: PlacedOrder, *, types: frozenset[str] = ORDER_TYPES) -> str | None:
+    """Why IB would refuse this order outright (error 201), or None.
+
+    ``types`` are the order types taken (an injected foreign order may be unmodelled).
+    """
     if placed.action not in {"BUY", "SELL"}:
         return f"action must be BUY or SELL, not {placed.action!r}"
     qty = placed.quantity
     if not math.isfinite(qty) or qty <= 0:
         return f"order quantity must be a positive finite number, not {qty!r}"
     kind = placed.order_type
-    if kind not in ORDER_TYPES:
-        return f"order type {kind!r} is not supported; use one of " + ", ".join(sorted(ORDER_TYPES))
+    if kind not in types:
+        return f"order type {kind!r} is not supported; use one of " + ", ".join(sorted(types))
     for name, label in _NEEDS.get(kind, ()):
         value = getattr(placed, name)
         if value is None:

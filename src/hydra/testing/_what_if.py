@@ -41,14 +41,18 @@ class WhatIfDesk(MarketDesk):
     _ignored_previews: list[tuple[Session, PlacedOrder, ContractQuery]]
 
     def _validation_error(
-        self, placed: PlacedOrder, inst: FakeInstrument | None = None
+        self,
+        placed: PlacedOrder,
+        inst: FakeInstrument | None = None,
+        *,
+        types: frozenset[str] = rules.ORDER_TYPES,
     ) -> str | None:
         """Why IB would refuse the order (error 201), or None.
 
         A market order needs a reference price to fill against (``inst`` unknown: the
-        symbol as sent decides).
+        symbol as sent decides). ``types`` are the order types taken.
         """
-        problem = rules.validation_error(placed)
+        problem = rules.validation_error(placed, types=types)
         if problem is not None:
             return problem
         key = inst.key if inst is not None else placed.symbol

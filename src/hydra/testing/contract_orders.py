@@ -30,11 +30,17 @@ async def _filled(handle: object) -> None:
     await eventually(lambda: getattr(handle, "status", None) is OrderStatus.FILLED)
 
 
-async def _long_aapl(harness: BrokerHarness, gate: RiskGate, quantity: float) -> Instrument:
-    """Hold ``quantity`` AAPL bought at 200 (the reference price)."""
+async def _aapl_at_200(harness: BrokerHarness, gate: RiskGate) -> Instrument:
+    """AAPL qualified, once the gate sees its reference price of 200."""
     harness.set_price("AAPL", 200.0)
     aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
     await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+    return aapl
+
+
+async def _long_aapl(harness: BrokerHarness, gate: RiskGate, quantity: float) -> Instrument:
+    """Hold ``quantity`` AAPL bought at 200 (the reference price)."""
+    aapl = await _aapl_at_200(harness, gate)
     bought = await gate.submit(aapl, OrderRequest.market(Side.BUY, quantity))
     assert bought is not None
     await _filled(bought)
@@ -72,13 +78,59 @@ class OrderVocabularyContract:
         harness.set_price("AAPL", 204.0)
         await _filled(trail)
 
+    async def test_a_stop_limit_triggers_then_fills_only_within_its_limit(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """STP LMT 195 / 193: a gap to 190 triggers it but it rests; 194 fills it."""
+        aapl = await _long_aapl(harness, gate, 10)
+        stop = await gate.submit(aapl, OrderRequest.stop_limit(Side.SELL, 10, 195.0, 193.0))
+        assert stop is not None
+        await eventually(lambda: stop.status is OrderStatus.SUBMITTED)
+        harness.set_price("AAPL", 196.0)
+        harness.set_price("AAPL", 190.0)  # through the stop, below the limit
+        assert stop.status is OrderStatus.SUBMITTED
+        harness.set_price("AAPL", 194.0)
+        await _filled(stop)
+        assert stop.avg_fill_price >= 193.0
+
+    async def test_market_if_touched_buys_when_the_price_falls_to_it(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """A buy MIT at 195 rests at 200 and 197, and fills once 195 trades."""
+        aapl = await _aapl_at_200(harness, gate)
+        mit = await gate.submit(
+            aapl, OrderRequest(Side.BUY, 3, OrderType.MARKET_IF_TOUCHED, stop_price=195.0)
+        )
+        assert mit is not None
+        await eventually(lambda: mit.status is OrderStatus.SUBMITTED)
+        harness.set_price("AAPL", 197.0)
+        assert mit.status is OrderStatus.SUBMITTED
+        harness.set_price("AAPL", 195.0)
+        await _filled(mit)
+
+    async def test_an_amended_stop_keeps_its_id_and_triggers_at_the_new_price(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """A protective stop raised from 190 to 196 under the same id fills at 195."""
+        aapl = await _long_aapl(harness, gate, 5)
+        records: list[DecisionRecord] = []
+        gate.subscribe(lambda r: records.append(r) if isinstance(r, DecisionRecord) else None)
+        stop = await gate.submit(aapl, OrderRequest.stop(Side.SELL, 5, 190.0))
+        assert stop is not None
+        await eventually(lambda: stop.status is OrderStatus.SUBMITTED)
+        assert await gate.modify(stop, stop_price=196.0) is stop
+        assert [r.amends for r in records] == [None, stop.order_id]
+        harness.set_price("AAPL", 197.0)
+        assert stop.status is OrderStatus.SUBMITTED
+        harness.set_price("AAPL", 195.0)
+        await _filled(stop)
+        assert stop.request.stop_price == 196.0
+
     async def test_an_amended_limit_keeps_its_id_and_fills_at_the_new_price(
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """Two amendments under one broker id, each written ahead; the second price fills."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         records: list[DecisionRecord] = []
         gate.subscribe(lambda r: records.append(r) if isinstance(r, DecisionRecord) else None)
         handle = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 3, 192.0))
@@ -95,9 +147,7 @@ class OrderVocabularyContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """Entry, take-profit and stop as one decision; the stop's fill cancels the TP."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         bracket = await gate.submit_bracket(
             aapl,
             OrderRequest.limit(Side.BUY, 4, 200.0),
@@ -112,11 +162,29 @@ class OrderVocabularyContract:
         await _filled(bracket.stop_loss)
         await eventually(lambda: bracket.take_profit.status is OrderStatus.CANCELLED)  # type: ignore[union-attr]
 
+    async def test_the_kill_switch_cancels_every_leg_of_a_bracket(
+        self, harness: BrokerHarness, gate: RiskGate
+    ) -> None:
+        """An unfilled bracket: the kill report lists entry, take-profit and stop; all end."""
+        aapl = await _aapl_at_200(harness, gate)
+        bracket = await gate.submit_bracket(
+            aapl,
+            OrderRequest.limit(Side.BUY, 4, 190.0),
+            take_profit=OrderRequest.limit(Side.SELL, 4, 199.0),
+            stop_loss=OrderRequest.stop(Side.SELL, 4, 185.0),
+        )
+        assert bracket is not None
+        legs = [leg for leg in bracket if leg is not None]
+        assert len(legs) == 3
+        await eventually(lambda: bracket.entry.status is OrderStatus.SUBMITTED)
+        report = await gate.kill_switch(who="contract", why="bracket legs")
+        assert sorted(report.cancelled) == sorted(leg.order_id for leg in legs)
+        await eventually(lambda: all(leg.status is OrderStatus.CANCELLED for leg in legs))
+        await eventually(lambda: not gate.broker.open_orders())
+
     async def test_an_oca_group_fills_one_leg(self, harness: BrokerHarness, gate: RiskGate) -> None:
         """A breakout pair in one OCA group: the buy stop fills, the buy limit is cancelled."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         legs = await gate.submit_oca(
             [
                 (aapl, OrderRequest.limit(Side.BUY, 2, 195.0)),
@@ -204,9 +272,7 @@ class OrderVocabularyContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """An MOC buy rests through price moves and fills in the closing auction."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         moc = await gate.submit(aapl, OrderRequest(Side.BUY, 2, OrderType.MARKET_ON_CLOSE))
         assert moc is not None
         await eventually(lambda: moc.status is OrderStatus.SUBMITTED)
@@ -219,9 +285,7 @@ class OrderVocabularyContract:
         self, harness: BrokerHarness, gate: RiskGate
     ) -> None:
         """The first leg is marketable: it fills, and the later legs never can."""
-        harness.set_price("AAPL", 200.0)
-        aapl = await gate.broker.qualify_contract(Instrument("AAPL"))
-        await eventually(lambda: gate.broker.reference_price(aapl) is not None)
+        aapl = await _aapl_at_200(harness, gate)
         legs = await gate.submit_oca(
             [
                 (aapl, OrderRequest.limit(Side.BUY, 1, 201.0)),

@@ -58,7 +58,9 @@ def sloppy(_ctx: DecisionContext) -> list[str]:
     return ["not a reason"]
 
 
-async def _gate(*checks: object, broker: SimulatedBroker | None = None) -> RiskGate:
+async def _gate(
+    *checks: object, broker: SimulatedBroker | None = None, journal: MemoryJournal | None = None
+) -> RiskGate:
     clock = ManualClock(NY_MORNING)
     sim = broker if broker is not None else SimulatedBroker(clock=clock)
     await sim.connect()
@@ -66,7 +68,7 @@ async def _gate(*checks: object, broker: SimulatedBroker | None = None) -> RiskG
         sim,
         CircuitBreakerManager(clock=clock),
         clock=clock,
-        journal=MemoryJournal(),
+        journal=journal if journal is not None else MemoryJournal(),
         config=GateConfig(derive_inputs=False),
         checks=checks,  # type: ignore[arg-type]
     )
@@ -85,6 +87,18 @@ async def test_a_user_check_blocks_with_a_namespaced_code() -> None:
         AAPL, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK)
     )
     assert allowed.allowed, allowed.reasons
+
+
+async def test_a_user_checks_block_is_journaled_with_its_namespaced_code() -> None:
+    """The write-ahead journal record of a user check's block names user.<name>.<code>."""
+    journal = MemoryJournal()
+    gate = await _gate(no_msft, journal=journal)
+    msft = await gate.broker.qualify_contract(Instrument("MSFT"))
+    gate.submit_with_decision(msft, OrderRequest.market(Side.BUY, 1), inputs=BreakerInputs(*OK))
+    [record] = journal.of_type(DecisionRecord)
+    assert not record.allowed
+    assert [reason.code for reason in record.reasons] == ["user.no_msft.banned"]
+    assert record.triggered == ("no_msft",)
 
 
 async def test_a_user_check_cannot_lift_a_built_in_block() -> None:

@@ -157,3 +157,19 @@ def test_the_self_cross_book_finds_the_best_price_and_forgets_ended_orders() -> 
         book.remove(order_id)
     assert book.best(Side.BUY) is None
     assert len(book._buys) < 100  # rebuilt: no stale entries kept
+
+
+def test_the_self_cross_book_can_leave_out_an_order_and_keeps_it() -> None:
+    """best(side, skip) reads past the skipped orders and leaves them in the book."""
+    from hydra.application.resting import RestingBook  # noqa: PLC0415  (the ledger's own part)
+
+    book = RestingBook()
+    book.rest(1, Side.BUY, 101.0)
+    book.rest(2, Side.BUY, 100.0)
+    book.rest(3, Side.BUY, 99.0)
+    assert book.best(Side.BUY, (1,)) == 100.0
+    assert book.best(Side.BUY, (1, 2)) == 99.0
+    assert book.best(Side.BUY, (1, 2, 3)) is None
+    assert book.best(Side.BUY) == 101.0  # nothing skipped is lost
+    book.remove(1)
+    assert book.best(Side.BUY, (2,)) == 99.0

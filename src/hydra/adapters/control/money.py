@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hydra.adapters.control.shown import contract_fields
 from hydra.application import RiskGate
 from hydra.domain import Position
 
@@ -22,6 +23,8 @@ __all__ = ["AccountMoney", "PositionMoney", "account_money", "position_money"]
 class PositionMoney:
     """One position valued at the broker's latest price (None where no price is known).
 
+    ``label`` names the exact contract (``ESZ6``; the symbol alone would not tell two
+    expiries apart), beside its contract fields (``shown.contract_fields``).
     ``market_price`` and the ``local_`` amounts are in the contract's ``currency``:
     ``local_market_value`` = price x quantity x multiplier (signed: short is negative),
     ``local_unrealized_pnl`` = (price - avg cost) x quantity x multiplier.
@@ -30,8 +33,14 @@ class PositionMoney:
     """
 
     symbol: str
+    label: str
     con_id: int
     sec_type: str
+    expiry: str | None
+    strike: float | None
+    right: str | None
+    local_symbol: str | None
+    trading_class: str | None
     currency: str
     quantity: float
     avg_cost: float
@@ -52,8 +61,8 @@ class AccountMoney:
     ``daily_pnl`` = equity - session-start equity, ``daily_pnl_fraction`` the same as a
     fraction of session-start equity (the ``daily_loss`` breaker's unit); both None before
     the gate has seen its first session. ``gross_exposure`` / ``net_exposure`` sum
-    absolute market value / market value in the base currency; ``unvalued`` names the
-    positions left out (no price, or no exchange rate for their currency).
+    absolute market value / market value in the base currency; ``unvalued`` names (by
+    label) the positions left out (no price, or no exchange rate for their currency).
     """
 
     account: str
@@ -88,9 +97,7 @@ def position_money(gate: RiskGate, position: Position) -> PositionMoney:
     pnl = (price - position.avg_cost) * factor if price is not None else None
     fx = rate.price if rate is not None else None
     return PositionMoney(
-        symbol=position.symbol,
-        con_id=instrument.con_id,
-        sec_type=instrument.sec_type.value,
+        **contract_fields(instrument),
         currency=currency,
         quantity=position.quantity,
         avg_cost=position.avg_cost,
@@ -115,7 +122,7 @@ def account_money(gate: RiskGate) -> tuple[AccountMoney, tuple[PositionMoney, ..
     positions = tuple(position_money(gate, p) for p in gate.broker.positions())
     start = gate.status().session_start_equity
     valued = [p.market_value for p in positions if p.market_value is not None]
-    unvalued = tuple(p.symbol for p in positions if p.market_value is None)
+    unvalued = tuple(p.label for p in positions if p.market_value is None)
     daily = account.net_liquidation - start if start else None
     money = AccountMoney(
         account=account.account,

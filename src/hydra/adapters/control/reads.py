@@ -29,7 +29,8 @@ from hydra.adapters.control.jsonable import to_json
 from hydra.adapters.control.metrics import GateMetrics
 from hydra.adapters.control.money import AccountMoney, account_money
 from hydra.adapters.control.outlook import trading_outlook
-from hydra.application import AuditRecord, OrderHandle, RiskGate
+from hydra.adapters.control.shown import order_json
+from hydra.application import AuditRecord, DecisionRecord, RiskGate
 from hydra.domain import HydraError, Instrument, InvalidInputError, SecurityType
 
 __all__ = ["BROKER_POLL_S", "HEARTBEAT_S", "MAX_LIMIT", "JournalTail", "ReadApi"]
@@ -66,21 +67,12 @@ def _limit(request: Request, default: int) -> int:
     return int(text)
 
 
-def _order_json(handle: OrderHandle) -> dict[str, Any]:
-    request = handle.request
-    return {
-        "order_id": handle.order_id,
-        "symbol": handle.instrument.symbol,
-        "con_id": handle.instrument.con_id,
-        "side": to_json(request.side),
-        "quantity": request.quantity,
-        "order_type": to_json(request.order_type),
-        "limit_price": request.limit_price,
-        "status": to_json(handle.status),
-        "filled": handle.filled,
-        "remaining": handle.remaining,
-        "foreign": handle.foreign,
-    }
+def _record_json(record: AuditRecord) -> dict[str, Any]:
+    """A record as the API shows it: the journal form, a decision's contract labelled."""
+    data = record.as_json()
+    if isinstance(record, DecisionRecord) and record.instrument is not None:
+        data["instrument"]["label"] = record.instrument.label  # ESZ6, not just ES
+    return data
 
 
 class ReadApi:
@@ -171,16 +163,20 @@ class ReadApi:
         return JSONResponse(data)
 
     async def positions(self, _request: Request) -> Response:
-        """Positions at the broker, each with market price, market value and unrealised P&L."""
+        """Positions at the broker (each with its contract's label), valued at market."""
         money, positions = self._money()
         return JSONResponse({"currency": money.get("currency"), "positions": positions})
 
     async def orders(self, _request: Request) -> Response:
-        """Open orders the broker reports (including ones this process did not place)."""
+        """Open orders the broker reports (including ones this process did not place).
+
+        Each with its contract's label and fields and every field of its type
+        (``shown.order_json``): stop, trail, TIF, ``good_till``, OCA group, parent.
+        """
         return JSONResponse({"orders": self._orders_json()})
 
     def _orders_json(self) -> list[dict[str, Any]]:
-        return [_order_json(h) for h in self.gate.broker.open_orders()]
+        return [order_json(h) for h in self.gate.broker.open_orders()]
 
     async def limits(self, request: Request) -> Response:
         """The limits one instrument is judged by (``?symbol=ES&sec_type=FUT&expiry=202612``).
@@ -230,7 +226,7 @@ class ReadApi:
             if (outcome is None or d.outcome == outcome)
             and (reason is None or any(reason in (r.code, r.name) for r in d.reasons))
         ]
-        return JSONResponse({"decisions": [d.as_json() for d in selected[-limit:]]})
+        return JSONResponse({"decisions": [_record_json(d) for d in selected[-limit:]]})
 
     async def journal(self, request: Request) -> Response:
         """The journal's last records (``?limit=``, default 50)."""
@@ -281,7 +277,7 @@ class ReadApi:
                     sent = now
                 elif item is not None:
                     current = item.id
-                    yield sse(item.record.kind, current, item.record.as_json())
+                    yield sse(item.record.kind, current, _record_json(item.record))
                     sent = now
                 if now - checked >= BROKER_POLL_S:
                     checked = now

@@ -29,14 +29,19 @@ from hydra.domain import (
 )
 
 __all__ = [
+    "REDUCE_ONLY_REF",
     "fill_from_ib",
     "instrument_from_ib",
+    "market_equivalent_from_ib",
     "order_request_from_ib",
     "position_from_ib",
     "status_from_trade",
     "to_ib_contract",
     "to_ib_order",
 ]
+
+REDUCE_ONLY_REF = "reduce-only|"
+"""How a reduce-only order's ``orderRef`` starts at IB (then its ``order_ref``, if any)."""
 
 _CANCELLED_BY_REQUEST = frozenset({0, 202})
 """Error codes that mean "cancelled as asked"; any other error on a dead order is a reject."""
@@ -133,7 +138,10 @@ def to_ib_order(order: OrderRequest) -> Order:
     MKT and LMT are ib_async's own MarketOrder and LimitOrder; the other types are Orders
     with IB's fields: ``auxPrice`` the stop or touch price (or a TRAIL's amount),
     ``trailingPercent``, ``lmtPriceOffset`` (TRAIL LIMIT), ``goodTillDate`` (GTD, in
-    UTC), ``outsideRth`` and ``orderRef``.
+    UTC), ``outsideRth`` and ``orderRef``. IB has no reduce-only flag: a ``reduce_only``
+    order's ``orderRef`` starts with ``REDUCE_ONLY_REF``, so the flag comes back when the
+    order is adopted after a restart (``intentional_duplicate`` only matters to a new
+    order's duplicate check and is not sent).
     """
     kind = order.order_type
     if kind is OrderType.LIMIT:
@@ -156,13 +164,18 @@ def to_ib_order(order: OrderRequest) -> Order:
         ib_order.goodTillDate = order.good_till.astimezone(UTC).strftime("%Y%m%d %H:%M:%S UTC")
     if order.outside_rth:
         ib_order.outsideRth = True
-    if order.order_ref:
+    if order.reduce_only:
+        ib_order.orderRef = REDUCE_ONLY_REF + order.order_ref
+    elif order.order_ref:
         ib_order.orderRef = order.order_ref
     return ib_order
 
 
 def order_request_from_ib(order: Order) -> OrderRequest:
     """A domain order request from an ib_async Order, of any type HYDRA knows.
+
+    An ``orderRef`` that starts with ``REDUCE_ONLY_REF`` is a reduce-only order's (see
+    ``to_ib_order``): the prefix is taken off and ``reduce_only`` set.
 
     Raises:
         InvalidInputError: an unsupported order type or an invalid field, named.
@@ -176,6 +189,8 @@ def order_request_from_ib(order: Order) -> OrderRequest:
         ) from None
     aux = _price(order.auxPrice)
     percent = _price(order.trailingPercent)
+    ref = order.orderRef or ""
+    reduce_only = ref.startswith(REDUCE_ONLY_REF)
     # Plain strings on purpose: OrderRequest validates them and names the bad field.
     return OrderRequest(
         order.action,  # type: ignore[arg-type]
@@ -191,8 +206,27 @@ def order_request_from_ib(order: Order) -> OrderRequest:
         ),
         good_till=_good_till(order.goodTillDate),
         outside_rth=bool(order.outsideRth),
-        order_ref=order.orderRef or "",
+        order_ref=ref.removeprefix(REDUCE_ONLY_REF),
+        reduce_only=reduce_only,
     )
+
+
+def market_equivalent_from_ib(order: Order) -> OrderRequest:
+    """A market order of ``order``'s side and quantity: how an adopted order counts.
+
+    Used when ``order_request_from_ib`` refuses it (a type HYDRA lacks: REL, VWAP, PEG...;
+    a field it refuses: a DTC time in force...).
+
+    Counting it as a market order is the conservative reading: its whole remaining
+    quantity may trade at any moment, valued at the reference price. IB's short-sale
+    action ``SSHORT`` is a sell.
+
+    Raises:
+        InvalidInputError: not even a side and a positive quantity can be read, named.
+    """
+    action = "SELL" if order.action == "SSHORT" else order.action
+    # A plain string on purpose: OrderRequest validates it and names the bad field.
+    return OrderRequest(action, float(order.totalQuantity or 0.0))  # type: ignore[arg-type]
 
 
 def _price(value: object) -> float | None:

@@ -7,7 +7,9 @@ clients (another client id, TWS) become ``foreign`` handles keyed by their negat
 So does an order IB reports under this client's own id once the session is up, if the
 gateway's door never sent it (keyed by its order id): nothing but the door may place
 orders as this client, so such an order had no decision. Working orders found when the
-gateway first connects are this client's from an earlier session, and its own.
+gateway first connects are this client's from an earlier session, and its own. An order
+of a type or field HYDRA cannot express (REL, VWAP, PEG, a DTC time in force) is followed
+as a market order of its side and quantity, so it still counts (fail closed).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ib_async import Position as IBPosition
 from hydra.adapters.ib.convert import (
     fill_from_ib,
     instrument_from_ib,
+    market_equivalent_from_ib,
     order_request_from_ib,
     position_from_ib,
     status_from_trade,
@@ -40,6 +43,7 @@ from hydra.domain import (
     BrokerNotConnectedError,
     Fill,
     Instrument,
+    InvalidInputError,
     OrderEvent,
     OrderLeg,
     OrderRequest,
@@ -406,21 +410,17 @@ class IBOrderBook:
         # Under our own id but not the door's (it tracks every order it sends): no decision.
         foreign = not own_id or self._session_up
         try:
-            handle = IBOrderHandle(
-                order_id,
-                instrument_from_ib(trade.contract),
-                order_request_from_ib(order),
-                trade,
-                foreign=foreign,
-            )
+            instrument = instrument_from_ib(trade.contract)
+            request = _adopted_request(order, order_id)
         except Exception as exc:  # noqa: BLE001  (one odd order must not break connect)
-            _log.warning(
+            _log.error(
                 "gateway.open_order_not_adopted",
                 order_id=order.orderId,
                 perm_id=perm_id,
                 error=f"{type(exc).__name__}: {exc}",
             )
             return
+        handle = IBOrderHandle(order_id, instrument, request, trade, foreign=foreign)
         self._handles[order_id] = handle
         self._open[order_id] = handle
         if perm_id:
@@ -484,6 +484,27 @@ class IBOrderBook:
             perm_id = _perm_id(old.trade)
             if perm_id:
                 self._by_perm_id.pop(perm_id, None)
+
+
+def _adopted_request(order: Order, order_id: int) -> OrderRequest:
+    """The request an adopted order is followed as: its own, else a market equivalent.
+
+    An order HYDRA cannot express (a REL, VWAP or PEG order; a DTC time in force) still
+    counts (fail closed): as a market order of its side and quantity, so its whole
+    remaining quantity is exposure valued at the reference price, it is audited as
+    ``order.foreign`` and the kill switch cancels it.
+    """
+    try:
+        return order_request_from_ib(order)
+    except InvalidInputError as exc:
+        _log.warning(
+            "gateway.open_order_counted_as_market",
+            order_id=order_id,
+            order_type=order.orderType,
+            tif=order.tif,
+            error=str(exc),
+        )
+        return market_equivalent_from_ib(order)
 
 
 def _perm_id(trade: Trade) -> int:

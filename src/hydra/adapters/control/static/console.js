@@ -131,14 +131,15 @@ async function refreshOnce() {
   const positions = await call("/positions");
   $("positions").replaceChildren(...positions.positions.map((p) => row([
     // Price and cost in the contract's currency; value and P&L in the account's base currency.
-    p.symbol, cell(number(p.quantity), "num"), cell(local(p.avg_cost, p.currency), "num"),
+    p.label, cell(number(p.quantity), "num"), cell(local(p.avg_cost, p.currency), "num"),
     cell(local(p.market_price, p.currency), "num"), cell(money(p.market_value), "num"),
     cell(signedMoney(p.unrealized_pnl), "num " + signClass(p.unrealized_pnl)),
   ])));
   const orders = await call("/orders");
+  // The terms are the server's one line (type, prices, TIF, OCA group, parent...).
   $("orders").replaceChildren(...orders.orders.map((o) => row([
-    o.order_id, o.symbol, o.side, cell(number(o.quantity), "num"), o.order_type,
-    cell(price(o.limit_price), "num"), o.status + (o.foreign ? " (foreign)" : ""),
+    o.order_id, o.label, o.side, cell(number(o.quantity), "num"), o.terms,
+    o.status + (o.foreign ? " (foreign)" : ""),
   ])));
 }
 function showMoney(m) {
@@ -179,7 +180,7 @@ function showDecision(d) {
   if (shown.has(d.seq)) return;
   shown.add(d.seq);
   const reasons = (d.reasons || []).map((r) => r.name + ": " + r.message).join("; ");
-  const symbol = (d.instrument && d.instrument.symbol) || d.contract;
+  const symbol = (d.instrument && (d.instrument.label || d.instrument.symbol)) || d.contract;
   const order = d.order || {};
   const tr = row([d.seq, when(d.time), symbol, order.side, cell(number(order.quantity), "num"),
     cell(valued(d.valuation), "num"), cell(d.kind === "flatten" ? "flatten" : d.outcome, d.outcome),
