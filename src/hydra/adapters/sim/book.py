@@ -21,13 +21,20 @@ Order lists: a bracket's children are inactive until their parent fills, then be
 live (and are judged at once at the current price); the children of one parent, and the
 members of one OCA group, cancel each other when one fills. Cancelling a parent cancels
 its children. An amendment replaces a working order's quantity and prices in place.
+
+A fill, a cancel, the closing auction and expiry cost what they touch, not what rests: the
+book indexes its orders by contract, by parent, by OCA group, and keeps apart the few
+that the auction (MOC/LOC) or the clock (GTD) can end. Whatever walks several of them
+does so in arrival order, the order the book took them in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from hydra.application import OrderHandle
 from hydra.domain import OrderRequest, OrderType, Side, TimeInForce
@@ -38,6 +45,9 @@ FillOrder = Callable[[OrderHandle, float], None]
 """Books a whole fill of the order at the price and reports it."""
 CancelOrder = Callable[[OrderHandle, str], None]
 """Reports the order cancelled, with why."""
+
+_Key = TypeVar("_Key", bound=Hashable)
+_AT_CLOSE = (OrderType.MARKET_ON_CLOSE, OrderType.LIMIT_ON_CLOSE)
 
 
 @dataclass(slots=True)
@@ -51,6 +61,7 @@ class Working:
     extreme: float | None = None  # a trailing stop: the best price since it was placed
     parent: int | None = None
     oca: str = ""
+    arrival: int = 0  # set by the book: its place in the order the book took its orders
 
     @property
     def request(self) -> OrderRequest:
@@ -70,7 +81,14 @@ class OrderBook:
         self._fill = fill
         self._cancel = cancel
         self.orders: dict[int, Working] = {}
+        self._arrivals = itertools.count()
+        # Indexes over ``orders``, kept by ``_take`` / ``_remove`` (empty buckets go, so
+        # memory follows what is working): a fill or a cancel then costs what it touches.
         self._by_contract: dict[int, dict[int, Working]] = {}
+        self._by_parent: dict[int, dict[int, Working]] = {}
+        self._by_group: dict[str, dict[int, Working]] = {}
+        self._at_close: dict[int, Working] = {}  # MOC / LOC
+        self._expiring: dict[int, Working] = {}  # GTD
         # OCA groups one of whose orders filled: an order that joins later is cancelled,
         # as IB cancels it (the most recent groups only: memory stays flat).
         self._filled_groups: dict[str, None] = {}
@@ -83,8 +101,7 @@ class OrderBook:
         if working.oca and working.oca in self._filled_groups:
             self._cancel(working.handle, f"OCA group {working.oca!r} already filled")
             return
-        self.orders[working.handle.order_id] = working
-        self._by_contract.setdefault(working.con_id, {})[working.handle.order_id] = working
+        self._take(working)
         request = working.request
         if request.order_type.is_trailing and price is not None:
             working.extreme = price
@@ -105,11 +122,11 @@ class OrderBook:
 
         An MOC or LOC the auction does not fill is cancelled.
         """
-        for working in list(self.orders.values()):
+        for working in _in_arrival(self._at_close.values()):
             request = working.request
             price = prices.get(working.con_id)
             kind = request.order_type
-            if kind in (OrderType.MARKET_ON_CLOSE, OrderType.LIMIT_ON_CLOSE) and working.active:
+            if kind in _AT_CLOSE and working.active:
                 if price is not None and (
                     kind is OrderType.MARKET_ON_CLOSE or _reaches(request, price)
                 ):
@@ -119,7 +136,7 @@ class OrderBook:
 
     def expire(self, now: datetime) -> None:
         """Cancel the GTD orders whose ``good_till`` has passed."""
-        for working in list(self.orders.values()):
+        for working in _in_arrival(self._expiring.values()):
             good_till = working.request.good_till
             if good_till is not None and now >= good_till:
                 self.cancel(working.handle.order_id, "GTD order expired")
@@ -137,6 +154,7 @@ class OrderBook:
         """Replace a working order's request in place, then judge it at ``price``."""
         working = self.orders[order_id]
         working.handle.request = request
+        self._track(working)
         working.triggered = False
         if request.order_type.is_trailing and price is not None:
             working.extreme = price
@@ -148,7 +166,7 @@ class OrderBook:
         """Fill the order if ``price`` fills it; True when it did."""
         request = working.request
         kind = request.order_type
-        if kind in (OrderType.MARKET_ON_CLOSE, OrderType.LIMIT_ON_CLOSE):
+        if kind in _AT_CLOSE:
             return False
         if kind is OrderType.MARKET or (kind is OrderType.LIMIT and _reaches(request, price)):
             self._filled(working, price)
@@ -193,23 +211,74 @@ class OrderBook:
         for sibling in self._siblings(working):
             self.cancel(sibling.handle.order_id, f"OCA: order {order_id} filled")
 
+    def _take(self, working: Working) -> None:
+        order_id = working.handle.order_id
+        working.arrival = next(self._arrivals)
+        self.orders[order_id] = working
+        _bucket(self._by_contract, working.con_id)[order_id] = working
+        if working.parent is not None:
+            _bucket(self._by_parent, working.parent)[order_id] = working
+        if working.oca:
+            _bucket(self._by_group, working.oca)[order_id] = working
+        self._track(working)
+
+    def _track(self, working: Working) -> None:
+        """File the order under what its request makes it (an amendment may change it)."""
+        order_id = working.handle.order_id
+        request = working.request
+        for index, member in (
+            (self._at_close, request.order_type in _AT_CLOSE),
+            (self._expiring, request.good_till is not None),
+        ):
+            if member:
+                index[order_id] = working
+            else:
+                index.pop(order_id, None)
+
     def _remove(self, order_id: int) -> Working | None:
         working = self.orders.pop(order_id, None)
-        if working is not None:
-            self._by_contract.get(working.con_id, {}).pop(order_id, None)
+        if working is None:
+            return None
+        _drop(self._by_contract, working.con_id, order_id)
+        if working.parent is not None:
+            _drop(self._by_parent, working.parent, order_id)
+        if working.oca:
+            _drop(self._by_group, working.oca, order_id)
+        self._at_close.pop(order_id, None)
+        self._expiring.pop(order_id, None)
         return working
 
     def _children(self, parent: int) -> list[Working]:
-        return [w for w in self.orders.values() if w.parent == parent]
+        return list(self._by_parent.get(parent, {}).values())
 
     def _siblings(self, working: Working) -> list[Working]:
         """The orders one fill cancels: the same parent's other children, the OCA group."""
-        return [
-            other
-            for other in self.orders.values()
-            if (working.parent is not None and other.parent == working.parent)
-            or (working.oca and other.oca == working.oca)
-        ]
+        found: dict[int, Working] = {}
+        if working.parent is not None:
+            found.update(self._by_parent.get(working.parent, {}))
+        if working.oca:
+            found.update(self._by_group.get(working.oca, {}))
+        return _in_arrival(found.values())
+
+
+def _bucket(index: dict[_Key, dict[int, Working]], key: _Key) -> dict[int, Working]:
+    bucket = index.get(key)
+    if bucket is None:
+        bucket = index[key] = {}
+    return bucket
+
+
+def _drop(index: dict[_Key, dict[int, Working]], key: _Key, order_id: int) -> None:
+    bucket = index.get(key)
+    if bucket is not None:
+        bucket.pop(order_id, None)
+        if not bucket:
+            del index[key]
+
+
+def _in_arrival(orders: Iterable[Working]) -> list[Working]:
+    """A copy of ``orders`` in the order the book took them (ending one edits the index)."""
+    return sorted(orders, key=lambda working: working.arrival)
 
 
 _GROUPS_KEPT = 10_000
