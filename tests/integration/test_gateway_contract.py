@@ -121,11 +121,6 @@ async def test_an_oca_group_goes_out_held_until_its_last_leg_every_leg_in_the_gr
     assert {fake.order_status(order_id) for order_id in ids} == {"Submitted"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BrokerGateway.modify sets the handle's terms when it sends; IB's refusal (error "
-    "104) is only logged by ib_async, so the handle keeps terms IB never took",
-)
 async def test_an_amendment_ib_refuses_does_not_stand_in_the_handle(
     ib: tuple[GatewayHarness, RiskGate, Instrument],
 ) -> None:
@@ -140,3 +135,5 @@ async def test_an_amendment_ib_refuses_does_not_stand_in_the_handle(
     await broker_caught_up(harness, aapl)  # the 104 has come back
     assert harness.fake.positions()["AAPL"][0] == handle.filled == 3
     assert handle.request.quantity == 3
+    assert handle.remaining == 0
+    assert "amendment refused by IB (error 104)" in handle.message

@@ -224,6 +224,7 @@ class BrokerGateway(IBConnection):
             (self._ib.positionEvent, self._guard("position", orders.on_position)),
             (self._ib.accountValueEvent, self._guard("accountValue", self._account.changed)),
             (self._ib.errorEvent, self._guard("error", self._previews.on_error)),
+            (self._ib.errorEvent, self._guard("error", orders.on_error)),
         ]
         self._bound = False
         _log.info(

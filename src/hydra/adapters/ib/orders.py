@@ -51,12 +51,16 @@ from hydra.domain import (
     UnknownOrderError,
 )
 
-__all__ = ["IBOrderBook", "IBOrderHandle", "place_new_order"]
+__all__ = ["AMEND_REFUSED", "IBOrderBook", "IBOrderHandle", "place_new_order"]
 
 _log = structlog.get_logger("hydra.ib")
 _ib_log = logging.getLogger("ib_async.ib")  # IB's own logger (IB._logger)
 
 _CONTRACT_CACHE_SIZE = 10_000
+
+AMEND_REFUSED = frozenset({103, 104, 105, 106, 107, 109, 110, 201, 321})
+"""IB's errors that refuse an amendment in flight (duplicate id, filled, does not match the
+original, cannot transmit, incomplete, price out of range, off the tick, rejected, invalid)."""
 _RETAINED_DONE = 1_000
 IB_DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
 
@@ -98,10 +102,12 @@ class IBOrderHandle(OrderHandle):
     """An order handle over ib_async: ``trade`` is the live ib_async Trade.
 
     After a reconnect ib_async builds new Trade objects; the gateway rebinds ``trade``
-    so a handle created before the drop keeps updating.
+    so a handle created before the drop keeps updating. ``amended_from`` holds the terms
+    before the last amendment sent, until IB refuses it (they are put back) or another
+    amendment follows.
     """
 
-    __slots__ = ("trade",)
+    __slots__ = ("amended_from", "trade")
 
     def __init__(
         self,
@@ -118,6 +124,7 @@ class IBOrderHandle(OrderHandle):
             order_id, instrument, request, foreign=foreign, parent_id=parent_id, oca_group=oca_group
         )
         self.trade = trade
+        self.amended_from: OrderRequest | None = None
 
 
 class IBOrderBook:
@@ -238,7 +245,7 @@ class IBOrderBook:
             place_order(contract, ib_order)
         except ConnectionError as exc:
             raise BrokerNotConnectedError(f"placeOrder failed: {exc}; nothing queued") from exc
-        known.request = order
+        known.amended_from, known.request = known.request, order
 
     def _send(
         self,
@@ -292,6 +299,42 @@ class IBOrderBook:
         handle = self._handle_for(trade)
         if handle is not None:
             self._publish(handle, self._event(handle, trade, fill_from_ib(fill)))
+
+    def on_error(self, req_id: int, code: int, message: str, *_contract: object) -> None:
+        """ib_async's errorEvent: IB refused an amendment, so the handle keeps the old terms.
+
+        ib_async only logs such an error; without this the handle (and the gate's ledger,
+        which counts its remaining quantity) would show terms IB never took. The change is
+        published as an order event carrying IB's message.
+        """
+        handle = self._handles.get(req_id)
+        if handle is None or handle.amended_from is None or code not in AMEND_REFUSED:
+            return
+        refused, handle.request, handle.amended_from = handle.request, handle.amended_from, None
+        _log.warning(
+            "gateway.amend_refused",
+            order_id=req_id,
+            code=code,
+            message=message,
+            kept_quantity=handle.request.quantity,
+            refused_quantity=refused.quantity,
+        )
+        remaining = 0.0 if handle.is_done else max(0.0, handle.request.quantity - handle.filled)
+        message = f"amendment refused by IB (error {code}): {message}"
+        if handle.is_done:  # a done handle takes no more events: put its last one right here
+            handle.remaining, handle.message = remaining, message
+        self._publish(
+            handle,
+            OrderEvent(
+                handle.order_id,
+                handle.instrument.symbol,
+                handle.status,
+                handle.filled,
+                remaining,
+                handle.avg_fill_price,
+                message,
+            ),
+        )
 
     def on_position(self, position: IBPosition) -> None:
         """A position message: observers reconcile with it."""
