@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from hydra.adapters.sim.calendar import ExchangeHours, SimCalendar
-from hydra.application.records import DecisionRecord, Valuation, parse_record
+from hydra.application.records import DecisionRecord, Valuation, compact_valuation, parse_record
 from hydra.domain import (
     AccountLimits,
     Instrument,
@@ -171,3 +171,23 @@ def test_a_decisions_valuation_reads_back_from_the_journal() -> None:
     parsed = parse_record(record.as_json())
     assert isinstance(parsed, DecisionRecord)
     assert parsed.valuation == valuation
+
+
+@pytest.mark.parametrize(
+    "valuation",
+    [
+        Valuation("USD", "USD", 1.0, 3000.0, 3000.0),
+        Valuation("JPY", "USD", 1 / 150, 300_000.0, 300_000.0 * (1 / 150)),  # as valued
+        Valuation("JPY", "USD", None, 300_000.0, None),
+        Valuation("USD", "USD", 1.0, None, None),
+    ],
+    ids=["same-currency", "converted", "no-rate", "no-notional"],
+)
+def test_the_journals_compact_valuation_reads_back_whole(valuation: Valuation) -> None:
+    """What the journal leaves out of a valuation (base, rate 1, notional x rate) reads back."""
+    compact = compact_valuation(valuation.as_json())
+    assert Valuation.from_json(compact) == valuation
+    if valuation.currency == valuation.base:
+        assert "base" not in compact
+        assert "rate" not in compact
+    assert "notional_base" not in compact or valuation.rate is None

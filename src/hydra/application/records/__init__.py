@@ -23,7 +23,12 @@ from typing import Any, ClassVar
 
 from hydra.application.records._codec import AuditRecord, iso_time, time_from
 from hydra.application.records.checkpoint import Checkpoint, LedgerPosition, is_checkpoint
-from hydra.application.records.decision import DecisionRecord, LegRecord, Valuation
+from hydra.application.records.decision import (
+    DecisionRecord,
+    LegRecord,
+    Valuation,
+    compact_valuation,
+)
 from hydra.application.records.events import (
     RECORD_TYPES,
     BreakerReset,
@@ -75,6 +80,7 @@ __all__ = [
     "StateChanged",
     "UnknownRecord",
     "Valuation",
+    "compact_valuation",
     "config_version_of",
     "decision_listing",
     "decision_peak",
@@ -170,11 +176,17 @@ def parse_records(
 def journal_form(record: AuditRecord, config_version: str) -> dict[str, Any]:
     """What the journal appends: the record's JSON form and the configuration version.
 
+    A decision's valuation leaves out what its reader derives (``compact_valuation``).
     Decisions leave the version out: it changes only when a gate starts, and every run's
     first record before its decisions names it (the restore record, the journal's
     checkpoint, the session start), so a decision's version is the last one named before it.
     """
     data = record.as_json()
-    if config_version and not isinstance(record, DecisionRecord):
-        data["config_version"] = config_version
+    if not isinstance(record, DecisionRecord):
+        if config_version:
+            data["config_version"] = config_version
+        return data
+    valuation = data.get("valuation")
+    if valuation is not None:
+        data["valuation"] = compact_valuation(valuation)
     return data

@@ -34,7 +34,7 @@ from hydra.domain import (
 if TYPE_CHECKING:
     from hydra.application.orders import OrderHandle
 
-__all__ = ["DecisionRecord", "LegRecord", "Valuation"]
+__all__ = ["DecisionRecord", "LegRecord", "Valuation", "compact_valuation"]
 
 
 class LegRecord(NamedTuple):
@@ -104,7 +104,12 @@ class Valuation(NamedTuple):
 
     @classmethod
     def from_json(cls, data: object) -> Valuation | None:
-        """The valuation a JSON form holds (None when there is none)."""
+        """The valuation a JSON form holds (None when there is none).
+
+        Reads the journal's compact form too (``compact_valuation``): no ``base`` means the
+        contract's own currency, then no ``rate`` means 1; no ``notional_base`` means
+        ``notional`` x ``rate``.
+        """
         if not isinstance(data, Mapping):
             return None
         margin = data.get("margin")
@@ -119,17 +124,42 @@ class Valuation(NamedTuple):
                 )
             except (KeyError, TypeError, ValueError, InvalidInputError):
                 impact = None
+        currency = str(data.get("currency") or "")
+        base = str(data.get("base") or currency)
+        rate = float_or_none(data.get("rate"))
+        if rate is None and "rate" not in data and "base" not in data:
+            rate = 1.0
+        notional = float_or_none(data.get("notional"))
+        notional_base = float_or_none(data.get("notional_base"))
+        missing_base = notional_base is None and "notional_base" not in data
+        if missing_base and notional is not None and rate is not None:
+            notional_base = notional * rate
         return cls(
-            str(data.get("currency") or ""),
-            str(data.get("base") or ""),
-            float_or_none(data.get("rate")),
-            float_or_none(data.get("notional")),
-            float_or_none(data.get("notional_base")),
+            currency,
+            base,
+            rate,
+            notional,
+            notional_base,
             impact,
             str(margin.get("source") or "") if isinstance(margin, Mapping) else "",
             float_or_none(data.get("gross")),
             float_or_none(data.get("net")),
         )
+
+
+def compact_valuation(data: dict[str, Any]) -> dict[str, Any]:
+    """A valuation's JSON form without what ``Valuation.from_json`` derives.
+
+    In the contract's own currency (``base`` equal to it, ``rate`` 1) both are left out;
+    ``notional_base`` is left out when it is ``notional`` x ``rate``. A decision record in
+    the journal is about 45 bytes shorter for it.
+    """
+    rate, notional = data.get("rate"), data.get("notional")
+    if data.get("base") == data.get("currency") and rate == 1.0:
+        data = {k: v for k, v in data.items() if k not in ("base", "rate")}
+    if notional is not None and rate is not None and data.get("notional_base") == notional * rate:
+        data = {k: v for k, v in data.items() if k != "notional_base"}
+    return data
 
 
 # A decision's trading state as the journal writes it: ACTIVE, the default, left out. Keyed
