@@ -60,6 +60,11 @@ def use_color(enabled: bool) -> None:
     _colour = enabled
 
 
+def colouring() -> bool:
+    """Whether tables colour states and outcomes (``use_color``)."""
+    return _colour
+
+
 def paint(text: str, width: int) -> str:
     """``text`` padded to ``width``, coloured if it is a state or outcome and colour is on."""
     padded = text.ljust(width)
@@ -163,6 +168,8 @@ def _label(record: DecisionRecord | DecisionListing) -> str:
 
 def cell_text(value: object) -> str:
     """How a table shows one value (numbers grouped and rounded, "-" for nothing), printable."""
+    if type(value) is str:  # perf: journal_since_made_s (most cells are text)
+        return value if value.isprintable() else printable(value)
     if value is None:
         return "-"
     if isinstance(value, float):

@@ -88,20 +88,27 @@ def decision_listing(data: Mapping[str, Any]) -> DecisionListing | None:
     try:  # perf: journal_since_made_s
         instrument = data.get("instrument")
         order = data.get("order")
-        if not isinstance(instrument, Mapping) and "contract" not in data:
+        # A dict (what the journal's JSON gives) is checked before the Mapping ABC.
+        if type(instrument) is dict or isinstance(instrument, Mapping):
+            symbol, label = instrument["symbol"], _label(instrument)
+        elif "contract" in data:
+            symbol = data["contract"]
+            label = str(symbol)
+        else:
             return None  # the flat form of older journals
-        symbol = instrument["symbol"] if isinstance(instrument, Mapping) else data["contract"]
-        label = _label(instrument) if isinstance(instrument, Mapping) else str(symbol)
+        side: str | None = None
+        quantity = None
+        if type(order) is dict or isinstance(order, Mapping):
+            side, quantity = str(order["side"]), order.get("quantity")
         seq = data.get("seq") or 0
         order_id = data.get("order_id")
-        quantity = order.get("quantity") if isinstance(order, Mapping) else None
         return DecisionListing(
             time_from(data["time"]),
             str(data["kind"]),
             seq if isinstance(seq, int) else 0,
             str(symbol),
             label,
-            str(order["side"]) if isinstance(order, Mapping) else None,
+            side,
             float(quantity) if isinstance(quantity, int | float) else None,
             "allowed" if data.get("outcome") == "allowed" else "blocked",
             tuple(str(reason["name"]) for reason in data.get("reasons") or ()),
