@@ -137,3 +137,20 @@ async def test_an_amendment_ib_refuses_does_not_stand_in_the_handle(
     assert handle.request.quantity == 3
     assert handle.remaining == 0
     assert "amendment refused by IB (error 104)" in handle.message
+
+
+async def test_an_amendment_ib_confirms_stands_whatever_ib_says_later(
+    ib: tuple[GatewayHarness, RiskGate, Instrument],
+) -> None:
+    """Once IB's openOrder echoes the raise to 6, a later error leaves the handle at 6."""
+    harness, gate, aapl = ib
+    handle = await gate.submit(aapl, OrderRequest.limit(Side.BUY, 3, 190.0))
+    assert handle is not None
+    await eventually(lambda: handle.status is OrderStatus.SUBMITTED)
+    await gate.modify(handle, quantity=6)
+    await broker_caught_up(harness, aapl)  # IB has read the raise and echoed it
+    harness.fake.send_order_error(1, handle.order_id, 105, "does not match the original order")
+    await broker_caught_up(harness, aapl)  # the error has come back
+    assert handle.request.quantity == 6
+    assert handle.remaining == 6
+    assert handle.status is OrderStatus.SUBMITTED

@@ -218,6 +218,20 @@ class FaultControls(ConnectionDesk):
         self._try_fill(order)
         return order_id
 
+    def send_order_error(self, client_id: int, order_id: int, code: int, message: str) -> None:
+        """Send IB's error ``code`` for ``order_id`` to one client, as IB does unprompted.
+
+        E.g. a late 201 rejection; the order itself is left as it is.
+
+        Raises:
+            LookupError: No live connection has that client id.
+        """
+        session = self._session_for(client_id)
+        if session is None:
+            msg = f"no live connection with client id {client_id}"
+            raise LookupError(msg)
+        session.error(order_id, code, message)
+
     def drop_connection(self, client_id: int) -> None:
         """Cut one client's socket at once, mid-stream, as a network fault would.
 

@@ -58,11 +58,12 @@ _ib_log = logging.getLogger("ib_async.ib")  # IB's own logger (IB._logger)
 
 _CONTRACT_CACHE_SIZE = 10_000
 
+_RETAINED_DONE = 1_000
+IB_DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
+
 AMEND_REFUSED = frozenset({103, 104, 105, 106, 107, 109, 110, 201, 321})
 """IB's errors that refuse an amendment in flight (duplicate id, filled, does not match the
 original, cannot transmit, incomplete, price out of range, off the tick, rejected, invalid)."""
-_RETAINED_DONE = 1_000
-IB_DONE = frozenset({"Filled", "Cancelled", "ApiCancelled", "Inactive"})
 
 PlaceOrder = Callable[[Contract, Any], Trade]
 
@@ -284,9 +285,20 @@ class IBOrderBook:
 
     # ------------------------------------------------------------------ IB events
     def on_open_order(self, trade: Trade) -> None:
-        """An openOrder message: follow an order no handle tracks yet (foreign ones too)."""
-        if self._handle_for(trade) is None and trade.orderStatus.status not in IB_DONE:
-            self._adopt(trade)
+        """An openOrder message: follow an order no handle tracks yet (foreign ones too).
+
+        For a tracked order with an amendment in flight, IB's terms matching the
+        amendment confirm it: a later error no longer puts the old terms back.
+        """
+        handle = self._handle_for(trade)
+        if handle is None:
+            if trade.orderStatus.status not in IB_DONE:
+                self._adopt(trade)
+            return
+        if handle.amended_from is not None and _terms(trade.order) == _terms(
+            to_ib_order(handle.request)
+        ):
+            handle.amended_from = None
 
     def on_order_status(self, trade: Trade) -> None:
         """An orderStatus message: update the order's handle."""
@@ -553,3 +565,12 @@ def _adopted_request(order: Order, order_id: int) -> OrderRequest:
 def _perm_id(trade: Trade) -> int:
     """IB's permanent id of an order (0 until IB has reported it)."""
     return int(trade.order.permId or trade.orderStatus.permId or 0)
+
+
+def _terms(order: Order) -> tuple[float, float, float]:
+    """What an amendment changes and IB's openOrder echoes: quantity, limit and aux price."""
+    return (
+        float(order.totalQuantity or 0.0),
+        float(order.lmtPrice or 0.0),
+        float(order.auxPrice or 0.0),
+    )
