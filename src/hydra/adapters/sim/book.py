@@ -101,8 +101,19 @@ class OrderBook:
         if working.oca and working.oca in self._filled_groups:
             self._cancel(working.handle, f"OCA group {working.oca!r} already filled")
             return
-        self._take(working)
         request = working.request
+        kind = request.order_type
+        if (
+            price is not None
+            and working.active
+            and not working.oca
+            and (kind is OrderType.MARKET or (kind is OrderType.LIMIT and _reaches(request, price)))
+        ):
+            # perf: sim_submit_fill. It fills on arrival, so it never rests: nothing to
+            # index, and no child of it has arrived yet (a list's legs come parent first).
+            self._fill(working.handle, price)
+            return
+        self._take(working)
         if request.order_type.is_trailing and price is not None:
             working.extreme = price
         if not working.active:
