@@ -172,6 +172,8 @@ class Catalog:
 
     def lookup(self, contract: Instrument) -> Instrument | None:
         """The one contract the description names (None: unknown or ambiguous)."""
+        if contract.con_id:  # perf: sim_submit_fill (a contract id names one, or none)
+            return self.by_con_id.get(contract.con_id)
         found = self.candidates(contract)
         return found[0] if len(found) == 1 else None
 
