@@ -28,7 +28,7 @@ from hydra.adapters.control.client import (
     ControlUnavailable,
     ControlUntrusted,
 )
-from hydra.entrypoints.operator import operator_who_why, reach_trader
+from hydra.entrypoints.operator import configured, operator_who_why, reach_trader
 from hydra.entrypoints.render import render_json
 
 __all__ = ["add_kill_command", "run_kill"]
@@ -66,10 +66,9 @@ def add_kill_command(
 
 async def run_kill(args: argparse.Namespace) -> int:
     """Kill through the trader; the broker fallback only when it is proven unreachable."""
-    from hydra.container import build_container  # noqa: PLC0415  (ib_async and the container load only for commands that use them)
-    from hydra.entrypoints.kill_fallback import broker_fallback  # noqa: PLC0415
+    from hydra.entrypoints.kill_fallback import broker_fallback  # noqa: PLC0415  (ib_async)
 
-    container = build_container(args.config)
+    container = configured(args)
     who, why = operator_who_why(args)
     if args.broker:
         return await broker_fallback(

@@ -35,6 +35,7 @@ __all__ = [
     "TokenUnreadableError",
     "checked_journal",
     "common_parent",
+    "configured",
     "control_parent",
     "operator_who_why",
     "reach_trader",
@@ -184,11 +185,20 @@ def _configured_url(host: str, port: int, *, tls: bool) -> str:
     return f"{'https' if tls else 'http'}://{shown}:{port}"
 
 
+def configured(args: argparse.Namespace) -> Container:
+    """The container of the command's ``--config``.
+
+    Imported here, when a command runs: ``hydra journal``, ``--version`` and completion
+    start without ib_async or the container.
+    """
+    from hydra.container import build_container  # noqa: PLC0415  (see above)
+
+    return build_container(args.config)
+
+
 async def run_control_command(args: argparse.Namespace) -> int:
     """Status / halt / reduce / resume / reset-breaker through the control server."""
-    from hydra.container import build_container  # noqa: PLC0415  (ib_async and the container load only for commands that use them)
-
-    container = build_container(args.config)
+    container = configured(args)
     if args.command == "status":
         client, data = reach_trader(args, container, lambda c: c.get("/status"))
         print(render_json(data) if args.json else _status_text(data, client.where))

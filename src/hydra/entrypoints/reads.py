@@ -20,6 +20,7 @@ from hydra.application import replay_journal
 from hydra.domain import BreakerName, CircuitBreakerManager
 from hydra.entrypoints.operator import (
     checked_journal,
+    configured,
     control_parent,
     reach_trader,
     run_control_command,
@@ -101,9 +102,7 @@ def add_read_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 # ---------------------------------------------------------------------------- the trader
 def _from_trader(args: argparse.Namespace, path: str) -> tuple[Any, str]:
     """GET ``path`` from the trader (the operator's one way in): (answer, where from)."""
-    from hydra.container import build_container  # noqa: PLC0415  (ib_async and the container load only for commands that use them)
-
-    container = build_container(args.config)
+    container = configured(args)
     client, data = reach_trader(args, container, lambda c: c.get(path))
     return data, client.where
 
@@ -206,9 +205,7 @@ _GatewayRead = Callable[["BrokerGateway", "Container", argparse.Namespace], dict
 
 async def _with_cli_gateway(args: argparse.Namespace, body: _GatewayRead) -> dict[str, Any]:
     """Connect the container's CLI gateway (id 3, read-only), run ``body``, disconnect."""
-    from hydra.container import build_container  # noqa: PLC0415  (ib_async and the container load only for commands that use them)
-
-    container = build_container(args.config)
+    container = configured(args)
     if getattr(args, "journal", None) is not None:  # bad input fails before connecting
         checked_journal(args.journal, field="--journal", must_exist=True)
     where = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
