@@ -55,7 +55,7 @@ class RestingBook:
         """
         heap = self._buys if side is Side.BUY else self._sells
         live = self._live
-        lifted = []
+        lifted: list[tuple[float, int]] = []
         found = None
         while heap:
             key, order_id = heap[0]

@@ -169,7 +169,7 @@ def _label(record: DecisionRecord | DecisionListing) -> str:
 def cell_text(value: object) -> str:
     """How a table shows one value (numbers grouped and rounded, "-" for nothing), printable."""
     if type(value) is str:  # perf: journal_since_made_s (most cells are text)
-        return value if value.isprintable() else printable(value)
+        return printable(value)
     if value is None:
         return "-"
     if isinstance(value, float):

@@ -567,10 +567,15 @@ def _perm_id(trade: Trade) -> int:
     return int(trade.order.permId or trade.orderStatus.permId or 0)
 
 
-def _terms(order: Order) -> tuple[float, float, float]:
-    """What an amendment changes and IB's openOrder echoes: quantity, limit and aux price."""
+def _terms(order: Order) -> tuple[float, ...]:
+    """What an amendment changes, as IB's openOrder echoes it onto the trade's order.
+
+    ib_async copies quantity, limit and aux price; a trailing percent it leaves as sent, so
+    an amended percent is never taken as confirmed (a later refusal still puts it back).
+    """
     return (
         float(order.totalQuantity or 0.0),
         float(order.lmtPrice or 0.0),
         float(order.auxPrice or 0.0),
+        float(order.trailingPercent or 0.0),
     )

@@ -102,13 +102,7 @@ class OrderBook:
             self._cancel(working.handle, f"OCA group {working.oca!r} already filled")
             return
         request = working.request
-        kind = request.order_type
-        if (
-            price is not None
-            and working.active
-            and not working.oca
-            and (kind is OrderType.MARKET or (kind is OrderType.LIMIT and _reaches(request, price)))
-        ):
+        if price is not None and working.active and not working.oca and _fills_now(request, price):
             # perf: sim_submit_fill. It fills on arrival, so it never rests: nothing to
             # index, and no child of it has arrived yet (a list's legs come parent first).
             self._fill(working.handle, price)
@@ -179,7 +173,7 @@ class OrderBook:
         kind = request.order_type
         if kind in _AT_CLOSE:
             return False
-        if kind is OrderType.MARKET or (kind is OrderType.LIMIT and _reaches(request, price)):
+        if _fills_now(request, price):
             self._filled(working, price)
             return True
         if kind.is_trailing:
@@ -309,6 +303,12 @@ def stop_price(working: Working) -> float | None:
         else best * (request.trailing_percent or 0.0) / 100.0
     )
     return best - distance if request.side is Side.SELL else best + distance
+
+
+def _fills_now(request: OrderRequest, price: float) -> bool:
+    """A market order, or a limit the price reaches: it fills at ``price`` at once."""
+    kind = request.order_type
+    return kind is OrderType.MARKET or (kind is OrderType.LIMIT and _reaches(request, price))
 
 
 def _reaches(request: OrderRequest, price: float) -> bool:
