@@ -17,6 +17,8 @@ from hydra.domain import Reason
 
 __all__ = ["Judge"]
 
+_SEQUENCES = (tuple, list)  # what a rule may return as is (anything else is drained)
+
 
 class Judge:
     """The two ordered lists of checks, and the loop that runs them.
@@ -75,7 +77,7 @@ class Judge:
                 # Built-in rules return tuples or lists; anything else (a generator) is
                 # drained here, inside the try, so a check that raises midway is caught.
                 found: Sequence[Reason] = (
-                    result if isinstance(result, tuple | list) else tuple(result)
+                    result if isinstance(result, _SEQUENCES) else tuple(result)
                 )
             except Exception as exc:  # noqa: BLE001  (fail closed; the others' reasons stay)
                 found = (check_error(name, exc),)

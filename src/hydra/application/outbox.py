@@ -152,7 +152,7 @@ class Outbox:
                 "order.blocked",
                 seq=seq,
                 symbol=symbol,
-                triggered=list(decision.triggered),
+                triggered=[reason.name for reason in decision.reasons],
                 reasons=[reason.message for reason in decision.reasons],
             )
         self.decisions.append(decision)
@@ -198,7 +198,7 @@ class Outbox:
             quantity=order.quantity,
             order_id=order_id,
         )
-        done = decision._replace(order_id=order_id, handle=handle)
+        done = decision.handed_off(order_id, handle)
         self._replace_last(decision, done)
         return done
 
@@ -224,7 +224,7 @@ class Outbox:
             symbol=decision.symbol,
             order_ids=[handle.order_id for handle in handles],
         )
-        done = decision._replace(order_id=handles[0].order_id, handle=handles[0])
+        done = decision.handed_off(handles[0].order_id, handles[0])
         self._replace_last(decision, done)
         return done, handles
 

@@ -254,8 +254,15 @@ class ContractSpec:
 
     def mismatch(self, instrument: Instrument) -> str:
         """Why ``instrument`` disagrees with these economics ("" when it agrees)."""
-        if instrument.con_id and instrument.con_id != self.con_id:
-            return f"contract id {instrument.con_id} is not the broker's {self.con_id}"
+        con_id = instrument.con_id
+        if con_id and con_id != self.con_id:
+            return f"contract id {con_id} is not the broker's {self.con_id}"
+        if (
+            instrument.sec_type is self.sec_type
+            and instrument.currency == self.currency
+            and instrument.multiplier == self.multiplier
+        ):
+            return ""  # perf: gate_checks_only (agreement, the usual case, builds no list)
         wrong = [
             f"{name} {mine!r} (broker: {theirs!r})"
             for name, mine, theirs in (

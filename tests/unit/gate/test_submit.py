@@ -9,7 +9,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from hydra.adapters.sim import SimulatedBroker
-from hydra.application import GateConfig, RiskGate
+from hydra.application import DecisionRecord, GateConfig, RiskGate
 from hydra.domain import (
     BreakerInputs,
     BrokerError,
@@ -219,3 +219,12 @@ async def test_cancel_through_gate_cancels_resting_order(
     await gate.cancel(handle)
     assert await handle.wait(timeout=1) is OrderStatus.CANCELLED
     assert gate.broker.open_orders() == []
+
+
+def test_handed_off_changes_the_order_id_and_handle_and_keeps_every_other_field() -> None:
+    """``handed_off`` is ``_replace(order_id=..., handle=...)``: no field lost or moved."""
+    fields = DecisionRecord._fields
+    record = DecisionRecord(*(f"field {name}" for name in fields))  # type: ignore[arg-type]
+    sent = record.handed_off(99, "the handle")  # type: ignore[arg-type]
+    assert sent == record._replace(order_id=99, handle="the handle")
+    assert type(sent) is DecisionRecord

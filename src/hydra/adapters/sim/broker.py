@@ -110,7 +110,7 @@ class _SimSubmitCapability(Unique):
     def submit_order(self, contract: Instrument, order: OrderRequest) -> OrderHandle:
         """Send the order to the simulated broker now."""
         # The capability is the broker's own door to its private order entry.
-        return self._broker._place_list((OrderLeg(contract, order),))[0]
+        return self._broker._place_one(contract, order)
 
     def submit_list(self, legs: Sequence[OrderLeg]) -> tuple[OrderHandle, ...]:
         """Send a bracket or an OCA group, every leg at once (children wait for parents)."""
@@ -454,44 +454,76 @@ class SimulatedBroker(Unique):
     def _place_list(
         self, legs: tuple[OrderLeg, ...], *, foreign: bool = False
     ) -> tuple[OrderHandle, ...]:
+        ids = self._take_ids(len(legs), foreign=foreign)
+        handles = tuple(
+            self._opened(
+                order_id,
+                leg.instrument,
+                leg.order,
+                foreign=foreign,
+                parent=ids[leg.parent] if leg.parent is not None else None,
+                oca=leg.oca_group,
+            )
+            for order_id, leg in zip(ids, legs, strict=True)
+        )
+        for handle in handles:
+            self._start(handle)
+        return handles
+
+    def _place_one(self, instrument: Instrument, order: OrderRequest) -> OrderHandle:
+        """One order of our own: ``_place_list`` of one leg, without the list's wrapping.
+
+        perf: sim_submit_fill (the gate sends single orders far more often than lists).
+        """
+        handle = self._opened(self._take_ids(1, foreign=False)[0], instrument, order)
+        self._start(handle)
+        return handle
+
+    def _take_ids(self, count: int, *, foreign: bool) -> list[int]:
+        """The ids a send of ``count`` orders uses (reserved ones first, for our own)."""
         if self._state is not ConnectionState.CONNECTED:
             self._require_connected("submit")
-        ids = [self._take_id(foreign=foreign) for _ in legs]
+        ids = [self._take_id(foreign=foreign) for _ in range(count)]
         if not foreign:
             self._reserved.clear()
         if self._fail_handoffs and not foreign:
             self._fail_handoffs -= 1  # the ids are spent, as a send that fails at IB spends it
             raise BrokerError("simulated hand-off failure; the order was not sent")
-        handles = []
-        for order_id, leg in zip(ids, legs, strict=True):
-            parent = ids[leg.parent] if leg.parent is not None else None
-            handle = OrderHandle(
+        return ids
+
+    def _opened(
+        self,
+        order_id: int,
+        instrument: Instrument,
+        order: OrderRequest,
+        *,
+        foreign: bool = False,
+        parent: int | None = None,
+        oca: str = "",
+    ) -> OrderHandle:
+        """A new working order's handle, known to the broker and in the received list."""
+        handle = OrderHandle(
+            order_id, instrument, order, foreign=foreign, parent_id=parent, oca_group=oca
+        )
+        self._open[order_id] = handle
+        self._received.append(
+            (
                 order_id,
-                leg.instrument,
-                leg.order,
-                foreign=foreign,
-                parent_id=parent,
-                oca_group=leg.oca_group,
+                instrument.symbol,
+                order.side,
+                order.quantity,
+                order.order_type,
+                order.limit_price,
             )
-            self._open[order_id] = handle
-            order = leg.order
-            self._received.append(
-                (
-                    order_id,
-                    leg.instrument.symbol,
-                    order.side,
-                    order.quantity,
-                    order.order_type,
-                    order.limit_price,
-                )
-            )
-            handles.append(handle)
-        for handle in handles:
-            if self._latency:
-                asyncio.get_running_loop().call_later(self._latency, self._accept_later, handle)
-            else:
-                self._accept(handle)
-        return tuple(handles)
+        )
+        return handle
+
+    def _start(self, handle: OrderHandle) -> None:
+        """Accept a sent order now, or after the simulated latency."""
+        if self._latency:
+            asyncio.get_running_loop().call_later(self._latency, self._accept_later, handle)
+        else:
+            self._accept(handle)
 
     def _accept_later(self, handle: OrderHandle) -> None:
         if not handle.status.is_done:  # cancelled while the simulated latency ran
