@@ -25,7 +25,7 @@ from hydra.application.account_checks import account_checks, valuation
 from hydra.application.context import DecisionContext, check_error
 from hydra.application.exposure import ExposureLedger
 from hydra.application.limit_checks import limit_checks
-from hydra.application.named import Check, NamedCheck
+from hydra.application.named import Check, NamedCheck, Rule
 from hydra.application.ports import BrokerPort
 from hydra.application.valuation import Valuer
 from hydra.domain import (
@@ -89,7 +89,7 @@ def disconnected(connection: ConnectionState) -> Reason:
     )
 
 
-def _connected(broker: BrokerPort) -> Check:
+def _connected(broker: BrokerPort) -> Rule:
     def connected(_ctx: DecisionContext) -> tuple[Reason, ...]:
         """``connection.<state>``: the broker connection must be up and synchronised."""
         state = broker.connection_state
@@ -296,7 +296,7 @@ def user_checks(checks: Sequence[Check]) -> list[NamedCheck]:
     return wrapped
 
 
-def _namespaced(name: str, check: Check) -> Check:
+def _namespaced(name: str, check: Check) -> Rule:
     def run(ctx: DecisionContext) -> tuple[Reason, ...]:
         reasons = []
         for reason in check(ctx):

@@ -17,8 +17,6 @@ from hydra.domain import Reason
 
 __all__ = ["Judge"]
 
-_SEQUENCES = (tuple, list)  # what a rule may return as is (anything else is drained)
-
 
 class Judge:
     """The two ordered lists of checks, and the loop that runs them.
@@ -73,12 +71,7 @@ class Judge:
         reasons: list[Reason] | None = None
         for name, rule in self._rules:
             try:
-                result = rule(ctx)
-                # Built-in rules return tuples or lists; anything else (a generator) is
-                # drained here, inside the try, so a check that raises midway is caught.
-                found: Sequence[Reason] = (
-                    result if isinstance(result, _SEQUENCES) else tuple(result)
-                )
+                found = rule(ctx)  # a Sequence (NamedCheck.check): drained by its wrapper
             except Exception as exc:  # noqa: BLE001  (fail closed; the others' reasons stay)
                 found = (check_error(name, exc),)
             if found:

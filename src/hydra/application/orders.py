@@ -7,6 +7,7 @@ from collections.abc import Generator
 from typing import Any, NamedTuple
 
 from hydra.domain import Fill, Instrument, OrderEvent, OrderRequest, OrderStatus
+from hydra.domain.orders import FINAL_STATUSES
 
 __all__ = ["BracketHandle", "OrderHandle"]
 
@@ -72,15 +73,15 @@ class OrderHandle:
         """Update from an adapter's event; a done order ignores later status changes."""
         if event.fill is not None:
             self.fills.append(event.fill)
-        if self.status.is_done:
+        if self.status in FINAL_STATUSES:
             return
-        self.status = event.status
+        status = self.status = event.status
         self.filled = event.filled
         self.remaining = event.remaining
         self.avg_fill_price = event.avg_fill_price
         if event.message:
             self.message = event.message
-        if self.status.is_done and self._done is not None:
+        if status in FINAL_STATUSES and self._done is not None:
             self._done.set()
 
     async def wait(self, timeout: float | None = None) -> OrderStatus:

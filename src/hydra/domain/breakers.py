@@ -46,6 +46,7 @@ from enum import StrEnum
 from math import isfinite as _isfinite
 from typing import NamedTuple
 
+from hydra.domain._slots import slot_init
 from hydra.domain._unique import Unique
 from hydra.domain._validate import finite, non_negative, positive
 from hydra.domain.clock import Clock, SessionSchedule, system_clock
@@ -162,6 +163,7 @@ _INPUT_CHECKS = (
 )
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class BreakerInputs:
     """The five numbers ``check_trade`` judges, validated (units in the module docstring)."""

@@ -8,6 +8,7 @@ from enum import Enum, StrEnum
 from math import isfinite as _isfinite
 from typing import Any, NamedTuple, TypeVar
 
+from hydra.domain._slots import slot_init
 from hydra.domain._validate import non_negative, positive, text
 from hydra.domain.errors import InvalidInputError
 from hydra.domain.instruments import Instrument
@@ -350,12 +351,18 @@ class OrderStatus(StrEnum):
     @property
     def is_done(self) -> bool:
         """True for the final statuses."""
-        return self in _DONE
+        return self in FINAL_STATUSES
 
 
-_DONE = frozenset({OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED})
+FINAL_STATUSES = frozenset({OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED})
+"""The statuses ``is_done`` means, as a set: ``status in FINAL_STATUSES`` makes no call.
+
+perf: sim_submit_fill, gate_pass (read on every order event by the handle, the simulator
+and the exposure ledger).
+"""
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Fill:
     """One execution: ``quantity`` (> 0) of ``symbol`` on ``side`` at ``price``."""

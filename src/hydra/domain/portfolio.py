@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import isfinite as _isfinite
 
+from hydra.domain._slots import slot_init
 from hydra.domain._validate import finite, non_negative, positive, text
 from hydra.domain.instruments import Instrument
 
 __all__ = ["AccountSnapshot", "Position"]
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Position:
     """A signed holding: ``quantity`` > 0 long, < 0 short; ``avg_cost`` per unit."""
@@ -52,6 +54,7 @@ _ISO_UPPER = frozenset({"USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "HKD"})
 """Common account currencies, already valid: the fast path's cache."""
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class AccountSnapshot:
     """Account values in ``currency``: equity (net liquidation), cash and P&L.

@@ -59,6 +59,7 @@ from hydra.domain import (
 from hydra.domain._unique import Unique
 from hydra.domain._validate import finite, non_negative, positive, text
 from hydra.domain.clock import system_clock
+from hydra.domain.orders import FINAL_STATUSES
 
 if TYPE_CHECKING:
     from hydra.application import BrokerObserver, BrokerPort, OrderListener, Unsubscribe
@@ -544,11 +545,13 @@ class SimulatedBroker(Unique):
         if request.order_type is OrderType.MARKET and price is None:
             self._emit(handle, OrderStatus.REJECTED, f"no reference price for {known.label}")
             return
-        spec = self._catalog.spec(known)
-        off_tick = spec.tick_reason(request.prices) if spec is not None else None
-        if off_tick is not None:  # as IB's error 110
-            self._emit(handle, OrderStatus.REJECTED, off_tick.message)
-            return
+        prices = request.prices
+        if prices:  # perf: sim_submit_fill (an order without prices has no tick to be off)
+            spec = self._catalog.spec(known)
+            off_tick = spec.tick_reason(prices) if spec is not None else None
+            if off_tick is not None:  # as IB's error 110
+                self._emit(handle, OrderStatus.REJECTED, off_tick.message)
+                return
         self._emit(handle, OrderStatus.SUBMITTED)
         parent = handle.parent_id
         self._book.add(
@@ -803,7 +806,7 @@ class SimulatedBroker(Unique):
 
     def _publish(self, handle: OrderHandle, event: OrderEvent) -> None:
         handle.apply(event)
-        if event.status.is_done:
+        if event.status in FINAL_STATUSES:
             self._open.pop(handle.order_id, None)
         if self._observers:
             self._notify(handle)
