@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hydra.adapters.sim.calendar import ExchangeHours, SimCalendar
 from hydra.application.records import DecisionRecord, Valuation, compact_valuation, parse_record
@@ -191,3 +193,54 @@ def test_the_journals_compact_valuation_reads_back_whole(valuation: Valuation) -
         assert "base" not in compact
         assert "rate" not in compact
     assert "notional_base" not in compact or valuation.rate is None
+
+
+_FIGURE = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False), st.just(1.0))
+_MARGIN = st.one_of(
+    st.none(),
+    st.builds(
+        MarginImpact,
+        st.floats(0, 1e9),
+        st.floats(0, 1e9),
+        st.floats(-1e9, 1e9),
+        st.sampled_from(["USD", "JPY"]),
+    ),
+)
+
+
+@given(
+    currency=st.sampled_from(["USD", "JPY"]),
+    base=st.sampled_from(["USD", "JPY"]),
+    rate=_FIGURE,
+    notional=_FIGURE,
+    derived=st.booleans(),
+    other=_FIGURE,
+    margin=_MARGIN,
+    gross=_FIGURE,
+    net=_FIGURE,
+)
+def test_the_journals_valuation_is_the_compact_form_key_for_key(
+    currency: str,
+    base: str,
+    rate: float | None,
+    notional: float | None,
+    derived: bool,
+    other: float | None,
+    margin: MarginImpact | None,
+    gross: float | None,
+    net: float | None,
+) -> None:
+    """``compact_json`` is ``compact_valuation(as_json())``: same keys, values and order."""
+    notional_base = (
+        notional * rate if derived and notional is not None and rate is not None else other
+    )
+    valuation = Valuation(
+        currency, base, rate, notional, notional_base, margin, "model" if margin else "", gross, net
+    )
+    assert list(valuation.compact_json().items()) == list(
+        compact_valuation(valuation.as_json()).items()
+    )
+    record = DecisionRecord(
+        1, datetime(2026, 1, 5, tzinfo=UTC), "7203", allowed=True, valuation=valuation
+    )
+    assert record.journal_json() == {**record.as_json(), "valuation": valuation.compact_json()}

@@ -48,7 +48,7 @@ class Judge:
         itself is judged afresh by ``judge``.
         """
         try:
-            if any(tuple(gate(ctx)) for _, gate in self._gates):
+            if any(gate(ctx) for _, gate in self._gates):
                 return False
             self._builder.prepare(ctx)
         except Exception:  # noqa: BLE001  (the decision reports it)
@@ -59,11 +59,11 @@ class Judge:
         """Every reason to block the order (empty: allowed)."""
         for name, gate in self._gates:
             try:
-                stop = tuple(gate(ctx))
+                stop = gate(ctx)
             except Exception as exc:  # noqa: BLE001  (fail closed: a gate that raises blocks)
                 return (check_error(name, exc),)
             if stop:
-                return stop
+                return tuple(stop)  # a gate that stops: the rare path, made a tuple here
         try:
             self._builder.prepare(ctx)
         except Exception as exc:  # noqa: BLE001  (fail closed)

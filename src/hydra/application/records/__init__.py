@@ -176,17 +176,14 @@ def parse_records(
 def journal_form(record: AuditRecord, config_version: str) -> dict[str, Any]:
     """What the journal appends: the record's JSON form and the configuration version.
 
-    A decision's valuation leaves out what its reader derives (``compact_valuation``).
+    A decision's valuation leaves out what its reader derives (``DecisionRecord.journal_json``).
     Decisions leave the version out: it changes only when a gate starts, and every run's
     first record before its decisions names it (the restore record, the journal's
     checkpoint, the session start), so a decision's version is the last one named before it.
     """
+    if isinstance(record, DecisionRecord):
+        return record.journal_json()
     data = record.as_json()
-    if not isinstance(record, DecisionRecord):
-        if config_version:
-            data["config_version"] = config_version
-        return data
-    valuation = data.get("valuation")
-    if valuation is not None:
-        data["valuation"] = compact_valuation(valuation)
+    if config_version:
+        data["config_version"] = config_version
     return data
