@@ -484,7 +484,10 @@ class SimulatedBroker(Unique):
         """The ids a send of ``count`` orders uses (reserved ones first, for our own)."""
         if self._state is not ConnectionState.CONNECTED:
             self._require_connected("submit")
-        ids = [self._take_id(foreign=foreign) for _ in range(count)]
+        take = self._take_id
+        ids = (
+            [take(foreign=foreign)] if count == 1 else [take(foreign=foreign) for _ in range(count)]
+        )
         if not foreign:
             self._reserved.clear()
         if self._fail_handoffs and not foreign:
@@ -790,9 +793,11 @@ class SimulatedBroker(Unique):
             )
 
     def _emit(self, handle: OrderHandle, status: OrderStatus, message: str = "") -> None:
-        remaining = handle.request.quantity - handle.filled
-        if status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
-            remaining = 0.0
+        remaining = (
+            0.0
+            if status is OrderStatus.CANCELLED or status is OrderStatus.REJECTED
+            else handle.request.quantity - handle.filled
+        )
         event = OrderEvent(
             handle.order_id,
             handle.instrument.symbol,
