@@ -12,12 +12,32 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import BinaryIO, TextIO
+import time
+from typing import Any, BinaryIO, TextIO
 
 import orjson
 import structlog
+from structlog.typing import EventDict
 
-__all__ = ["configure_logging", "configure_production"]
+__all__ = ["configure_logging", "configure_production", "production_line"]
+
+_render_json = structlog.processors.JSONRenderer(serializer=orjson.dumps)
+
+
+def production_line(logger: Any, method_name: str, event_dict: EventDict) -> str | bytes:
+    """The production chain in one processor: the same line, byte for byte, fewer calls.
+
+    What ``add_log_level``, ``format_exc_info``, ``TimeStamper(fmt=None)`` and
+    ``JSONRenderer(serializer=orjson.dumps)`` do one after another: the level (structlog's
+    own mapping), an exception formatted only when the event carries ``exc_info``, the time
+    as Unix seconds, then orjson's bytes. perf: gate_halted, gate_block_limit, gate_pass
+    (one line per order attempt; three processor calls fewer).
+    """
+    event_dict = structlog.processors.add_log_level(logger, method_name, event_dict)
+    if "exc_info" in event_dict:
+        event_dict = structlog.processors.format_exc_info(logger, method_name, event_dict)
+    event_dict["timestamp"] = time.time()
+    return _render_json(logger, method_name, event_dict)
 
 
 def _level(level: str) -> int:
@@ -85,12 +105,7 @@ def configure_production(*, level: str = "info", file: BinaryIO | None = None) -
     """
     numeric = _level(level)
     structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.format_exc_info,
-            structlog.processors.TimeStamper(fmt=None),
-            structlog.processors.JSONRenderer(serializer=orjson.dumps),
-        ],
+        processors=[production_line],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.BytesLoggerFactory(
             file=file if file is not None else sys.stdout.buffer
