@@ -77,8 +77,13 @@ class SimAccount:
         holding = self.holdings.get(con_id)
         return holding.avg_cost if holding is not None else 0.0
 
-    def book(self, instrument: Instrument, signed_qty: float, price: float) -> float:
-        """Book a fill (cash and holding, in the base currency); returns the new quantity."""
+    def book(
+        self, instrument: Instrument, signed_qty: float, price: float, fee: float = 0.0
+    ) -> float:
+        """Book a fill (cash and holding, in the base currency) and its fee, as ``charge``.
+
+        Returns the new quantity.
+        """
         self._snapshot = None
         multiplier = instrument.multiplier
         rate = self._rate_of(instrument.currency)
@@ -100,6 +105,8 @@ class SimAccount:
                 holding.avg_cost = price  # flipped: the remainder opened at this price
         holding.quantity = new
         self.cash -= signed_qty * price * multiplier * rate
+        if fee:
+            self.cash -= fee
         return new
 
     def charge(self, amount: float) -> None:

@@ -96,17 +96,33 @@ class OrderBook:
     def __contains__(self, order_id: int) -> bool:
         return order_id in self.orders
 
+    def arrive(
+        self,
+        handle: OrderHandle,
+        con_id: int,
+        price: float | None,
+        *,
+        active: bool = True,
+        parent: int | None = None,
+        oca: str = "",
+    ) -> None:
+        """A new order at ``price``: filled at once if it can be, else taken (``add``).
+
+        perf: sim_submit_fill. An order that fills on arrival never rests: nothing is built
+        or indexed for it, and no child of it has arrived yet (a list's legs come parent
+        first). An OCA member always goes through ``add`` (its group may have filled).
+        """
+        if price is not None and active and not oca and _fills_now(handle.request, price):
+            self._fill(handle, price)
+            return
+        self.add(Working(handle, con_id, active=active, parent=parent, oca=oca), price)
+
     def add(self, working: Working, price: float | None) -> None:
         """Take a new order; if it is live, judge it at once at ``price``."""
         if working.oca and working.oca in self._filled_groups:
             self._cancel(working.handle, f"OCA group {working.oca!r} already filled")
             return
         request = working.request
-        if price is not None and working.active and not working.oca and _fills_now(request, price):
-            # perf: sim_submit_fill. It fills on arrival, so it never rests: nothing to
-            # index, and no child of it has arrived yet (a list's legs come parent first).
-            self._fill(working.handle, price)
-            return
         self._take(working)
         if request.order_type.is_trailing and price is not None:
             working.extreme = price

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import structlog
 
 from hydra.adapters.sim.account import SimAccount
-from hydra.adapters.sim.book import OrderBook, Working
+from hydra.adapters.sim.book import OrderBook
 from hydra.adapters.sim.calendar import SimCalendar
 from hydra.adapters.sim.catalog import DEFAULT_INSTRUMENTS, DEFAULT_PRICES, Catalog, default_price
 from hydra.adapters.sim.config import SimConfig
@@ -565,15 +565,13 @@ class SimulatedBroker(Unique):
                 return
         self._emit(handle, OrderStatus.SUBMITTED)
         parent = handle.parent_id
-        self._book.add(
-            Working(
-                handle,
-                known.con_id,
-                active=parent is None or parent not in self._book,
-                parent=parent,
-                oca=handle.oca_group,
-            ),
+        self._book.arrive(
+            handle,
+            known.con_id,
             price,
+            active=parent is None or parent not in self._book,
+            parent=parent,
+            oca=handle.oca_group,
         )
 
     def _amend(self, handle: OrderHandle, order: OrderRequest) -> OrderHandle:
@@ -600,8 +598,7 @@ class SimulatedBroker(Unique):
         instrument = self._catalog.lookup(handle.instrument) or handle.instrument
         quantity = request.quantity - handle.filled
         signed = quantity if request.side is Side.BUY else -quantity
-        held = self._account.book(instrument, signed, price)
-        self._account.charge(self._commission)
+        held = self._account.book(instrument, signed, price, self._commission)
         fill = Fill(
             handle.order_id,
             instrument.symbol,
