@@ -493,7 +493,7 @@ class SimulatedBroker(Unique):
         if self._state is not ConnectionState.CONNECTED:
             self._require_connected("submit")
         take = self._take_id
-        ids = (
+        ids = (  # perf: sim_submit_fill (a single order builds no comprehension)
             [take(foreign=foreign)] if count == 1 else [take(foreign=foreign) for _ in range(count)]
         )
         if not foreign:
