@@ -173,3 +173,26 @@ def test_the_self_cross_book_can_leave_out_an_order_and_keeps_it() -> None:
     assert book.best(Side.BUY) == 101.0  # nothing skipped is lost
     book.remove(1)
     assert book.best(Side.BUY, (2,)) == 99.0
+
+
+def test_an_order_that_ends_before_anyone_looks_never_enters_the_self_cross_heaps() -> None:
+    """Rest-then-end between two looks costs no heap entry; memory stays flat unread."""
+    from hydra.application.resting import RestingBook  # noqa: PLC0415  (the ledger's own part)
+
+    book = RestingBook()
+    book.rest(1, Side.SELL, 250.0)
+    assert book.best(Side.SELL) == 250.0
+    for order_id in range(2, 10_002):  # each fills on arrival: rests, then ends
+        book.rest(order_id, Side.BUY, 200.0)
+        book.remove(order_id)
+    assert book.best(Side.BUY) is None
+    assert book.best(Side.SELL) == 250.0
+    assert len(book._buys) == 0
+    for order_id in range(20_000, 30_000):  # nobody ever reads the best price
+        book.rest(order_id, Side.BUY, 100.0)
+        book.rest(order_id, Side.BUY, 101.0)  # amended before anyone looked
+        book.remove(order_id)
+    assert len(book._pending) < 200
+    book.rest(7, Side.BUY, 99.0)
+    book.rest(7, Side.BUY, 98.0)
+    assert book.best(Side.BUY) == 98.0  # the amended price only
