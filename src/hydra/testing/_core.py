@@ -209,6 +209,18 @@ class GatewayCore:
                 return session
         return None
 
+    def _live_session(self, client_id: int) -> Session:
+        """The live connection of ``client_id``, for a fault aimed at one client.
+
+        Raises:
+            LookupError: No live connection has that client id.
+        """
+        session = self._session_for(client_id)
+        if session is None:
+            msg = f"no live connection with client id {client_id}"
+            raise LookupError(msg)
+        return session
+
     def _send_about(self, order: OrderRecord, *messages: Callable[[int], list[str]]) -> None:
         """Send order messages to the client that placed it; a foreign order's to everyone."""
         if order.foreign:

@@ -226,10 +226,7 @@ class FaultControls(ConnectionDesk):
         Raises:
             LookupError: No live connection has that client id.
         """
-        session = self._session_for(client_id)
-        if session is None:
-            msg = f"no live connection with client id {client_id}"
-            raise LookupError(msg)
+        session = self._live_session(client_id)
         session.error(order_id, code, message)
 
     def drop_connection(self, client_id: int) -> None:
@@ -240,10 +237,7 @@ class FaultControls(ConnectionDesk):
         Raises:
             LookupError: No live connection has that client id.
         """
-        session = self._session_for(client_id)
-        if session is None:
-            msg = f"no live connection with client id {client_id}"
-            raise LookupError(msg)
+        session = self._live_session(client_id)
         session.writer.transport.abort()
 
     def lose_connectivity(self) -> None:

@@ -323,10 +323,7 @@ class FakeIBGateway(WorldControls):
         Raises:
             LookupError: no live connection with that client id.
         """
-        session = self._session_for(client_id)
-        if session is None:
-            msg = f"no live connection with client id {client_id}"
-            raise LookupError(msg)
+        session = self._live_session(client_id)
         session.send(list(fields))
 
 
