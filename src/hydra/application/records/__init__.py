@@ -23,12 +23,7 @@ from typing import Any, ClassVar
 
 from hydra.application.records._codec import AuditRecord, iso_time, time_from
 from hydra.application.records.checkpoint import Checkpoint, LedgerPosition, is_checkpoint
-from hydra.application.records.decision import (
-    DecisionRecord,
-    LegRecord,
-    Valuation,
-    compact_valuation,
-)
+from hydra.application.records.decision import DecisionRecord, LegRecord
 from hydra.application.records.events import (
     RECORD_TYPES,
     BreakerReset,
@@ -54,6 +49,7 @@ from hydra.application.records.reading import (
     is_decision,
     record_time,
 )
+from hydra.application.records.valuation import Valuation, compact_valuation
 from hydra.domain import InvalidInputError
 
 __all__ = [
