@@ -236,9 +236,7 @@ class SimulatedBroker(Unique):
         if isinstance(history, bool) or not isinstance(history, int) or history < 1:
             raise InvalidInputError("history", "must be a positive integer", history)
         # Plain tuples on the order path; ``received`` names their fields when read.
-        self._received: deque[tuple[int, str, Side, float, OrderType, float | None]] = deque(
-            maxlen=history
-        )
+        self._received: deque[tuple[int, Instrument, OrderRequest]] = deque(maxlen=history)
 
     # ------------------------------------------------------------------ lifecycle
     async def connect(self) -> None:
@@ -342,7 +340,17 @@ class SimulatedBroker(Unique):
     @property
     def received(self) -> list[ReceivedOrder]:
         """The most recent orders that reached this broker (up to ``history``), oldest first."""
-        return [ReceivedOrder._make(order) for order in self._received]
+        return [
+            ReceivedOrder(
+                order_id,
+                instrument.symbol,
+                order.side,
+                order.quantity,
+                order.order_type,
+                order.limit_price,
+            )
+            for order_id, instrument, order in self._received
+        ]
 
     def subscribe(self, listener: OrderListener) -> Unsubscribe:
         """Receive every order event; returns the unsubscribe function."""
@@ -480,22 +488,36 @@ class SimulatedBroker(Unique):
         return handles
 
     def _place_one(self, instrument: Instrument, order: OrderRequest) -> OrderHandle:
-        """One order of our own: ``_place_list`` of one leg, without the list's wrapping.
+        """One order of our own: ``_place_list`` of one leg, in one step.
 
+        The steps of ``_take_ids``, ``_opened`` and ``_start`` for one order of our own.
         perf: sim_submit_fill (the gate sends single orders far more often than lists).
         """
-        handle = self._opened(self._take_ids(1, foreign=False)[0], instrument, order)
-        self._start(handle)
+        if self._state is not ConnectionState.CONNECTED:
+            self._require_connected("submit")
+        reserved = self._reserved
+        if reserved:
+            order_id = reserved.popleft()
+            reserved.clear()
+        else:
+            order_id = self._next_id
+            self._next_id = order_id + 1
+        if self._fail_handoffs:
+            self._fail_handoffs -= 1  # the id is spent, as a send that fails at IB spends it
+            raise BrokerError("simulated hand-off failure; the order was not sent")
+        handle = self._open[order_id] = OrderHandle(order_id, instrument, order)
+        self._received.append((order_id, instrument, order))
+        if self._latency:
+            asyncio.get_running_loop().call_later(self._latency, self._accept_later, handle)
+        else:
+            self._accept(handle)
         return handle
 
     def _take_ids(self, count: int, *, foreign: bool) -> list[int]:
         """The ids a send of ``count`` orders uses (reserved ones first, for our own)."""
         if self._state is not ConnectionState.CONNECTED:
             self._require_connected("submit")
-        take = self._take_id
-        ids = (  # perf: sim_submit_fill (a single order builds no comprehension)
-            [take(foreign=foreign)] if count == 1 else [take(foreign=foreign) for _ in range(count)]
-        )
+        ids = [self._take_id(foreign=foreign) for _ in range(count)]
         if not foreign:
             self._reserved.clear()
         if self._fail_handoffs and not foreign:
@@ -518,16 +540,7 @@ class SimulatedBroker(Unique):
             order_id, instrument, order, foreign=foreign, parent_id=parent, oca_group=oca
         )
         self._open[order_id] = handle
-        self._received.append(
-            (
-                order_id,
-                instrument.symbol,
-                order.side,
-                order.quantity,
-                order.order_type,
-                order.limit_price,
-            )
-        )
+        self._received.append((order_id, instrument, order))
         return handle
 
     def _start(self, handle: OrderHandle) -> None:
@@ -563,7 +576,18 @@ class SimulatedBroker(Unique):
             if off_tick is not None:  # as IB's error 110
                 self._emit(handle, OrderStatus.REJECTED, off_tick.message)
                 return
-        self._emit(handle, OrderStatus.SUBMITTED)
+        filled = handle.filled  # perf: sim_submit_fill (``_emit``'s event, built in place)
+        self._publish(
+            handle,
+            OrderEvent(
+                handle.order_id,
+                instrument.symbol,
+                OrderStatus.SUBMITTED,
+                filled,
+                request.quantity - filled,
+                handle.avg_fill_price,
+            ),
+        )
         parent = handle.parent_id
         self._book.arrive(
             handle,
