@@ -237,17 +237,29 @@ async def hand_off_row(count: int, workdir: Path) -> Row:
     )
 
 
+async def book_gate(
+    resting: int, journal: Path
+) -> tuple[RiskGate, SimulatedBroker, Callable[[int], object]]:
+    """The gate with ``resting`` of our limit orders in AAPL, and its allowed-limit action."""
+    gate, broker, clock = await sim_gate(str(journal))
+    for i in range(resting):  # far from the market on both sides: they only rest
+        side, price = (Side.BUY, 150.0) if i % 2 else (Side.SELL, 250.0)
+        broker.inject_foreign_order(AAPL, OrderRequest.limit(side, 1, price))
+    return gate, broker, gate_scenario("allowed_limit", gate, broker, clock)
+
+
+async def book_action(resting: int, journal: Path) -> Callable[[int], object]:
+    """The allowed-limit action with ``resting`` orders in the book (instruction counts)."""
+    return (await book_gate(resting, journal))[2]
+
+
 async def book_rows(count: int, workdir: Path) -> list[Row]:
     """Limit orders through the gate with none, then 5,000, of our orders resting in AAPL."""
     rows = []
     for resting, name in ((0, "gate_pass_book_0"), (5_000, "gate_pass_book_5000")):
         repeats = []
         for r in range(REPEATS):
-            gate, broker, clock = await sim_gate(str(workdir / f"{name}-{r}.jsonl"))
-            for i in range(resting):  # far from the market on both sides: they only rest
-                side, price = (Side.BUY, 150.0) if i % 2 else (Side.SELL, 250.0)
-                broker.inject_foreign_order(AAPL, OrderRequest.limit(side, 1, price))
-            action = gate_scenario("allowed_limit", gate, broker, clock)
+            gate, broker, action = await book_gate(resting, workdir / f"{name}-{r}.jsonl")
             time_each(action, min(200, count))
             gc.collect()
             repeats.append(time_each(action, count))

@@ -31,6 +31,8 @@ ROWS = (
     "gate_halted",
     "gate_checks_only",
     "sim_submit_fill",
+    "gate_pass_book_0",
+    "gate_pass_book_5000",
 )
 WARM_UP = 300
 _TOTAL = re.compile(r"Collected\s*:\s*(\d+)")
@@ -54,6 +56,8 @@ async def _action(row: str, workdir: Path) -> Callable[[int], object]:
         await recording.connect()
         gate = gate_rows.bench_gate(recording, clock, None)
         return gate_rows.recorded_action(gate, recording, clock)
+    if row.startswith("gate_pass_book_"):  # allowed limit orders, 0 or 5,000 of ours resting
+        return await gate_rows.book_action(int(row.rsplit("_", 1)[1]), workdir / f"{row}.jsonl")
     kind = {
         "gate_pass": "allowed",
         "gate_block_limit": "blocked_limit",

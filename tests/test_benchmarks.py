@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from benchmarks.instructions import ROWS as INSTRUCTION_ROWS
+
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = {
     "baseline",
@@ -88,3 +91,17 @@ def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
             item["measured"] is None and not report["nautilus_trader"]
         ), item
     assert "verdict" in result.stdout
+
+
+@pytest.mark.parametrize("row", INSTRUCTION_ROWS)
+def test_each_instruction_row_runs_its_action(row: str) -> None:
+    """`python -m benchmarks.instructions --inside ROW 3` runs the row's action (no valgrind)."""
+    result = subprocess.run(  # noqa: S603  (our own benchmark module)
+        [sys.executable, "-m", "benchmarks.instructions", "--inside", row, "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
