@@ -9,6 +9,10 @@ their counts)::
 
     uv run python -m benchmarks.instructions gate_pass gate_block_breaker   # via valgrind
     uv run python -m benchmarks.instructions --inside gate_pass 500         # the measured run
+
+``--ablate empty_checks`` / ``--ablate no_checks`` count the rows whose orders pass with
+the judge's checks emptied, or gone: what the list of checks costs as a list, and what a
+decision costs without any (BENCHMARKS.md, "What the list of checks costs").
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROWS = (
     "gate_pass",
@@ -33,6 +38,7 @@ ROWS = (
     "sim_submit_fill",
     "gate_pass_book_0",
     "gate_pass_book_5000",
+    "judge_empty_checks",
 )
 WARM_UP = 300
 _TOTAL = re.compile(r"Collected\s*:\s*(\d+)")
@@ -45,6 +51,8 @@ async def _action(row: str, workdir: Path) -> Callable[[int], object]:
     from hydra.adapters.sim import SimulatedBroker  # noqa: PLC0415
     from hydra.domain import ManualClock  # noqa: PLC0415
 
+    if row == "judge_empty_checks":
+        return await _empty_judge()
     if row == "sim_submit_fill":
         clock = ManualClock(gate_rows.START)
         broker = SimulatedBroker(clock=clock, cash=1e9, history=1000)
@@ -68,12 +76,77 @@ async def _action(row: str, workdir: Path) -> Callable[[int], object]:
     return gate_rows.gate_scenario(kind, gate, sim, clock)
 
 
-def inside(row: str, count: int) -> None:
+ABLATIONS = ("empty_checks", "no_checks")
+"""What ``--ablate`` takes away from the judge, to measure what the list of checks costs.
+
+``empty_checks``: every gate and rule is replaced by a check that returns no reason at
+once (what is left of the checks is the list itself: one call per check).
+``no_checks``: the judge runs no check at all (everything else of a decision).
+Only for rows whose orders pass (without their checks the blocking rows would not block).
+"""
+ABLATABLE = ("gate_pass", "gate_checks_only", "gate_pass_book_0", "gate_pass_book_5000")
+
+
+def _no_reason(_ctx: object) -> tuple[()]:
+    return ()
+
+
+class _NothingToPrepare:
+    def prepare(self, _ctx: object) -> None:
+        pass
+
+
+async def _empty_judge() -> Callable[[int], object]:
+    """The judge itself, over as many checks as the benchmark gate runs, each returning nothing.
+
+    The floor of checks as a list of functions: one Python call per check, and nothing
+    else (no context is prepared, no record is written).
+    """
+    from benchmarks import gate_rows  # noqa: PLC0415
+    from benchmarks.recording import RecordingBroker  # noqa: PLC0415
+    from hydra.application.judge import Judge  # noqa: PLC0415
+    from hydra.application.named import NamedCheck  # noqa: PLC0415
+    from hydra.domain import ManualClock  # noqa: PLC0415
+
+    clock = ManualClock(gate_rows.START)
+    recording = RecordingBroker(clock)
+    await recording.connect()
+    built = gate_rows.bench_gate(recording, clock, None)._judge
+    judge = Judge(
+        _NothingToPrepare(),  # type: ignore[arg-type]
+        [NamedCheck(name, _no_reason) for name, _ in built._gates],
+        [NamedCheck(name, _no_reason) for name, _ in built._rules],
+    )
+    judged = judge.judge
+    return lambda _i: judged(None)  # type: ignore[arg-type]
+
+
+def _ablate(variant: str) -> None:
+    """Make every Judge built from now on judge as ``variant`` says (see ``ABLATIONS``)."""
+    from hydra.application.judge import Judge  # noqa: PLC0415
+    from hydra.application.named import NamedCheck  # noqa: PLC0415
+
+    built = Judge.__init__
+
+    def ablated(self: Judge, builder: Any, gates: Any, rules: Any) -> None:
+        if variant == "no_checks":
+            gates, rules = (), ()
+        else:
+            gates = [NamedCheck(check.name, _no_reason) for check in gates]
+            rules = [NamedCheck(check.name, _no_reason) for check in rules]
+        built(self, builder, gates, rules)
+
+    Judge.__init__ = ablated  # type: ignore[method-assign]
+
+
+def inside(row: str, count: int, ablate: str = "") -> None:
     """The measured process: warm up, then ``count`` actions inside functools.reduce."""
     import logging  # noqa: PLC0415
 
     from hydra.logs import configure_production  # noqa: PLC0415
 
+    if ablate:
+        _ablate(ablate)
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "bench.log", "ab") as log:
         configure_production(level="warning" if row == "gate_checks_only" else "info", file=log)
         logging.getLogger("ib_async").setLevel(logging.CRITICAL)
@@ -88,7 +161,7 @@ def inside(row: str, count: int) -> None:
         functools.reduce(measured, [0, 1])
 
 
-def count_instructions(row: str, count: int) -> float:
+def count_instructions(row: str, count: int, ablate: str = "") -> float:
     """Instructions per action of ``row``, from one callgrind run of ``count`` actions."""
     valgrind = shutil.which("valgrind")
     if valgrind is None:
@@ -106,6 +179,7 @@ def count_instructions(row: str, count: int) -> float:
                 "--inside",
                 row,
                 str(count),
+                *(("--ablate", ablate) if ablate else ()),
             ],
             capture_output=True,
             text=True,
@@ -120,17 +194,27 @@ def count_instructions(row: str, count: int) -> float:
 def main(argv: list[str] | None = None) -> None:
     """Print instructions per action for each row asked for (all by default)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions")
-    parser.add_argument("rows", nargs="*", default=list(ROWS), help=f"any of {', '.join(ROWS)}")
+    parser.add_argument("rows", nargs="*", help=f"any of {', '.join(ROWS)} (default: all)")
     parser.add_argument("--count", type=int, default=500, help="measured actions per row")
+    parser.add_argument(
+        "--ablate",
+        choices=ABLATIONS,
+        default="",
+        help=f"take the checks away (rows {', '.join(ABLATABLE)} only)",
+    )
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.inside:
-        inside(args.rows[0], int(args.rows[1]))
+        inside(args.rows[0], int(args.rows[1]), args.ablate)
         return
-    for row in args.rows:
+    rows = args.rows if args.rows or not args.ablate else list(ABLATABLE)
+    for row in rows or ROWS:
         if row not in ROWS:
             parser.error(f"unknown row {row!r}")
-        print(f"{row:22s} {count_instructions(row, args.count):12,.0f} instructions/action")
+        if args.ablate and row not in ABLATABLE:
+            parser.error(f"{row!r} blocks its orders: without its checks it would not")
+        per_action = count_instructions(row, args.count, args.ablate)
+        print(f"{row:22s} {per_action:12,.0f} instructions/action")
 
 
 if __name__ == "__main__":

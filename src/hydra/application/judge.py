@@ -33,13 +33,15 @@ class Judge:
         self, builder: ContextBuilder, gates: Sequence[NamedCheck], rules: Sequence[NamedCheck]
     ) -> None:
         self._builder = builder
-        self._gates = tuple(gates)
-        self._rules = tuple(rules)
+        # perf: gate_checks_only: plain (name, check) pairs, which the loops unpack on
+        # CPython's fast path for exact tuples (a NamedCheck is a tuple subclass).
+        self._gates = tuple((name, check) for name, check in gates)
+        self._rules = tuple((name, check) for name, check in rules)
 
     @property
     def names(self) -> tuple[str, ...]:
         """Every check's name, gates first, in the order they run."""
-        return tuple(check.name for check in (*self._gates, *self._rules))
+        return tuple(name for name, _ in (*self._gates, *self._rules))
 
     def admits(self, ctx: DecisionContext) -> bool:
         """Whether the early gates pass and the context prepares (no rule is run).
