@@ -26,9 +26,9 @@ from hydra.domain import (
     OrderRequest,
     Quote,
     Reason,
-    Side,
     TradingState,
 )
+from hydra.domain._members import BUY
 from hydra.domain.limit_checker import OrderLimitChecker
 from hydra.domain.trading_state import shrinks_position
 
@@ -128,7 +128,7 @@ class ContextBuilder:
         # Exposure after the order, in the ledger's view and (while they disagree) the
         # broker's: working orders on the order's side may all fill first.
         quantity = order.quantity
-        committed = entry.buying if order.side is Side.BUY else -entry.selling
+        committed = entry.buying if order.side is BUY else -entry.selling
         replacing = ctx.replacing
         if replacing is None:
             ctx.increase = 0.0 if ctx.action == "child" else quantity
@@ -136,7 +136,7 @@ class ContextBuilder:
             committed -= replacing.remaining * replacing.request.side.sign
             quantity -= replacing.filled
             ctx.increase = max(0.0, order.quantity - replacing.request.quantity)
-        signed = quantity if order.side is Side.BUY else -quantity
+        signed = quantity if order.side is BUY else -quantity
         ctx.signed, ctx.committed = signed, committed
         base = ctx.base
         position = entry.position + base

@@ -30,15 +30,14 @@ from hydra.application.ports import BrokerPort
 from hydra.application.valuation import Valuer
 from hydra.domain import (
     AccountLimits,
-    BreakerName,
     CircuitBreakerManager,
     ConnectionState,
     Instrument,
     InvalidInputError,
     OrderRequest,
     Reason,
-    TradingState,
 )
+from hydra.domain._members import CONNECTED, POSITION_SIZE, STATE_HALTED, STATE_REDUCING
 from hydra.domain.breakers import Breach
 from hydra.domain.limit_checker import OrderLimitChecker
 
@@ -77,7 +76,7 @@ HALTED = Reason("state.halted", "halted", "trading is HALTED: no order passes")
 
 def not_halted(ctx: DecisionContext) -> tuple[Reason, ...]:
     """``state.halted``: nothing passes a HALTED gate (and nothing else is judged)."""
-    return (HALTED,) if ctx.state is TradingState.HALTED else _NONE
+    return (HALTED,) if ctx.state is STATE_HALTED else _NONE
 
 
 def disconnected(connection: ConnectionState) -> Reason:
@@ -93,7 +92,7 @@ def _connected(broker: BrokerPort) -> Rule:
     def connected(_ctx: DecisionContext) -> tuple[Reason, ...]:
         """``connection.<state>``: the broker connection must be up and synchronised."""
         state = broker.connection_state
-        return _NONE if state is ConnectionState.CONNECTED else (disconnected(state),)
+        return _NONE if state is CONNECTED else (disconnected(state),)
 
     return connected
 
@@ -175,7 +174,7 @@ def reduce_only(ctx: DecisionContext) -> tuple[Reason, ...]:
 
 def reducing(ctx: DecisionContext) -> tuple[Reason, ...]:
     """``state.reducing``: in REDUCING only an order that shrinks every view passes."""
-    if ctx.state is not TradingState.REDUCING or ctx.shrinks:
+    if ctx.state is not STATE_REDUCING or ctx.shrinks:
         return _NONE
     return _grows(ctx, "state.reducing", "reducing", "trading is REDUCING")
 
@@ -221,12 +220,8 @@ class _Breakers:
             return _NONE  # what adds nothing passes (the evaluation still latched trips)
         if not ctx.shrinks:
             return [self._reason(b) for b in breaches]
-        leaves = ctx.state is TradingState.REDUCING or not self._block_reducing
-        return [
-            self._reason(b)
-            for b in breaches
-            if not (leaves or b.breaker is BreakerName.POSITION_SIZE)
-        ]
+        leaves = ctx.state is STATE_REDUCING or not self._block_reducing
+        return [self._reason(b) for b in breaches if not (leaves or b.breaker is POSITION_SIZE)]
 
     def _reason(self, breach: Breach) -> Reason:
         kept = self._latched_reasons

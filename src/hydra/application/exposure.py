@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 from hydra.application.orders import OrderHandle
 from hydra.application.resting import RestingBook
-from hydra.domain import Instrument, OrderType, Position, Side
+from hydra.domain import Instrument, Position, Side
+from hydra.domain._members import BUY, LIMIT, SELL
 from hydra.domain.limits import RestingOrder
 
 __all__ = ["Exposure", "ExposureLedger", "LedgerEntry"]
@@ -86,7 +87,7 @@ class LedgerEntry:
 
     def committed(self, side: Side) -> float:
         """Signed quantity of working orders on ``side`` (they may all fill first)."""
-        return self.buying if side is Side.BUY else -self.selling
+        return self.buying if side is BUY else -self.selling
 
 
 @dataclass(slots=True)
@@ -178,7 +179,7 @@ class ExposureLedger:
         book = self._resting.get(key)
         if book is None:
             return []
-        opposite = Side.SELL if side is Side.BUY else Side.BUY
+        opposite = SELL if side is BUY else BUY
         best = book.best(opposite, skip)
         return [] if best is None else [RestingOrder(opposite, best)]
 
@@ -298,7 +299,7 @@ class ExposureLedger:
             else:
                 entry.selling += change
             applied.working = working
-        if handle.request.order_type is OrderType.LIMIT:
+        if handle.request.order_type is LIMIT:
             self._rest(applied.key, handle, done=done)
         if done:
             del self._applied[order_id]

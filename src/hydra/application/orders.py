@@ -7,6 +7,7 @@ from collections.abc import Generator
 from typing import Any, NamedTuple
 
 from hydra.domain import Fill, Instrument, OrderEvent, OrderRequest, OrderStatus
+from hydra.domain._members import PENDING_SUBMIT
 from hydra.domain.orders import FINAL_STATUSES
 
 __all__ = ["BracketHandle", "OrderHandle"]
@@ -54,7 +55,7 @@ class OrderHandle:
         self.oca_group = oca_group
         self.instrument = instrument
         self.request = request
-        self.status = OrderStatus.PENDING_SUBMIT
+        self.status = PENDING_SUBMIT
         self.filled = 0.0
         self.remaining = request.quantity
         self.avg_fill_price = 0.0

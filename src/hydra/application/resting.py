@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 
 from hydra.domain import Side
+from hydra.domain._members import BUY, SELL
 
 __all__ = ["RestingBook"]
 
@@ -50,7 +51,7 @@ class RestingBook:
             if rests is None:
                 continue  # ended before anything looked
             side, price = rests
-            if side is Side.BUY:
+            if side is BUY:
                 heapq.heappush(self._buys, (-price, order_id))
             else:
                 heapq.heappush(self._sells, (price, order_id))
@@ -62,8 +63,8 @@ class RestingBook:
         # Stale entries below the tops never surface by themselves: rebuild the heaps
         # from the live orders once they hold more stale than live, so memory stays flat.
         if len(self._buys) + len(self._sells) > 2 * len(self._live) + 64:
-            self._buys = [(-p, i) for i, (s, p) in self._live.items() if s is Side.BUY]
-            self._sells = [(p, i) for i, (s, p) in self._live.items() if s is Side.SELL]
+            self._buys = [(-p, i) for i, (s, p) in self._live.items() if s is BUY]
+            self._sells = [(p, i) for i, (s, p) in self._live.items() if s is SELL]
             heapq.heapify(self._buys)
             heapq.heapify(self._sells)
             self._pending.clear()  # every live price is in the rebuilt heaps
@@ -76,13 +77,13 @@ class RestingBook:
         """
         if self._pending:
             self._push_pending()
-        heap = self._buys if side is Side.BUY else self._sells
+        heap = self._buys if side is BUY else self._sells
         live = self._live
         lifted: list[tuple[float, int]] = []
         found = None
         while heap:
             key, order_id = heap[0]
-            price = -key if side is Side.BUY else key
+            price = -key if side is BUY else key
             if live.get(order_id) != (side, price):
                 heapq.heappop(heap)  # ended, or amended to another price since
             elif order_id in skip:

@@ -373,6 +373,8 @@ def judge(
 
 
 _LATCHING = (BreakerName.DAILY_LOSS, BreakerName.DRAWDOWN, BreakerName.TRADE_LOSS)
+# perf: gate_block_breaker: read on every decision with a latched trip (see hydra.domain._members)
+_DAILY_LOSS, _TRADE_LOSS = BreakerName.DAILY_LOSS, BreakerName.TRADE_LOSS
 
 
 class CircuitBreakerManager(Unique):
@@ -591,13 +593,13 @@ class CircuitBreakerManager(Unique):
     def _expire(self, now: datetime) -> None:
         if not self._trips:
             return
-        daily = self._trips.get(BreakerName.DAILY_LOSS)
+        daily = self._trips.get(_DAILY_LOSS)
         if daily is not None and now >= self._daily_until(daily):
-            del self._trips[BreakerName.DAILY_LOSS]
+            del self._trips[_DAILY_LOSS]
             self._latched = None
-        cooling = self._trips.get(BreakerName.TRADE_LOSS)
+        cooling = self._trips.get(_TRADE_LOSS)
         if cooling is not None and now >= cooling.since + self._config.trade_loss_cooldown:
-            del self._trips[BreakerName.TRADE_LOSS]
+            del self._trips[_TRADE_LOSS]
             self._latched = None
 
 

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from hydra.domain._members import BUY, STOP_LIMIT, TRAILING_STOP_LIMIT
 from hydra.domain.decisions import Reason
 from hydra.domain.instruments import Instrument
 from hydra.domain.limit_table import LimitTable
@@ -329,14 +330,14 @@ def _collared(order: OrderRequest, reference: float | None) -> tuple[float, floa
     """
     kind, limit = order.order_type, order.limit_price
     if limit is not None and order.stop_price is not None:  # STP LMT, LIT
-        trigger = "stop" if kind is OrderType.STOP_LIMIT else "trigger"
+        trigger = "stop" if kind is STOP_LIMIT else "trigger"
         return limit, order.stop_price, trigger
     if reference is None:
         return None
     if limit is not None:  # LMT, LOC
         return limit, reference, "reference"
     offset = order.limit_offset
-    if kind is not OrderType.TRAILING_STOP_LIMIT or offset is None:
+    if kind is not TRAILING_STOP_LIMIT or offset is None:
         return None
     trail = order.trailing_amount
     if trail is None:
@@ -397,6 +398,6 @@ def _crosses(order: OrderRequest, other: RestingOrder) -> bool:
         return False
     if order.limit_price is None or other.limit_price is None:
         return True
-    if order.side is Side.BUY:
+    if order.side is BUY:
         return order.limit_price >= other.limit_price
     return order.limit_price <= other.limit_price

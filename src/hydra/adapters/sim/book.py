@@ -38,6 +38,7 @@ from typing import TypeVar
 
 from hydra.application import OrderHandle
 from hydra.domain import OrderRequest, OrderType, Side, TimeInForce
+from hydra.domain._members import BUY, LIMIT, MARKET
 
 __all__ = ["OrderBook", "Working"]
 
@@ -324,13 +325,13 @@ def stop_price(working: Working) -> float | None:
 def _fills_now(request: OrderRequest, price: float) -> bool:
     """A market order, or a limit the price reaches: it fills at ``price`` at once."""
     kind = request.order_type
-    return kind is OrderType.MARKET or (kind is OrderType.LIMIT and _reaches(request, price))
+    return kind is MARKET or (kind is LIMIT and _reaches(request, price))
 
 
 def _reaches(request: OrderRequest, price: float) -> bool:
     limit = request.limit_price
     assert limit is not None  # noqa: S101  (the type carries one)
-    return price <= limit if request.side is Side.BUY else price >= limit
+    return price <= limit if request.side is BUY else price >= limit
 
 
 def _triggers(working: Working, price: float) -> bool:

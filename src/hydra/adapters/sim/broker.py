@@ -56,6 +56,7 @@ from hydra.domain import (
     UnknownInstrumentError,
     UnknownOrderError,
 )
+from hydra.domain._members import BUY, CANCELLED, CONNECTED, FILLED, MARKET, REJECTED, SUBMITTED
 from hydra.domain._unique import Unique
 from hydra.domain._validate import finite, non_negative, positive, text
 from hydra.domain.clock import system_clock
@@ -501,7 +502,7 @@ class SimulatedBroker(Unique):
         The steps of ``_take_ids``, ``_opened`` and ``_start`` for one order of our own.
         perf: sim_submit_fill (the gate sends single orders far more often than lists).
         """
-        if self._state is not ConnectionState.CONNECTED:
+        if self._state is not CONNECTED:
             self._require_connected("submit")
         reserved = self._reserved
         if reserved:
@@ -523,7 +524,7 @@ class SimulatedBroker(Unique):
 
     def _take_ids(self, count: int, *, foreign: bool) -> list[int]:
         """The ids a send of ``count`` orders uses (reserved ones first, for our own)."""
-        if self._state is not ConnectionState.CONNECTED:
+        if self._state is not CONNECTED:
             self._require_connected("submit")
         ids = [self._take_id(foreign=foreign) for _ in range(count)]
         if not foreign:
@@ -574,7 +575,7 @@ class SimulatedBroker(Unique):
             return
         price = self._prices.get(known.con_id)
         request = handle.request
-        if request.order_type is OrderType.MARKET and price is None:
+        if request.order_type is MARKET and price is None:
             self._emit(handle, OrderStatus.REJECTED, f"no reference price for {known.label}")
             return
         prices = request.prices
@@ -592,7 +593,7 @@ class SimulatedBroker(Unique):
                 (
                     handle.order_id,
                     instrument.symbol,
-                    OrderStatus.SUBMITTED,
+                    SUBMITTED,
                     filled,
                     request.quantity - filled,
                     handle.avg_fill_price,
@@ -634,7 +635,7 @@ class SimulatedBroker(Unique):
         request = handle.request
         instrument = self._catalog.lookup(handle.instrument) or handle.instrument
         quantity = request.quantity - handle.filled
-        signed = quantity if request.side is Side.BUY else -quantity
+        signed = quantity if request.side is BUY else -quantity
         held = self._account.book(instrument, signed, price, self._commission)
         fill = Fill(
             handle.order_id,
@@ -651,7 +652,7 @@ class SimulatedBroker(Unique):
             (
                 handle.order_id,
                 instrument.symbol,
-                OrderStatus.FILLED,
+                FILLED,
                 request.quantity,
                 0.0,
                 price,
@@ -840,7 +841,7 @@ class SimulatedBroker(Unique):
     def _emit(self, handle: OrderHandle, status: OrderStatus, message: str = "") -> None:
         remaining = (
             0.0
-            if status is OrderStatus.CANCELLED or status is OrderStatus.REJECTED
+            if status is CANCELLED or status is REJECTED
             else handle.request.quantity - handle.filled
         )
         event = _event(

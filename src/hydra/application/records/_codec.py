@@ -23,6 +23,7 @@ from hydra.domain import (
     Side,
     TimeInForce,
 )
+from hydra.domain._members import DAY, STOCK
 from hydra.domain.breakers import INPUT_NAMES
 
 __all__ = [
@@ -191,7 +192,7 @@ def order_json(order: OrderRequest) -> dict[str, Any]:
         data["trailing_percent"] = order.trailing_percent
     if order.limit_offset is not None:
         data["limit_offset"] = order.limit_offset
-    if order.tif is not TimeInForce.DAY:
+    if order.tif is not DAY:
         data["tif"] = order.tif.value
     if order.good_till is not None:
         data["good_till"] = order.good_till.isoformat()
@@ -236,7 +237,7 @@ def instrument_json(instrument: Instrument) -> dict[str, Any]:
     data: dict[str, Any] = {"symbol": instrument.symbol}
     if instrument.con_id:
         data["con_id"] = instrument.con_id
-    if instrument.sec_type is not SecurityType.STOCK:
+    if instrument.sec_type is not STOCK:
         data["sec_type"] = instrument.sec_type.value
     if instrument.currency != "USD":
         data["currency"] = instrument.currency
