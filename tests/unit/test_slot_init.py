@@ -1,4 +1,4 @@
-"""``slot_init``: the value objects built on every order keep their dataclass behaviour."""
+"""``slot_init`` and ``tuple_maker``: the value objects built on every order behave as before."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hydra.application.exposure import Exposure
+from hydra.application.records import DecisionRecord, Valuation
 from hydra.domain import (
     AccountSnapshot,
     BreakerInputs,
@@ -21,7 +23,7 @@ from hydra.domain import (
     Position,
     Side,
 )
-from hydra.domain._slots import slot_init
+from hydra.domain._slots import slot_init, tuple_maker
 
 WHEN = datetime(2026, 1, 5, 15, tzinfo=UTC)
 EXAMPLES = [
@@ -128,3 +130,14 @@ def test_slot_init_refuses_what_it_cannot_reproduce() -> None:
     for cls in (Plain, NoSlots, NotFrozen, Factory, KeywordOnly):
         with pytest.raises(TypeError, match="slot_init"):
             slot_init(cls)
+
+
+@pytest.mark.parametrize("cls", [DecisionRecord, Valuation, Exposure])
+def test_tuple_maker_builds_what_make_builds(cls: type[tuple[object, ...]]) -> None:
+    """``tuple_maker(cls)(fields)`` is ``cls._make(fields)``: same type, fields and equality."""
+    fields = tuple(f"field {i}" for i in range(len(cls._fields)))  # type: ignore[attr-defined]
+    made = tuple_maker(cls)(fields)
+    expected = cls._make(fields)  # type: ignore[attr-defined]
+    assert type(made) is cls
+    assert made == expected
+    assert made._asdict() == expected._asdict()  # type: ignore[attr-defined]

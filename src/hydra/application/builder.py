@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hydra.application.context import NO_PRICE, DecisionContext, check_error
-from hydra.application.exposure import Exposure, ExposureLedger
+from hydra.application.exposure import ExposureLedger, make_exposure
 from hydra.application.orders import OrderHandle
 from hydra.application.ports import BrokerPort
 from hydra.application.prices import ReferencePrices
@@ -147,8 +147,8 @@ class ContextBuilder:
             broker = broker + base  # type: ignore[operator]
             after = max(after, abs(broker + committed + signed))
         ctx.position_after = after
-        ctx.exposure = Exposure(
-            entry.position, entry.buying, entry.selling, entry.broker if disagree else None
+        ctx.exposure = make_exposure(  # Exposure(...). perf: gate_pass
+            (entry.position, entry.buying, entry.selling, entry.broker if disagree else None)
         )
         ctx.shrinks = shrinks_position(position, committed, signed) and (
             not disagree or shrinks_position(broker, committed, signed)  # type: ignore[arg-type]

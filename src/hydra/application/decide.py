@@ -23,6 +23,7 @@ from hydra.application.orders import OrderHandle
 from hydra.application.outbox import Outbox
 from hydra.application.previews import Preview, Previewer
 from hydra.application.records import DecisionRecord, LegRecord, Valuation
+from hydra.application.records.valuation import make_valuation
 from hydra.domain import (
     BreakerInputs,
     Clock,
@@ -275,16 +276,18 @@ def valuation_of(ctx: DecisionContext) -> Valuation | None:
     price = ctx.request.valued_at(ctx.reference)
     notional = None if price is None else ctx.increase * price * spec.multiplier
     exposures = ctx.exposures
-    return Valuation(
-        spec.currency,
-        account.currency,
-        rate,
-        notional,
-        None if notional is None or rate is None else notional * rate,
-        ctx.margin,
-        ctx.margin_source,
-        exposures[1] if exposures is not None else None,
-        exposures[3] if exposures is not None else None,
+    return make_valuation(  # Valuation(...) of every field. perf: gate_pass
+        (
+            spec.currency,
+            account.currency,
+            rate,
+            notional,
+            None if notional is None or rate is None else notional * rate,
+            ctx.margin,
+            ctx.margin_source,
+            exposures[1] if exposures is not None else None,
+            exposures[3] if exposures is not None else None,
+        )
     )
 
 

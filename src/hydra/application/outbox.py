@@ -29,6 +29,7 @@ from hydra.application.records import (
     OrderSent,
     Valuation,
 )
+from hydra.application.records.decision import make_record
 from hydra.domain import (
     BreakerInputs,
     BrokerError,
@@ -124,23 +125,26 @@ class Outbox:
                     order_id = self._capability.reserve_order_id()
             except Exception as exc:  # noqa: BLE001  (fail closed: no id, no order)
                 reasons, allowed = (check_error("order_id", exc),), False
-        decision = DecisionRecord(
-            seq,
-            now,
-            symbol,
-            allowed,
-            reasons,
-            instrument,
-            order if isinstance(order, OrderRequest) else None,
-            order_id,
-            inputs,
-            caller_inputs,
-            state,
-            time.perf_counter() - started,
-            exemption,
-            amends,
-            legs,
-            valuation,
+        decision = make_record(  # DecisionRecord(...) of every field. perf: gate_pass
+            (
+                seq,
+                now,
+                symbol,
+                allowed,
+                reasons,
+                instrument,
+                order if isinstance(order, OrderRequest) else None,
+                order_id,
+                inputs,
+                caller_inputs,
+                state,
+                time.perf_counter() - started,
+                exemption,
+                amends,
+                legs,
+                valuation,
+                None,
+            )
         )
         # For an allowed order this is the write-ahead record, with the order id the
         # broker will use; a journal that cannot take it blocks the order.

@@ -14,11 +14,14 @@ perf: gate_pass, gate_checks_only, sim_submit_fill (``BENCHMARKS.md``, "Kept spe
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
-__all__ = ["slot_init"]
+__all__ = ["slot_init", "tuple_maker"]
 
 _T = TypeVar("_T")
+_Tuple = TypeVar("_Tuple", bound=tuple[Any, ...])
 
 
 def slot_init(cls: type[_T]) -> type[_T]:
@@ -55,3 +58,14 @@ def slot_init(cls: type[_T]) -> type[_T]:
     init.__doc__ = cls.__init__.__doc__
     cls.__init__ = init  # type: ignore[method-assign]
     return cls
+
+
+def tuple_maker(cls: type[_Tuple]) -> Callable[[Iterable[Any]], _Tuple]:
+    """``cls._make`` for a NamedTuple built on every order, without its Python frames.
+
+    A NamedTuple's ``__new__`` and ``_make`` are Python functions around
+    ``tuple.__new__(cls, ...)``; this calls that directly (about 1,500 instructions fewer a
+    tuple on CPython 3.11). Unlike ``_make`` it does not check the length: pass every
+    field, defaults included.
+    """
+    return cast("Callable[[Iterable[Any]], _Tuple]", functools.partial(tuple.__new__, cls))

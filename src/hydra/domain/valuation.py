@@ -17,6 +17,12 @@ from hydra.domain.instruments import Instrument, Right, SecurityType
 
 __all__ = ["MarginImpact", "MarginModel"]
 
+# perf: gate_pass (the simulator's account margin, every decision after a fill; see
+# hydra.domain._members): module names, not enum class attributes.
+_FUTURE = SecurityType.FUTURE
+_OPTIONS = (SecurityType.OPTION, SecurityType.FUTURE_OPTION)
+_CALL = Right.CALL
+
 
 @dataclass(frozen=True, slots=True)
 class MarginImpact:
@@ -143,12 +149,12 @@ class MarginModel:
         size = abs(quantity)
         if not size:
             return 0.0
-        if sec_type is SecurityType.FUTURE:
+        if sec_type is _FUTURE:
             per_contract = self.futures.get(symbol)
             if per_contract is not None:
                 return size * per_contract
             return size * price * multiplier * self.future_initial
-        if sec_type in (SecurityType.OPTION, SecurityType.FUTURE_OPTION):
+        if sec_type in _OPTIONS:
             premium = size * price * multiplier
             if quantity > 0:
                 return premium
@@ -156,10 +162,8 @@ class MarginModel:
                 raise InvalidInputError(
                     "underlying", "a short option's margin needs the underlying's price"
                 )
-            out_of_money = max(
-                0.0, strike - underlying if right is Right.CALL else underlying - strike
-            )
-            floor = (underlying if right is Right.CALL else strike) * self.short_option_floor
+            out_of_money = max(0.0, strike - underlying if right is _CALL else underlying - strike)
+            floor = (underlying if right is _CALL else strike) * self.short_option_floor
             per_unit = max(underlying * self.short_option_rate - out_of_money, floor)
             return premium + size * per_unit * multiplier
         return size * price * multiplier * self.stock_initial

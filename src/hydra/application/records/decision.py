@@ -28,11 +28,12 @@ from hydra.domain import (
     Side,
     TradingState,
 )
+from hydra.domain._slots import tuple_maker
 
 if TYPE_CHECKING:
     from hydra.application.orders import OrderHandle
 
-__all__ = ["DecisionRecord", "LegRecord"]
+__all__ = ["DecisionRecord", "LegRecord", "make_record"]
 
 
 class LegRecord(NamedTuple):
@@ -113,7 +114,7 @@ class DecisionRecord(NamedTuple):
         The same as ``_replace(order_id=..., handle=...)``, without its keyword walk.
         perf: gate_pass (one per sent order).
         """
-        return _make_record((*self[:7], order_id, *self[8:16], handle))
+        return make_record((*self[:7], order_id, *self[8:16], handle))
 
     @property
     def kind(self) -> str:
@@ -258,4 +259,5 @@ class DecisionRecord(NamedTuple):
         )
 
 
-_make_record = DecisionRecord._make
+make_record = tuple_maker(DecisionRecord)
+"""A DecisionRecord from all 17 fields, in order (perf: gate_pass: one or two per order)."""
