@@ -121,7 +121,7 @@ class ContextBuilder:
         assert spec is not None  # noqa: S101
         order = ctx.request = ctx.order
         target = contract if contract.con_id else contract.qualified(spec.con_id)
-        ctx.instrument = target
+        ctx.instrument, ctx.prepared = target, True
         if not self._ledger.seeded:
             self.seed_ledger()
         entry = self._ledger.entry(target.key)

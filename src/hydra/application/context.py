@@ -67,6 +67,8 @@ class DecisionContext:
             breaker inputs (None: none given); spec: the broker's contract economics
             (None: not qualified).
     Set by ``prepare`` (only for an order that passed the early gates):
+        prepared: True from here on (the early gates passed; exposure, price and inputs
+            are being filled in);
         instrument: the instrument to send (with the broker's contract id);
         exposure: the exposure ledger's view of the instrument (an immutable snapshot:
             position, working buys and sells, the broker's view while it disagrees);
@@ -120,6 +122,7 @@ class DecisionContext:
         "order",
         "orders",
         "position_after",
+        "prepared",
         "preview",
         "price_problem",
         "quote",
@@ -151,6 +154,7 @@ class DecisionContext:
         self.caller_inputs = caller_inputs
         self.spec: ContractSpec | None = None
         self.instrument: Instrument = _UNSET_INSTRUMENT
+        self.prepared = False
         self.request: OrderRequest = _UNSET_ORDER
         self.exposure = _EMPTY
         self.committed = 0.0
@@ -189,11 +193,6 @@ class DecisionContext:
     def adds_risk(self) -> bool:
         """The decision adds to the position: it grows something and shrinks nothing."""
         return self.increase > 0 and not self.shrinks
-
-    @property
-    def prepared(self) -> bool:
-        """True once the early gates passed and exposure, price and inputs are filled in."""
-        return self.instrument is not _UNSET_INSTRUMENT
 
 
 _EMPTY = Exposure(0.0, 0.0, 0.0, None)

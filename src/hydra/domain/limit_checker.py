@@ -38,6 +38,7 @@ class OrderLimitChecker:
     __slots__ = (
         "_future",
         "_horizon",
+        "_judged",
         "_last_sent",
         "_limits",
         "_modified_times",
@@ -59,6 +60,10 @@ class OrderLimitChecker:
         # latest send, so the duplicate check is one dict lookup however many were sent.
         self._recent: deque[tuple[datetime, _Key]] = deque()
         self._last_sent: dict[_Key, datetime] = {}
+        # perf: gate_checks_only: the key the duplicate guard last built, with the
+        # instrument and order it is of (both immutable), so ``record_sent`` of that order
+        # does not build it again.
+        self._judged: tuple[Instrument, OrderRequest, _Key] | None = None
 
     @property
     def limits(self) -> OrderLimits:
@@ -234,7 +239,9 @@ class OrderLimitChecker:
         # Sends older than the window may still be remembered (``record_sent`` and
         # ``check`` forget them): the comparison below decides, so nothing is forgotten
         # here. perf: gate_checks_only (one pass over the memory per decision, not two).
-        sent = self._last_sent.get(_key(instrument, order))
+        key = _key(instrument, order)
+        self._judged = (instrument, order, key)
+        sent = self._last_sent.get(key)
         window = (limits or self._limits).duplicate_window
         if sent is not None and sent >= now - window:
             return _duplicate(instrument, order, window)
@@ -260,7 +267,11 @@ class OrderLimitChecker:
     def record_sent(self, instrument: Instrument, order: OrderRequest, now: datetime) -> None:
         """Remember an order that was sent (for the throttle and the duplicate guard)."""
         self._sent_times.append(now)
-        key = _key(instrument, order)
+        judged = self._judged
+        if judged is not None and judged[0] is instrument and judged[1] is order:
+            key = judged[2]
+        else:
+            key = _key(instrument, order)
         self._recent.append((now, key))
         self._last_sent[key] = now
         self._forget(now)
