@@ -22,6 +22,8 @@ from structlog.typing import EventDict
 __all__ = ["configure_logging", "configure_production", "production_line"]
 
 _render_json = structlog.processors.JSONRenderer(serializer=orjson.dumps)
+# What that renderer passes orjson: structlog's own fallback for values JSON cannot hold.
+_dumps_kw: dict[str, Any] = dict(getattr(_render_json, "_dumps_kw", {}))
 
 
 def production_line(logger: Any, method_name: str, event_dict: EventDict) -> str | bytes:
@@ -37,7 +39,7 @@ def production_line(logger: Any, method_name: str, event_dict: EventDict) -> str
     if "exc_info" in event_dict:
         event_dict = structlog.processors.format_exc_info(logger, method_name, event_dict)
     event_dict["timestamp"] = time.time()
-    return _render_json(logger, method_name, event_dict)
+    return orjson.dumps(event_dict, **_dumps_kw)  # the renderer's own call, without its frame
 
 
 def _level(level: str) -> int:
