@@ -21,6 +21,7 @@ from hydra.domain import (
     Instrument,
     InvalidInputError,
     Position,
+    Reason,
     Side,
 )
 from hydra.domain._slots import slot_init, tuple_maker
@@ -34,6 +35,8 @@ EXAMPLES = [
     AccountSnapshot("DU123", 1e6, 9e5),
     Position(Instrument("AAPL", con_id=265598), -3.0, 190.0),
     Position(Instrument("AAPL", con_id=265598), 3.0),
+    Reason("limit.price_collar", "price_collar", "limit 150 is 25.00% away", 0.25, 0.05),
+    Reason("state.halted", "halted", "trading is HALTED"),
 ]
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hydra.domain._slots import slot_init
+
 __all__ = ["Reason"]
 
 
+@slot_init  # perf: gate_block_limit (one per reason that blocks; see hydra.domain._slots)
 @dataclass(frozen=True, slots=True)
 class Reason:
     """One thing that blocked an order.
