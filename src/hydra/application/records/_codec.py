@@ -101,6 +101,10 @@ iso_time = _Stamps()
 
 def number(value: object) -> float | str | None:
     """A number as JSON holds it (a non-finite one as its repr)."""
+    # perf: gate_block_limit, gate_block_breaker (two per reason): a finite float, at a
+    # glance (x - x is 0.0 for every finite float, NaN for infinities and NaN).
+    if type(value) is float and value - value == 0.0:
+        return value
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
