@@ -84,7 +84,8 @@ class _Stamps:
     def __init__(self) -> None:
         self._cached: tuple[float, str] = (-1.0, "")
 
-    def __call__(self, now: datetime) -> str:
+    def text(self, now: datetime) -> str:
+        """``now.isoformat()``."""
         micro = now.microsecond
         if not micro or now.tzinfo is not UTC:
             return now.isoformat()
@@ -95,7 +96,7 @@ class _Stamps:
         return "%s.%06d+00:00" % (cached[1], micro)  # noqa: UP031  (the fastest here)
 
 
-iso_time = _Stamps()
+iso_time = _Stamps().text  # a bound method: cheaper to call than an instance's __call__
 """``datetime.isoformat()``, cheaper on the decision path: same text, byte for byte."""
 
 
