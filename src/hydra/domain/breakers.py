@@ -455,10 +455,12 @@ class CircuitBreakerManager(Unique):
         ``max_position_fraction`` is the instrument's own position-size threshold (the
         gate passes its per-instrument limit; None: the config's).
         """
-        now = self._clock()
-        self._expire(now)
         self._last_inputs = inputs
         fresh = judge(inputs, self._config, max_position_fraction)
+        if not fresh and not self._trips:
+            return _CLEAR  # nothing trips and nothing is latched: no time to read
+        now = self._clock()
+        self._expire(now)
         if not fresh:
             if not self._trips:
                 return _CLEAR
