@@ -58,17 +58,22 @@ ROWS = {
 ANCHOR_ROWS = {"nautilus_pass", "nautilus_deny"}
 
 
-def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
-    """`python -m benchmarks.run --smoke` exits 0 and writes every row and every verdict."""
-    out = tmp_path / "bench.json"
-    result = subprocess.run(  # noqa: S603  (our own benchmark module)
-        [sys.executable, "-m", "benchmarks.run", "--smoke", "--json", str(out)],
+def _benchmark_module(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one of our benchmark modules in a fresh interpreter (its output captured)."""
+    return subprocess.run(  # noqa: S603  (our own benchmark module)
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
+    """`python -m benchmarks.run --smoke` exits 0 and writes every row and every verdict."""
+    out = tmp_path / "bench.json"
+    result = _benchmark_module("benchmarks.run", "--smoke", "--json", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(out.read_text())
     rows = {row["name"]: row for row in report["rows"]}
@@ -96,12 +101,5 @@ def test_benchmarks_smoke_run_writes_every_row(tmp_path: Path) -> None:
 @pytest.mark.parametrize("row", INSTRUCTION_ROWS)
 def test_each_instruction_row_runs_its_action(row: str) -> None:
     """`python -m benchmarks.instructions --inside ROW 3` runs the row's action (no valgrind)."""
-    result = subprocess.run(  # noqa: S603  (our own benchmark module)
-        [sys.executable, "-m", "benchmarks.instructions", "--inside", row, "3"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = _benchmark_module("benchmarks.instructions", "--inside", row, "3")
     assert result.returncode == 0, result.stderr[-2000:]
