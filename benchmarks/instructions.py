@@ -39,6 +39,7 @@ ROWS = (
     "gate_pass_book_0",
     "gate_pass_book_5000",
     "judge_empty_checks",
+    "calls_straight_line",
 )
 WARM_UP = 300
 _TOTAL = re.compile(r"Collected\s*:\s*(\d+)")
@@ -51,6 +52,8 @@ async def _action(row: str, workdir: Path) -> Callable[[int], object]:
     from hydra.adapters.sim import SimulatedBroker  # noqa: PLC0415
     from hydra.domain import ManualClock  # noqa: PLC0415
 
+    if row == "calls_straight_line":
+        return _straight_line(21)
     if row == "judge_empty_checks":
         return await _empty_judge()
     if row == "sim_submit_fill":
@@ -119,6 +122,24 @@ async def _empty_judge() -> Callable[[int], object]:
     )
     judged = judge.judge
     return lambda _i: judged(None)  # type: ignore[arg-type]
+
+
+def _straight_line(count: int) -> Callable[[int], object]:
+    """The least a list of ``count`` checks can cost: each called once, in straight-line code.
+
+    No loop, no ``try``, no judge: a function written out call by call (as a code
+    generator would), each check returning nothing at once. Set against
+    ``judge_empty_checks``, it shows what the judge's loop adds to the calls themselves.
+    """
+    names = {f"check{i}": _no_reason for i in range(count)}
+    body = "".join(
+        f"    found = check{i}(ctx)\n    if found:\n        reasons.extend(found)\n"
+        for i in range(count)
+    )
+    source = f"def judged(ctx):\n    reasons = []\n{body}    return tuple(reasons)\n"
+    exec(source, names)  # noqa: S102  (our own text: a sketch, not the gate)
+    judged = names["judged"]
+    return lambda _i: judged(None)
 
 
 def _ablate(variant: str) -> None:
