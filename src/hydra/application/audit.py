@@ -80,7 +80,7 @@ class AuditTrail:
 
         Returns False when the journal write failed.
         """
-        if self._journal is None and not self._listeners:  # silent
+        if self.silent:
             return True
         return self._deliver(record, journal_form(record, self._config_version))
 

@@ -5,7 +5,8 @@ machine instructions: ``enum.EnumType`` defines ``__getattr__``, which sends eve
 attribute read on an enum class through a Python-level hook. A module global costs about
 50 (``python -m benchmarks.instructions``; CPython 3.12 dropped the hook). The decision
 path and the simulator's order path compare against these names; elsewhere the code
-reads members through their class, as usual.
+reads members through their class, as usual. Modules this one imports keep their own
+aliases instead (``domain/breakers.py``, ``domain/orders.py``, ``domain/valuation.py``).
 
 perf: gate_pass, gate_checks_only, sim_submit_fill (BENCHMARKS.md, "Kept speed tricks").
 """
@@ -24,7 +25,6 @@ __all__ = [
     "BUY",
     "CANCELLED",
     "CONNECTED",
-    "DAILY_LOSS",
     "DAY",
     "FILLED",
     "LIMIT",
@@ -38,7 +38,6 @@ __all__ = [
     "STOCK",
     "STOP_LIMIT",
     "SUBMITTED",
-    "TRADE_LOSS",
     "TRAILING_STOP_LIMIT",
 ]
 
@@ -57,7 +56,5 @@ REJECTED: Final = OrderStatus.REJECTED
 STATE_HALTED: Final = TradingState.HALTED
 STATE_REDUCING: Final = TradingState.REDUCING
 CONNECTED: Final = ConnectionState.CONNECTED
-DAILY_LOSS: Final = BreakerName.DAILY_LOSS
-TRADE_LOSS: Final = BreakerName.TRADE_LOSS
 POSITION_SIZE: Final = BreakerName.POSITION_SIZE
 STOCK: Final = SecurityType.STOCK
